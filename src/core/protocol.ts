@@ -1,0 +1,151 @@
+/**
+ * The protocol contract: the one interface every replication protocol implements, built-in or
+ * user-written. A protocol is a set of handlers over plain-data state. Handlers never touch time,
+ * randomness, I/O or globals: everything comes through the context, which records effects for the
+ * kernel to apply after the handler returns, in a fixed order: persist, then sends, then timers,
+ * then replies.
+ *
+ * State must be plain data (objects, arrays, strings, numbers, booleans, null; Maps and Sets are
+ * tolerated): the kernel inspects it for invariants, views and reports. Handlers mutate it in place.
+ */
+import type { NodeId } from './ids.js';
+import type { ClientRequest, OpResult } from './ops.js';
+
+export interface NodeContext<Msg, Durable> {
+  /** This node's id. */
+  readonly self: NodeId;
+  /** The initial members of the cluster other than this node, in id order. */
+  readonly peers: readonly NodeId[];
+  /** The initial members of the cluster, this node included if it is one, in id order. */
+  readonly members: readonly NodeId[];
+  /** This node's clock in microseconds: true time with this node's skew and drift applied. */
+  now(): number;
+  /** This node's own seeded stream, uniform in [0, 1). */
+  random(): number;
+  /** Sends a message through the simulated network (it may be delayed, lost, duplicated, cut). */
+  send(to: NodeId, msg: Msg): void;
+  /** Arms a timer that fires after `afterUs` of this node's clock. Re-arming a name replaces it. */
+  setTimer(name: string, afterUs: number): void;
+  cancelTimer(name: string): void;
+  /**
+   * Makes `durable` this node's persisted value. It is copied when the step ends and is on disk
+   * before this step's messages leave. Later mutations are not durable until persisted again.
+   */
+  persist(durable: Durable): void;
+  /** Answers a client request (see OpResult for what each outcome promises the client). */
+  reply(requestId: string, result: OpResult): void;
+  /** A human-readable event in the trace (elections, promotions, ...). Not hashed into behaviour. */
+  note(event: string, data?: Readonly<Record<string, unknown>>): void;
+}
+
+/** A command from the scenario to one node: promote, add-node, transfer-leadership, ... */
+export interface AdminCommand {
+  readonly name: string;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+export interface Protocol<State, Msg, Durable = never> {
+  readonly name: string;
+  /** First boot (durable undefined) and every restart after a crash (the last persisted value). */
+  init(ctx: NodeContext<Msg, Durable>, durable: Durable | undefined): State;
+  onMessage(state: State, from: NodeId, msg: Msg, ctx: NodeContext<Msg, Durable>): void;
+  onTimer(state: State, timer: string, ctx: NodeContext<Msg, Durable>): void;
+  onRequest(state: State, request: ClientRequest, ctx: NodeContext<Msg, Durable>): void;
+  /** Scenario commands addressed to this node; unknown commands should throw. */
+  onCommand?(state: State, command: AdminCommand, ctx: NodeContext<Msg, Durable>): void;
+  /** The node's role, where the protocol has them ('leader', 'primary', ...): faults can target roles. */
+  role?(state: State): string | undefined;
+  /**
+   * The node's data as the clients would see it, as plain JSON (for convergence checks and reports);
+   * for kv protocols a `Record<key, value>`.
+   */
+  view?(state: State): unknown;
+  /** Safety properties over all nodes' states, checked after every step. */
+  readonly invariants?: readonly Invariant<State>[];
+  /** Protocol-specific end-of-run checks, selectable by name in scenario `checks`. */
+  readonly checks?: readonly ProtocolCheck<State>[];
+}
+
+/** What an invariant sees after each step. */
+export interface ClusterView<State> {
+  readonly nowUs: number;
+  readonly nodes: readonly NodeView<State>[];
+}
+
+export interface NodeView<State> {
+  readonly id: NodeId;
+  readonly status: NodeStatus;
+  /** Volatile state; undefined while crashed or not yet started. */
+  readonly state: State | undefined;
+}
+
+export type NodeStatus = 'up' | 'paused' | 'crashed' | 'stopped';
+
+/**
+ * A safety property. `monitor()` is called once per run and returns the per-step check, so an
+ * invariant can remember the past (e.g. "at most one leader per term, ever").
+ * The check returns undefined when the property holds, else a message naming the evidence.
+ */
+export interface Invariant<State> {
+  readonly name: string;
+  readonly description?: string;
+  monitor(): (cluster: ClusterView<State>) => string | undefined;
+}
+
+/** An end-of-run check a protocol provides, over final node states and the history. */
+export interface ProtocolCheck<State> {
+  readonly name: string;
+  readonly description?: string;
+  check(input: ProtocolCheckInput<State>): CheckVerdict;
+}
+
+export interface ProtocolCheckInput<State> {
+  readonly nodes: readonly NodeView<State>[];
+  readonly history: import('./history.js').History;
+  /** True when the scenario ends with every fault healed and a quiet period. */
+  readonly healed: boolean;
+}
+
+export interface CheckVerdict {
+  readonly verdict: 'pass' | 'fail' | 'unknown';
+  /** One line for humans. */
+  readonly detail: string;
+  /** The smallest evidence: ops, node ids, states; plain JSON. */
+  readonly evidence?: unknown;
+}
+
+/** A named deliberate mistake a protocol can run with, to show what the checkers catch. */
+export interface FlawInfo {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** One problem with scenario options, with its path inside `options`. */
+export interface OptionsIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+export type OptionsResult<Options> =
+  | { readonly ok: true; readonly value: Options }
+  | { readonly ok: false; readonly issues: readonly OptionsIssue[] };
+
+/**
+ * What a scenario names with `protocol:`. Built-ins register one; a user's module
+ * (`--protocol ./my.ts`) may export one as default, or a bare Protocol.
+ */
+export interface ProtocolDefinition<Options = unknown> {
+  readonly name: string;
+  readonly summary: string;
+  /** Client models this protocol serves (kv, register, counter, set, broadcast, ...). */
+  readonly models: readonly string[];
+  readonly flaws?: readonly FlawInfo[];
+  /** Validates scenario `options` (absent options arrive as {}). */
+  parseOptions(raw: unknown): OptionsResult<Options>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  create(config: { readonly options: Options; readonly flaws: ReadonlySet<string> }): Protocol<any, any, any>;
+}
+
+/** Type-erased protocol as the kernel holds it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProtocol = Protocol<any, any, any>;
