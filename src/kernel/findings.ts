@@ -1,0 +1,38 @@
+/**
+ * Findings: things a run discovered about the protocol under test (never about dsim itself).
+ * A finding always carries the seed, the virtual time and the kernel event number, so
+ * `dsim replay` can take anyone straight to it.
+ */
+export type FindingKind =
+  /** A handler (or init) threw. */
+  | 'handler-threw'
+  /** The run used up its event budget: a livelock, a message storm, or a budget set too low. */
+  | 'budget-exceeded'
+  /** Pending events exceeded the queue bound: some node floods the network or arms timers in a loop. */
+  | 'queue-overflow'
+  /** One step sent more messages than the per-step bound. */
+  | 'send-flood'
+  /** Too many events at one virtual instant: time stopped advancing. */
+  | 'livelock'
+  /** A protocol invariant broke. */
+  | 'invariant';
+
+export interface Finding {
+  readonly kind: FindingKind;
+  /** The invariant's name, for kind 'invariant'. */
+  readonly name?: string;
+  readonly message: string;
+  readonly node?: string;
+  /** The kernel event being handled, described for humans ("deliver AppendEntries from n2"). */
+  readonly event?: string;
+  readonly timeUs: number;
+  readonly eventIndex: number;
+  readonly seed: string;
+  /** Stack of a thrown error (first lines), for handler-threw. */
+  readonly stack?: string;
+}
+
+/** Findings that end the run at once (an invariant violation is recorded and the run goes on). */
+export function isFatal(kind: FindingKind): boolean {
+  return kind !== 'invariant';
+}

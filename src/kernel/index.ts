@@ -1,0 +1,3 @@
+export * from './findings.js';
+export * from './queue.js';
+export * from './simulation.js';

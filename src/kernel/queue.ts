@@ -1,0 +1,125 @@
+/**
+ * The event queue: a binary min-heap ordered by (time, sequence). The sequence number is assigned
+ * at insertion and is unique, so ties in time break by insertion order and the order of events
+ * depends on nothing but the run. Events are recycled through a free list: a long run allocates
+ * only as many event objects as it ever has pending at once.
+ */
+import { assert } from '../core/assert.js';
+
+/** What a queued event does. Small integers: compared on every event. */
+export const EventKind = {
+  /** Node -> node protocol message. */
+  Message: 0,
+  /** Client -> node request. */
+  Request: 1,
+  /** Node -> client reply. */
+  Reply: 2,
+  /** A node's timer. */
+  Timer: 3,
+  /** A control callback (faults, workload, phases). */
+  Call: 4,
+} as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+export class SimEvent {
+  time = 0;
+  seq = 0;
+  kind: EventKind = EventKind.Call;
+  /** Receiving endpoint (node index or client endpoint). */
+  target = 0;
+  /** Sending endpoint, or -1. */
+  source = -1;
+  /** Message, request, reply, timer name or callback. */
+  payload: unknown = undefined;
+  /** Message id for trace arrows; timer token. */
+  id = 0;
+  /** Link cut epoch at send; node incarnation for timers. */
+  epoch = 0;
+}
+
+export class EventQueue {
+  private heap: SimEvent[] = [];
+  private free: SimEvent[] = [];
+  private nextSeq = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  /** A fresh (or recycled) event; fill it and `push` it. */
+  obtain(): SimEvent {
+    return this.free.pop() ?? new SimEvent();
+  }
+
+  /** Returns false when the queue is full (the caller turns that into a finding). */
+  push(event: SimEvent): boolean {
+    if (this.heap.length >= this.capacity) return false;
+    event.seq = this.nextSeq++;
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(event);
+    // Sift up.
+    while (i > 0) {
+      const parentIndex = (i - 1) >> 1;
+      const parent = heap[parentIndex]!;
+      if (parent.time < event.time || (parent.time === event.time && parent.seq < event.seq)) break;
+      heap[i] = parent;
+      i = parentIndex;
+    }
+    heap[i] = event;
+    return true;
+  }
+
+  peek(): SimEvent | undefined {
+    return this.heap[0];
+  }
+
+  pop(): SimEvent | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    if (top === undefined) return undefined;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      // Sift `last` down from the root.
+      let i = 0;
+      while (true) {
+        const left = 2 * i + 1;
+        if (left >= n) break;
+        const right = left + 1;
+        let child = left;
+        let c = heap[left]!;
+        if (right < n) {
+          const r = heap[right]!;
+          if (r.time < c.time || (r.time === c.time && r.seq < c.seq)) {
+            child = right;
+            c = r;
+          }
+        }
+        if (last.time < c.time || (last.time === c.time && last.seq < c.seq)) break;
+        heap[i] = c;
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+
+  /** Returns a processed event to the free list. */
+  recycle(event: SimEvent): void {
+    event.payload = undefined;
+    if (this.free.length < 65_536) this.free.push(event);
+  }
+
+  /** Kernel invariant: the heap property holds (tests and debug only; O(n)). */
+  checkHeap(): void {
+    const heap = this.heap;
+    for (let i = 1; i < heap.length; i++) {
+      const p = heap[(i - 1) >> 1]!;
+      const c = heap[i]!;
+      assert(p.time < c.time || (p.time === c.time && p.seq < c.seq), `heap order broken at ${i}`);
+    }
+  }
+}

@@ -1,0 +1,766 @@
+/**
+ * The kernel: virtual clock, event queue, node lifecycle, and the application of handler effects.
+ *
+ * One step = one handler call on one node. The handler's effects are buffered by its context and
+ * applied after it returns, always in the same order: persist, then sends, then timers, then
+ * replies. A crash discards volatile state, timers and anything not yet applied. Every processed
+ * event feeds the running trace hash, so two runs agree iff their hashes agree.
+ *
+ * Clients and other non-protocol actors are "processes": endpoints that live in the zone of a home
+ * node, send requests to nodes through the network and receive replies.
+ */
+import { assert } from '../core/assert.js';
+import { clonePlain } from '../core/clone.js';
+import type { NodeId } from '../core/ids.js';
+import type { ClientRequest, OpResult } from '../core/ops.js';
+import type { AdminCommand, AnyProtocol, ClusterView, NodeContext, NodeStatus, NodeView } from '../core/protocol.js';
+import type { Rng } from '../rng/index.js';
+import { DROP_LOSS, DROP_PARTITION, type Network } from '../network/network.js';
+import { TraceHash, hashString } from '../trace/hash.js';
+import type { DropReason, TraceEvent, TraceSink } from '../trace/events.js';
+import { isFatal, type Finding, type FindingKind } from './findings.js';
+import { EventKind, EventQueue, type SimEvent } from './queue.js';
+
+export interface KernelLimits {
+  /** Events processed before the run ends with a budget-exceeded finding. */
+  readonly maxEvents: number;
+  /** Pending events at once. */
+  readonly maxQueue: number;
+  /** Messages one step may send. */
+  readonly maxSendsPerStep: number;
+  /** Events at one virtual instant before time is declared stuck. */
+  readonly maxEventsPerInstant: number;
+}
+
+export const DEFAULT_LIMITS: KernelLimits = {
+  maxEvents: 20_000_000,
+  maxQueue: 2_000_000,
+  maxSendsPerStep: 100_000,
+  maxEventsPerInstant: 200_000,
+};
+
+export interface SimulationOptions {
+  readonly seed: string;
+  readonly rng: Rng;
+  readonly protocol: AnyProtocol;
+  /** Every node of the simulation, in order: n1, n2, ... */
+  readonly nodeIds: readonly NodeId[];
+  /** The nodes that boot at time 0 and form the initial membership. Others wait for startNode. */
+  readonly members: readonly NodeId[];
+  readonly network: Network;
+  readonly limits?: Partial<KernelLimits>;
+  readonly trace?: TraceSink;
+  /** Check protocol invariants after every step (default true). */
+  readonly checkInvariants?: boolean;
+}
+
+/** A client (or other actor) that receives replies. */
+export interface ProcessHandler {
+  onReply(requestId: string, result: OpResult, from: NodeId): void;
+}
+
+export interface SimStats {
+  messagesSent: number;
+  messagesDelivered: number;
+  messagesDropped: number;
+  dropsByReason: Record<DropReason, number>;
+  messagesDuplicated: number;
+  timersFired: number;
+  requests: number;
+  replies: number;
+  steps: number;
+  persists: number;
+}
+
+interface Clock {
+  anchorTrueUs: number;
+  anchorLocalUs: number;
+  /** Rate error: 0.001 means this clock runs 0.1% fast. */
+  drift: number;
+}
+
+/** Per-node bookkeeping. Also serves as the node's NodeView for invariants (no copies per step). */
+class NodeSlot implements NodeView<unknown> {
+  status: NodeStatus = 'stopped';
+  state: unknown = undefined;
+  durable: unknown = undefined;
+  hasDurable = false;
+  incarnation = 0;
+  readonly timers = new Map<string, number>();
+  /** Events that arrived while paused, delivered in order on resume. */
+  paused: SimEvent[] = [];
+  readonly clock: Clock = { anchorTrueUs: 0, anchorLocalUs: 0, drift: 0 };
+  lastRole: string | undefined = undefined;
+  ctx!: NodeContext<unknown, unknown>;
+  constructor(
+    readonly id: NodeId,
+    readonly index: number,
+    readonly rng: Rng,
+  ) {}
+}
+
+const TIMER_CANCEL = -1;
+
+export class Simulation {
+  readonly seed: string;
+  readonly protocol: AnyProtocol;
+  readonly network: Network;
+  readonly limits: KernelLimits;
+  readonly stats: SimStats = {
+    messagesSent: 0,
+    messagesDelivered: 0,
+    messagesDropped: 0,
+    dropsByReason: { partition: 0, loss: 0, crashed: 0, cut: 0, stopped: 0 },
+    messagesDuplicated: 0,
+    timersFired: 0,
+    requests: 0,
+    replies: 0,
+    steps: 0,
+    persists: 0,
+  };
+  readonly findings: Finding[] = [];
+
+  private nowUs = 0;
+  private eventCount = 0;
+  private instantUs = -1;
+  private instantEvents = 0;
+  private stopped = false;
+  private readonly queue: EventQueue;
+  private readonly hash = new TraceHash();
+  private readonly slots: NodeSlot[];
+  private readonly indexOf = new Map<NodeId, number>();
+  private readonly members: readonly NodeId[];
+  private readonly processes: ProcessHandler[] = [];
+  private readonly processNames: string[] = [];
+  private readonly replyTo = new Map<string, number>();
+  private readonly typeHashes = new Map<string, number>();
+  private readonly trace: TraceSink | undefined;
+  private nextMessageId = 1;
+  private readonly monitors: Array<{ name: string; check: (view: ClusterView<unknown>) => string | undefined; broken: boolean }>;
+  private readonly view: { nowUs: number; nodes: readonly NodeView<unknown>[] };
+  private currentEvent = '';
+
+  // Effect buffers of the step in progress (reused; a step never nests).
+  private current: NodeSlot | undefined;
+  private persistPending = false;
+  private persistValue: unknown = undefined;
+  private readonly sendTo: number[] = [];
+  private readonly sendMsg: unknown[] = [];
+  private readonly timerNames: string[] = [];
+  private readonly timerAfterUs: number[] = [];
+  private readonly replyIds: string[] = [];
+  private readonly replyResults: OpResult[] = [];
+
+  constructor(options: SimulationOptions) {
+    this.seed = options.seed;
+    this.protocol = options.protocol;
+    this.network = options.network;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.queue = new EventQueue(this.limits.maxQueue);
+    this.trace = options.trace;
+    this.members = [...options.members];
+    assert(options.network.nodeCount === options.nodeIds.length, 'network and kernel disagree on the node count');
+    const nodeStreams = options.rng.fork('node');
+    this.slots = options.nodeIds.map((id, index) => {
+      assert(!this.indexOf.has(id), `duplicate node id ${id}`);
+      this.indexOf.set(id, index);
+      const slot = new NodeSlot(id, index, nodeStreams.fork(id));
+      slot.ctx = this.makeContext(slot);
+      return slot;
+    });
+    for (const m of this.members) assert(this.indexOf.has(m), `member ${m} is not a node`);
+    this.view = { nowUs: 0, nodes: this.slots };
+    const wantInvariants = options.checkInvariants ?? true;
+    this.monitors = wantInvariants ? (this.protocol.invariants ?? []).map((inv) => ({ name: inv.name, check: inv.monitor(), broken: false })) : [];
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  get now(): number {
+    return this.nowUs;
+  }
+  get events(): number {
+    return this.eventCount;
+  }
+  get traceHash(): string {
+    return this.hash.hex();
+  }
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+  get nodes(): readonly NodeView<unknown>[] {
+    return this.slots;
+  }
+  nodeIndex(id: NodeId): number {
+    const index = this.indexOf.get(id);
+    if (index === undefined) throw new Error(`unknown node ${id}`);
+    return index;
+  }
+  nodeStatus(id: NodeId): NodeStatus {
+    return this.slots[this.nodeIndex(id)]!.status;
+  }
+  /** The node's role per the protocol, while it is up or paused. */
+  roleOf(id: NodeId): string | undefined {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    if (slot.state === undefined || this.protocol.role === undefined) return undefined;
+    return this.protocol.role(slot.state);
+  }
+  durableOf(id: NodeId): unknown {
+    return this.slots[this.nodeIndex(id)]!.durable;
+  }
+  /** The node's clock reading now. */
+  clockOf(id: NodeId): number {
+    return this.localTime(this.slots[this.nodeIndex(id)]!);
+  }
+  processName(endpoint: number): string {
+    return this.processNames[endpoint - this.slots.length] ?? `?${endpoint}`;
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  /** Runs `fn` at virtual time `atUs` (not before now). Ties with other events keep insertion order. */
+  at(atUs: number, fn: () => void): void {
+    const ev = this.queue.obtain();
+    ev.time = Math.max(this.nowUs, Math.round(atUs));
+    ev.kind = EventKind.Call;
+    ev.target = -1;
+    ev.source = -1;
+    ev.payload = fn;
+    this.enqueue(ev);
+  }
+
+  /** Boots the initial members (their `init` runs at the current time, in id order). */
+  start(): void {
+    for (const id of this.members) this.startNode(id);
+  }
+
+  /**
+   * Processes events up to and including time `untilUs`, then leaves the clock at `untilUs`.
+   * Stops early on a fatal finding.
+   */
+  run(untilUs: number): void {
+    const queue = this.queue;
+    const maxEvents = this.limits.maxEvents;
+    while (!this.stopped) {
+      const ev = queue.peek();
+      if (ev === undefined || ev.time > untilUs) break;
+      queue.pop();
+      assert(ev.time >= this.nowUs, 'time went backwards');
+      this.nowUs = ev.time;
+      if (++this.eventCount > maxEvents) {
+        this.finding('budget-exceeded', `the run exceeded its budget of ${maxEvents} events (a livelock or message storm, or raise limits.events)`);
+        break;
+      }
+      if (ev.time === this.instantUs) {
+        if (++this.instantEvents > this.limits.maxEventsPerInstant) {
+          this.finding('livelock', `more than ${this.limits.maxEventsPerInstant} events at virtual time ${ev.time}µs: time stopped advancing`);
+          break;
+        }
+      } else {
+        this.instantUs = ev.time;
+        this.instantEvents = 1;
+      }
+      this.hash.mix(ev.kind);
+      this.hash.mix(ev.time);
+      this.hash.mix(ev.target);
+      this.dispatch(ev);
+      queue.recycle(ev);
+    }
+    if (!this.stopped && untilUs > this.nowUs && Number.isFinite(untilUs)) this.nowUs = untilUs;
+  }
+
+  /** Ends the run now (e.g. a checker saw enough). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  // ---------------------------------------------------------------- faults and control
+
+  startNode(id: NodeId): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    if (slot.status !== 'stopped') return;
+    this.emit({ kind: 'start', node: id });
+    this.boot(slot, 'start');
+  }
+
+  crash(id: NodeId): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    if (slot.status === 'crashed' || slot.status === 'stopped') return;
+    this.hash.mix(0x5000 + slot.index);
+    slot.status = 'crashed';
+    slot.state = undefined;
+    slot.incarnation++;
+    slot.timers.clear();
+    for (const ev of slot.paused) this.queue.recycle(ev);
+    slot.paused = [];
+    this.emit({ kind: 'crash', node: id });
+    this.noteRoleChange(slot);
+  }
+
+  restart(id: NodeId): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    if (slot.status !== 'crashed') return;
+    this.hash.mix(0x6000 + slot.index);
+    this.emit({ kind: 'restart', node: id });
+    this.boot(slot, 'restart');
+  }
+
+  pause(id: NodeId): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    if (slot.status !== 'up') return;
+    this.hash.mix(0x7000 + slot.index);
+    slot.status = 'paused';
+    this.emit({ kind: 'pause', node: id });
+  }
+
+  resume(id: NodeId): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    if (slot.status !== 'paused') return;
+    this.hash.mix(0x8000 + slot.index);
+    slot.status = 'up';
+    this.emit({ kind: 'resume', node: id });
+    // What queued up while paused is handled now, in arrival order: timers fire late.
+    const held = slot.paused;
+    slot.paused = [];
+    for (const ev of held) {
+      ev.time = this.nowUs;
+      this.enqueue(ev);
+    }
+  }
+
+  /** Sets a node's clock: jump to true time + offsetUs (when given) and run at rate 1 + drift. */
+  setClock(id: NodeId, change: { offsetUs?: number; drift?: number }): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    const local = this.localTime(slot);
+    const clock = slot.clock;
+    clock.anchorTrueUs = this.nowUs;
+    clock.anchorLocalUs = change.offsetUs !== undefined ? this.nowUs + change.offsetUs : local;
+    if (change.drift !== undefined) {
+      assert(change.drift > -1, 'clock drift must be greater than -1');
+      clock.drift = change.drift;
+    }
+    this.hash.mix(0x9000 + slot.index);
+    this.emit({ kind: 'clock', node: id, offsetUs: clock.anchorLocalUs - clock.anchorTrueUs, drift: clock.drift });
+  }
+
+  /** Delivers an admin command (promote, add-node, ...) to a node as one step. */
+  command(id: NodeId, command: AdminCommand): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    this.emit({ kind: 'command', node: id, name: command.name, args: command.args });
+    if (slot.status !== 'up') return;
+    const handler = this.protocol.onCommand;
+    if (handler === undefined) {
+      this.finding('handler-threw', `protocol ${this.protocol.name} takes no commands (got ${command.name})`, slot);
+      return;
+    }
+    this.currentEvent = `command ${command.name}`;
+    this.step(slot, () => handler.call(this.protocol, slot.state, command, slot.ctx));
+  }
+
+  // ---------------------------------------------------------------- processes (clients)
+
+  /** Registers a client process homed in `zoneNode`'s zone; returns its endpoint. */
+  addProcess(name: string, zoneNode: NodeId, handler: ProcessHandler): number {
+    const endpoint = this.network.addEndpoint(this.nodeIndex(zoneNode));
+    assert(endpoint === this.slots.length + this.processes.length, 'endpoint numbering out of step');
+    this.processes.push(handler);
+    this.processNames.push(name);
+    return endpoint;
+  }
+
+  /** Sends a client request from a process endpoint to a node, through the network. */
+  sendRequest(fromEndpoint: number, to: NodeId, request: ClientRequest): void {
+    const target = this.nodeIndex(to);
+    this.stats.requests++;
+    this.replyTo.set(request.id, fromEndpoint);
+    const id = this.nextMessageId++;
+    this.emit({ kind: 'request', from: this.processName(fromEndpoint), to, id, request });
+    this.route(EventKind.Request, fromEndpoint, target, request, id);
+  }
+
+  /** Records a client-side event in the trace (history ops, phases) and the hash. */
+  traceEvent(event: DistributiveOmit<TraceEvent, 'i' | 't'>): void {
+    this.emit(event);
+  }
+
+  /** Mixes a value into the trace hash (for actors outside the kernel, e.g. history events). */
+  mixHash(value: number | string): void {
+    if (typeof value === 'number') this.hash.mix(value);
+    else this.hash.mixString(value);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private enqueue(ev: SimEvent): void {
+    if (!this.queue.push(ev)) {
+      this.finding('queue-overflow', `more than ${this.limits.maxQueue} pending events: ${this.current ? `node ${this.current.id} floods the queue` : 'the queue overflowed'}`, this.current);
+    }
+  }
+
+  private boot(slot: NodeSlot, how: 'start' | 'restart'): void {
+    slot.status = 'up';
+    slot.incarnation++;
+    slot.timers.clear();
+    const durable = slot.hasDurable ? clonePlain(slot.durable) : undefined;
+    this.currentEvent = how === 'start' ? 'init (first boot)' : 'init (restart)';
+    this.step(slot, () => {
+      slot.state = this.protocol.init(slot.ctx, durable);
+    });
+  }
+
+  private dispatch(ev: SimEvent): void {
+    switch (ev.kind) {
+      case EventKind.Message:
+      case EventKind.Request: {
+        const slot = this.slots[ev.target]!;
+        if (slot.status !== 'up') {
+          if (slot.status === 'paused') {
+            slot.paused.push(this.detach(ev));
+            return;
+          }
+          this.drop(ev, slot.status === 'crashed' ? 'crashed' : 'stopped');
+          return;
+        }
+        if (!this.network.deliverable(ev.source, ev.target, ev.epoch)) {
+          this.drop(ev, 'cut');
+          return;
+        }
+        this.stats.messagesDelivered++;
+        const from = ev.source < this.slots.length ? this.slots[ev.source]!.id : this.processName(ev.source);
+        if (this.trace !== undefined) this.emit({ kind: 'deliver', from, to: slot.id, id: ev.id, type: messageType(ev.payload) });
+        const payload = ev.payload;
+        if (ev.kind === EventKind.Message) {
+          this.currentEvent = `deliver ${messageType(payload)} from ${from}`;
+          this.step(slot, () => this.protocol.onMessage(slot.state, from, payload, slot.ctx));
+        } else {
+          this.currentEvent = `request ${(payload as ClientRequest).op.f} from ${from}`;
+          this.step(slot, () => this.protocol.onRequest(slot.state, payload as ClientRequest, slot.ctx));
+        }
+        return;
+      }
+      case EventKind.Reply: {
+        if (!this.network.deliverable(ev.source, ev.target, ev.epoch)) {
+          this.drop(ev, 'cut');
+          return;
+        }
+        this.stats.messagesDelivered++;
+        const from = this.slots[ev.source]!.id;
+        const reply = ev.payload as { requestId: string; result: OpResult };
+        if (this.trace !== undefined) this.emit({ kind: 'deliver', from, to: this.processName(ev.target), id: ev.id, type: `reply:${reply.result.type}` });
+        this.processes[ev.target - this.slots.length]!.onReply(reply.requestId, reply.result, from);
+        return;
+      }
+      case EventKind.Timer: {
+        const slot = this.slots[ev.target]!;
+        if (ev.epoch !== slot.incarnation || slot.timers.get(ev.payload as string) !== ev.id) return;
+        if (slot.status === 'paused') {
+          slot.paused.push(this.detach(ev));
+          return;
+        }
+        if (slot.status !== 'up') return;
+        const name = ev.payload as string;
+        slot.timers.delete(name);
+        this.stats.timersFired++;
+        this.hash.mixString(name);
+        if (this.trace !== undefined) this.emit({ kind: 'timer', node: slot.id, name });
+        this.currentEvent = `timer ${name}`;
+        this.step(slot, () => this.protocol.onTimer(slot.state, name, slot.ctx));
+        return;
+      }
+      case EventKind.Call: {
+        this.currentEvent = 'scenario event';
+        (ev.payload as () => void)();
+        return;
+      }
+    }
+  }
+
+  /** A copy of an event that outlives its queue slot (paused nodes hold them). */
+  private detach(ev: SimEvent): SimEvent {
+    const copy = this.queue.obtain();
+    copy.time = ev.time;
+    copy.kind = ev.kind;
+    copy.target = ev.target;
+    copy.source = ev.source;
+    copy.payload = ev.payload;
+    copy.id = ev.id;
+    copy.epoch = ev.epoch;
+    return copy;
+  }
+
+  private drop(ev: SimEvent, reason: DropReason): void {
+    this.stats.messagesDropped++;
+    this.stats.dropsByReason[reason]++;
+    if (this.trace !== undefined) {
+      const name = (e: number): string => (e < this.slots.length ? this.slots[e]!.id : this.processName(e));
+      this.emit({ kind: 'drop', from: name(ev.source), to: name(ev.target), id: ev.id, reason });
+    }
+  }
+
+  /** Runs one handler on one node, then applies its effects in the fixed order. */
+  private step(slot: NodeSlot, body: () => void): void {
+    this.current = slot;
+    this.stats.steps++;
+    try {
+      body();
+    } catch (error) {
+      this.clearEffects();
+      this.current = undefined;
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.finding('handler-threw', `${err.name}: ${err.message}`, slot, (err.stack ?? '').split('\n').slice(0, 6).join('\n'));
+      return;
+    }
+    // `current` stays set while effects apply, so an overflow names the node that caused it.
+    this.applyEffects(slot);
+    this.current = undefined;
+    if (this.trace !== undefined && this.protocol.role !== undefined) this.noteRoleChange(slot);
+    if (this.monitors.length > 0 && !this.stopped) this.checkInvariants();
+  }
+
+  private applyEffects(slot: NodeSlot): void {
+    // 1. persist: on disk before any message of this step leaves.
+    if (this.persistPending) {
+      slot.durable = clonePlain(this.persistValue);
+      slot.hasDurable = true;
+      this.persistPending = false;
+      this.persistValue = undefined;
+      this.stats.persists++;
+      this.hash.mix(0x1000 + slot.index);
+      if (this.trace !== undefined) this.emit({ kind: 'persist', node: slot.id });
+    }
+    // 2. sends.
+    const sends = this.sendTo.length;
+    if (sends > 0) {
+      if (sends > this.limits.maxSendsPerStep) {
+        this.clearEffects();
+        this.finding('send-flood', `one step sent ${sends} messages (bound ${this.limits.maxSendsPerStep})`, slot);
+        return;
+      }
+      for (let i = 0; i < sends; i++) {
+        const msg = this.sendMsg[i];
+        const id = this.nextMessageId++;
+        this.hash.mix(this.typeHash(msg));
+        if (this.trace !== undefined) this.emit({ kind: 'send', from: slot.id, to: this.slots[this.sendTo[i]!]!.id, id, msg, copies: 1 });
+        this.route(EventKind.Message, slot.index, this.sendTo[i]!, msg, id);
+      }
+      this.sendTo.length = 0;
+      this.sendMsg.length = 0;
+    }
+    // 3. timers, in call order (a set then a cancel of one name cancels it).
+    const timers = this.timerNames.length;
+    if (timers > 0) {
+      for (let i = 0; i < timers; i++) {
+        const name = this.timerNames[i]!;
+        const afterUs = this.timerAfterUs[i]!;
+        if (afterUs === TIMER_CANCEL) {
+          slot.timers.delete(name);
+          continue;
+        }
+        const ev = this.queue.obtain();
+        ev.kind = EventKind.Timer;
+        ev.time = this.nowUs + this.trueDelay(slot, afterUs);
+        ev.target = slot.index;
+        ev.source = slot.index;
+        ev.payload = name;
+        ev.id = this.nextMessageId++;
+        ev.epoch = slot.incarnation;
+        slot.timers.set(name, ev.id);
+        this.enqueue(ev);
+      }
+      this.timerNames.length = 0;
+      this.timerAfterUs.length = 0;
+    }
+    // 4. replies.
+    const replies = this.replyIds.length;
+    if (replies > 0) {
+      for (let i = 0; i < replies; i++) {
+        const requestId = this.replyIds[i]!;
+        const result = this.replyResults[i]!;
+        const endpoint = this.replyTo.get(requestId);
+        if (endpoint === undefined) continue; // not a request we carried: nobody to answer
+        this.stats.replies++;
+        this.hash.mix(0x2000 + result.type.length);
+        const id = this.nextMessageId++;
+        if (this.trace !== undefined) this.emit({ kind: 'reply', from: slot.id, to: this.processName(endpoint), id, requestId, result });
+        this.route(EventKind.Reply, slot.index, endpoint, { requestId, result }, id);
+      }
+      this.replyIds.length = 0;
+      this.replyResults.length = 0;
+    }
+  }
+
+  private route(kind: EventKind, source: number, target: number, payload: unknown, id: number): void {
+    if (kind === EventKind.Message) this.stats.messagesSent++;
+    const copies = this.network.route(source, target, this.nowUs);
+    if (copies === DROP_PARTITION || copies === DROP_LOSS) {
+      this.stats.messagesDropped++;
+      const reason: DropReason = copies === DROP_PARTITION ? 'partition' : 'loss';
+      this.stats.dropsByReason[reason]++;
+      this.hash.mix(copies);
+      if (this.trace !== undefined) {
+        const name = (e: number): string => (e < this.slots.length ? this.slots[e]!.id : this.processName(e));
+        this.emit({ kind: 'drop', from: name(source), to: name(target), id, reason });
+      }
+      return;
+    }
+    if (copies > 1) this.stats.messagesDuplicated += copies - 1;
+    const epoch = this.network.outEpoch;
+    for (let c = 0; c < copies; c++) {
+      const ev = this.queue.obtain();
+      ev.kind = kind;
+      ev.time = this.network.outTimesUs[c]!;
+      ev.target = target;
+      ev.source = source;
+      ev.payload = payload;
+      ev.id = id;
+      ev.epoch = epoch;
+      this.enqueue(ev);
+    }
+  }
+
+  private clearEffects(): void {
+    this.persistPending = false;
+    this.persistValue = undefined;
+    this.sendTo.length = 0;
+    this.sendMsg.length = 0;
+    this.timerNames.length = 0;
+    this.timerAfterUs.length = 0;
+    this.replyIds.length = 0;
+    this.replyResults.length = 0;
+  }
+
+  private checkInvariants(): void {
+    this.view.nowUs = this.nowUs;
+    for (const monitor of this.monitors) {
+      if (monitor.broken) continue;
+      let message: string | undefined;
+      try {
+        message = monitor.check(this.view);
+      } catch (error) {
+        message = `the invariant itself threw: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      if (message !== undefined) {
+        monitor.broken = true;
+        this.finding('invariant', message, undefined, undefined, monitor.name);
+      }
+    }
+  }
+
+  private noteRoleChange(slot: NodeSlot): void {
+    if (this.protocol.role === undefined) return;
+    const role = slot.state === undefined ? undefined : this.protocol.role(slot.state);
+    if (role !== slot.lastRole) {
+      slot.lastRole = role;
+      this.emit({ kind: 'role', node: slot.id, role: role ?? null });
+    }
+  }
+
+  private finding(kind: FindingKind, message: string, slot?: NodeSlot, stack?: string, name?: string): void {
+    const finding: Finding = {
+      kind,
+      message,
+      timeUs: this.nowUs,
+      eventIndex: this.eventCount,
+      seed: this.seed,
+      event: this.currentEvent,
+      ...(slot !== undefined ? { node: slot.id } : {}),
+      ...(stack !== undefined ? { stack } : {}),
+      ...(name !== undefined ? { name } : {}),
+    };
+    this.findings.push(finding);
+    this.hash.mixString(kind);
+    if (kind === 'invariant') this.emit({ kind: 'violation', name: name ?? 'invariant', message });
+    else this.emit({ kind: 'finding', finding: kind, message: slot ? `${slot.id}: ${message}` : message });
+    if (isFatal(kind)) this.stopped = true;
+  }
+
+  private emit(event: DistributiveOmit<TraceEvent, 'i' | 't'>): void {
+    if (this.trace === undefined) return;
+    this.trace.event({ i: this.eventCount, t: this.nowUs, ...event } as TraceEvent);
+  }
+
+  private typeHash(msg: unknown): number {
+    const type = messageType(msg);
+    let h = this.typeHashes.get(type);
+    if (h === undefined) {
+      h = hashString(type);
+      this.typeHashes.set(type, h);
+    }
+    return h;
+  }
+
+  private localTime(slot: NodeSlot): number {
+    const c = slot.clock;
+    if (c.drift === 0) return c.anchorLocalUs + (this.nowUs - c.anchorTrueUs);
+    return Math.floor(c.anchorLocalUs + (this.nowUs - c.anchorTrueUs) * (1 + c.drift));
+  }
+
+  /** A timer of `afterUs` on the node's clock takes afterUs / (1 + drift) of true time. */
+  private trueDelay(slot: NodeSlot, afterUs: number): number {
+    const drift = slot.clock.drift;
+    const d = drift === 0 ? afterUs : afterUs / (1 + drift);
+    return Math.max(0, Math.ceil(d));
+  }
+
+  private makeContext(slot: NodeSlot): NodeContext<unknown, unknown> {
+    const sim = this;
+    const peers = this.members.filter((m) => m !== slot.id);
+    const members = [...this.members];
+    const guard = (what: string): void => {
+      if (sim.current !== slot) throw new Error(`ctx.${what} called outside this node's handler`);
+    };
+    return {
+      self: slot.id,
+      peers,
+      members,
+      now: () => sim.localTime(slot),
+      random: () => slot.rng.next(),
+      send(to, msg) {
+        guard('send');
+        const index = sim.indexOf.get(to);
+        if (index === undefined) throw new Error(`send to unknown node ${String(to)}`);
+        sim.sendTo.push(index);
+        sim.sendMsg.push(msg);
+      },
+      setTimer(name, afterUs) {
+        guard('setTimer');
+        if (!(afterUs >= 0) || !Number.isFinite(afterUs)) throw new Error(`setTimer(${name}, ${afterUs}): the delay must be a finite number >= 0`);
+        sim.timerNames.push(name);
+        sim.timerAfterUs.push(afterUs);
+      },
+      cancelTimer(name) {
+        guard('cancelTimer');
+        sim.timerNames.push(name);
+        sim.timerAfterUs.push(TIMER_CANCEL);
+      },
+      persist(durable) {
+        guard('persist');
+        sim.persistPending = true;
+        sim.persistValue = durable;
+      },
+      reply(requestId, result) {
+        guard('reply');
+        sim.replyIds.push(requestId);
+        sim.replyResults.push(result);
+      },
+      note(event, data) {
+        if (sim.trace !== undefined) sim.emit(data === undefined ? { kind: 'note', node: slot.id, event } : { kind: 'note', node: slot.id, event, data: clonePlain(data) });
+      },
+    };
+  }
+}
+
+/** The `type` field of an object message, else its JS type. */
+export function messageType(msg: unknown): string {
+  if (typeof msg === 'object' && msg !== null) {
+    const type = (msg as { type?: unknown }).type;
+    if (typeof type === 'string') return type;
+    return 'object';
+  }
+  return typeof msg;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

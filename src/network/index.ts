@@ -1,0 +1,3 @@
+export * from './latency.js';
+export * from './partitions.js';
+export * from './network.js';

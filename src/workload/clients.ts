@@ -1,0 +1,325 @@
+/**
+ * Virtual clients. Each client is a network endpoint homed in a node's zone (so a partition cuts it
+ * off with that zone) and runs Jepsen processes: one op at a time, invoke then ok / fail / info.
+ * A process whose op ends info is retired and the client continues under a fresh process id.
+ *
+ * Closed loop: every client keeps one op in flight, with an optional think time between ops.
+ * Open loop: ops arrive at a fixed mean rate (Poisson) regardless of completions; an arrival that
+ * finds every client busy is shed and counted, never queued without bound.
+ */
+import type { NodeId } from '../core/ids.js';
+import type { ClientRequest, Op, OpResult } from '../core/ops.js';
+import type { EventType, HistoryEvent } from '../core/history.js';
+import type { Rng } from '../rng/index.js';
+import type { OpGenerator } from './generators.js';
+
+/** What clients need from the kernel (the Simulation satisfies it). */
+export interface ClientHost {
+  readonly now: number;
+  at(timeUs: number, fn: () => void): void;
+  addProcess(name: string, zoneNode: NodeId, handler: { onReply(requestId: string, result: OpResult, from: NodeId): void }): number;
+  sendRequest(fromEndpoint: number, to: NodeId, request: ClientRequest): void;
+  traceEvent(event: {
+    kind: 'op';
+    type: EventType;
+    process: number;
+    client: string;
+    f: string;
+    key?: string;
+    value: unknown;
+    node?: string;
+    error?: string;
+  }): void;
+  mixHash(value: number | string): void;
+}
+
+export type RoutePolicy = 'random' | 'sticky' | 'leader';
+
+export interface WorkloadConfig {
+  readonly clients: number;
+  /** Open loop when set: mean ops per second across all clients. */
+  readonly ratePerSecond?: number;
+  /** Closed loop pause between a completion and the next invoke. */
+  readonly thinkUs: number;
+  readonly timeoutUs: number;
+  /** Pause before retrying after a redirect. */
+  readonly retryDelayUs: number;
+  readonly route: RoutePolicy;
+}
+
+export interface WorkloadStats {
+  invoked: number;
+  ok: number;
+  fail: number;
+  info: number;
+  /** Open-loop arrivals that found every client busy. */
+  shed: number;
+  redirects: number;
+}
+
+/** Bound on attempts (redirects) for one op, so a redirect loop cannot spin inside the timeout. */
+const MAX_ATTEMPTS_PER_OP = 64;
+
+interface InFlight {
+  readonly op: Op;
+  readonly seq: number;
+  readonly invokedUs: number;
+  readonly deadlineUs: number;
+  attempt: number;
+  requestId: string;
+  /** Waiting for a reply (true) or between attempts after a definite refusal (false). */
+  awaiting: boolean;
+  node: NodeId;
+  /** Last refusal, reported if the op ends without another answer. */
+  lastError: string;
+}
+
+class Client {
+  process: number;
+  seq = 0;
+  inFlight: InFlight | undefined;
+  leaderHint: NodeId | undefined;
+  endpoint = -1;
+  /** Counts ops so a request id is unique: `${name}:${opCount}:${attempt}`. */
+  opCount = 0;
+  constructor(
+    readonly name: string,
+    readonly index: number,
+    readonly home: NodeId,
+    readonly rng: Rng,
+  ) {
+    this.process = index;
+  }
+}
+
+export class Workload {
+  readonly history: HistoryEvent[] = [];
+  readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0 };
+  /** Completed-ok latencies by op name, µs. */
+  readonly latenciesUs = new Map<string, number[]>();
+  private readonly clients: Client[] = [];
+  private nextProcess: number;
+  private issuing = false;
+  private stopUs = 0;
+  private readonly arrivals: Rng;
+
+  constructor(
+    private readonly config: WorkloadConfig,
+    private readonly host: ClientHost,
+    private readonly generator: OpGenerator,
+    rng: Rng,
+    /** Nodes clients may address; homes are assigned round-robin over them. */
+    private readonly targets: () => readonly NodeId[],
+    homes: readonly NodeId[],
+  ) {
+    this.arrivals = rng.fork('arrivals');
+    for (let i = 0; i < config.clients; i++) {
+      const name = `c${i + 1}`;
+      const client = new Client(name, i, homes[i % homes.length]!, rng.fork(name));
+      client.endpoint = host.addProcess(name, client.home, {
+        onReply: (requestId, result, from) => this.onReply(client, requestId, result, from),
+      });
+      this.clients.push(client);
+    }
+    this.nextProcess = config.clients;
+  }
+
+  /** Starts issuing ops now; stops issuing new ones at `untilUs`. */
+  start(untilUs: number): void {
+    this.issuing = true;
+    this.stopUs = untilUs;
+    this.host.at(untilUs, () => {
+      this.issuing = false;
+    });
+    if (this.config.ratePerSecond !== undefined) {
+      this.scheduleArrival();
+    } else {
+      // Stagger the first ops by a little so clients do not all fire in one instant.
+      for (const client of this.clients) this.host.at(this.host.now + client.rng.int(1000), () => this.issueNext(client));
+    }
+  }
+
+  /** Whether any op is still in flight. */
+  get busy(): boolean {
+    return this.clients.some((c) => c.inFlight !== undefined);
+  }
+
+  /**
+   * One read per key (or one read for single-object models), each by a client whose zone can still
+   * reach a node: the "final reads" of Jepsen, used by durability and convergence checks.
+   */
+  finalReads(keys: readonly (string | undefined)[]): void {
+    let i = 0;
+    for (const key of keys) {
+      const client = this.clients[i++ % this.clients.length]!;
+      const op = this.generatorRead(key);
+      const tryIssue = (): void => {
+        if (client.inFlight === undefined) this.invoke(client, op);
+        else this.host.at(this.host.now + this.config.retryDelayUs, tryIssue);
+      };
+      tryIssue();
+    }
+  }
+
+  private generatorRead(key: string | undefined): Op {
+    return this.generator.readOf(key);
+  }
+
+  private scheduleArrival(): void {
+    const rate = this.config.ratePerSecond!;
+    if (rate <= 0) return;
+    const gapUs = Math.max(1, Math.round(this.arrivals.exponential(1_000_000 / rate)));
+    const at = this.host.now + gapUs;
+    if (at >= this.stopUs) return;
+    this.host.at(at, () => {
+      if (!this.issuing) return;
+      const idle = this.clients.filter((c) => c.inFlight === undefined);
+      if (idle.length === 0) this.stats.shed++;
+      else this.invoke(this.arrivals.pick(idle), this.generator.next(this.arrivals));
+      this.scheduleArrival();
+    });
+  }
+
+  private issueNext(client: Client): void {
+    if (!this.issuing || client.inFlight !== undefined) return;
+    this.invoke(client, this.generator.next(client.rng));
+  }
+
+  private invoke(client: Client, op: Op): void {
+    const now = this.host.now;
+    client.seq++;
+    client.opCount++;
+    const node = this.chooseNode(client);
+    const flight: InFlight = {
+      op,
+      seq: client.seq,
+      invokedUs: now,
+      deadlineUs: now + this.config.timeoutUs,
+      attempt: 0,
+      requestId: '',
+      awaiting: false,
+      node,
+      lastError: '',
+    };
+    client.inFlight = flight;
+    this.stats.invoked++;
+    this.record(client, 'invoke', op, op.value, undefined);
+    const opCount = client.opCount;
+    this.host.at(flight.deadlineUs, () => this.onTimeout(client, opCount));
+    this.attempt(client, flight, node);
+  }
+
+  private attempt(client: Client, flight: InFlight, node: NodeId): void {
+    flight.attempt++;
+    flight.node = node;
+    flight.awaiting = true;
+    flight.requestId = `${client.name}:${client.opCount}:${flight.attempt}`;
+    this.host.sendRequest(client.endpoint, node, { id: flight.requestId, client: client.name, seq: flight.seq, op: flight.op });
+  }
+
+  private onReply(client: Client, requestId: string, result: OpResult, from: NodeId): void {
+    const flight = client.inFlight;
+    if (flight === undefined || !flight.awaiting || flight.requestId !== requestId) return; // stale or duplicate
+    switch (result.type) {
+      case 'ok':
+        if (this.config.route === 'leader') client.leaderHint = from;
+        this.complete(client, 'ok', result.value, from, undefined);
+        return;
+      case 'fail':
+        this.complete(client, 'fail', flight.op.value, from, result.error);
+        return;
+      case 'info':
+        this.complete(client, 'info', flight.op.value, from, result.error);
+        return;
+      case 'redirect': {
+        this.stats.redirects++;
+        flight.awaiting = false;
+        flight.lastError = result.error ?? `redirected by ${from}`;
+        const next = result.to ?? this.otherNode(client, from);
+        if (result.to !== undefined) client.leaderHint = result.to;
+        const at = this.host.now + this.config.retryDelayUs;
+        if (flight.attempt >= MAX_ATTEMPTS_PER_OP || at >= flight.deadlineUs) {
+          // Every attempt was definitely refused: the op did not happen.
+          this.complete(client, 'fail', flight.op.value, from, `${flight.lastError} (gave up after ${flight.attempt} attempts)`);
+          return;
+        }
+        const opCount = client.opCount;
+        this.host.at(at, () => {
+          if (client.inFlight === flight && client.opCount === opCount) this.attempt(client, flight, next);
+        });
+        return;
+      }
+    }
+  }
+
+  private onTimeout(client: Client, opCount: number): void {
+    const flight = client.inFlight;
+    if (flight === undefined || client.opCount !== opCount) return;
+    if (flight.awaiting) this.complete(client, 'info', flight.op.value, flight.node, 'timeout');
+    else this.complete(client, 'fail', flight.op.value, flight.node, `${flight.lastError} (timed out between attempts)`);
+  }
+
+  private complete(client: Client, type: 'ok' | 'fail' | 'info', value: unknown, node: NodeId, error: string | undefined): void {
+    const flight = client.inFlight!;
+    client.inFlight = undefined;
+    this.stats[type]++;
+    this.record(client, type, flight.op, value, error, node);
+    if (type === 'ok') {
+      let list = this.latenciesUs.get(flight.op.f);
+      if (list === undefined) this.latenciesUs.set(flight.op.f, (list = []));
+      list.push(this.host.now - flight.invokedUs);
+    }
+    if (type === 'info') {
+      // Jepsen: a process with an indeterminate op never invokes again.
+      client.process = this.nextProcess++;
+      client.leaderHint = undefined;
+    }
+    if (this.config.ratePerSecond === undefined && this.issuing) {
+      if (this.config.thinkUs > 0) this.host.at(this.host.now + this.config.thinkUs, () => this.issueNext(client));
+      else this.host.at(this.host.now, () => this.issueNext(client));
+    }
+  }
+
+  private record(client: Client, type: EventType, op: Op, value: unknown, error: string | undefined, node?: NodeId): void {
+    const event: HistoryEvent = {
+      index: this.history.length,
+      type,
+      process: client.process,
+      f: op.f,
+      ...(op.key !== undefined ? { key: op.key } : {}),
+      value,
+      timeUs: this.host.now,
+      ...(node !== undefined ? { node } : {}),
+      ...(error !== undefined ? { error } : {}),
+    };
+    this.history.push(event);
+    this.host.mixHash(type.length * 31 + client.process);
+    this.host.traceEvent({
+      kind: 'op',
+      type,
+      process: client.process,
+      client: client.name,
+      f: op.f,
+      ...(op.key !== undefined ? { key: op.key } : {}),
+      value,
+      ...(node !== undefined ? { node } : {}),
+      ...(error !== undefined ? { error } : {}),
+    });
+  }
+
+  private chooseNode(client: Client): NodeId {
+    switch (this.config.route) {
+      case 'sticky':
+        return client.home;
+      case 'leader':
+        return client.leaderHint ?? client.rng.pick(this.targets());
+      case 'random':
+        return client.rng.pick(this.targets());
+    }
+  }
+
+  private otherNode(client: Client, avoid: NodeId): NodeId {
+    const options = this.targets().filter((n) => n !== avoid);
+    return options.length > 0 ? client.rng.pick(options) : avoid;
+  }
+}

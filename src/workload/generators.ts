@@ -1,0 +1,131 @@
+/**
+ * What clients ask for: key distributions and op mixes per data model. Values written are unique
+ * across the run (1, 2, 3, ...), which is what lets checkers tell every write apart.
+ */
+import type { Op } from '../core/ops.js';
+import type { Rng } from '../rng/index.js';
+
+export type ModelName = 'kv' | 'register' | 'counter' | 'set' | 'broadcast';
+
+export const MODEL_OPS: Readonly<Record<ModelName, readonly string[]>> = {
+  kv: ['read', 'write', 'cas'],
+  register: ['read', 'write', 'cas'],
+  counter: ['add', 'read'],
+  set: ['add', 'read'],
+  broadcast: ['broadcast', 'read'],
+};
+
+export const DEFAULT_MIX: Readonly<Record<ModelName, Readonly<Record<string, number>>>> = {
+  kv: { read: 0.5, write: 0.4, cas: 0.1 },
+  register: { read: 0.5, write: 0.4, cas: 0.1 },
+  counter: { add: 0.7, read: 0.3 },
+  set: { add: 0.7, read: 0.3 },
+  broadcast: { broadcast: 0.8, read: 0.2 },
+};
+
+export type KeyDistribution = { readonly kind: 'uniform' } | { readonly kind: 'zipfian'; readonly exponent: number };
+
+/** Samples key indexes in [0, keys). Zipfian: key i has weight 1 / (i+1)^s (key 0 is hottest). */
+export function keySampler(keys: number, dist: KeyDistribution): (rng: Rng) => number {
+  if (keys <= 1) return () => 0;
+  switch (dist.kind) {
+    case 'uniform':
+      return (rng) => rng.int(keys);
+    case 'zipfian': {
+      const cdf = new Float64Array(keys);
+      let total = 0;
+      for (let i = 0; i < keys; i++) {
+        total += 1 / Math.pow(i + 1, dist.exponent);
+        cdf[i] = total;
+      }
+      for (let i = 0; i < keys; i++) cdf[i] = cdf[i]! / total;
+      return (rng) => {
+        const u = rng.next();
+        let lo = 0;
+        let hi = keys - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cdf[mid]! < u) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      };
+    }
+  }
+}
+
+export function keyName(index: number): string {
+  return `k${index + 1}`;
+}
+
+export interface OpGeneratorConfig {
+  readonly model: ModelName;
+  readonly keys: number;
+  readonly keyDistribution: KeyDistribution;
+  readonly mix: Readonly<Record<string, number>>;
+}
+
+/** Generates ops for one run; shares the unique-value counter and per-key last values across clients. */
+export class OpGenerator {
+  private nextValue = 1;
+  private readonly lastWritten = new Map<string, unknown>();
+  private readonly sampleKey: (rng: Rng) => number;
+  private readonly ops: string[];
+  private readonly cumulative: number[];
+
+  constructor(private readonly config: OpGeneratorConfig) {
+    this.sampleKey = keySampler(config.keys, config.keyDistribution);
+    const allowed = MODEL_OPS[config.model];
+    this.ops = Object.keys(config.mix).filter((f) => (config.mix[f] ?? 0) > 0);
+    for (const f of this.ops) if (!allowed.includes(f)) throw new Error(`op ${f} is not part of model ${config.model}`);
+    if (this.ops.length === 0) throw new Error('the op mix is empty');
+    const total = this.ops.reduce((sum, f) => sum + config.mix[f]!, 0);
+    let acc = 0;
+    this.cumulative = this.ops.map((f) => (acc += config.mix[f]! / total));
+  }
+
+  /** Keys an op may touch (for final reads). */
+  keyNames(): string[] {
+    if (this.config.model !== 'kv') return [];
+    return Array.from({ length: this.config.keys }, (_, i) => keyName(i));
+  }
+
+  next(rng: Rng): Op {
+    const u = rng.next();
+    let i = 0;
+    while (i < this.cumulative.length - 1 && u >= this.cumulative[i]!) i++;
+    const f = this.ops[i]!;
+    const key = this.config.model === 'kv' ? keyName(this.sampleKey(rng)) : undefined;
+    const slot = key ?? '';
+    switch (f) {
+      case 'read':
+        return withKey({ f, value: null }, key);
+      case 'write': {
+        const value = this.nextValue++;
+        this.lastWritten.set(slot, value);
+        return withKey({ f, value }, key);
+      }
+      case 'cas': {
+        const expected = this.lastWritten.get(slot) ?? null;
+        const value = this.nextValue++;
+        this.lastWritten.set(slot, value);
+        return withKey({ f, value: [expected, value] }, key);
+      }
+      case 'add':
+        return { f, value: this.config.model === 'counter' ? 1 + rng.int(5) : this.nextValue++ };
+      case 'broadcast':
+        return { f, value: this.nextValue++ };
+      default:
+        throw new Error(`no generator for op ${f}`);
+    }
+  }
+
+  /** A read for the final-read phase. */
+  readOf(key: string | undefined): Op {
+    return withKey({ f: 'read', value: null }, key);
+  }
+}
+
+function withKey(op: { f: string; value: unknown }, key: string | undefined): Op {
+  return key === undefined ? op : { ...op, key };
+}
