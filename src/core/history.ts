@@ -58,11 +58,19 @@ export interface Operation {
   readonly node?: string;
 }
 
+export interface PairOptions {
+  /**
+   * Accept a process invoking again after an op of its ended `info` (default false: that is an
+   * error). Real Jepsen histories do it after timed-out reads; the info op stays indeterminate.
+   */
+  readonly allowInvokeAfterInfo?: boolean;
+}
+
 /**
  * Pairs invocations with completions. Throws a HistoryError if a process invokes while it has an
- * op open, completes without an open op, or invokes again after an info.
+ * op open, completes without an open op, or (unless allowed) invokes again after an info.
  */
-export function pairOperations(history: History): Operation[] {
+export function pairOperations(history: History, options: PairOptions = {}): Operation[] {
   const open = new Map<number, { id: number; event: HistoryEvent }>();
   const crashed = new Set<number>();
   const ops: (Operation | undefined)[] = [];
@@ -72,7 +80,7 @@ export function pairOperations(history: History): Operation[] {
       if (open.has(event.process)) {
         throw new HistoryError(event.index, `process ${event.process} invokes while its previous op is still open`);
       }
-      if (crashed.has(event.process)) {
+      if (crashed.has(event.process) && options.allowInvokeAfterInfo !== true) {
         throw new HistoryError(event.index, `process ${event.process} invokes after an op that ended info`);
       }
       open.set(event.process, { id: nextId, event });

@@ -10,6 +10,7 @@
  */
 import type { NodeId } from './ids.js';
 import type { ClientRequest, OpResult } from './ops.js';
+import type { History } from './history.js';
 
 export interface NodeContext<Msg, Durable> {
   /** This node's id. */
@@ -101,7 +102,7 @@ export interface ProtocolCheck<State> {
 
 export interface ProtocolCheckInput<State> {
   readonly nodes: readonly NodeView<State>[];
-  readonly history: import('./history.js').History;
+  readonly history: History;
   /** True when the scenario ends with every fault healed and a quiet period. */
   readonly healed: boolean;
 }

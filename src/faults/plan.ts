@@ -6,7 +6,8 @@ import type { NodeId } from '../core/ids.js';
 
 /**
  * Who a fault hits: a node id (`n3`), `random` (a random node that is up), `random-other`
- * (random, but not the leader/primary), or a role the protocol reports (`leader`, `primary`).
+ * (random, but not the leader/primary), a role the protocol reports (`leader`, `primary`), or
+ * `@name`: the node an earlier crash or pause with `remember: name` hit.
  */
 export type TargetSpec = string;
 
@@ -29,17 +30,18 @@ export type FaultAction =
   | { readonly kind: 'partition'; readonly partition: PartitionRequest; readonly name?: string }
   /** Heals the named partition, or all. */
   | { readonly kind: 'heal'; readonly name?: string }
-  | { readonly kind: 'crash'; readonly target: TargetSpec }
+  /** `remember` names the node hit so a later action can target it as `@name` (used by `for:`). */
+  | { readonly kind: 'crash'; readonly target: TargetSpec; readonly remember?: string }
   /** Restarts a crashed node; `all` restarts every crashed node. */
   | { readonly kind: 'restart'; readonly target: TargetSpec }
-  | { readonly kind: 'pause'; readonly target: TargetSpec }
+  | { readonly kind: 'pause'; readonly target: TargetSpec; readonly remember?: string }
   | { readonly kind: 'resume'; readonly target: TargetSpec }
   | { readonly kind: 'clock'; readonly target: TargetSpec; readonly offsetUs?: number; readonly drift?: number }
   | { readonly kind: 'command'; readonly target: TargetSpec; readonly name: string; readonly args: Readonly<Record<string, unknown>> }
   /** Boots a node that was not an initial member (for membership changes). */
   | { readonly kind: 'start'; readonly target: NodeId }
   /** Changes loss / duplication / reordering from now on (a burst, until the next change). */
-  | { readonly kind: 'network'; readonly change: NetworkChange };
+  | { readonly kind: 'network'; readonly change: NetworkChange | 'reset' };
 
 export interface FaultEvent {
   readonly atUs: number;

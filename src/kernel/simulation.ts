@@ -706,6 +706,8 @@ export class Simulation {
   }
 
   private makeContext(slot: NodeSlot): NodeContext<unknown, unknown> {
+    // The context's methods close over the simulation: they are called by protocol code.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const sim = this;
     const peers = this.members.filter((m) => m !== slot.id);
     const members = [...this.members];

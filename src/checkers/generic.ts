@@ -1,0 +1,133 @@
+/**
+ * Checks every replicated store can be judged by, whatever its protocol: durability of
+ * acknowledged writes (from the final reads), convergence of node views, and liveness after heal.
+ * Pure functions of the history and final states.
+ */
+import type { Operation } from '../core/history.js';
+import type { CheckVerdict } from '../core/protocol.js';
+
+/** The value a successful write-like op leaves behind (write: its value; cas: the new value). */
+function writtenValue(op: Operation): unknown {
+  if (op.f === 'write' || op.f === 'put') return op.input;
+  if (op.f === 'cas' && Array.isArray(op.input)) return op.input[1];
+  return undefined;
+}
+
+function isWrite(op: Operation): boolean {
+  return op.f === 'write' || op.f === 'put' || op.f === 'cas';
+}
+
+const same = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Durability: for each key, the final read (issued after heal) must not be older than any
+ * acknowledged write. With unique written values, the final value names the write W that produced
+ * it; an acknowledged write A invoked after W completed must have overwritten W, so seeing W's value
+ * means A was lost. A final value of null (the initial state) loses every acknowledged write.
+ */
+export function checkDurable(ops: readonly Operation[], finalReadFromUs: number): CheckVerdict {
+  const byKey = new Map<string, Operation[]>();
+  for (const op of ops) {
+    const key = op.key ?? '';
+    let list = byKey.get(key);
+    if (list === undefined) byKey.set(key, (list = []));
+    list.push(op);
+  }
+  const lost: Array<{ key: string; finalValue: unknown; lostWrite: { process: number; f: string; value: unknown; completedUs?: number } }> = [];
+  const noFinal: string[] = [];
+  let keysChecked = 0;
+  let ackedWrites = 0;
+  for (const [key, list] of byKey) {
+    const acked = list.filter((op) => isWrite(op) && op.outcome === 'ok');
+    ackedWrites += acked.length;
+    if (acked.length === 0) continue;
+    const finals = list.filter((op) => op.f === 'read' && (op.invokeTimeUs ?? 0) >= finalReadFromUs);
+    const final = finals.filter((op) => op.outcome === 'ok').pop();
+    if (final === undefined) {
+      noFinal.push(key || '(register)');
+      continue;
+    }
+    keysChecked++;
+    const value = final.output;
+    const source = value === null || value === undefined ? undefined : list.find((op) => isWrite(op) && op.outcome !== 'fail' && same(writtenValue(op), value));
+    const sourceCompleteUs = source === undefined ? -Infinity : source.outcome === 'ok' ? (source.completeTimeUs ?? Infinity) : Infinity;
+    // Acknowledged writes that started after the final value's write had finished: overwritten by... nobody.
+    const missing = acked.filter((a) => a !== source && (a.invokeTimeUs ?? 0) > sourceCompleteUs);
+    const victim = missing[missing.length - 1];
+    if (victim !== undefined) {
+      lost.push({
+        key: key || '(register)',
+        finalValue: value ?? null,
+        lostWrite: { process: victim.process, f: victim.f, value: writtenValue(victim), ...(victim.completeTimeUs !== undefined ? { completedUs: victim.completeTimeUs } : {}) },
+      });
+    }
+  }
+  if (lost.length > 0) {
+    const first = lost[0]!;
+    return {
+      verdict: 'fail',
+      detail: `${lost.length} key(s) lost acknowledged writes; e.g. key ${first.key}: the write of ${JSON.stringify(first.lostWrite.value)} by p${first.lostWrite.process} was acknowledged, but the final read returned ${JSON.stringify(first.finalValue)}`,
+      evidence: lost,
+    };
+  }
+  if (noFinal.length > 0) {
+    return { verdict: 'unknown', detail: `no successful final read for ${noFinal.join(', ')} (the system was unavailable at the end)` };
+  }
+  return { verdict: 'pass', detail: `${ackedWrites} acknowledged writes over ${keysChecked} key(s): none lost` };
+}
+
+/** Canonical JSON: object keys sorted, Maps and Sets as sorted arrays, so equal data compares equal. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(canonical(value));
+}
+
+function canonical(value: unknown): unknown {
+  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [canonical(k), canonical(v)]).sort(byJson);
+  if (value instanceof Set) return [...value].map(canonical).sort(byJson);
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = canonical((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+function byJson(a: unknown, b: unknown): number {
+  const x = JSON.stringify(a);
+  const y = JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Convergence: every node that is up at the end holds an equal view. */
+export function checkConverged(views: ReadonlyArray<{ node: string; view: unknown }>, healed: boolean): CheckVerdict {
+  if (views.length === 0) return { verdict: 'unknown', detail: 'no node is up at the end' };
+  const groups = new Map<string, string[]>();
+  for (const { node, view } of views) {
+    const key = canonicalJson(view);
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [node]);
+    else list.push(node);
+  }
+  if (groups.size === 1) return { verdict: 'pass', detail: `${views.length} up nodes hold equal state${healed ? '' : ' (without a heal phase)'}` };
+  const parts = [...groups.entries()].map(([json, nodes]) => ({ nodes, view: json.length > 200 ? json.slice(0, 197) + '...' : json }));
+  return {
+    verdict: healed ? 'fail' : 'unknown',
+    detail: `${groups.size} different states after ${healed ? 'heal and quiescence' : 'the run (no heal phase)'}: ${parts.map((p) => `{${p.nodes.join(',')}}`).join(' vs ')}`,
+    evidence: parts,
+  };
+}
+
+/** Liveness: after heal, the final reads complete ok within the quiet period. */
+export function checkLiveness(ops: readonly Operation[], finalReadFromUs: number, healed: boolean): CheckVerdict {
+  if (!healed) return { verdict: 'unknown', detail: 'liveness is judged after a heal phase, and this scenario has none' };
+  const finals = ops.filter((op) => (op.invokeTimeUs ?? 0) >= finalReadFromUs);
+  if (finals.length === 0) return { verdict: 'unknown', detail: 'no op was issued after the heal' };
+  const stuck = finals.filter((op) => op.outcome !== 'ok');
+  if (stuck.length === 0) return { verdict: 'pass', detail: `all ${finals.length} ops issued after the heal completed ok` };
+  return {
+    verdict: 'fail',
+    detail: `${stuck.length} of ${finals.length} ops issued after the heal did not complete ok (e.g. p${stuck[0]!.process} ${stuck[0]!.f}${stuck[0]!.key ? ' ' + stuck[0]!.key : ''}: ${stuck[0]!.outcome}${stuck[0]!.error ? ', ' + stuck[0]!.error : ''})`,
+    evidence: stuck.slice(0, 10).map((op) => ({ process: op.process, f: op.f, key: op.key, outcome: op.outcome, error: op.error })),
+  };
+}

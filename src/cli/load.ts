@@ -1,0 +1,84 @@
+/** Reading scenario files and directories, and loading a user's protocol module. */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AnyProtocol, ProtocolDefinition } from '../core/protocol.js';
+import { protocolRegistry } from '../protocols/index.js';
+import { parseScenarioText, type Scenario } from '../scenario/resolve.js';
+import { UsageError } from './errors.js';
+
+/** Expands files and directories (recursively, sorted) into scenario file paths. */
+export function expandScenarioPaths(inputs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const input of inputs) {
+    if (!existsSync(input)) throw new UsageError('no such file or directory', input);
+    if (statSync(input).isDirectory()) {
+      const walk = (dir: string): void => {
+        for (const entry of readdirSync(dir).sort()) {
+          const path = join(dir, entry);
+          if (statSync(path).isDirectory()) walk(path);
+          else if (/\.ya?ml$/.test(entry)) out.push(path);
+        }
+      };
+      walk(input);
+    } else {
+      out.push(input);
+    }
+  }
+  if (out.length === 0) throw new UsageError('no scenario files (.yaml) found', inputs.join(' '));
+  return out;
+}
+
+export function loadScenarioFile(path: string, protocols: ReadonlyMap<string, ProtocolDefinition>): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read: ${(error as Error).message}`, path);
+  }
+  return parseScenarioText(text, path, { protocols });
+}
+
+/**
+ * Loads a user's protocol module (.ts through tsx, or .js/.mjs). It may export a
+ * ProtocolDefinition or a bare Protocol, as `default`, `definition` or `protocol`.
+ */
+export async function loadProtocolModule(path: string): Promise<ProtocolDefinition> {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new UsageError('no such protocol module', path);
+  let mod: Record<string, unknown>;
+  try {
+    if (['.ts', '.mts', '.cts'].includes(extname(full))) {
+      const { tsImport } = await import('tsx/esm/api');
+      mod = (await tsImport(pathToFileURL(full).href, import.meta.url)) as Record<string, unknown>;
+    } else {
+      mod = (await import(pathToFileURL(full).href)) as Record<string, unknown>;
+    }
+  } catch (error) {
+    throw new UsageError(`cannot load the protocol module: ${(error as Error).message.split('\n')[0]}`, path);
+  }
+  const candidate = [mod.default, mod.definition, mod.protocol].find((x) => typeof x === 'object' && x !== null) as Record<string, unknown> | undefined;
+  if (candidate === undefined) {
+    throw new UsageError('expected the module to export a Protocol or ProtocolDefinition (as default, `definition` or `protocol`)', path);
+  }
+  if (typeof candidate.create === 'function' && typeof candidate.parseOptions === 'function' && typeof candidate.name === 'string') {
+    return candidate as unknown as ProtocolDefinition;
+  }
+  for (const handler of ['init', 'onMessage', 'onTimer', 'onRequest']) {
+    if (typeof candidate[handler] !== 'function') throw new UsageError(`the exported protocol has no ${handler}() handler`, path);
+  }
+  if (typeof candidate.name !== 'string') throw new UsageError('the exported protocol has no name', path);
+  const protocol = candidate as unknown as AnyProtocol;
+  return {
+    name: protocol.name,
+    summary: `user protocol from ${path}`,
+    models: ['kv', 'register', 'counter', 'set', 'broadcast'],
+    parseOptions: (raw) => ({ ok: true, value: raw }),
+    create: () => protocol,
+  };
+}
+
+/** Built-ins plus the user's module (which may shadow a built-in name). */
+export async function protocolsFor(userModule: string | undefined): Promise<Map<string, ProtocolDefinition>> {
+  return protocolRegistry(userModule === undefined ? [] : [await loadProtocolModule(userModule)]);
+}

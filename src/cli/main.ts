@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * The dsim command line. The only place that touches files, stdout, the process and wall-clock
+ * time. Every command exits 0 (all held), 1 (a property was violated), 2 (inconclusive) or
+ * 3 (bad input or usage); bad input is one clear message, never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import chalk from 'chalk';
+import { ScenarioError } from '../scenario/resolve.js';
+import { scenarioJsonSchema } from '../scenario/json-schema.js';
+import { HistoryError } from '../core/history.js';
+import { EXIT, UsageError, type ExitCode } from './errors.js';
+import { runCommand, type Io } from './run.js';
+import { protocolsFor } from './load.js';
+
+const io: Io = {
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+};
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function buildProgram(setExit: (code: ExitCode) => void): Command {
+  const program = new Command();
+  program
+    .name('dsim')
+    .description('Deterministic distributed-systems simulator: replication protocols under faults, in virtual time, judged by checkers.')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .showHelpAfterError('(run dsim --help for usage)');
+
+  program
+    .command('run')
+    .description('run scenario files (or directories of them) and report whether each property held')
+    .argument('<paths...>', 'scenario .yaml files or directories')
+    .option('--seed <n>', 'override every scenario\'s seed')
+    .option('--json', 'print one JSON object per run')
+    .option('--trace <file>', 'write every event as JSON lines')
+    .option('--check-determinism', 'run twice more and name the first diverging event, if any')
+    .option('--protocol <module>', 'load your own protocol from a .ts or .js module')
+    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string }) => {
+      setExit(await runCommand(paths, opts, io));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files, for editors')
+    .action(() => {
+      io.out(JSON.stringify(scenarioJsonSchema(), null, 2));
+      setExit(EXIT.ok);
+    });
+
+  program
+    .command('protocols')
+    .description('list the protocols, the data models they serve and their named flaws')
+    .option('--protocol <module>', 'include your own protocol module')
+    .action(async (opts: { protocol?: string }) => {
+      const protocols = await protocolsFor(opts.protocol);
+      for (const p of protocols.values()) {
+        io.out(`${chalk.bold(p.name)}  ${p.summary}`);
+        io.out(`  models: ${p.models.join(', ')}`);
+        for (const f of p.flaws ?? []) io.out(`  flaw ${chalk.magenta(f.name)}: ${f.description}`);
+      }
+      setExit(EXIT.ok);
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv as string[]);
+    return code;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): ExitCode {
+  if (error instanceof CommanderError) {
+    // Help and version are not errors; commander already printed what it had to.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    return EXIT.badInput;
+  }
+  if (error instanceof ScenarioError) {
+    io.err(chalk.red('error: invalid scenario'));
+    for (const line of error.message.split('\n')) io.err(`  ${line}`);
+    return EXIT.badInput;
+  }
+  if (error instanceof UsageError) {
+    io.err(`${chalk.red('error:')} ${error.format()}`);
+    return EXIT.badInput;
+  }
+  if (error instanceof HistoryError) {
+    io.err(`${chalk.red('error:')} ${error.message}`);
+    return EXIT.badInput;
+  }
+  // A dsim bug: say so, with the stack, and call the run inconclusive rather than judged.
+  io.err(chalk.red('internal error (a dsim bug, please report it with the command line):'));
+  io.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return EXIT.unknown;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+const invokedAsBin = process.argv[1] !== undefined && /[\\/]dsim$/.test(process.argv[1]);
+if (invokedDirectly || invokedAsBin) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(String(error) + '\n');
+      process.exitCode = EXIT.unknown;
+    },
+  );
+}

@@ -1,0 +1,145 @@
+/**
+ * Gossip broadcast, as in Maelstrom's broadcast workload: a client broadcasts a value to one node;
+ * every node must eventually hold every broadcast value. Each node pushes a new value to all peers
+ * at once, and re-sends whatever a peer has not acknowledged on every gossip tick, so loss,
+ * duplication and partitions delay delivery but never prevent it once the network heals.
+ *
+ * Flaws: `no-retry` sends once and never again (loss and partitions lose values for good);
+ * `no-persist` keeps values only in memory (a crash forgets them, and so may the cluster).
+ */
+import { z } from 'zod';
+import type { CheckVerdict, NodeContext, Protocol, ProtocolDefinition } from '../../core/protocol.js';
+import type { ClientRequest } from '../../core/ops.js';
+import { pairOperations } from '../../core/history.js';
+import { zodOptions } from '../common/options.js';
+
+const optionsSchema = z.strictObject({
+  /** How often unacknowledged values are re-sent, µs. */
+  gossipIntervalUs: z.number().int().positive().default(50_000),
+  /** Most values in one gossip message. */
+  maxBatch: z.number().int().positive().default(256),
+});
+type Options = z.output<typeof optionsSchema>;
+
+interface State {
+  /** Values this node holds. */
+  seen: Set<number>;
+  /** Per peer: values sent but not yet acknowledged. */
+  pending: Record<string, number[]>;
+}
+type Msg = { type: 'gossip'; values: number[] } | { type: 'gossip-ack'; values: number[] };
+type Durable = { values: number[] };
+type Ctx = NodeContext<Msg, Durable>;
+
+function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol<State, Msg, Durable> {
+  const noRetry = flaws.has('no-retry');
+  const noPersist = flaws.has('no-persist');
+
+  const learn = (state: State, values: readonly number[], ctx: Ctx, except?: string): number[] => {
+    const fresh = values.filter((v) => !state.seen.has(v));
+    if (fresh.length === 0) return fresh;
+    for (const v of fresh) state.seen.add(v);
+    if (!noPersist) ctx.persist({ values: [...state.seen] });
+    for (const peer of ctx.peers) {
+      if (peer === except) continue;
+      if (!noRetry) state.pending[peer]!.push(...fresh);
+      ctx.send(peer, { type: 'gossip', values: fresh });
+    }
+    return fresh;
+  };
+
+  return {
+    name: 'broadcast',
+    init(ctx, durable) {
+      const pending: Record<string, number[]> = {};
+      for (const peer of ctx.peers) pending[peer] = [];
+      const state: State = { seen: new Set(durable?.values ?? []), pending };
+      // After a restart, everything known is re-offered: peers may have missed it.
+      if (!noRetry) for (const peer of ctx.peers) pending[peer] = [...state.seen];
+      ctx.setTimer('gossip', options.gossipIntervalUs);
+      return state;
+    },
+    onMessage(state, from, msg, ctx) {
+      switch (msg.type) {
+        case 'gossip':
+          learn(state, msg.values, ctx, from);
+          ctx.send(from, { type: 'gossip-ack', values: msg.values });
+          return;
+        case 'gossip-ack': {
+          const acked = new Set(msg.values);
+          const list = state.pending[from];
+          if (list !== undefined) state.pending[from] = list.filter((v) => !acked.has(v));
+          return;
+        }
+      }
+    },
+    onTimer(state, _timer, ctx) {
+      if (!noRetry) {
+        for (const peer of ctx.peers) {
+          const list = state.pending[peer]!;
+          if (list.length > 0) ctx.send(peer, { type: 'gossip', values: list.slice(0, options.maxBatch) });
+        }
+      }
+      ctx.setTimer('gossip', options.gossipIntervalUs);
+    },
+    onRequest(state, request: ClientRequest, ctx) {
+      switch (request.op.f) {
+        case 'broadcast':
+          learn(state, [request.op.value as number], ctx);
+          ctx.reply(request.id, { type: 'ok' });
+          return;
+        case 'read':
+          ctx.reply(request.id, { type: 'ok', value: sorted(state.seen) });
+          return;
+        default:
+          ctx.reply(request.id, { type: 'fail', error: `broadcast has no op ${request.op.f}` });
+      }
+    },
+    view: (state) => sorted(state.seen),
+    checks: [
+      {
+        name: 'broadcast-delivered',
+        description: 'every acknowledged broadcast value is on every node that is up at the end',
+        check: ({ nodes, history }) => broadcastDelivered(nodes, history),
+      },
+    ],
+  };
+}
+
+function sorted(values: Set<number>): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+function broadcastDelivered(
+  nodes: readonly { id: string; status: string; state: State | undefined }[],
+  history: Parameters<typeof pairOperations>[0],
+): CheckVerdict {
+  const acked = pairOperations(history)
+    .filter((op) => op.f === 'broadcast' && op.outcome === 'ok')
+    .map((op) => op.input as number);
+  const up = nodes.filter((n) => n.status === 'up' && n.state !== undefined);
+  if (up.length === 0) return { verdict: 'unknown', detail: 'no node is up at the end' };
+  const missing: Array<{ node: string; values: number[] }> = [];
+  for (const node of up) {
+    const lost = acked.filter((v) => !node.state!.seen.has(v));
+    if (lost.length > 0) missing.push({ node: node.id, values: lost.slice(0, 10) });
+  }
+  if (missing.length === 0) return { verdict: 'pass', detail: `${acked.length} acknowledged values on all ${up.length} up nodes` };
+  return {
+    verdict: 'fail',
+    detail: `${missing.map((m) => `${m.node} misses ${m.values.join(', ')}`).join('; ')} (of ${acked.length} acknowledged)`,
+    evidence: missing,
+  };
+}
+
+export const definition: ProtocolDefinition<Options> = {
+  name: 'broadcast',
+  summary: 'gossip broadcast: every node eventually holds every broadcast value',
+  models: ['broadcast'],
+  flaws: [
+    { name: 'no-retry', description: 'push each value once and never re-send: loss and partitions lose it for good' },
+    { name: 'no-persist', description: 'keep values only in memory: a crash forgets them' },
+  ],
+  parseOptions: zodOptions(optionsSchema),
+  create: ({ options, flaws }) => createBroadcast(options, flaws),
+};

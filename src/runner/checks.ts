@@ -1,0 +1,109 @@
+/**
+ * The check registry: names a scenario can list in `checks`, resolved against the generic checks,
+ * the protocol's invariants and the protocol's own checks.
+ */
+import { pairOperations, type History, type Operation } from '../core/history.js';
+import type { AnyProtocol, CheckVerdict, NodeView } from '../core/protocol.js';
+import { checkConverged, checkDurable, checkLiveness } from '../checkers/generic.js';
+import type { Finding } from '../kernel/findings.js';
+import type { ModelName } from '../workload/generators.js';
+
+export interface CheckResult extends CheckVerdict {
+  readonly name: string;
+}
+
+export interface CheckInput {
+  readonly protocol: AnyProtocol;
+  readonly history: History;
+  readonly ops: readonly Operation[];
+  readonly nodes: readonly NodeView<unknown>[];
+  readonly findings: readonly Finding[];
+  readonly model: ModelName;
+  readonly healed: boolean;
+  /** Ops invoked at or after this time are the final reads. */
+  readonly finalReadFromUs: number;
+}
+
+export type GenericCheck = (input: CheckInput) => CheckVerdict;
+
+/** Checks any protocol can be judged by. More (linearizability) register themselves here. */
+export const genericChecks = new Map<string, { description: string; run: GenericCheck }>([
+  ['durable', { description: 'no acknowledged write is lost (final reads after heal)', run: (i) => checkDurable(i.ops, i.finalReadFromUs) }],
+  [
+    'converged',
+    {
+      description: 'all up nodes hold equal state after heal and quiescence',
+      run: (i) => {
+        const view = i.protocol.view;
+        if (view === undefined) return { verdict: 'unknown', detail: `protocol ${i.protocol.name} exposes no view` };
+        const views = i.nodes.filter((n) => n.status === 'up' && n.state !== undefined).map((n) => ({ node: n.id, view: view(n.state) }));
+        return checkConverged(views, i.healed);
+      },
+    },
+  ],
+  ['liveness', { description: 'after heal, the final reads complete ok', run: (i) => checkLiveness(i.ops, i.finalReadFromUs, i.healed) }],
+  [
+    'invariants',
+    {
+      description: 'every protocol invariant held after every step',
+      run: (i) => {
+        const count = i.protocol.invariants?.length ?? 0;
+        const broken = i.findings.filter((f) => f.kind === 'invariant');
+        if (broken.length === 0) return { verdict: 'pass', detail: count === 0 ? 'the protocol declares no invariants' : `${count} invariants held after every step` };
+        return {
+          verdict: 'fail',
+          detail: broken.map((f) => `${f.name}: ${f.message} (at ${f.timeUs}µs, event ${f.eventIndex})`).join('; '),
+          evidence: broken,
+        };
+      },
+    },
+  ],
+]);
+
+/** Always judged: the protocol did not throw, flood or exceed its budget. */
+export function checkHealth(findings: readonly Finding[]): CheckResult {
+  const fatal = findings.filter((f) => f.kind !== 'invariant');
+  if (fatal.length === 0) return { name: 'health', verdict: 'pass', detail: 'no handler threw; no budget or bound exceeded' };
+  const f = fatal[0]!;
+  return {
+    name: 'health',
+    verdict: 'fail',
+    detail: `${f.kind}${f.node ? ` on ${f.node}` : ''} at ${f.timeUs}µs (event ${f.eventIndex}${f.event ? `, ${f.event}` : ''}, seed ${f.seed}): ${f.message}`,
+    evidence: fatal,
+  };
+}
+
+/** Names a scenario may use with this protocol. */
+export function knownCheckNames(protocol: AnyProtocol): string[] {
+  return [
+    ...genericChecks.keys(),
+    'health',
+    ...(protocol.invariants ?? []).map((inv) => inv.name),
+    ...(protocol.checks ?? []).map((c) => c.name),
+  ];
+}
+
+export function runCheck(name: string, input: CheckInput): CheckResult {
+  if (name === 'health') return checkHealth(input.findings);
+  const generic = genericChecks.get(name);
+  try {
+    if (generic !== undefined) return { name, ...generic.run(input) };
+    const invariant = input.protocol.invariants?.find((inv) => inv.name === name);
+    if (invariant !== undefined) {
+      const broken = input.findings.find((f) => f.kind === 'invariant' && f.name === name);
+      return broken === undefined
+        ? { name, verdict: 'pass', detail: 'held after every step' }
+        : { name, verdict: 'fail', detail: `${broken.message} (at ${broken.timeUs}µs, event ${broken.eventIndex})`, evidence: broken };
+    }
+    const own = input.protocol.checks?.find((c) => c.name === name);
+    if (own !== undefined) return { name, ...own.check({ nodes: input.nodes, history: input.history, healed: input.healed }) };
+  } catch (error) {
+    return { name, verdict: 'unknown', detail: `the check itself failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return { name, verdict: 'unknown', detail: `no check named ${name}` };
+}
+
+/** Pairs the history once for all checks; a malformed history is a dsim bug, so it throws. */
+export function operationsOf(history: History): Operation[] {
+  return pairOperations(history);
+}

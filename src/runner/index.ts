@@ -1,0 +1,3 @@
+export * from './run.js';
+export * from './checks.js';
+export * from './faults.js';

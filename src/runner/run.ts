@@ -1,0 +1,189 @@
+/**
+ * Runs one scenario: builds the cluster, network, clients and fault schedule from the seed, drives
+ * the kernel through the phases (main, heal, final reads, quiet end), then judges the run.
+ */
+import type { HistoryEvent } from '../core/history.js';
+import type { AnyProtocol } from '../core/protocol.js';
+import type { Finding } from '../kernel/findings.js';
+import { Simulation, type SimStats } from '../kernel/simulation.js';
+import { Network } from '../network/network.js';
+import { Rng } from '../rng/index.js';
+import { ScenarioError, type Scenario } from '../scenario/resolve.js';
+import type { TraceSink } from '../trace/events.js';
+import { Workload, type WorkloadStats } from '../workload/clients.js';
+import { OpGenerator } from '../workload/generators.js';
+import { knownCheckNames, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
+import { FaultInjector, type AppliedFault } from './faults.js';
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  readonly seed?: number | string;
+  /** Receives every trace event (for --trace, HTML reports, determinism checks). */
+  readonly trace?: TraceSink;
+}
+
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly maxUs: number;
+}
+
+export type Expectation = 'held' | 'broken' | 'inconclusive';
+
+export interface RunResult {
+  readonly scenario: string;
+  readonly file: string;
+  readonly protocol: string;
+  readonly options: unknown;
+  readonly flaws: readonly string[];
+  readonly seed: string;
+  readonly nodes: number;
+  readonly traceHash: string;
+  readonly events: number;
+  readonly virtualTimeUs: number;
+  readonly faults: readonly AppliedFault[];
+  readonly ops: WorkloadStats;
+  readonly latency: Readonly<Record<string, LatencySummary>>;
+  readonly messages: SimStats;
+  readonly findings: readonly Finding[];
+  readonly checks: readonly CheckResult[];
+  readonly expected: Scenario['expect'];
+  /** Whether the scenario's `expect` held: every check as expected. */
+  readonly expectation: Expectation;
+  readonly history: readonly HistoryEvent[];
+  /** When the final reads began (µs), or undefined without a heal phase. */
+  readonly finalReadFromUs?: number;
+}
+
+/** Runs a scenario to the end and judges it. Throws ScenarioError for unknown check names. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const seed = String(options.seed ?? scenario.seed);
+  const root = Rng.root(seed);
+  const protocol: AnyProtocol = scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws) });
+  validateChecks(scenario, protocol);
+
+  const total = scenario.nodes + scenario.spares;
+  const nodeIds = Array.from({ length: total }, (_, i) => `n${i + 1}`);
+  const members = nodeIds.slice(0, scenario.nodes);
+  const names = [...nodeIds];
+  const network = new Network(scenario.network, total, root.fork('network'), (i) => names[i] ?? `c${i - total + 1}`);
+  const sim = new Simulation({
+    seed,
+    rng: root,
+    protocol,
+    nodeIds,
+    members,
+    network,
+    limits: {
+      ...(scenario.limits.events !== undefined ? { maxEvents: scenario.limits.events } : {}),
+      ...(scenario.limits.queue !== undefined ? { maxQueue: scenario.limits.queue } : {}),
+    },
+    ...(options.trace !== undefined ? { trace: options.trace } : {}),
+  });
+
+  const w = scenario.workload;
+  const generator = new OpGenerator({ model: scenario.model, keys: w.keys, keyDistribution: w.keyDistribution, mix: w.mix });
+  // Clients may address every node that has booted: spares become targets once started.
+  const targets = (): string[] => nodeIds.filter((id) => sim.nodeStatus(id) !== 'stopped');
+  const workload = new Workload(w, sim, generator, root.fork('workload'), targets, members);
+  const injector = new FaultInjector(sim, root.fork('faults'), nodeIds);
+
+  sim.start();
+  workload.start(w.untilUs);
+  for (const fault of scenario.faults) sim.at(fault.atUs, () => injector.apply(fault.action));
+
+  const heal = scenario.heal;
+  let finalReadFromUs: number | undefined;
+  let endUs = scenario.durationUs;
+  if (heal !== false) {
+    finalReadFromUs = scenario.durationUs + Math.floor(heal.quiesceUs / 2);
+    endUs = scenario.durationUs + heal.quiesceUs;
+    sim.at(scenario.durationUs, () => injector.healAll(heal.restart));
+    if (w.finalReads) {
+      const keys = scenario.model === 'kv' ? generator.keyNames() : [undefined];
+      sim.at(finalReadFromUs, () => {
+        sim.traceEvent({ kind: 'phase', phase: 'final-reads' });
+        workload.finalReads(keys);
+      });
+    }
+  }
+  sim.run(endUs);
+
+  const history = workload.history;
+  const ops = operationsOf(history);
+  const input = {
+    protocol,
+    history,
+    ops,
+    nodes: sim.nodes,
+    findings: sim.findings,
+    model: scenario.model,
+    healed: heal !== false,
+    finalReadFromUs: finalReadFromUs ?? Infinity,
+  };
+  const checks = [checkHealth(sim.findings), ...scenario.checks.filter((n) => n !== 'health').map((name) => runCheck(name, input))];
+
+  return {
+    scenario: scenario.name,
+    file: scenario.file,
+    protocol: scenario.protocol.name,
+    options: scenario.options,
+    flaws: scenario.flaws,
+    seed,
+    nodes: scenario.nodes,
+    traceHash: sim.traceHash,
+    events: sim.events,
+    virtualTimeUs: sim.now,
+    faults: injector.applied,
+    ops: { ...workload.stats },
+    latency: summarizeLatency(workload.latenciesUs),
+    messages: sim.stats,
+    findings: sim.findings,
+    checks,
+    expected: scenario.expect,
+    expectation: judgeExpectation(scenario.expect, checks),
+    history,
+    ...(finalReadFromUs !== undefined ? { finalReadFromUs } : {}),
+  };
+}
+
+function validateChecks(scenario: Scenario, protocol: AnyProtocol): void {
+  const known = new Set(knownCheckNames(protocol));
+  const issues = scenario.checks
+    .map((name, i) => ({ name, i }))
+    .filter(({ name }) => !known.has(name))
+    .map(({ name, i }) => ({ path: ['checks', i] as (string | number)[], message: `unknown check ${JSON.stringify(name)}; expected one of: ${[...known].join(', ')}` }));
+  if (scenario.expect !== 'pass') {
+    scenario.expect.violates.forEach((name, i) => {
+      if (!known.has(name)) issues.push({ path: ['expect', 'violates', i], message: `unknown check ${JSON.stringify(name)}; expected one of: ${[...known].join(', ')}` });
+      else if (name !== 'health' && !scenario.checks.includes(name)) issues.push({ path: ['expect', 'violates', i], message: `${name} is expected to fail but is not in checks` });
+    });
+  }
+  if (issues.length > 0) throw new ScenarioError(scenario.file, issues);
+}
+
+/**
+ * `pass`: every check passes. `{ violates: [...] }`: those checks fail, every other passes.
+ * An unknown verdict where it matters makes the run inconclusive rather than a guess.
+ */
+export function judgeExpectation(expect: Scenario['expect'], checks: readonly CheckResult[]): Expectation {
+  const mustFail = new Set(expect === 'pass' ? [] : expect.violates);
+  let inconclusive = false;
+  for (const check of checks) {
+    const wanted = mustFail.has(check.name) ? 'fail' : 'pass';
+    if (check.verdict === 'unknown') inconclusive = true;
+    else if (check.verdict !== wanted) return 'broken';
+  }
+  return inconclusive ? 'inconclusive' : 'held';
+}
+
+function summarizeLatency(latencies: ReadonlyMap<string, number[]>): Record<string, LatencySummary> {
+  const out: Record<string, LatencySummary> = {};
+  for (const f of [...latencies.keys()].sort()) {
+    const sorted = [...latencies.get(f)!].sort((a, b) => a - b);
+    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    out[f] = { count: sorted.length, p50Us: at(0.5), p99Us: at(0.99), maxUs: sorted[sorted.length - 1]! };
+  }
+  return out;
+}

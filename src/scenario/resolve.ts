@@ -1,0 +1,270 @@
+/**
+ * From text to a resolved Scenario: YAML parse, schema validation with exact field paths, protocol
+ * options and flaws validated by the protocol itself, and the fault list expanded (`for:` becomes
+ * a second event that undoes the first).
+ */
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { ProtocolDefinition } from '../core/protocol.js';
+import { protocolRegistry } from '../protocols/index.js';
+import type { FaultAction, FaultEvent, PartitionRequest } from '../faults/plan.js';
+import type { LatencySpec } from '../network/latency.js';
+import type { NetworkConfig } from '../network/network.js';
+import { DEFAULT_MIX, MODEL_OPS, type KeyDistribution, type ModelName } from '../workload/generators.js';
+import type { WorkloadConfig } from '../workload/clients.js';
+import { scenarioSchema, type FaultEntry, type ParsedScenario } from './schema.js';
+
+export interface ScenarioIssue {
+  /** Field path inside the file: ['faults', 2, 'crash']. */
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** A scenario that cannot be run: names the file, each field path and what was expected. */
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly issues: readonly ScenarioIssue[],
+  ) {
+    super(issues.map((issue) => `${file}: ${formatPath(issue.path)}${issue.message}`).join('\n'));
+    this.name = 'ScenarioError';
+  }
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return '';
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return `${out}: `;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description?: string;
+  /** Where it came from, for messages ("<inline>" when built in code). */
+  readonly file: string;
+  readonly protocol: ProtocolDefinition;
+  readonly options: unknown;
+  readonly flaws: readonly string[];
+  readonly nodes: number;
+  readonly spares: number;
+  readonly seed: number | string;
+  readonly durationUs: number;
+  readonly network: NetworkConfig;
+  readonly model: ModelName;
+  readonly workload: WorkloadConfig & {
+    readonly keys: number;
+    readonly keyDistribution: KeyDistribution;
+    readonly mix: Readonly<Record<string, number>>;
+    readonly untilUs: number;
+    readonly finalReads: boolean;
+  };
+  readonly faults: readonly FaultEvent[];
+  readonly heal: false | { readonly quiesceUs: number; readonly restart: boolean };
+  readonly checks: readonly string[];
+  readonly expect: 'pass' | { readonly violates: readonly string[] };
+  readonly limits: { readonly events?: number; readonly queue?: number };
+  /** The validated input, for writing the scenario back (fuzz artifacts). */
+  readonly source: ParsedScenario;
+  readonly raw: unknown;
+}
+
+export interface ResolveOptions {
+  /** Protocols by name (built-ins plus a user's module). */
+  readonly protocols: ReadonlyMap<string, ProtocolDefinition>;
+}
+
+export const DEFAULT_LATENCY: LatencySpec = { dist: 'exponential', meanUs: 5_000, minUs: 1_000 };
+
+/** Parses YAML text into a Scenario. Throws ScenarioError with line-precise YAML errors. */
+export function parseScenarioText(text: string, file: string, options: ResolveOptions = { protocols: protocolRegistry() }): Scenario {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => ({ path: [], message: `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  return resolveScenario(doc.toJS(), file, options);
+}
+
+/** Validates a plain object (parsed YAML, or built in code) into a Scenario. */
+export function resolveScenario(raw: unknown, file: string, options: ResolveOptions = { protocols: protocolRegistry() }): Scenario {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ScenarioError(file, [{ path: [], message: 'expected a mapping of scenario fields (name, protocol, nodes, ...)' }]);
+  }
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) throw new ScenarioError(file, zodIssues(parsed.error));
+  const s = parsed.data;
+
+  const protocol = options.protocols.get(s.protocol);
+  if (protocol === undefined) {
+    throw new ScenarioError(file, [{ path: ['protocol'], message: `unknown protocol ${JSON.stringify(s.protocol)}; expected one of ${[...options.protocols.keys()].join(', ')}` }]);
+  }
+  const issues: ScenarioIssue[] = [];
+  const opts = protocol.parseOptions(s.options);
+  if (!opts.ok) for (const issue of opts.issues) issues.push({ path: ['options', ...issue.path], message: issue.message });
+  const knownFlaws = new Set((protocol.flaws ?? []).map((f) => f.name));
+  s.flaws.forEach((flaw, i) => {
+    if (!knownFlaws.has(flaw))
+      issues.push({ path: ['flaws', i], message: `unknown flaw ${JSON.stringify(flaw)} for ${protocol.name}; expected one of: ${[...knownFlaws].join(', ') || '(none)'}` });
+  });
+  const model = (s.workload.model ?? protocol.models[0] ?? 'kv') as ModelName;
+  if (!protocol.models.includes(model)) {
+    issues.push({ path: ['workload', 'model'], message: `${protocol.name} serves ${protocol.models.join(', ')}, not ${model}` });
+  }
+  const mix = s.workload.mix ?? DEFAULT_MIX[model];
+  for (const f of Object.keys(mix)) {
+    if (!MODEL_OPS[model].includes(f)) issues.push({ path: ['workload', 'mix', f], message: `model ${model} has ops ${MODEL_OPS[model].join(', ')}, not ${f}` });
+  }
+  if (Object.values(mix).every((w) => w === 0)) issues.push({ path: ['workload', 'mix'], message: 'at least one op needs a weight above 0' });
+  if (issues.length > 0) throw new ScenarioError(file, issues);
+
+  const net = s.network;
+  const network: NetworkConfig = {
+    latency: (net.latency as LatencySpec | undefined) ?? DEFAULT_LATENCY,
+    loss: net.loss,
+    duplicate: net.duplicate,
+    reorder: net.reorder?.p ?? 0,
+    reorderDelayUs: net.reorder?.delay ?? 0,
+    fifo: net.fifo,
+    inFlightOnCut: net.inFlightOnCut,
+    lossyClientLinks: net.lossyClientLinks,
+  };
+  const w = s.workload;
+  const keyDistribution: KeyDistribution =
+    w.keyDistribution === 'uniform'
+      ? { kind: 'uniform' }
+      : w.keyDistribution === 'zipfian'
+        ? { kind: 'zipfian', exponent: 0.99 }
+        : { kind: 'zipfian', exponent: w.keyDistribution.zipfian };
+
+  return {
+    name: s.name ?? baseName(file),
+    ...(s.description !== undefined ? { description: s.description } : {}),
+    file,
+    protocol,
+    options: opts.ok ? opts.value : undefined,
+    flaws: s.flaws,
+    nodes: s.nodes,
+    spares: s.spares,
+    seed: s.seed,
+    durationUs: s.duration,
+    network,
+    model,
+    workload: {
+      clients: w.clients,
+      ...(w.rate !== undefined ? { ratePerSecond: w.rate } : {}),
+      thinkUs: w.think,
+      timeoutUs: w.timeout,
+      retryDelayUs: w.retryDelay,
+      route: w.route,
+      keys: w.keys,
+      keyDistribution,
+      mix,
+      untilUs: Math.min(w.until ?? s.duration, s.duration),
+      finalReads: w.finalReads && MODEL_OPS[model].includes('read'),
+    },
+    faults: expandFaults(s.faults),
+    heal: s.heal === false ? false : { quiesceUs: s.heal.quiesce, restart: s.heal.restart },
+    checks: s.checks ?? defaultChecks(model, s.heal !== false),
+    expect: s.expect,
+    limits: s.limits,
+    source: s,
+    raw,
+  };
+}
+
+function defaultChecks(model: ModelName, healed: boolean): string[] {
+  const checks = ['invariants'];
+  if (model === 'kv' || model === 'register') checks.push('linearizable');
+  if (healed) checks.push('converged', 'liveness');
+  return checks;
+}
+
+function baseName(file: string): string {
+  const last = file.split(/[\\/]/).pop() ?? file;
+  return last.replace(/\.ya?ml$/, '');
+}
+
+/** Turns each entry into one action, plus its undo when `for:` is given; sorted by time (stable). */
+export function expandFaults(entries: readonly FaultEntry[]): FaultEvent[] {
+  const events: FaultEvent[] = [];
+  entries.forEach((entry, i) => {
+    const action = toAction(entry, i);
+    events.push({ atUs: entry.at, action });
+    if (entry.for !== undefined) {
+      const undo = undoOf(action);
+      if (undo !== undefined) events.push({ atUs: entry.at + entry.for, action: undo });
+    }
+  });
+  return events
+    .map((event, order) => ({ event, order }))
+    .sort((a, b) => a.event.atUs - b.event.atUs || a.order - b.order)
+    .map(({ event }) => event);
+}
+
+function toAction(f: FaultEntry, index: number): FaultAction {
+  if (f.partition !== undefined) {
+    return { kind: 'partition', partition: toPartition(f), name: f.name ?? `p${index + 1}` };
+  }
+  if (f.heal !== undefined) return f.heal === 'all' ? { kind: 'heal' } : { kind: 'heal', name: f.heal };
+  if (f.crash !== undefined) return { kind: 'crash', target: f.crash, ...(f.for !== undefined ? { remember: `fault${index + 1}` } : {}) };
+  if (f.restart !== undefined) return { kind: 'restart', target: f.restart };
+  if (f.pause !== undefined) return { kind: 'pause', target: f.pause, ...(f.for !== undefined ? { remember: `fault${index + 1}` } : {}) };
+  if (f.resume !== undefined) return { kind: 'resume', target: f.resume };
+  if (f.start !== undefined) return { kind: 'start', target: f.start };
+  if (f.skew !== undefined) {
+    return { kind: 'clock', target: f.skew, ...(f.offset !== undefined ? { offsetUs: f.offset } : {}), ...(f.drift !== undefined ? { drift: f.drift } : {}) };
+  }
+  if (f.command !== undefined) return { kind: 'command', target: f.target!, name: f.command, args: f.args ?? {} };
+  if (f.network !== undefined) return { kind: 'network', change: f.network };
+  throw new Error('unreachable: the schema requires one action');
+}
+
+function toPartition(f: FaultEntry): PartitionRequest {
+  switch (f.partition!) {
+    case 'isolate':
+      return { kind: 'isolate', target: f.target! };
+    case 'split':
+      return { kind: 'split', groups: f.groups! };
+    case 'majority-minority':
+      return f.minorityWith !== undefined ? { kind: 'majority-minority', minorityWith: f.minorityWith } : { kind: 'majority-minority' };
+    case 'one-way':
+      return { kind: 'one-way', from: f.from!, to: f.to! };
+    case 'bridge':
+      return { kind: 'bridge', bridge: f.bridge!, ...(f.left ? { left: f.left } : {}), ...(f.right ? { right: f.right } : {}) };
+  }
+}
+
+/** The action that ends a fault after `for:`. The same node comes back even if "leader" names
+ * someone else by then: the crash or pause remembers whom it hit. */
+function undoOf(action: FaultAction): FaultAction | undefined {
+  switch (action.kind) {
+    case 'partition':
+      return { kind: 'heal', ...(action.name !== undefined ? { name: action.name } : {}) };
+    case 'crash':
+      return { kind: 'restart', target: `@${action.remember}` };
+    case 'pause':
+      return { kind: 'resume', target: `@${action.remember}` };
+    case 'network':
+      return { kind: 'network', change: 'reset' };
+    default:
+      return undefined;
+  }
+}
+
+function zodIssues(error: z.ZodError): ScenarioIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'), message: describeIssue(issue) }));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (see docs/SCENARIOS.md)`;
+    case 'invalid_type':
+      return issue.message.startsWith('Invalid input') ? `expected ${issue.expected}` : issue.message;
+    default:
+      return issue.message;
+  }
+}
