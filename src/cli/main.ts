@@ -13,6 +13,7 @@ import { HistoryError } from '../core/history.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { runCommand, type Io } from './run.js';
 import { protocolsFor } from './load.js';
+import { registerFuzzCommands } from './fuzz.js';
 
 const io: Io = {
   out: (text) => process.stdout.write(text + '\n'),
@@ -73,6 +74,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
       setExit(EXIT.ok);
     });
 
+  registerFuzzCommands(program, setExit, io);
   return program;
 }
 

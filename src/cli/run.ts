@@ -29,15 +29,15 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   // Validate every file before running any: bad input fails fast, naming the file and field.
   const scenarios = files.map((file) => loadScenarioFile(file, protocols));
   const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
-  const rows: Array<{ result: RunResult; wallMs: number; divergence?: string }> = [];
+  const rows: Array<{ result: RunResult; wallMs: number; determinism?: Determinism }> = [];
   for (const scenario of scenarios) {
     const tracePath = options.trace === undefined ? undefined : scenarios.length === 1 ? options.trace : withSuffix(options.trace, scenario.name);
     const row = runOne(scenario, seed, tracePath, options.checkDeterminism === true);
     rows.push(row);
-    if (options.json) io.out(JSON.stringify(toJson(row.result, row.wallMs, row.divergence)));
+    if (options.json) io.out(JSON.stringify(toJson(row.result, row.wallMs, row.determinism)));
     else {
       io.out(formatRun(row.result, row.wallMs));
-      if (row.divergence !== undefined) io.out(row.divergence);
+      if (row.determinism !== undefined) io.out(row.determinism.message);
       io.out('');
     }
   }
@@ -46,10 +46,15 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
     const extra = tableExtras(rows.map((r) => r.result), protocols);
     if (extra !== '') io.out('\n' + extra);
   }
-  return exitCodeOf(rows.map((r) => ({ expectation: r.result.expectation, diverged: r.divergence !== undefined })));
+  return exitCodeOf(rows.map((r) => ({ expectation: r.result.expectation, diverged: r.determinism?.diverged === true })));
 }
 
-function runOne(scenario: Scenario, seed: number | string | undefined, tracePath: string | undefined, checkDeterminism: boolean): { result: RunResult; wallMs: number; divergence?: string } {
+interface Determinism {
+  readonly diverged: boolean;
+  readonly message: string;
+}
+
+function runOne(scenario: Scenario, seed: number | string | undefined, tracePath: string | undefined, checkDeterminism: boolean): { result: RunResult; wallMs: number; determinism?: Determinism } {
   const sink = tracePath === undefined ? undefined : new JsonLinesSink(tracePath);
   const started = performance.now();
   let result: RunResult;
@@ -60,14 +65,14 @@ function runOne(scenario: Scenario, seed: number | string | undefined, tracePath
   }
   const wallMs = performance.now() - started;
   if (!checkDeterminism) return { result, wallMs };
-  return { result, wallMs, divergence: compareRuns(scenario, seed) };
+  return { result, wallMs, determinism: compareRuns(scenario, seed) };
 }
 
 /**
  * Runs the scenario twice more with full traces and compares them event by event. Returns a
  * message naming the first diverging event, or a confirmation.
  */
-function compareRuns(scenario: Scenario, seed: number | string | undefined): string {
+function compareRuns(scenario: Scenario, seed: number | string | undefined): Determinism {
   const record = (): { hash: string; lines: string[] } => {
     const lines: string[] = [];
     const sink: TraceSink = { event: (e: TraceEvent) => void (lines.length < 5_000_000 && lines.push(JSON.stringify(e))) };
@@ -80,11 +85,11 @@ function compareRuns(scenario: Scenario, seed: number | string | undefined): str
   for (let i = 0; i < length; i++) {
     if (a.lines[i] !== b.lines[i]) {
       const show = (line: string | undefined): string => (line === undefined ? '(no event)' : describeTraceEvent(JSON.parse(line) as TraceEvent));
-      return `determinism: DIVERGED at trace event ${i}:\n  run 1: ${show(a.lines[i])}\n  run 2: ${show(b.lines[i])}`;
+      return { diverged: true, message: `determinism: DIVERGED at trace event ${i}:\n  run 1: ${show(a.lines[i])}\n  run 2: ${show(b.lines[i])}` };
     }
   }
-  if (a.hash !== b.hash) return `determinism: DIVERGED: equal traces but hashes ${a.hash} and ${b.hash}`;
-  return `determinism: two more runs gave the same ${a.lines.length} trace events and hash ${a.hash}`;
+  if (a.hash !== b.hash) return { diverged: true, message: `determinism: DIVERGED: equal traces but hashes ${a.hash} and ${b.hash}` };
+  return { diverged: false, message: `determinism: two more runs gave the same ${a.lines.length} trace events and hash ${a.hash}` };
 }
 
 export function exitCodeOf(results: ReadonlyArray<{ expectation: RunResult['expectation']; diverged?: boolean }>): ExitCode {
@@ -93,7 +98,7 @@ export function exitCodeOf(results: ReadonlyArray<{ expectation: RunResult['expe
   return EXIT.ok;
 }
 
-export function toJson(result: RunResult, wallMs: number, divergence?: string): Record<string, unknown> {
+export function toJson(result: RunResult, wallMs: number, determinism?: Determinism): Record<string, unknown> {
   return {
     scenario: result.scenario,
     file: result.file,
@@ -118,7 +123,7 @@ export function toJson(result: RunResult, wallMs: number, divergence?: string): 
     checks: result.checks.map((c) => ({ name: c.name, verdict: c.verdict, detail: c.detail, ...(c.evidence !== undefined ? { evidence: c.evidence } : {}) })),
     expected: result.expected,
     expectation: result.expectation,
-    ...(divergence !== undefined ? { determinism: divergence } : {}),
+    ...(determinism !== undefined ? { determinism } : {}),
   };
 }
 

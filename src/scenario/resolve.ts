@@ -3,7 +3,7 @@
  * options and flaws validated by the protocol itself, and the fault list expanded (`for:` becomes
  * a second event that undoes the first).
  */
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { protocolRegistry } from '../protocols/index.js';
@@ -78,11 +78,15 @@ export const DEFAULT_LATENCY: LatencySpec = { dist: 'exponential', meanUs: 5_000
 
 /** Parses YAML text into a Scenario. Throws ScenarioError with line-precise YAML errors. */
 export function parseScenarioText(text: string, file: string, options: ResolveOptions = { protocols: protocolRegistry() }): Scenario {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       file,
-      doc.errors.map((e) => ({ path: [], message: `YAML syntax error at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return { path: [], message: `YAML syntax error at line ${line}, column ${col}: ${e.message.split('\n')[0]}` };
+      }),
     );
   }
   return resolveScenario(doc.toJS(), file, options);

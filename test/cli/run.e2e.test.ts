@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dsim } from '../support/cli.js';
+
+const partition = 'scenarios/broadcast/partition.yaml';
+
+describe('dsim run (end to end)', () => {
+  it('prints a readable summary and exits 0 when every expectation held', () => {
+    const r = dsim(['run', partition]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const label of ['scenario', 'cluster', 'faults', 'ops', 'messages', 'events', 'trace', 'checks', 'result']) expect(r.stdout).toContain(label);
+    expect(r.stdout).toContain('broadcast-delivered');
+    expect(r.stdout).toContain('HELD');
+  });
+
+  it('--json prints one object per run with the documented fields', () => {
+    const r = dsim(['run', partition, '--json', '--seed', '11']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    expect(json).toMatchObject({ scenario: 'broadcast-partition', seed: '11', expectation: 'held' });
+    expect(typeof json.traceHash).toBe('string');
+    expect(json.events).toBeGreaterThan(1000);
+    expect(json.virtualTimeUs).toBe(15_000_000);
+    expect((json.checks as Array<{ name: string; verdict: string }>).map((c) => c.verdict)).toEqual(['pass', 'pass', 'pass', 'pass']);
+  });
+
+  it('the same seed gives the same trace hash across fresh processes', () => {
+    const hash = (seed: string): string => (JSON.parse(dsim(['run', partition, '--json', '--seed', seed]).stdout) as { traceHash: string }).traceHash;
+    expect(hash('5')).toBe(hash('5'));
+    expect(hash('5')).not.toBe(hash('6'));
+  });
+
+  it('exits 1 when a property is violated unexpectedly, naming the check', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsim-'));
+    const file = join(dir, 'lossy.yaml');
+    writeFileSync(file, ['name: lossy-no-retry', 'protocol: broadcast', 'flaws: [no-retry]', 'nodes: 3', 'duration: 2s', 'network: { loss: 0.3 }', 'workload: { clients: 2, rate: 50/s }', 'checks: [broadcast-delivered]'].join('\n'));
+    const r = dsim(['run', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ broadcast-delivered\s+n\d misses/);
+    expect(r.stdout).toContain('BROKEN');
+    // The same run, declared as a demonstration of the flaw, holds.
+    writeFileSync(file, readFileSync(file, 'utf8') + '\nexpect: { violates: [broadcast-delivered] }\n');
+    expect(dsim(['run', file]).code).toBe(0);
+  });
+
+  it('exits 3 on bad input with the file, field and expectation, and no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsim-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'protocol: broadcast\nnodes: 3\nfaults:\n  - { at: soon, crash: n1 }\n');
+    const r = dsim(['run', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${file}: faults[0].at: expected a duration`);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
+    const missing = dsim(['run', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('nope.yaml: no such file or directory');
+    expect(dsim(['run']).code).toBe(3);
+    expect(dsim(['frobnicate']).code).toBe(3);
+  });
+
+  it('runs a directory into one summary table', () => {
+    const r = dsim(['run', 'scenarios/broadcast']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/scenario\s+protocol\s+seed\s+events/);
+  });
+
+  it('--trace writes every event as JSON lines; --check-determinism confirms the replay', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsim-'));
+    const trace = join(dir, 'trace.jsonl');
+    const r = dsim(['run', partition, '--trace', trace, '--check-determinism']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/determinism: two more runs gave the same \d+ trace events/);
+    const lines = readFileSync(trace, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1000);
+    const kinds = new Set(lines.map((l) => (JSON.parse(l) as { kind: string }).kind));
+    for (const kind of ['send', 'deliver', 'partition', 'heal', 'op', 'timer']) expect(kinds).toContain(kind);
+  });
+
+  it('loads a user protocol with --protocol ./file.ts', () => {
+    const r = dsim(['run', 'test/fixtures/scenarios/forwarding.yaml', '--protocol', 'test/fixtures/protocols/forwarding-register.ts']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✓ durable');
+    const missing = dsim(['run', 'test/fixtures/scenarios/forwarding.yaml']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('protocol: unknown protocol "forwarding-register"');
+  });
+
+  it('prints the JSON Schema', () => {
+    const r = dsim(['schema']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { title: string }).title).toBe('dsim scenario');
+  });
+});
