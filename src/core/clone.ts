@@ -1,6 +1,11 @@
 /**
  * Deep copy of plain data (what protocols persist). Faster than structuredClone for the small
  * objects and arrays protocols use, and it keeps Maps and Sets.
+ *
+ * Frozen objects are shared, not copied: they cannot change, so sharing is safe. This is how a
+ * protocol keeps persisting cheap as its durable state grows: persist frozen segments (log
+ * entries, chunks of a set, a snapshot) and only the new ones, plus the small mutable spine, are
+ * new work for each persist.
  */
 export function clonePlain<T>(value: T): T {
   return cloneAny(value, 0) as T;
@@ -9,7 +14,7 @@ export function clonePlain<T>(value: T): T {
 const MAX_DEPTH = 200;
 
 function cloneAny(value: unknown, depth: number): unknown {
-  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
   if (depth > MAX_DEPTH) throw new Error('clonePlain: data nested deeper than 200 levels (a cycle?)');
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);

@@ -24,11 +24,19 @@ type Options = z.output<typeof optionsSchema>;
 interface State {
   /** Values this node holds. */
   seen: Set<number>;
-  /** Per peer: values sent but not yet acknowledged. */
-  pending: Record<string, number[]>;
+  /** What is on disk (frozen chunks). */
+  chunks: Array<readonly number[]>;
+  /** Per peer: values sent but not yet acknowledged (insertion-ordered, so re-sends are oldest first). */
+  pending: Record<string, Set<number>>;
 }
 type Msg = { type: 'gossip'; values: number[] } | { type: 'gossip-ack'; values: number[] };
-type Durable = { values: number[] };
+/**
+ * Persisted values as frozen chunks: the kernel shares frozen data instead of copying it, so a
+ * persist costs the new chunk, not the whole set. Chunks merge like a binary counter (the last two
+ * merge while the older is no bigger), so there are O(log n) of them and each value is copied
+ * O(log n) times over the whole run.
+ */
+type Durable = { chunks: ReadonlyArray<readonly number[]> };
 type Ctx = NodeContext<Msg, Durable>;
 
 function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol<State, Msg, Durable> {
@@ -39,10 +47,19 @@ function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol
     const fresh = values.filter((v) => !state.seen.has(v));
     if (fresh.length === 0) return fresh;
     for (const v of fresh) state.seen.add(v);
-    if (!noPersist) ctx.persist({ values: [...state.seen] });
+    if (!noPersist) {
+      const chunks = state.chunks;
+      chunks.push(Object.freeze(fresh.slice()));
+      while (chunks.length >= 2 && chunks[chunks.length - 2]!.length <= chunks[chunks.length - 1]!.length) {
+        const last = chunks.pop()!;
+        const before = chunks.pop()!;
+        chunks.push(Object.freeze(before.concat(last)));
+      }
+      ctx.persist({ chunks: state.chunks });
+    }
     for (const peer of ctx.peers) {
       if (peer === except) continue;
-      if (!noRetry) state.pending[peer]!.push(...fresh);
+      if (!noRetry) for (const v of fresh) state.pending[peer]!.add(v);
       ctx.send(peer, { type: 'gossip', values: fresh });
     }
     return fresh;
@@ -51,11 +68,11 @@ function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol
   return {
     name: 'broadcast',
     init(ctx, durable) {
-      const pending: Record<string, number[]> = {};
-      for (const peer of ctx.peers) pending[peer] = [];
-      const state: State = { seen: new Set(durable?.values ?? []), pending };
+      const pending: Record<string, Set<number>> = {};
+      const chunks = durable === undefined ? [] : [...durable.chunks];
+      const state: State = { seen: new Set(chunks.flat()), chunks, pending };
       // After a restart, everything known is re-offered: peers may have missed it.
-      if (!noRetry) for (const peer of ctx.peers) pending[peer] = [...state.seen];
+      for (const peer of ctx.peers) pending[peer] = new Set(noRetry ? [] : state.seen);
       ctx.setTimer('gossip', options.gossipIntervalUs);
       return state;
     },
@@ -66,9 +83,8 @@ function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol
           ctx.send(from, { type: 'gossip-ack', values: msg.values });
           return;
         case 'gossip-ack': {
-          const acked = new Set(msg.values);
-          const list = state.pending[from];
-          if (list !== undefined) state.pending[from] = list.filter((v) => !acked.has(v));
+          const pending = state.pending[from];
+          if (pending !== undefined) for (const v of msg.values) pending.delete(v);
           return;
         }
       }
@@ -76,8 +92,8 @@ function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol
     onTimer(state, _timer, ctx) {
       if (!noRetry) {
         for (const peer of ctx.peers) {
-          const list = state.pending[peer]!;
-          if (list.length > 0) ctx.send(peer, { type: 'gossip', values: list.slice(0, options.maxBatch) });
+          const pending = state.pending[peer]!;
+          if (pending.size > 0) ctx.send(peer, { type: 'gossip', values: firstN(pending, options.maxBatch) });
         }
       }
       ctx.setTimer('gossip', options.gossipIntervalUs);
@@ -104,6 +120,15 @@ function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol
       },
     ],
   };
+}
+
+function firstN(values: Set<number>, n: number): number[] {
+  const out: number[] = [];
+  for (const v of values) {
+    if (out.length >= n) break;
+    out.push(v);
+  }
+  return out;
 }
 
 function sorted(values: Set<number>): number[] {
