@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { Protocol } from '../../src/core/protocol.js';
+import { pairOperations } from '../../src/core/history.js';
+import { Rng } from '../../src/rng/index.js';
+import { Workload, type WorkloadConfig } from '../../src/workload/clients.js';
+import { OpGenerator, keySampler } from '../../src/workload/generators.js';
+import { makeSim } from '../support/sim.js';
+
+/** n1 answers everything after 2ms; other nodes redirect to n1; n3 never answers. */
+const server: Protocol<{ data: Record<string, unknown> }, never> = {
+  name: 'server',
+  init: () => ({ data: {} }),
+  onMessage() {},
+  onTimer() {},
+  onRequest(state, req, ctx) {
+    if (ctx.self === 'n3') return;
+    if (ctx.self !== 'n1') return ctx.reply(req.id, { type: 'redirect', to: 'n1' });
+    const key = req.op.key ?? '';
+    if (req.op.f === 'write') state.data[key] = req.op.value;
+    ctx.reply(req.id, { type: 'ok', value: req.op.f === 'read' ? (state.data[key] ?? null) : undefined });
+  },
+};
+
+const config: WorkloadConfig = { clients: 3, thinkUs: 0, timeoutUs: 100_000, retryDelayUs: 1000, route: 'random' };
+
+function setup(overrides: Partial<WorkloadConfig> = {}, nodes = 3) {
+  const { sim } = makeSim({ protocol: server, nodes });
+  const generator = new OpGenerator({ model: 'kv', keys: 2, keyDistribution: { kind: 'uniform' }, mix: { read: 0.5, write: 0.5 } });
+  const ids = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+  const workload = new Workload({ ...config, ...overrides }, sim, generator, Rng.root(3).fork('workload'), () => ids, ids);
+  return { sim, workload };
+}
+
+describe('Workload', () => {
+  it('records a well-formed Jepsen history: ok after redirects, info after timeouts, and a fresh process after info', () => {
+    const { sim, workload } = setup();
+    sim.start();
+    workload.start(2_000_000);
+    sim.run(3_000_000);
+    const ops = pairOperations(workload.history); // throws if malformed
+    expect(workload.stats.ok).toBeGreaterThan(100);
+    expect(workload.stats.redirects).toBeGreaterThan(0);
+    expect(workload.stats.info).toBeGreaterThan(0); // requests that reached n3
+    const infos = ops.filter((o) => o.outcome === 'info');
+    expect(infos.every((o) => o.error === 'timeout' && o.node === 'n3')).toBe(true);
+    // A process that had an info op never invokes again.
+    for (const info of infos) expect(ops.filter((o) => o.process === info.process && o.invokeIndex > info.invokeIndex)).toEqual([]);
+    expect(Math.max(...ops.map((o) => o.process))).toBeGreaterThanOrEqual(3);
+    // Sessions: every read returns the last value written by some completed or concurrent write.
+    expect(ops.filter((o) => o.f === 'read' && o.outcome === 'ok').length).toBeGreaterThan(0);
+  });
+
+  it('sticky routing sends each client to its home node; leader routing learns from redirects', () => {
+    const sticky = setup({ route: 'sticky' }, 2);
+    sticky.sim.start();
+    sticky.workload.start(500_000);
+    sticky.sim.run(1_000_000);
+    // c2 lives on n2, which redirects every op to n1: all its ops still complete ok.
+    expect(sticky.workload.stats.redirects).toBeGreaterThan(10);
+    expect(sticky.workload.stats.fail + sticky.workload.stats.info).toBe(0);
+
+    const leader = setup({ route: 'leader' }, 2);
+    leader.sim.start();
+    leader.workload.start(500_000);
+    leader.sim.run(1_000_000);
+    // Once a client learned that n1 leads, it goes there directly: at most one redirect per client.
+    expect(leader.workload.stats.redirects).toBeLessThanOrEqual(3);
+  });
+
+  it('open loop sheds arrivals when every client is busy, never queues without bound', () => {
+    const { sim, workload } = setup({ clients: 1, ratePerSecond: 5000 }, 1);
+    sim.start();
+    workload.start(1_000_000);
+    sim.run(1_500_000);
+    expect(workload.stats.shed).toBeGreaterThan(1000);
+    expect(workload.stats.invoked).toBeGreaterThan(100);
+  });
+
+  it('zipfian keys favour the first keys; uniform keys do not', () => {
+    const rng = Rng.root('keys');
+    const zipf = keySampler(100, { kind: 'zipfian', exponent: 1.0 });
+    const uniform = keySampler(100, { kind: 'uniform' });
+    const z = new Array(100).fill(0);
+    const u = new Array(100).fill(0);
+    for (let i = 0; i < 50_000; i++) {
+      z[zipf(rng)]++;
+      u[uniform(rng)]++;
+    }
+    expect(z[0]).toBeGreaterThan(8 * z[50]); // 1/1 vs 1/51
+    expect(u[0]).toBeLessThan(2 * u[50]);
+  });
+
+  it('writes unique values, and cas expects the last value written to its key', () => {
+    const gen = new OpGenerator({ model: 'kv', keys: 1, keyDistribution: { kind: 'uniform' }, mix: { write: 0.5, cas: 0.5 } });
+    const rng = Rng.root(1);
+    const values = new Set<unknown>();
+    let last: unknown = null;
+    for (let i = 0; i < 200; i++) {
+      const op = gen.next(rng);
+      if (op.f === 'cas') {
+        const [expected, next] = op.value as [unknown, unknown];
+        expect(expected).toBe(last);
+        last = next;
+        values.add(next);
+      } else {
+        last = op.value;
+        values.add(op.value);
+      }
+    }
+    expect(values.size).toBe(200);
+  });
+});
