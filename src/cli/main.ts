@@ -14,6 +14,7 @@ import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { runCommand, type Io } from './run.js';
 import { protocolsFor } from './load.js';
 import { registerFuzzCommands } from './fuzz.js';
+import { registerTables } from './tables.js';
 
 const io: Io = {
   out: (text) => process.stdout.write(text + '\n'),
@@ -48,7 +49,9 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--trace <file>', 'write every event as JSON lines')
     .option('--check-determinism', 'run twice more and name the first diverging event, if any')
     .option('--protocol <module>', 'load your own protocol from a .ts or .js module')
-    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string }) => {
+    .option('--html <file>', 'write a self-contained HTML report: space-time diagram, faults, ops, the violation')
+    .option('--timeline', 'print the key events (roles, faults, heals, violations) as a text timeline')
+    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string; html?: string; timeline?: boolean }) => {
       setExit(await runCommand(paths, opts, io));
     });
 
@@ -79,6 +82,7 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<ExitCode> {
+  registerTables();
   let code: ExitCode = EXIT.ok;
   const program = buildProgram((c) => (code = c));
   try {

@@ -2,20 +2,32 @@
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import chalk from 'chalk';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { runScenario, type RunResult } from '../runner/index.js';
 import type { Scenario } from '../scenario/resolve.js';
-import { describeTraceEvent, type TraceEvent, type TraceSink } from '../trace/events.js';
-import { EXIT, type ExitCode } from './errors.js';
+import { describeTraceEvent, TraceRecorder, type TraceEvent, type TraceSink } from '../trace/events.js';
+import { isReportEvent, renderRunHtml } from '../report/html.js';
+import { isTimelineEvent, renderTimeline, type Paint, type TimelineStyle } from '../report/timeline.js';
+import { writeFileAtomic } from './atomic.js';
+import { EXIT, UsageError, type ExitCode } from './errors.js';
+import { parseDurationUs } from '../core/time.js';
+import { WatchedRunner } from './watchdog.js';
 import { formatRun, formatSummaryTable } from './format.js';
 import { expandScenarioPaths, loadScenarioFile, protocolsFor } from './load.js';
 
 export interface RunCommandOptions {
   readonly seed?: string;
+  /** Wall-clock seconds without simulation progress before a run is declared hung (0: no watchdog). */
+  readonly hangTimeout?: string;
   readonly json?: boolean;
   readonly trace?: string;
   readonly checkDeterminism?: boolean;
   readonly protocol?: string;
+  /** Write a self-contained HTML report of the run here. */
+  readonly html?: string;
+  /** Print the key events as a coloured text timeline. */
+  readonly timeline?: boolean;
 }
 
 export interface Io {
@@ -29,17 +41,42 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   // Validate every file before running any: bad input fails fast, naming the file and field.
   const scenarios = files.map((file) => loadScenarioFile(file, protocols));
   const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
-  const rows: Array<{ result: RunResult; wallMs: number; determinism?: Determinism }> = [];
-  for (const scenario of scenarios) {
-    const tracePath = options.trace === undefined ? undefined : scenarios.length === 1 ? options.trace : withSuffix(options.trace, scenario.name);
-    const row = runOne(scenario, seed, tracePath, options.checkDeterminism === true);
-    rows.push(row);
-    if (options.json) io.out(JSON.stringify(toJson(row.result, row.wallMs, row.determinism)));
-    else {
-      io.out(formatRun(row.result, row.wallMs));
-      if (row.determinism !== undefined) io.out(row.determinism.message);
-      io.out('');
+  const hangTimeoutMs = parseHangTimeoutMs(options.hangTimeout);
+  // Scenarios run in a worker under a watchdog, so a handler that loops forever is a finding.
+  const watched = hangTimeoutMs > 0 ? new WatchedRunner(hangTimeoutMs) : undefined;
+  const rows: RunRow[] = [];
+  try {
+    for (const scenario of scenarios) {
+      const suffixed = (path: string | undefined): string | undefined => (path === undefined ? undefined : scenarios.length === 1 ? path : withSuffix(path, scenario.name));
+      const tracePath = suffixed(options.trace);
+      const htmlPath = suffixed(options.html);
+      const job: RunJob = {
+        file: scenario.file,
+        ...(options.protocol !== undefined ? { protocolModule: options.protocol } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(tracePath !== undefined ? { tracePath } : {}),
+        ...(htmlPath !== undefined ? { htmlPath } : {}),
+        timeline: options.timeline === true,
+        colour: !options.json && chalk.level > 0,
+        checkDeterminism: options.checkDeterminism === true,
+      };
+      const row = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
+      rows.push(row);
+      if (row.timeline !== undefined) {
+        // JSON lines on stdout stay parseable: the timeline goes to stderr then.
+        if (options.json) io.err(row.timeline);
+        else io.out(row.timeline + '\n');
+      }
+      if (options.json) io.out(JSON.stringify(toJson(row.result, row.wallMs, row.determinism)));
+      else {
+        io.out(formatRun(row.result, row.wallMs));
+        if (htmlPath !== undefined && row.result.findings.every((f) => f.kind !== 'hang')) io.out(`${chalk.dim('report'.padEnd(10))}${htmlPath}`);
+        if (row.determinism !== undefined) io.out(row.determinism.message);
+        io.out('');
+      }
     }
+  } finally {
+    await watched?.close();
   }
   if (!options.json && rows.length > 1) {
     io.out(formatSummaryTable(rows));
@@ -54,18 +91,58 @@ interface Determinism {
   readonly message: string;
 }
 
-function runOne(scenario: Scenario, seed: number | string | undefined, tracePath: string | undefined, checkDeterminism: boolean): { result: RunResult; wallMs: number; determinism?: Determinism } {
-  const sink = tracePath === undefined ? undefined : new JsonLinesSink(tracePath);
+/** One scenario to run, as sent to the run worker (plain data). */
+export interface RunJob {
+  readonly file: string;
+  readonly protocolModule?: string;
+  readonly seed?: number | string;
+  readonly tracePath?: string;
+  readonly htmlPath?: string;
+  readonly timeline: boolean;
+  /** Colour the timeline (decided by the main thread, which owns the terminal). */
+  readonly colour: boolean;
+  readonly checkDeterminism: boolean;
+}
+
+export interface RunRow {
+  readonly result: RunResult;
+  readonly wallMs: number;
+  readonly determinism?: Determinism;
+  /** The rendered text timeline, when asked for. */
+  readonly timeline?: string;
+}
+
+/** Runs one scenario with its artifacts (trace file, HTML report, timeline). Used in the worker. */
+export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'simulate' | 'check', events: number) => void): RunRow {
+  const file = job.tracePath === undefined ? undefined : new JsonLinesSink(job.tracePath);
+  const recorder = job.htmlPath !== undefined || job.timeline ? new TraceRecorder() : undefined;
+  // The report needs no timers or persists; the timeline only its key events: keep memory small.
+  const keep = job.htmlPath !== undefined ? isReportEvent : isTimelineEvent;
+  const report: TraceSink | undefined = recorder === undefined ? undefined : { event: (e) => keep(e) && recorder.event(e) };
+  const sink: TraceSink | undefined = file === undefined ? report : report === undefined ? file : { event: (e) => (file.event(e), report.event(e)) };
   const started = performance.now();
   let result: RunResult;
   try {
-    result = runScenario(scenario, { ...(seed !== undefined ? { seed } : {}), ...(sink !== undefined ? { trace: sink } : {}) });
+    result = runScenario(scenario, {
+      ...(job.seed !== undefined ? { seed: job.seed } : {}),
+      ...(sink !== undefined ? { trace: sink } : {}),
+      ...(onProgress !== undefined ? { onProgress } : {}),
+    });
   } finally {
-    sink?.close();
+    file?.close();
   }
   const wallMs = performance.now() - started;
-  if (!checkDeterminism) return { result, wallMs };
-  return { result, wallMs, determinism: compareRuns(scenario, seed) };
+  if (recorder !== undefined && job.htmlPath !== undefined) writeFileAtomic(job.htmlPath, renderRunHtml({ result, events: recorder.events, truncated: recorder.truncated }));
+  const timeline =
+    recorder !== undefined && job.timeline
+      ? renderTimeline(recorder.events, { paint: job.colour ? timelinePaint : undefined, end: { timeUs: result.virtualTimeUs, checks: result.checks } })
+      : undefined;
+  return {
+    result,
+    wallMs,
+    ...(timeline !== undefined ? { timeline } : {}),
+    ...(job.checkDeterminism ? { determinism: compareRuns(scenario, job.seed) } : {}),
+  };
 }
 
 /**
@@ -137,6 +214,34 @@ function tableExtras(results: readonly RunResult[], protocols: ReadonlyMap<strin
     .map((hook) => hook(results, protocols))
     .filter((text) => text !== '')
     .join('\n\n');
+}
+
+const timelineStyles: Record<TimelineStyle, (text: string) => string> = {
+  time: chalk.dim,
+  node: chalk.bold,
+  fault: chalk.red,
+  recover: chalk.green,
+  partition: chalk.magenta,
+  heal: chalk.green,
+  role: chalk.cyan,
+  leader: chalk.yellow.bold,
+  clock: chalk.yellow,
+  command: chalk.blue,
+  note: chalk.white,
+  violation: chalk.red.bold.inverse,
+  finding: chalk.red.bold,
+  phase: chalk.dim,
+  dim: chalk.dim,
+  pass: chalk.green,
+  fail: chalk.red.bold,
+};
+const timelinePaint: Paint = (style, text) => timelineStyles[style](text);
+
+function parseHangTimeoutMs(text: string | undefined): number {
+  if (text === undefined) return 10_000;
+  const us = parseDurationUs(/^\d+(\.\d+)?$/.test(text) ? `${text}s` : text);
+  if (us === undefined) throw new UsageError(`--hang-timeout expects a duration such as 10s (0 turns the watchdog off), got ${JSON.stringify(text)}`);
+  return Math.round(us / 1000);
 }
 
 export function parseSeed(text: string): number | string {

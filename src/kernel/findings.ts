@@ -15,7 +15,9 @@ export type FindingKind =
   /** Too many events at one virtual instant: time stopped advancing. */
   | 'livelock'
   /** A protocol invariant broke. */
-  | 'invariant';
+  | 'invariant'
+  /** A handler never returned (detected by the CLI's watchdog, which stops the run's worker). */
+  | 'hang';
 
 export interface Finding {
   readonly kind: FindingKind;

@@ -52,7 +52,16 @@ export interface SimulationOptions {
   readonly trace?: TraceSink;
   /** Check protocol invariants after every step (default true). */
   readonly checkInvariants?: boolean;
+  /**
+   * Called every PROGRESS_EVERY events with the event count: a heartbeat for watchdogs (the CLI
+   * runs simulations in a worker and calls a handler that stops the heartbeat a hang). Must not
+   * influence the run.
+   */
+  readonly onProgress?: (events: number) => void;
 }
+
+/** Events between progress callbacks. */
+export const PROGRESS_EVERY = 4096;
 
 /** A client (or other actor) that receives replies. */
 export interface ProcessHandler {
@@ -149,6 +158,7 @@ export class Simulation {
   private nextMessageId = 1;
   private readonly monitors: Array<{ name: string; check: (view: ClusterView<unknown>) => string | undefined; broken: boolean }>;
   private readonly view: { nowUs: number; nodes: readonly NodeView<unknown>[] };
+  private readonly onProgress: ((events: number) => void) | undefined;
   private currentKind: StepKind | -1 = -1;
   private currentArg: unknown = undefined;
   private currentFrom = '';
@@ -171,6 +181,7 @@ export class Simulation {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.queue = new EventQueue(this.limits.maxQueue);
     this.trace = options.trace;
+    this.onProgress = options.onProgress;
     this.members = [...options.members];
     assert(options.network.nodeCount === options.nodeIds.length, 'network and kernel disagree on the node count');
     const nodeStreams = options.rng.fork('node');
@@ -263,7 +274,8 @@ export class Simulation {
       queue.pop();
       assert(ev.time >= this.nowUs, 'time went backwards');
       this.nowUs = ev.time;
-      if (++this.eventCount > maxEvents) {
+      if ((++this.eventCount & (PROGRESS_EVERY - 1)) === 0 && this.onProgress !== undefined) this.onProgress(this.eventCount);
+      if (this.eventCount > maxEvents) {
         this.finding('budget-exceeded', `the run exceeded its budget of ${maxEvents} events (a livelock or message storm, or raise limits.events)`);
         break;
       }

@@ -1,8 +1,16 @@
 /** The built-in protocols, by scenario name. */
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { definition as broadcast } from './broadcast/index.js';
+import { definition as masterSlave } from './master-slave/index.js';
+import { definition as leaderless } from './leaderless/index.js';
+import { definition as multiLeader } from './multi-leader/index.js';
 
-export const builtinProtocols: readonly ProtocolDefinition[] = [broadcast as ProtocolDefinition];
+export const builtinProtocols: readonly ProtocolDefinition[] = [
+  broadcast as ProtocolDefinition,
+  masterSlave as ProtocolDefinition,
+  leaderless as ProtocolDefinition,
+  multiLeader as ProtocolDefinition,
+];
 
 export function protocolRegistry(extra: readonly ProtocolDefinition[] = []): Map<string, ProtocolDefinition> {
   const map = new Map<string, ProtocolDefinition>();

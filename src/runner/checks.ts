@@ -5,6 +5,7 @@
 import { pairOperations, type History, type Operation } from '../core/history.js';
 import type { AnyProtocol, CheckVerdict, NodeView } from '../core/protocol.js';
 import { checkConverged, checkDurable, checkLiveness } from '../checkers/generic.js';
+import { checkLinearizability, describeOperation, getModel } from '../checkers/linearizability/index.js';
 import type { Finding } from '../kernel/findings.js';
 import type { ModelName } from '../workload/generators.js';
 
@@ -41,6 +42,7 @@ export const genericChecks = new Map<string, { description: string; run: Generic
       },
     },
   ],
+  ['linearizable', { description: 'the client history is linearizable for the workload model', run: (i) => linearizable(i) }],
   ['liveness', { description: 'after heal, the final reads complete ok', run: (i) => checkLiveness(i.ops, i.finalReadFromUs, i.healed) }],
   [
     'invariants',
@@ -59,6 +61,42 @@ export const genericChecks = new Map<string, { description: string; run: Generic
     },
   ],
 ]);
+
+/** Which checker model judges each workload model's history. */
+const LINEARIZABILITY_MODEL: Readonly<Record<ModelName, string | undefined>> = {
+  kv: 'kv',
+  register: 'cas-register',
+  counter: 'counter',
+  set: 'set',
+  broadcast: undefined,
+};
+
+/** Search steps before the check gives up as unknown: deterministic, about a minute at worst. */
+const LINEARIZABILITY_MAX_STEPS = 200_000_000;
+
+function linearizable(input: CheckInput): CheckVerdict {
+  const modelName = LINEARIZABILITY_MODEL[input.model];
+  const model = modelName === undefined ? undefined : getModel(modelName);
+  if (model === undefined) return { verdict: 'unknown', detail: `no linearizability model for the ${input.model} workload` };
+  const result = checkLinearizability(input.ops, model, { maxSteps: LINEARIZABILITY_MAX_STEPS });
+  const stats = result.stats;
+  switch (result.kind) {
+    case 'linearizable':
+      return { verdict: 'pass', detail: `${stats.searched} ops in ${stats.partitions} partition(s) linearizable (${model.name} model)` };
+    case 'unknown':
+      return { verdict: 'unknown', detail: `undecided: ${result.reason}` };
+    case 'not-linearizable': {
+      const first = result.evidence[0]!;
+      const last = first.longestPrefix[first.longestPrefix.length - 1];
+      const stuck = first.cannotPlace.slice(0, 3).map((s) => describeOperation(s.op)).join('; ');
+      return {
+        verdict: 'fail',
+        detail: `${first.key !== undefined ? `key ${first.key}: ` : ''}after ${first.longestPrefix.length} linearizable ops${last ? ` (last: ${describeOperation(last)})` : ''}, none of the next ops fits: ${stuck || describeOperation(first.blockedBy!)}`,
+        evidence: result.evidence,
+      };
+    }
+  }
+}
 
 /** Always judged: the protocol did not throw, flood or exceed its budget. */
 export function checkHealth(findings: readonly Finding[]): CheckResult {

@@ -20,6 +20,8 @@ export interface RunOptions {
   readonly seed?: number | string;
   /** Receives every trace event (for --trace, HTML reports, determinism checks). */
   readonly trace?: TraceSink;
+  /** Heartbeat while simulating (see SimulationOptions.onProgress); `phase` says what runs. */
+  readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
 }
 
 export interface LatencySummary {
@@ -80,6 +82,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       ...(scenario.limits.queue !== undefined ? { maxQueue: scenario.limits.queue } : {}),
     },
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: (events: number) => options.onProgress!('simulate', events) } : {}),
   });
 
   const w = scenario.workload;
@@ -108,7 +111,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       });
     }
   }
+  options.onProgress?.('simulate', 0);
   sim.run(endUs);
+  options.onProgress?.('check', sim.events);
 
   const history = workload.history;
   const ops = operationsOf(history);

@@ -1,0 +1,68 @@
+/**
+ * Registers: a single value with read and write, and the compare-and-set variant.
+ *
+ * Jepsen conventions: a read's result is the value read (`nil` → null when never written); a
+ * write's argument is the value; a cas's argument is `[expected, new]`. A cas whose expected value
+ * does not match is recorded as `fail` (it did not take effect), and the checker drops fail ops,
+ * so an `ok` cas here always claims it matched.
+ */
+import { REJECT, hashValue, showValue, valueEqual } from './model.js';
+import type { Model, ModelOp, StepResult } from './model.js';
+
+export interface RegisterOptions {
+  /** The value before any write. Default null (Jepsen's nil). */
+  readonly initial?: unknown;
+}
+
+const READ_FS = new Set(['read', 'get']);
+const WRITE_FS = new Set(['write', 'put']);
+
+function stepRead(state: unknown, op: ModelOp): StepResult<unknown> {
+  return !op.known || valueEqual(op.output, state) ? { ok: true, nextState: state } : REJECT;
+}
+
+function stepCas(state: unknown, op: ModelOp): StepResult<unknown> {
+  const [expected, next] = op.input as readonly [unknown, unknown];
+  if (valueEqual(state, expected)) return { ok: true, nextState: next };
+  // An indeterminate cas placed where it cannot match simply had no effect.
+  return op.known ? REJECT : { ok: true, nextState: state };
+}
+
+function validate(op: ModelOp, allowCas: boolean): string | undefined {
+  if (READ_FS.has(op.f) || WRITE_FS.has(op.f)) return undefined;
+  if (op.f === 'cas') {
+    if (!allowCas) return 'the register model has no cas: use the cas-register model';
+    if (!Array.isArray(op.input) || op.input.length !== 2) return `cas expects [expected new], got ${showValue(op.input)}`;
+    return undefined;
+  }
+  return `unknown op f=${JSON.stringify(op.f)} (expected read, write${allowCas ? ', cas' : ''})`;
+}
+
+function makeRegister(name: string, description: string, allowCas: boolean, options: RegisterOptions): Model<unknown> {
+  const initial = options.initial === undefined ? null : options.initial;
+  return {
+    name,
+    description,
+    init: () => initial,
+    step(state, op) {
+      if (READ_FS.has(op.f)) return stepRead(state, op);
+      if (WRITE_FS.has(op.f)) return { ok: true, nextState: op.input };
+      if (op.f === 'cas' && allowCas) return stepCas(state, op);
+      return REJECT;
+    },
+    hash: hashValue,
+    validate: (op) => validate(op, allowCas),
+    readOnly: (op) => READ_FS.has(op.f),
+    describeState: showValue,
+  };
+}
+
+/** A read/write register. */
+export function createRegisterModel(options: RegisterOptions = {}): Model<unknown> {
+  return makeRegister('register', 'single register: read, write', false, options);
+}
+
+/** A read/write/compare-and-set register (Jepsen's cas-register; etcd's single key). */
+export function createCasRegisterModel(options: RegisterOptions = {}): Model<unknown> {
+  return makeRegister('cas-register', 'single register: read, write, cas [expected new]', true, options);
+}

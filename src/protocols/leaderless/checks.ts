@@ -1,0 +1,111 @@
+/**
+ * End-of-run checks a leaderless scenario can name. The pure checkers in src/checkers judge the
+ * history against final views; this module builds those views from the replicas: view i holds, for
+ * every key, what the key's i-th replica stores. With N below the cluster size nodes hold different
+ * keys, so the generic `converged` (equal node views) does not apply; `replicas-converged` does.
+ */
+import type { CheckVerdict, NodeView, ProtocolCheck, ProtocolCheckInput } from '../../core/protocol.js';
+import { checkCounterBounds, checkLostUpdates, checkMonotonicReads, checkReadYourWrites, checkSetComplete, type KvView } from '../crdt/checkers.js';
+import { clientValue, mergeOptional, sameObject } from '../crdt/object.js';
+import type { LeaderlessOptions } from './options.js';
+import { replicasOf } from './placement.js';
+import { SINGLE_OBJECT_KEY, type LeaderlessState } from './types.js';
+
+type Input = ProtocolCheckInput<LeaderlessState>;
+
+function upStates(nodes: readonly NodeView<LeaderlessState>[]): Map<string, LeaderlessState> {
+  const out = new Map<string, LeaderlessState>();
+  for (const n of nodes) if (n.status === 'up' && n.state !== undefined) out.set(n.id, n.state);
+  return out;
+}
+
+function allKeys(states: Map<string, LeaderlessState>): string[] {
+  const keys = new Set<string>();
+  for (const s of states.values()) for (const k of Object.keys(s.store)) keys.add(k);
+  return [...keys].sort();
+}
+
+/** View i: each key's value at its i-th replica (skipping replicas that are down). */
+export function replicaViews(nodes: readonly NodeView<LeaderlessState>[], options: LeaderlessOptions): unknown[] {
+  const states = upStates(nodes);
+  const any = states.values().next().value;
+  if (any === undefined) return [];
+  const keys = options.model === 'kv' ? allKeys(states) : [SINGLE_OBJECT_KEY];
+  const views: unknown[] = [];
+  for (let i = 0; i < options.N; i++) {
+    const view: Record<string, unknown> = {};
+    let single: unknown = undefined;
+    let used = false;
+    for (const key of keys) {
+      const node = replicasOf(any, key, options)[i];
+      const state = node === undefined ? undefined : states.get(node);
+      if (state === undefined) continue;
+      used = true;
+      const value = clientValue(state.store[key], options.model);
+      if (options.model === 'kv') {
+        if (state.store[key] !== undefined) view[key] = value;
+      } else single = value;
+    }
+    if (used) views.push(options.model === 'kv' ? view : single);
+  }
+  return views;
+}
+
+function modelCheck(name: string, model: LeaderlessOptions['model'], description: string, run: (input: Input) => CheckVerdict, options: LeaderlessOptions): ProtocolCheck<LeaderlessState> {
+  return {
+    name,
+    description,
+    check: (input) => (options.model === model ? run(input) : { verdict: 'unknown', detail: `${name} applies to model ${model}, this run serves ${options.model}` }),
+  };
+}
+
+/** Every key's up replicas hold equal data, and no hint holds anything its home replica lacks. */
+export function checkReplicasConverged(nodes: readonly NodeView<LeaderlessState>[], options: LeaderlessOptions): CheckVerdict {
+  const states = upStates(nodes);
+  const any = states.values().next().value;
+  if (any === undefined) return { verdict: 'unknown', detail: 'no node is up' };
+  const keys = options.model === 'kv' ? allKeys(states) : [SINGLE_OBJECT_KEY];
+  const diverged: unknown[] = [];
+  for (const key of keys) {
+    const replicas = replicasOf(any, key, options).filter((n) => states.has(n));
+    const first = states.get(replicas[0]!)?.store[key];
+    const values = replicas.map((n) => ({ node: n, value: clientValue(states.get(n)!.store[key], options.model) }));
+    if (replicas.some((n) => !sameObject(states.get(n)!.store[key], first))) diverged.push({ key, replicas: values });
+  }
+  const undelivered: unknown[] = [];
+  for (const [holder, s] of states) {
+    for (const h of s.hints) {
+      const home = states.get(h.intended);
+      if (home === undefined) continue;
+      if (!sameObject(mergeOptional(home.store[h.key], h.obj), home.store[h.key])) undelivered.push({ holder, for: h.intended, key: h.key });
+    }
+  }
+  if (diverged.length > 0) return { verdict: 'fail', detail: `${diverged.length} key(s) differ between their replicas`, evidence: diverged.slice(0, 10) };
+  if (undelivered.length > 0) return { verdict: 'fail', detail: `${undelivered.length} hint(s) hold data their home replica lacks`, evidence: undelivered.slice(0, 10) };
+  return { verdict: 'pass', detail: `${keys.length} key(s): every key's replicas agree, and no hint is pending` };
+}
+
+/** Every update the clients invoked was acknowledged (none timed out or failed). */
+export function checkWritesAvailable(input: Input): CheckVerdict {
+  const failed: unknown[] = [];
+  let updates = 0;
+  for (const e of input.history) {
+    if (e.f === 'read') continue;
+    if (e.type === 'invoke') updates++;
+    else if (e.type !== 'ok') failed.push({ process: e.process, f: e.f, key: e.key ?? null, value: e.value, outcome: e.type, error: e.error ?? null, node: e.node ?? null });
+  }
+  if (failed.length > 0) return { verdict: 'fail', detail: `${failed.length} of ${updates} updates were not acknowledged`, evidence: failed.slice(0, 10) };
+  return { verdict: 'pass', detail: `all ${updates} updates acknowledged` };
+}
+
+export function leaderlessChecks(options: LeaderlessOptions): ProtocolCheck<LeaderlessState>[] {
+  return [
+    modelCheck('lost-updates', 'kv', 'every acknowledged write is in the final replicas or superseded by a write that may have seen it', (i) => checkLostUpdates(i.history, replicaViews(i.nodes, options) as KvView[]), options),
+    modelCheck('counter-bounds', 'counter', 'the final counter lies between the acknowledged adds and the acknowledged plus indeterminate ones', (i) => checkCounterBounds(i.history, replicaViews(i.nodes, options) as number[]), options),
+    modelCheck('set-complete', 'set', 'every acknowledged add is in the final set at every replica', (i) => checkSetComplete(i.history, replicaViews(i.nodes, options) as unknown[][]), options),
+    { name: 'read-your-writes', description: 'each process reads its own acknowledged writes (or newer)', check: (i) => checkReadYourWrites(i.history) },
+    { name: 'monotonic-reads', description: 'no process reads older data than it read before', check: (i) => checkMonotonicReads(i.history) },
+    { name: 'replicas-converged', description: 'after heal, each key’s replicas agree and no hint is undelivered', check: (i) => checkReplicasConverged(i.nodes, options) },
+    { name: 'writes-available', description: 'every update was acknowledged (none timed out or failed)', check: checkWritesAvailable },
+  ];
+}

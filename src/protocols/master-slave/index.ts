@@ -1,0 +1,21 @@
+/**
+ * Master-slave (primary-backup) replication for the kv model: async, semi-sync and sync modes,
+ * primary or replica reads, and none / manual / automatic failover with epoch fencing.
+ * See docs/protocols/master-slave.md.
+ */
+import type { ProtocolDefinition } from '../../core/protocol.js';
+import { parseOptions, type MasterSlaveOptions } from './options.js';
+import { createMasterSlave } from './protocol.js';
+
+export type { MasterSlaveOptions } from './options.js';
+export type { MsState, MsMsg, MsDurable, LogEntry } from './types.js';
+export { tradeoffTable, type TradeoffRun, type TradeoffTable } from './tradeoffs.js';
+
+export const definition: ProtocolDefinition<MasterSlaveOptions> = {
+  name: 'master-slave',
+  summary: 'primary-backup log shipping: async, semi-sync (k, optional fallback) or sync acks; primary or replica reads; manual or automatic failover fenced by epochs',
+  models: ['kv'],
+  flaws: [],
+  parseOptions,
+  create: ({ options }) => createMasterSlave(options),
+};

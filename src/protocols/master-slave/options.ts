@@ -1,0 +1,93 @@
+/**
+ * Scenario options of the master-slave protocol, validated with zod. Durations are written as in
+ * scenario files (`50ms`, `1s`, or a bare number of microseconds) and resolved to µs here.
+ */
+import { z } from 'zod';
+import type { OptionsResult } from '../../core/protocol.js';
+import { parseDurationUs } from '../../core/time.js';
+import { zodOptions } from '../common/options.js';
+
+const duration = z.union([z.string(), z.number()]).transform((raw, ctx) => {
+  const us = parseDurationUs(raw);
+  if (us === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 50ms, 1s or 250us, got ${JSON.stringify(raw)}` });
+    return z.NEVER;
+  }
+  return us;
+});
+
+const positiveDuration = duration.refine((us) => us > 0, { message: 'must be longer than 0' });
+
+export const optionsSchema = z
+  .strictObject({
+    /** When the primary acknowledges a write: after its own write, after k replicas, after all. */
+    mode: z.enum(['async', 'semi-sync', 'sync']).default('async'),
+    /** semi-sync: replica confirmations needed (capped at the number of replicas). */
+    k: z.number().int().min(1).optional(),
+    /**
+     * semi-sync: absent, the primary waits for k confirmations however long it takes; set, a write
+     * waiting longer falls back to async (MySQL's rpl_semi_sync_master_timeout).
+     */
+    semiSyncTimeout: positiveDuration.optional(),
+    /** Where reads go: the primary only, or any node (read-write separation, stale reads). */
+    reads: z.enum(['primary', 'replica']).default('primary'),
+    /** none: the primary is the primary forever; manual: `command: promote`; automatic: elections. */
+    failover: z.enum(['none', 'manual', 'automatic']).default('none'),
+    /** How an automatic failover picks the new primary. */
+    promotion: z.enum(['most-up-to-date', 'first-to-notice']).default('most-up-to-date'),
+    /** Primary heartbeat period (also the replicas' check period). */
+    heartbeat: positiveDuration.default(50_000),
+    /** Silence after which a replica suspects the primary; each node adds up to 100% jitter. */
+    failureTimeout: positiveDuration.default(300_000),
+    /** Most log entries in one catch-up message. */
+    maxBatch: z.number().int().min(1).max(100_000).default(256),
+    /** Bound on writes waiting for confirmations; beyond it new writes fail at once. */
+    maxPendingWrites: z.number().int().min(1).max(1_000_000).default(1_000),
+  })
+  .superRefine((o, ctx) => {
+    if (o.mode !== 'semi-sync' && o.k !== undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: 'k applies only to mode: semi-sync' });
+    if (o.mode !== 'semi-sync' && o.semiSyncTimeout !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['semiSyncTimeout'], message: 'semiSyncTimeout applies only to mode: semi-sync' });
+    }
+    if (o.failover !== 'automatic' && o.promotion !== 'most-up-to-date') {
+      ctx.addIssue({ code: 'custom', path: ['promotion'], message: 'promotion applies only to failover: automatic' });
+    }
+  });
+
+export type ParsedOptions = z.output<typeof optionsSchema>;
+
+/** The options as the protocol uses them: every duration in µs, every default filled in. */
+export interface MasterSlaveOptions {
+  readonly mode: 'async' | 'semi-sync' | 'sync';
+  readonly k: number;
+  readonly semiSyncTimeoutUs: number | undefined;
+  readonly reads: 'primary' | 'replica';
+  readonly failover: 'none' | 'manual' | 'automatic';
+  readonly promotion: 'most-up-to-date' | 'first-to-notice';
+  readonly heartbeatUs: number;
+  readonly failureTimeoutUs: number;
+  readonly maxBatch: number;
+  readonly maxPendingWrites: number;
+}
+
+export function resolveOptions(parsed: ParsedOptions): MasterSlaveOptions {
+  return {
+    mode: parsed.mode,
+    k: parsed.k ?? 1,
+    semiSyncTimeoutUs: parsed.semiSyncTimeout,
+    reads: parsed.reads,
+    failover: parsed.failover,
+    promotion: parsed.promotion,
+    heartbeatUs: parsed.heartbeat,
+    failureTimeoutUs: parsed.failureTimeout,
+    maxBatch: parsed.maxBatch,
+    maxPendingWrites: parsed.maxPendingWrites,
+  };
+}
+
+const parseRaw = zodOptions(optionsSchema);
+
+export function parseOptions(raw: unknown): OptionsResult<MasterSlaveOptions> {
+  const result = parseRaw(raw);
+  return result.ok ? { ok: true, value: resolveOptions(result.value) } : result;
+}

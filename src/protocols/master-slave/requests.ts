@@ -1,0 +1,32 @@
+/**
+ * Client requests: writes go to the primary (others redirect to the primary they know); reads go
+ * to the primary, or with `reads: replica` to whichever node the client asked (stale reads).
+ */
+import type { ClientRequest } from '../../core/ops.js';
+import { readValue } from './kv.js';
+import { appendWrite } from './replication.js';
+import type { Ctx, Env, MsState } from './types.js';
+
+export function onRequest(state: MsState, req: ClientRequest, ctx: Ctx, env: Env): void {
+  switch (req.op.f) {
+    case 'read':
+      if (state.role === 'primary' || env.options.reads === 'replica') {
+        ctx.reply(req.id, { type: 'ok', value: readValue(state, req.op.key ?? '') });
+      } else {
+        redirect(state, req, ctx);
+      }
+      return;
+    case 'write':
+    case 'cas':
+      if (state.role === 'primary') appendWrite(state, req, ctx, env);
+      else redirect(state, req, ctx);
+      return;
+    default:
+      ctx.reply(req.id, { type: 'fail', error: `master-slave serves read, write and cas, not ${req.op.f}` });
+  }
+}
+
+function redirect(state: MsState, req: ClientRequest, ctx: Ctx): void {
+  const to = state.primary !== null && state.primary !== ctx.self ? state.primary : undefined;
+  ctx.reply(req.id, to === undefined ? { type: 'redirect', error: `${ctx.self} is a ${state.role} and knows no primary` } : { type: 'redirect', to, error: `${ctx.self} is not the primary` });
+}

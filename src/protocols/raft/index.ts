@@ -1,0 +1,127 @@
+/**
+ * Raft (Ongaro & Ousterhout, and Ongaro's thesis) over a key-value state machine with client
+ * sessions: PreVote, CheckQuorum, ReadIndex and lease reads, log compaction with InstallSnapshot,
+ * single-server membership changes and leadership transfer. The handlers here only dispatch; each
+ * module does one job (election, replication, snapshot, membership, client, kv, log, invariants).
+ */
+import { assertNever } from '../../core/assert.js';
+import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
+import { onClientRequest } from './client.js';
+import { onCheckQuorum, onElectionTimeout, onPreVote, onPreVoteReply, onRequestVote, onTimeoutNow, onVoteReply } from './election.js';
+import { raftInvariants } from './invariants.js';
+import { emptySnapshot } from './log.js';
+import { onAdminCommand, onTransferTimeout } from './membership.js';
+import { FLAWS, parseOptions, resolveFlaws, type RaftOptions } from './options.js';
+import { onAppend, onAppendReply, onSnapshotReply, startRound } from './replication.js';
+import { TIMER_CHECK_QUORUM, TIMER_ELECTION, TIMER_HEARTBEAT, TIMER_TRANSFER, refreshConfig, resetElectionTimer } from './roles.js';
+import { onInstallSnapshot } from './snapshot.js';
+import type { Ctx, Durable, Env, Message, RaftState } from './types.js';
+
+export type { RaftOptions } from './options.js';
+export type { RaftState, Message as RaftMessage, Durable as RaftDurable, LogEntry, Snapshot } from './types.js';
+export { raftInvariants } from './invariants.js';
+
+export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>): Protocol<RaftState, Message, Durable> {
+  const flaws = resolveFlaws(flawNames);
+  const env = (ctx: Ctx): Env => ({ ctx, options, flaws });
+
+  return {
+    name: 'raft',
+    init(ctx, durable) {
+      // A spare (not an initial member) starts with no configuration: it never campaigns and
+      // waits for a leader to add it.
+      const initialVoters = ctx.members.includes(ctx.self) ? ctx.members : [];
+      const snapshot = durable?.snapshot ?? emptySnapshot(initialVoters);
+      const state: RaftState = {
+        self: ctx.self,
+        currentTerm: durable?.currentTerm ?? 0,
+        votedFor: durable?.votedFor ?? null,
+        log: { snapshot, entries: durable ? [...durable.entries] : [] },
+        role: 'follower',
+        leaderId: null,
+        // Volatile: relearned from the leader; the state machine restarts from the snapshot.
+        commitIndex: snapshot.lastIndex,
+        lastApplied: snapshot.lastIndex,
+        kv: { data: { ...snapshot.data }, sessions: { ...snapshot.sessions } },
+        appliedDigest: snapshot.appliedDigest,
+        appliedTrail: [[snapshot.lastIndex, snapshot.appliedDigest]],
+        config: { voters: [], index: 0 },
+        // A restarted node forgot when it last heard from a leader: it assumes just now, so it
+        // cannot help elect a new leader while an old leader's lease may still run.
+        lastLeaderContactUs: ctx.now(),
+        votes: [],
+        leader: null,
+      };
+      refreshConfig(state);
+      resetElectionTimer(env(ctx));
+      return state;
+    },
+
+    onMessage(state, from, msg, ctx) {
+      const e = env(ctx);
+      switch (msg.type) {
+        case 'pre-vote':
+          return onPreVote(state, e, from, msg);
+        case 'pre-vote-reply':
+          return onPreVoteReply(state, e, from, msg);
+        case 'request-vote':
+          return onRequestVote(state, e, from, msg);
+        case 'vote-reply':
+          return onVoteReply(state, e, from, msg);
+        case 'append':
+          return onAppend(state, e, from, msg);
+        case 'append-reply':
+          return onAppendReply(state, e, from, msg);
+        case 'install-snapshot':
+          return onInstallSnapshot(state, e, from, msg);
+        case 'snapshot-reply':
+          return onSnapshotReply(state, e, from, msg);
+        case 'timeout-now':
+          return onTimeoutNow(state, e, msg);
+        case 'admin':
+          return onAdminCommand(state, e, { name: msg.name, args: msg.args }, msg.hops);
+        default:
+          return assertNever(msg, 'raft message');
+      }
+    },
+
+    onTimer(state, timer, ctx) {
+      const e = env(ctx);
+      switch (timer) {
+        case TIMER_ELECTION:
+          return onElectionTimeout(state, e);
+        case TIMER_HEARTBEAT:
+          if (state.leader !== null) startRound(state, e);
+          return;
+        case TIMER_CHECK_QUORUM:
+          return onCheckQuorum(state, e);
+        case TIMER_TRANSFER:
+          return onTransferTimeout(state, e);
+        default:
+          throw new Error(`raft: unknown timer ${timer}`);
+      }
+    },
+
+    onRequest(state, request, ctx) {
+      onClientRequest(state, env(ctx), request);
+    },
+
+    onCommand(state, command, ctx) {
+      onAdminCommand(state, env(ctx), command);
+    },
+
+    role: (state) => state.role,
+    view: (state) => state.kv.data,
+    invariants: raftInvariants,
+  };
+}
+
+
+export const definition: ProtocolDefinition<RaftOptions> = {
+  name: 'raft',
+  summary: 'Raft with PreVote, CheckQuorum, ReadIndex/lease reads, snapshots, membership changes and leadership transfer, over a kv store with client sessions',
+  models: ['kv'],
+  flaws: FLAWS,
+  parseOptions,
+  create: ({ options, flaws }) => createRaft(options, flaws),
+};

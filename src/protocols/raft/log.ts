@@ -1,0 +1,126 @@
+/**
+ * The replicated log with a compacted prefix. Indexes are 1-based; index `snapshot.lastIndex` and
+ * below live only in the snapshot. Entries are immutable once appended (the chain digest is this
+ * node's own, recomputed on every append).
+ */
+import type { NodeId } from '../../core/ids.js';
+import type { KvCommand, LogEntry, RaftLog, Snapshot } from './types.js';
+
+// ------------------------------------------------------------------ digests (32-bit FNV-style)
+
+export function mixHash(h: number, value: number): number {
+  let x = (h ^ (value & 0xffff)) >>> 0;
+  x = Math.imul(x, 0x01000193) >>> 0;
+  x = (x ^ (value >>> 16)) >>> 0;
+  return Math.imul(x, 0x01000193) >>> 0;
+}
+
+export function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+export function commandHash(command: KvCommand): number {
+  const op = command.op;
+  return hashText(`${command.client}|${command.seq}|${op.f}|${op.key ?? ''}|${JSON.stringify(op.value)}`);
+}
+
+export function votersHash(voters: readonly NodeId[]): number {
+  return hashText(`config|${voters.join(',')}`);
+}
+
+export const NOOP_HASH = hashText('noop');
+
+function chainOf(previous: number, entry: { index: number; term: number; hash: number }): number {
+  return mixHash(mixHash(mixHash(previous, entry.index), entry.term), entry.hash);
+}
+
+// ------------------------------------------------------------------ queries
+
+export function emptySnapshot(voters: readonly NodeId[]): Snapshot {
+  return { lastIndex: 0, lastTerm: 0, chain: 0, voters: [...voters], data: {}, sessions: {}, appliedDigest: 0 };
+}
+
+export function lastIndex(log: RaftLog): number {
+  return log.snapshot.lastIndex + log.entries.length;
+}
+
+export function lastTerm(log: RaftLog): number {
+  const last = log.entries[log.entries.length - 1];
+  return last === undefined ? log.snapshot.lastTerm : last.term;
+}
+
+/** The entry at `index`, or undefined when compacted or beyond the end. */
+export function entryAt(log: RaftLog, index: number): LogEntry | undefined {
+  return log.entries[index - log.snapshot.lastIndex - 1];
+}
+
+/** The term at `index`: the snapshot's for its last index, undefined if compacted away or absent. */
+export function termAt(log: RaftLog, index: number): number | undefined {
+  if (index === log.snapshot.lastIndex) return log.snapshot.lastTerm;
+  return entryAt(log, index)?.term;
+}
+
+export function chainAt(log: RaftLog, index: number): number | undefined {
+  if (index === log.snapshot.lastIndex) return log.snapshot.chain;
+  return entryAt(log, index)?.chain;
+}
+
+/** First index of the run of entries with `term` that ends at `index` (for conflict hints). */
+export function firstIndexOfTermAt(log: RaftLog, index: number, term: number): number {
+  let i = index;
+  const floor = log.snapshot.lastIndex + 1;
+  while (i > floor && entryAt(log, i - 1)?.term === term) i--;
+  return i;
+}
+
+/** Last index holding `term`, or undefined (for the leader's side of fast backtracking). */
+export function lastIndexOfTerm(log: RaftLog, term: number): number | undefined {
+  for (let k = log.entries.length - 1; k >= 0; k--) {
+    const t = log.entries[k]!.term;
+    if (t === term) return log.entries[k]!.index;
+    if (t < term) return undefined; // terms only grow along a log
+  }
+  return undefined;
+}
+
+/** Entries [from, to] (inclusive, clamped to what is in the log), as a fresh array for a message. */
+export function slice(log: RaftLog, from: number, to: number): LogEntry[] {
+  const base = log.snapshot.lastIndex + 1;
+  return log.entries.slice(Math.max(0, from - base), Math.max(0, to - base + 1));
+}
+
+/** Raft's election restriction: is (index, term) at least as up to date as this log? */
+export function isUpToDate(log: RaftLog, candidateLastIndex: number, candidateLastTerm: number): boolean {
+  const myTerm = lastTerm(log);
+  return candidateLastTerm > myTerm || (candidateLastTerm === myTerm && candidateLastIndex >= lastIndex(log));
+}
+
+// ------------------------------------------------------------------ mutations
+
+/** An entry before this node computed its chain (a leader's new entry, or one received). */
+export type NewEntry = LogEntry extends infer E ? (E extends LogEntry ? Omit<E, 'chain'> & { readonly chain?: number } : never) : never;
+
+/** Appends one entry after the last, computing this node's chain digest. */
+export function append(log: RaftLog, entry: NewEntry): LogEntry {
+  const index = lastIndex(log) + 1;
+  if (entry.index !== index) throw new Error(`raft log: appending index ${entry.index} after ${index - 1}`);
+  const previous = chainAt(log, index - 1) ?? 0;
+  const stored = { ...entry, chain: chainOf(previous, entry) } as LogEntry;
+  log.entries.push(stored);
+  return stored;
+}
+
+/** Removes entries at `from` and after. */
+export function truncateFrom(log: RaftLog, from: number): void {
+  const keep = Math.max(0, from - log.snapshot.lastIndex - 1);
+  if (keep < log.entries.length) log.entries.length = keep;
+}
+
+/** Replaces the prefix through `snapshot.lastIndex` with the snapshot, keeping any later entries. */
+export function compactTo(log: RaftLog, snapshot: Snapshot): void {
+  const drop = snapshot.lastIndex - log.snapshot.lastIndex;
+  log.entries = drop >= log.entries.length ? [] : log.entries.slice(Math.max(0, drop));
+  log.snapshot = snapshot;
+}

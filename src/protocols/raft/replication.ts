@@ -1,0 +1,308 @@
+/**
+ * Log replication: AppendEntries with the consistency check and fast backtracking, heartbeat
+ * rounds (which also confirm leadership for reads), commit on a majority of the current term, and
+ * applying committed entries in order.
+ */
+import type { NodeId } from '../../core/ids.js';
+import { readValue, applyCommand } from './kv.js';
+import {
+  append,
+  entryAt,
+  firstIndexOfTermAt,
+  lastIndex,
+  lastIndexOfTerm,
+  mixHash,
+  slice,
+  termAt,
+  truncateFrom,
+} from './log.js';
+import { afterCommit } from './membership.js';
+import { TIMER_HEARTBEAT, becomeFollower, persist, quorumSize, refreshConfig, resetElectionTimer } from './roles.js';
+import { maybeSnapshot } from './snapshot.js';
+import type { AppendMsg, Env, LeaderState, Message, PeerProgress, RaftState } from './types.js';
+
+type Msg<T extends Message['type']> = Extract<Message, { type: T }>;
+
+/** Rounds remembered for lease reads. */
+const MAX_ROUNDS_KEPT = 64;
+/** Applied digests kept for the state-machine-safety invariant. */
+const MAX_TRAIL = 16;
+
+// ------------------------------------------------------------------ leader side
+
+/** A heartbeat round: AppendEntries to every peer; acks echo the round number. */
+export function startRound(state: RaftState, env: Env): void {
+  const leader = state.leader!;
+  leader.round++;
+  leader.roundSentAt.push([leader.round, env.ctx.now()]);
+  if (leader.roundSentAt.length > MAX_ROUNDS_KEPT) leader.roundSentAt.shift();
+  broadcastAppend(state, env);
+  env.ctx.setTimer(TIMER_HEARTBEAT, env.options.heartbeatUs);
+  serveReads(state, env); // a single-voter cluster confirms its own round at once
+}
+
+export function broadcastAppend(state: RaftState, env: Env): void {
+  for (const peer of state.leader!.peers) sendAppend(state, env, peer);
+}
+
+/** Sends what the peer lacks from nextIndex on (optimistically advancing it), or the snapshot. */
+export function sendAppend(state: RaftState, env: Env, peer: PeerProgress): void {
+  const leader = state.leader!;
+  const log = state.log;
+  if (peer.nextIndex <= log.snapshot.lastIndex) {
+    if (peer.snapshotRound === leader.round) return; // one snapshot per round is plenty
+    peer.snapshotRound = leader.round;
+    env.ctx.send(peer.id, { type: 'install-snapshot', term: state.currentTerm, snapshot: log.snapshot, round: leader.round });
+    return;
+  }
+  const prevLogIndex = peer.nextIndex - 1;
+  const entries = slice(log, peer.nextIndex, peer.nextIndex + env.options.maxEntriesPerAppend - 1);
+  const msg: AppendMsg = {
+    type: 'append',
+    term: state.currentTerm,
+    prevLogIndex,
+    prevLogTerm: termAt(log, prevLogIndex)!,
+    entries,
+    leaderCommit: state.commitIndex,
+    round: leader.round,
+  };
+  env.ctx.send(peer.id, msg);
+  if (entries.length > 0) peer.nextIndex = entries[entries.length - 1]!.index + 1;
+}
+
+export function onAppendReply(state: RaftState, env: Env, from: NodeId, msg: Msg<'append-reply'>): void {
+  if (msg.term > state.currentTerm) {
+    becomeFollower(state, env, msg.term, null);
+    return;
+  }
+  const peer = replyingPeer(state, from, msg);
+  if (peer === undefined) return;
+  const last = lastIndex(state.log);
+  if (msg.success) {
+    if (msg.matchIndex > peer.matchIndex) peer.matchIndex = Math.min(msg.matchIndex, last);
+    if (peer.nextIndex <= peer.matchIndex) peer.nextIndex = peer.matchIndex + 1;
+    advanceCommit(state, env);
+    if (state.leader === null) return;
+    if (peer.nextIndex <= last) sendAppend(state, env, peer); // more than one message's worth
+    afterPeerProgress(state, env, peer);
+  } else {
+    let next = msg.conflictIndex;
+    if (msg.conflictTerm !== null) {
+      const mine = lastIndexOfTerm(state.log, msg.conflictTerm);
+      if (mine !== undefined) next = mine + 1;
+    }
+    peer.nextIndex = Math.max(peer.matchIndex + 1, Math.min(next, last + 1));
+    sendAppend(state, env, peer);
+  }
+  serveReads(state, env);
+}
+
+export function onSnapshotReply(state: RaftState, env: Env, from: NodeId, msg: Msg<'snapshot-reply'>): void {
+  if (msg.term > state.currentTerm) {
+    becomeFollower(state, env, msg.term, null);
+    return;
+  }
+  const peer = replyingPeer(state, from, msg);
+  if (peer === undefined) return;
+  if (msg.matchIndex > peer.matchIndex) peer.matchIndex = Math.min(msg.matchIndex, lastIndex(state.log));
+  if (peer.nextIndex <= peer.matchIndex) peer.nextIndex = peer.matchIndex + 1;
+  advanceCommit(state, env);
+  if (state.leader === null) return;
+  if (peer.nextIndex <= lastIndex(state.log)) sendAppend(state, env, peer);
+  afterPeerProgress(state, env, peer);
+  serveReads(state, env);
+}
+
+/** The peer a reply of this term comes from, marked as heard from; undefined if not leading it. */
+function replyingPeer(state: RaftState, from: NodeId, msg: { term: number; round: number }): PeerProgress | undefined {
+  if (state.leader === null || msg.term !== state.currentTerm) return undefined;
+  const peer = state.leader.peers.find((p) => p.id === from);
+  if (peer === undefined) return undefined;
+  peer.active = true;
+  if (msg.round > peer.ackedRound) peer.ackedRound = msg.round;
+  return peer;
+}
+
+/** A transfer completes once the target holds the whole log. */
+function afterPeerProgress(state: RaftState, env: Env, peer: PeerProgress): void {
+  const transfer = state.leader?.transfer;
+  if (transfer && transfer.to === peer.id && peer.matchIndex === lastIndex(state.log)) {
+    env.ctx.send(peer.id, { type: 'timeout-now', term: state.currentTerm });
+  }
+}
+
+/**
+ * Commits the highest index of the current term stored on a majority of voters. Entries of older
+ * terms commit only with it (Figure 8): counting their replicas is not enough, as another leader
+ * may still overwrite them.
+ */
+export function advanceCommit(state: RaftState, env: Env): void {
+  const leader = state.leader;
+  if (leader === null) return;
+  const voters = state.config.voters;
+  const needed = quorumSize(voters);
+  for (let n = lastIndex(state.log); n > state.commitIndex; n--) {
+    const term = termAt(state.log, n);
+    if (term === undefined) break;
+    if (term !== state.currentTerm && !env.flaws.commitPreviousTerm) break; // terms only fall going back
+    let count = 0;
+    for (const v of voters) {
+      if (v === state.self) count++;
+      else if ((leader.peers.find((p) => p.id === v)?.matchIndex ?? 0) >= n) count++;
+    }
+    if (count >= needed) {
+      state.commitIndex = n;
+      applyCommitted(state, env);
+      return;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ follower side
+
+export function onAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMsg): void {
+  const ctx = env.ctx;
+  const reject = (conflictIndex: number, conflictTerm: number | null): void =>
+    ctx.send(from, { type: 'append-reply', term: state.currentTerm, success: false, matchIndex: 0, conflictIndex, conflictTerm, round: msg.round });
+  if (msg.term < state.currentTerm) {
+    reject(0, null);
+    return;
+  }
+  heardFromLeader(state, env, from, msg.term);
+
+  const log = state.log;
+  const snapshotIndex = log.snapshot.lastIndex;
+  let entries = msg.entries;
+  let prev = msg.prevLogIndex;
+  const lastNew = msg.prevLogIndex + msg.entries.length;
+  if (prev < snapshotIndex) {
+    // Our snapshot holds only committed entries, which every leader's log has: skip them.
+    entries = entries.slice(Math.min(entries.length, snapshotIndex - prev));
+    prev = snapshotIndex;
+  } else if (prev > lastIndex(log)) {
+    reject(lastIndex(log) + 1, null);
+    return;
+  } else {
+    const term = termAt(log, prev)!;
+    if (term !== msg.prevLogTerm) {
+      reject(firstIndexOfTermAt(log, prev, term), term);
+      return;
+    }
+  }
+
+  let changed = false;
+  if (env.flaws.truncateOnStaleAppend && prev < lastIndex(log)) {
+    // The flaw: whatever follows prevLogIndex goes, even entries that match.
+    truncateFrom(log, prev + 1);
+    changed = true;
+  }
+  for (const entry of entries) {
+    const mine = termAt(log, entry.index);
+    if (mine === entry.term) continue; // already have it: a stale or duplicated message must not shorten the log
+    if (mine !== undefined) {
+      if (entry.index <= state.commitIndex) ctx.note('truncating-committed', { index: entry.index, commitIndex: state.commitIndex });
+      truncateFrom(log, entry.index);
+    }
+    append(log, entry);
+    changed = true;
+  }
+  if (changed) {
+    refreshConfig(state);
+    persist(state, env);
+  }
+  // Commit only what this message verified: min(leaderCommit, index of its last entry).
+  const verified = Math.max(snapshotIndex, lastNew);
+  if (msg.leaderCommit > state.commitIndex) {
+    const commit = Math.min(msg.leaderCommit, verified);
+    if (commit > state.commitIndex) {
+      state.commitIndex = commit;
+      applyCommitted(state, env);
+    }
+  }
+  ctx.send(from, { type: 'append-reply', term: state.currentTerm, success: true, matchIndex: verified, conflictIndex: 0, conflictTerm: null, round: msg.round });
+}
+
+/** A message from the leader of `term` (>= ours): follow it and hold off elections. */
+export function heardFromLeader(state: RaftState, env: Env, from: NodeId, term: number): void {
+  if (term > state.currentTerm || state.role !== 'follower') becomeFollower(state, env, term, from);
+  state.leaderId = from;
+  state.lastLeaderContactUs = env.ctx.now();
+  resetElectionTimer(env);
+}
+
+// ------------------------------------------------------------------ applying
+
+/** Applies committed entries in order; a leader answers the clients waiting on them. */
+export function applyCommitted(state: RaftState, env: Env): void {
+  const log = state.log;
+  const leader = state.leader;
+  while (state.lastApplied < state.commitIndex) {
+    const entry = entryAt(log, state.lastApplied + 1);
+    if (entry === undefined) break; // commit index beyond what this log holds (only under flaws)
+    state.lastApplied = entry.index;
+    const result = entry.kind === 'command' ? applyCommand(state.kv, entry.command) : undefined;
+    state.appliedDigest = mixHash(mixHash(mixHash(state.appliedDigest, entry.index), entry.term), entry.hash);
+    state.appliedTrail.push([entry.index, state.appliedDigest]);
+    if (state.appliedTrail.length > MAX_TRAIL) state.appliedTrail.shift();
+    if (leader !== null) answerWrites(leader, env, entry.index, entry.term, result);
+  }
+  if (state.leader !== null) {
+    serveReads(state, env);
+    afterCommit(state, env);
+  }
+  maybeSnapshot(state, env);
+}
+
+function answerWrites(leader: LeaderState, env: Env, index: number, term: number, result: ReturnType<typeof applyCommand> | undefined): void {
+  const pending = leader.pendingWrites;
+  while (pending.length > 0 && pending[0]!.index <= index) {
+    const w = pending.shift()!;
+    if (w.index === index && w.term === term && result !== undefined) env.ctx.reply(w.requestId, result);
+    else env.ctx.reply(w.requestId, { type: 'info', error: 'the entry was replaced' });
+  }
+}
+
+// ------------------------------------------------------------------ reads
+
+/** The highest round a majority of voters acknowledged (this leader counts its current round). */
+function majorityRound(state: RaftState): number {
+  const leader = state.leader!;
+  const rounds: number[] = [];
+  for (const v of state.config.voters) {
+    if (v === state.self) rounds.push(leader.round);
+    else rounds.push(leader.peers.find((p) => p.id === v)?.ackedRound ?? 0);
+  }
+  if (rounds.length === 0) return 0;
+  rounds.sort((a, b) => b - a);
+  return rounds[quorumSize(state.config.voters) - 1] ?? 0;
+}
+
+/**
+ * How long a lease lasts on the leader's clock after the round that grants it was sent. Voters
+ * that acknowledged the round refuse votes for electionTimeoutMin on their clocks; with clocks
+ * off by up to maxClockDrift either way, the leader must stop sooner by that factor, and by the
+ * margin for clock jumps.
+ */
+export function leaseDurationUs(env: Env): number {
+  const o = env.options;
+  if (env.flaws.leaseNoMargin) return o.electionTimeoutMinUs;
+  return Math.floor((o.electionTimeoutMinUs * (1 - o.maxClockDrift)) / (1 + o.maxClockDrift)) - o.leaseMarginUs;
+}
+
+/** Updates the lease and answers the reads whose round is confirmed and whose index is applied. */
+export function serveReads(state: RaftState, env: Env): void {
+  const leader = state.leader;
+  if (leader === null) return;
+  const confirmed = majorityRound(state);
+  if (env.options.reads === 'lease' && leader.transfer === null) {
+    const sent = leader.roundSentAt.find(([round]) => round === confirmed);
+    if (sent !== undefined) leader.leaseUntilUs = Math.max(leader.leaseUntilUs, sent[1] + leaseDurationUs(env));
+  }
+  if (leader.pendingReads.length === 0) return;
+  const waiting = [];
+  for (const read of leader.pendingReads) {
+    if (read.round <= confirmed && state.lastApplied >= read.readIndex) env.ctx.reply(read.requestId, { type: 'ok', value: readValue(state.kv, read.key) });
+    else waiting.push(read);
+  }
+  leader.pendingReads = waiting;
+}
