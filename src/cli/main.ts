@@ -51,7 +51,8 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--protocol <module>', 'load your own protocol from a .ts or .js module')
     .option('--html <file>', 'write a self-contained HTML report: space-time diagram, faults, ops, the violation')
     .option('--timeline', 'print the key events (roles, faults, heals, violations) as a text timeline')
-    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string; html?: string; timeline?: boolean }) => {
+    .option('--hang-timeout <duration>', 'wall time a handler may run without returning before the run is reported as a hang (0: off)', '10s')
+    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string }) => {
       setExit(await runCommand(paths, opts, io));
     });
 

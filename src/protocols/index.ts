@@ -4,12 +4,14 @@ import { definition as broadcast } from './broadcast/index.js';
 import { definition as masterSlave } from './master-slave/index.js';
 import { definition as leaderless } from './leaderless/index.js';
 import { definition as multiLeader } from './multi-leader/index.js';
+import { definition as raft } from './raft/index.js';
 
 export const builtinProtocols: readonly ProtocolDefinition[] = [
   broadcast as ProtocolDefinition,
   masterSlave as ProtocolDefinition,
   leaderless as ProtocolDefinition,
   multiLeader as ProtocolDefinition,
+  raft as ProtocolDefinition,
 ];
 
 export function protocolRegistry(extra: readonly ProtocolDefinition[] = []): Map<string, ProtocolDefinition> {

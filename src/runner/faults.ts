@@ -9,6 +9,9 @@ import { describePartition, type PartitionSpec } from '../network/partitions.js'
 import type { Simulation } from '../kernel/simulation.js';
 import type { Rng } from '../rng/index.js';
 
+/** Roles that `random-other` avoids. */
+const LEADING_ROLES = new Set(['leader', 'primary']);
+
 export interface AppliedFault {
   readonly atUs: number;
   readonly description: string;
@@ -140,6 +143,11 @@ export class FaultInjector {
       return want === 'any' ? status !== 'stopped' : status === want;
     });
     if (target === 'random') return eligible.length > 0 ? this.rng.pick(eligible) : undefined;
+    if (target === 'random-other') {
+      // Anyone but the node(s) in charge: the classic "a follower crashes" fault.
+      const others = eligible.filter((id) => !LEADING_ROLES.has(sim.roleOf(id) ?? ''));
+      return others.length > 0 ? this.rng.pick(others) : undefined;
+    }
     // A role: the lowest id holding it (several may, in a split brain).
     return this.nodeIds.find((id) => sim.nodeStatus(id) !== 'crashed' && sim.nodeStatus(id) !== 'stopped' && sim.roleOf(id) === target);
   }

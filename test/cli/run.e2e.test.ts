@@ -89,6 +89,15 @@ describe('dsim run (end to end)', () => {
     expect(missing.stderr).toContain('protocol: unknown protocol "forwarding-register"');
   });
 
+  it('reports a handler that never returns as a hang finding with its seed, and exits', () => {
+    const r = dsim(['run', 'test/fixtures/scenarios/spins-forever.yaml', '--protocol', 'test/fixtures/protocols/spins-forever.ts', '--hang-timeout', '1s', '--seed', '77', '--json']);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout) as { findings: Array<{ kind: string; seed: string }>; checks: Array<{ name: string; verdict: string; detail: string }> };
+    expect(json.findings[0]).toMatchObject({ kind: 'hang', seed: '77' });
+    expect(json.checks[0]).toMatchObject({ name: 'health', verdict: 'fail' });
+    expect(json.checks[0]!.detail).toContain('did not return within 1s');
+  }, 30_000);
+
   it('prints the JSON Schema', () => {
     const r = dsim(['schema']);
     expect(r.code).toBe(0);
