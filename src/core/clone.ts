@@ -2,7 +2,8 @@
  * Deep copy of plain data (what protocols persist). Faster than structuredClone for the small
  * objects and arrays protocols use, and it keeps Maps and Sets.
  *
- * Frozen objects are shared, not copied: they cannot change, so sharing is safe. This is how a
+ * Frozen objects are shared, not copied, nested values included (Object.freeze is shallow: freeze
+ * only what you never mutate, inside too). This is how a
  * protocol keeps persisting cheap as its durable state grows: persist frozen segments (log
  * entries, chunks of a set, a snapshot) and only the new ones, plus the small mutable spine, are
  * new work for each persist.

@@ -107,7 +107,9 @@ export function append(log: RaftLog, entry: NewEntry): LogEntry {
   const index = lastIndex(log) + 1;
   if (entry.index !== index) throw new Error(`raft log: appending index ${entry.index} after ${index - 1}`);
   const previous = chainAt(log, index - 1) ?? 0;
-  const stored = { ...entry, chain: chainOf(previous, entry) } as LogEntry;
+  // Frozen: entries never change once in a log, and the kernel shares frozen values on persist
+  // instead of copying them, so persisting costs the new entries, not the whole log.
+  const stored = Object.freeze({ ...entry, chain: chainOf(previous, entry) }) as LogEntry;
   log.entries.push(stored);
   return stored;
 }
@@ -120,6 +122,7 @@ export function truncateFrom(log: RaftLog, from: number): void {
 
 /** Replaces the prefix through `snapshot.lastIndex` with the snapshot, keeping any later entries. */
 export function compactTo(log: RaftLog, snapshot: Snapshot): void {
+  Object.freeze(snapshot); // immutable from here on: shared, not copied, by persist
   const drop = snapshot.lastIndex - log.snapshot.lastIndex;
   log.entries = drop >= log.entries.length ? [] : log.entries.slice(Math.max(0, drop));
   log.snapshot = snapshot;

@@ -43,7 +43,7 @@ export function onInstallSnapshot(state: RaftState, env: Env, from: NodeId, msg:
     if (termAt(state.log, snapshot.lastIndex) === snapshot.lastTerm) {
       compactTo(state.log, snapshot); // the entries after it match the leader's: keep them
     } else {
-      state.log.snapshot = snapshot;
+      state.log.snapshot = Object.freeze(snapshot);
       state.log.entries = [];
     }
     state.kv = { data: clonePlain(snapshot.data), sessions: clonePlain(snapshot.sessions) };
