@@ -15,6 +15,7 @@ import { runCommand, type Io } from './run.js';
 import { protocolsFor } from './load.js';
 import { registerFuzzCommands } from './fuzz.js';
 import { registerTables } from './tables.js';
+import { runCheckCommand } from './check.js';
 
 const io: Io = {
   out: (text) => process.stdout.write(text + '\n'),
@@ -51,9 +52,22 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--protocol <module>', 'load your own protocol from a .ts or .js module')
     .option('--html <file>', 'write a self-contained HTML report: space-time diagram, faults, ops, the violation')
     .option('--timeline', 'print the key events (roles, faults, heals, violations) as a text timeline')
+    .option('--history <file>', 'write the client history: Jepsen EDN for .edn, JSON lines otherwise')
     .option('--hang-timeout <duration>', 'wall time a handler may run without returning before the run is reported as a hang (0: off)', '10s')
-    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string }) => {
+    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; history?: string }) => {
       setExit(await runCommand(paths, opts, io));
+    });
+
+  program
+    .command('check')
+    .description('check a history (Jepsen EDN or dsim JSON lines) for linearizability against a model')
+    .argument('<history>', 'history file (.edn or .jsonl; the format is detected)')
+    .requiredOption('--model <name>', 'register, cas-register, kv, counter or set')
+    .option('--json', 'print one JSON object')
+    .option('--timeout <duration>', 'give up (exit 2, unknown) after this much wall time', '60s')
+    .option('--html <file>', 'write a self-contained page: a lane per client, ops over time, where linearizability breaks')
+    .action(async (history: string, opts: { model: string; json?: boolean; timeout?: string; html?: string }) => {
+      setExit((await runCheckCommand(history, opts, io)) as ExitCode);
     });
 
   program

@@ -10,6 +10,7 @@ import { describeTraceEvent, TraceRecorder, type TraceEvent, type TraceSink } fr
 import { isReportEvent, renderRunHtml } from '../report/html.js';
 import { isTimelineEvent, renderTimeline, type Paint, type TimelineStyle } from '../report/timeline.js';
 import { writeFileAtomic } from './atomic.js';
+import { toEdn, toJsonLines } from '../history/index.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { parseDurationUs } from '../core/time.js';
 import { WatchedRunner } from './watchdog.js';
@@ -28,6 +29,8 @@ export interface RunCommandOptions {
   readonly html?: string;
   /** Print the key events as a coloured text timeline. */
   readonly timeline?: boolean;
+  /** Write the client history here: Jepsen EDN for .edn, JSON lines otherwise. */
+  readonly history?: string;
 }
 
 export interface Io {
@@ -50,12 +53,14 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
       const suffixed = (path: string | undefined): string | undefined => (path === undefined ? undefined : scenarios.length === 1 ? path : withSuffix(path, scenario.name));
       const tracePath = suffixed(options.trace);
       const htmlPath = suffixed(options.html);
+      const historyPath = suffixed(options.history);
       const job: RunJob = {
         file: scenario.file,
         ...(options.protocol !== undefined ? { protocolModule: options.protocol } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(tracePath !== undefined ? { tracePath } : {}),
         ...(htmlPath !== undefined ? { htmlPath } : {}),
+        ...(historyPath !== undefined ? { historyPath } : {}),
         timeline: options.timeline === true,
         colour: !options.json && chalk.level > 0,
         checkDeterminism: options.checkDeterminism === true,
@@ -98,6 +103,7 @@ export interface RunJob {
   readonly seed?: number | string;
   readonly tracePath?: string;
   readonly htmlPath?: string;
+  readonly historyPath?: string;
   readonly timeline: boolean;
   /** Colour the timeline (decided by the main thread, which owns the terminal). */
   readonly colour: boolean;
@@ -132,6 +138,9 @@ export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'si
     file?.close();
   }
   const wallMs = performance.now() - started;
+  if (job.historyPath !== undefined) {
+    writeFileAtomic(job.historyPath, job.historyPath.endsWith('.edn') ? toEdn(result.history) : toJsonLines(result.history));
+  }
   if (recorder !== undefined && job.htmlPath !== undefined) writeFileAtomic(job.htmlPath, renderRunHtml({ result, events: recorder.events, truncated: recorder.truncated }));
   const timeline =
     recorder !== undefined && job.timeline

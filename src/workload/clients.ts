@@ -223,7 +223,8 @@ export class Workload {
     switch (result.type) {
       case 'ok':
         if (this.config.route === 'leader') client.leaderHint = from;
-        this.complete(client, 'ok', result.value, from, undefined);
+        // Jepsen's convention: a write-like op completes with the value it wrote.
+        this.complete(client, 'ok', result.value !== undefined ? result.value : flight.op.f === 'read' ? null : flight.op.value, from, undefined);
         return;
       case 'fail':
         this.complete(client, 'fail', flight.op.value, from, result.error);

@@ -98,6 +98,22 @@ describe('dsim run (end to end)', () => {
     expect(json.checks[0]!.detail).toContain('did not return within 1s');
   }, 30_000);
 
+  it('--history exports EDN and JSON lines that `dsim check` judges like the run did', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsim-'));
+    for (const [file, ok] of [
+      ['scenarios/master-slave/replica-reads-stale.yaml', false],
+      ['scenarios/master-slave/sync-failover-durable.yaml', true],
+    ] as const) {
+      for (const ext of ['edn', 'jsonl']) {
+        const history = join(dir, `h.${ext}`);
+        expect(dsim(['run', file, '--history', history]).code).toBe(0);
+        const check = dsim(['check', history, '--model', 'kv']);
+        expect(check.code, `${file} as ${ext}`).toBe(ok ? 0 : 1);
+        expect(check.stdout).toContain(ok ? 'LINEARIZABLE' : 'NOT LINEARIZABLE');
+      }
+    }
+  });
+
   it('prints the JSON Schema', () => {
     const r = dsim(['schema']);
     expect(r.code).toBe(0);
