@@ -2,12 +2,9 @@
  * `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run
  * (these machines are noisy; absolute numbers drift, ratios much less).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { benchKernel } from './kernel.js';
 import { benchMemory } from './memory.js';
 
-const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 
@@ -20,18 +17,16 @@ async function main(): Promise<void> {
   const m = benchMemory();
   console.log(`${n(m.events)} events in ${n(m.wallMs)} ms (${n(m.events / (m.wallMs / 1000))} events/s), peak RSS ${m.maxRssMb.toFixed(0)} MB (goal < 200 MB), expectation ${m.expectation}`);
 
-  // Benchmarks of later modules, each run when present.
-  for (const [file, title] of [
-    ['./raft.ts', 'raft: 5 nodes under faults, simulated vs real time'],
-    ['./linearizability.ts', 'linearizability checker vs Porcupine reference times'],
-    ['./fuzz.ts', 'fuzz: runs per second, one worker and two'],
-  ] as const) {
-    if (!existsSync(here(file))) continue;
-    console.log(`\n== ${title} ==`);
-    const mod = (await import(file.replace(/\.ts$/, '.js'))) as { runBench?: () => Promise<void> | void };
-    if (typeof mod.runBench === 'function') await mod.runBench();
-    else console.log(`(${file} exports no runBench)`);
-  }
+  console.log('\n== raft: 5 nodes under faults, simulated vs real time ==');
+  (await import('./raft.js')).runBench();
+
+  console.log('\n== linearizability checker: the conformance set vs Porcupine reference times ==');
+  const lin = await import('./linearizability.js');
+  console.log(lin.formatReport(await lin.benchLinearizability()));
+
+  console.log('\n== fuzz: runs per second, one worker and two ==');
+  const fuzz = await import('./fuzz.js');
+  console.log(fuzz.formatFuzzBench(await fuzz.benchFuzz()));
 }
 
 await main();

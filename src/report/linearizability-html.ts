@@ -154,7 +154,7 @@ function rolesFor(evidence: PartitionEvidence): Map<Operation, Role> {
   const roles = new Map<Operation, Role>();
   evidence.longestPrefix.forEach((op, k) => roles.set(op, { order: k + 1 }));
   for (const stuck of evidence.cannotPlace) roles.set(stuck.op, { ...roles.get(stuck.op), stuck: stuck.why });
-  if (evidence.blockedBy !== undefined) roles.set(evidence.blockedBy, { ...roles.get(evidence.blockedBy), blocking: true });
+  roles.set(evidence.blockedBy, { ...roles.get(evidence.blockedBy), blocking: true });
   return roles;
 }
 
@@ -173,7 +173,7 @@ function renderEvidence(evidence: PartitionEvidence, all: readonly Operation[], 
     )
     .join('');
   const blocking =
-    evidence.blockedBy === undefined || evidence.cannotPlace.some((c) => c.op === evidence.blockedBy)
+    evidence.cannotPlace.some((c) => c.op === evidence.blockedBy)
       ? ''
       : `<p>It had to be placed by the time this op completed: <span class="blocking-item">${escapeHtml(`p${evidence.blockedBy.process}: ${describe(evidence.blockedBy)}`)}</span></p>`;
   return (

@@ -1,0 +1,116 @@
+/**
+ * The HTML report of one run: a single self-contained page (inline CSS and script, no network)
+ * with a space-time diagram of the run, its faults, client ops, verdicts and the violating
+ * evidence highlighted. See docs/REPORTS.md.
+ *
+ * Safety: every string from the run is data. The summary is rendered here through `escapeHtml`;
+ * the diagram's data is embedded as JSON in a `<script type="application/json">` block with
+ * `<`, `>`, `&` and line separators escaped, and the page script builds its DOM with textContent.
+ */
+import { formatUs } from '../core/time.js';
+import { CLIENT_CSS, CLIENT_JS } from './html-client.js';
+import { buildReportData, type ReportData, type ReportInput } from './html-model.js';
+
+export { buildReportData, DEFAULT_LIMITS, isReportEvent, type ReportData, type ReportInput, type ReportLimits } from './html-model.js';
+
+/** Renders a run as one self-contained HTML page. */
+export function renderRunHtml(input: ReportInput): string {
+  return renderReportHtml(buildReportData(input));
+}
+
+/** Escapes text for HTML element content and double-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+}
+
+/**
+ * JSON safe inside a `<script>` element: no `</script>`, `<!--` or `]]>` can form, and the line
+ * separators U+2028/U+2029 cannot break older parsers.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function renderReportHtml(data: ReportData): string {
+  const m = data.meta;
+  const e = escapeHtml;
+  const title = `dsim: ${m.scenario} (seed ${m.seed})`;
+  const checks = data.checks
+    .map(
+      (c) =>
+        `<tr class="check" data-check="${e(c.name)}" data-verdict="${e(c.verdict)}"><td class="verdict verdict-${e(c.verdict)}">${c.verdict === 'pass' ? '✓ pass' : c.verdict === 'fail' ? '✗ fail' : '? unknown'}</td><td><b>${e(c.name)}</b></td><td>${e(c.detail)}${
+          c.evidence === null ? '' : `<details class="evidence"><summary>evidence</summary><pre>${e(c.evidence)}</pre></details>`
+        }</td></tr>`,
+    )
+    .join('\n');
+  const violations = data.violations
+    .map(
+      (v) =>
+        `<li class="violation" data-name="${e(v.name)}">${e(v.name)}${v.timeUs === null ? ' (judged at the end)' : ` at ${e(formatUs(v.timeUs))}`}: ${e(v.message)}${
+          v.timeUs === null ? '' : ` <button type="button" data-goto="${v.timeUs}">show</button>`
+        }</li>`,
+    )
+    .join('\n');
+  const o = data.omitted;
+  const omittedParts: string[] = [];
+  if (o.messages > 0) {
+    const byType = Object.entries(o.byType)
+      .slice(0, 12)
+      .map(([type, count]) => `${type} ${count.toLocaleString('en-US')}`)
+      .join(', ');
+    omittedParts.push(`${o.messages.toLocaleString('en-US')} of ${o.messagesTotal.toLocaleString('en-US')} messages not drawn as arrows (${byType}); the density strip above the lanes counts all of them`);
+  }
+  if (o.ops > 0) omittedParts.push(`${o.ops.toLocaleString('en-US')} of ${o.opsTotal.toLocaleString('en-US')} client ops not drawn`);
+  if (o.notes > 0) omittedParts.push(`${o.notes.toLocaleString('en-US')} of ${o.notesTotal.toLocaleString('en-US')} notes not drawn`);
+  if (m.truncated) omittedParts.push(`the trace was cut short after ${m.traceEvents.toLocaleString('en-US')} events: later messages, roles and notes are missing (ops and verdicts are complete)`);
+  const omitted = omittedParts.length === 0 ? '' : `<p class="omitted" id="omitted">Sampled for size: ${e(omittedParts.join('; '))}.</p>`;
+  const highlights = data.highlights.length === 0 ? '' : `<h2>Highlighted in red</h2><ul class="highlights">${data.highlights.map((h) => `<li>${e(h)}</li>`).join('')}</ul>`;
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${e(title)}</title>
+<style>${CLIENT_CSS}</style>
+</head>
+<body>
+<header>
+<h1>${e(m.scenario)} <span class="result-${e(m.expectation)}" id="expectation">${e(m.expectation.toUpperCase())}</span></h1>
+<div class="meta"><b>${e(m.protocol)}</b>${m.flaws.length > 0 ? ` with flaws <b>${e(m.flaws.join(', '))}</b>` : ''} · seed <b>${e(m.seed)}</b> · expected ${e(m.expected)} · ${e(formatUs(m.endUs))} virtual · ${m.kernelEvents.toLocaleString('en-US')} events · trace ${e(m.traceHash)} · ${e(m.file)}</div>
+<div class="meta">messages: ${e(m.messages)} · ops: ${e(m.ops)}</div>
+</header>
+<section class="summary">
+<div><h2>Checks</h2><table class="checks">${checks}</table></div>
+<div>${data.violations.length > 0 ? `<h2>Violations</h2><ul class="violations">${violations}</ul>` : '<h2>Violations</h2><p>none</p>'}${highlights}<ul class="highlights" id="evidence-items"></ul></div>
+</section>
+${omitted}
+<div class="toolbar">
+<div class="group"><button type="button" id="zoom-in" title="zoom in (+, wheel)">+</button><button type="button" id="zoom-out" title="zoom out (-)">−</button><button type="button" id="pan-left" title="pan left (←, drag)">◀</button><button type="button" id="pan-right" title="pan right (→, drag)">▶</button><button type="button" id="zoom-fit" title="whole run (0)">fit</button><button type="button" id="zoom-violation" title="zoom to the violation (v)">violation</button><span id="view-label"></span></div>
+<div class="group" id="filter-lanes"><b>lanes</b></div>
+<div class="group" id="filter-types"><b>messages</b></div>
+<div class="group" id="filter-show"><b>show</b></div>
+</div>
+<div id="chart"><div id="labels"></div><canvas id="canvas"></canvas></div>
+<div id="tip" role="tooltip"></div>
+<footer>
+<div class="legend">
+<span>wheel: zoom · drag: pan · hover: details · keys + − 0 ← → v</span>
+<span>▬ role (gold leader/primary, orange candidate)</span>
+<span>✂ hatched purple: partition</span>
+<span>hatched grey: crashed</span>
+<span>blue: paused</span>
+<span>✕ crash ↻ restart ‖ pause ▶ resume ● start ± clock skew ⚑ command; ticks: notes</span>
+<span>× dropped message</span>
+<span>ops: green ok, orange fail, purple info</span>
+<span>red: the violation and its evidence</span>
+<span>top strip: every message per time slice (grey sent, orange dropped)</span>
+</div>
+</footer>
+<script type="application/json" id="dsim-data">${jsonForScript(data)}</script>
+<script>${CLIENT_JS}</script>
+</body>
+</html>
+`;
+}
