@@ -60,12 +60,14 @@ function describeMode(options: unknown): { label: string; order: [number, number
   const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
   const mode = typeof o['mode'] === 'string' ? o['mode'] : 'async';
   const modeRank = MODE_ORDER.indexOf(mode) < 0 ? MODE_ORDER.length : MODE_ORDER.indexOf(mode);
-  if (mode !== 'semi-sync') return { label: mode, order: [modeRank, 0, 0] };
+  // Settings that change what a mode loses get their own row, so rows compare like with like.
+  const variant = [o['reads'] === 'replica' ? ', replica reads' : '', o['promotion'] === 'first-to-notice' ? ', naive promotion' : ''].join('');
+  if (mode !== 'semi-sync') return { label: mode + variant, order: [modeRank, 0, variant === '' ? 0 : 1] };
   const k = typeof o['k'] === 'number' ? o['k'] : 1;
   // Accept the options as written (semiSyncTimeout: 100ms) and as resolved (semiSyncTimeoutUs).
   const timeout = o['semiSyncTimeoutUs'] ?? o['semiSyncTimeout'];
   const fallback = typeof timeout === 'number' ? `, async after ${formatUs(timeout)}` : typeof timeout === 'string' ? `, async after ${timeout}` : '';
-  return { label: `semi-sync k=${k}${fallback}`, order: [modeRank, k, fallback === '' ? 0 : 1] };
+  return { label: `semi-sync k=${k}${fallback}${variant}`, order: [modeRank, k, (fallback === '' ? 0 : 1) + (variant === '' ? 0 : 2)] };
 }
 
 function compareOrder(a: readonly number[], b: readonly number[]): number {
