@@ -71,6 +71,14 @@ export interface Protocol<State, Msg, Durable = never> {
 export interface ClusterView<State> {
   readonly nowUs: number;
   readonly nodes: readonly NodeView<State>[];
+  /**
+   * The node whose step just ended, when the kernel checks after a step: no other node's state
+   * changed since the previous check (crashes only drop a state), so a monitor may look at this
+   * node alone. Undefined when the caller gives no such promise: look at every node then.
+   */
+  readonly changed?: NodeView<State> | undefined;
+  /** Index of `changed` in `nodes`. */
+  readonly changedIndex?: number | undefined;
 }
 
 export interface NodeView<State> {
@@ -144,7 +152,12 @@ export interface ProtocolDefinition<Options = unknown> {
   /** Validates scenario `options` (absent options arrive as {}). */
   parseOptions(raw: unknown): OptionsResult<Options>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  create(config: { readonly options: Options; readonly flaws: ReadonlySet<string> }): Protocol<any, any, any>;
+  create(config: {
+    readonly options: Options;
+    readonly flaws: ReadonlySet<string>;
+    /** The workload's data model (kv, counter, set, ...), for protocols that serve several. */
+    readonly model?: string;
+  }): Protocol<any, any, any>;
 }
 
 /** Type-erased protocol as the kernel holds it. */

@@ -62,7 +62,7 @@ export interface RunResult {
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   const seed = String(options.seed ?? scenario.seed);
   const root = Rng.root(seed);
-  const protocol: AnyProtocol = scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws) });
+  const protocol: AnyProtocol = scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws), model: scenario.model });
   validateChecks(scenario, protocol);
 
   const total = scenario.nodes + scenario.spares;

@@ -114,6 +114,10 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
       issues.push({ path: ['flaws', i], message: `unknown flaw ${JSON.stringify(flaw)} for ${protocol.name}; expected one of: ${[...knownFlaws].join(', ') || '(none)'}` });
   });
   const model = (s.workload.model ?? protocol.models[0] ?? 'kv') as ModelName;
+  const declared = (s.options as Record<string, unknown>)['model'];
+  if (typeof declared === 'string' && declared !== model) {
+    issues.push({ path: ['options', 'model'], message: `${declared} disagrees with workload.model ${model}: the protocol serves the workload's model (omit options.model)` });
+  }
   if (!protocol.models.includes(model)) {
     issues.push({ path: ['workload', 'model'], message: `${protocol.name} serves ${protocol.models.join(', ')}, not ${model}` });
   }

@@ -102,5 +102,6 @@ export const definition: ProtocolDefinition<LeaderlessOptions> = {
   models: ['kv', 'counter', 'set'],
   flaws: [],
   parseOptions,
-  create: ({ options }) => createLeaderless(options),
+  // The workload's model decides what the replicas store (an explicit `options.model` must agree).
+  create: ({ options, model }) => createLeaderless(model === 'kv' || model === 'counter' || model === 'set' ? { ...options, model } : options),
 };

@@ -100,5 +100,6 @@ export const definition: ProtocolDefinition<MultiLeaderOptions> = {
   models: ['kv', 'counter', 'set'],
   flaws: [],
   parseOptions,
-  create: ({ options }) => createMultiLeader(options),
+  // The workload's model decides what the replicas store (an explicit `options.model` must agree).
+  create: ({ options, model }) => createMultiLeader(model === 'kv' || model === 'counter' || model === 'set' ? { ...options, model } : options),
 };
