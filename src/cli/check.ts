@@ -197,7 +197,7 @@ function formatEvidence(model: AnyModel, evidence: PartitionEvidence, partitione
       out.push(`    - ${formatOp(model, stuck.op)}  — ${why}`);
     }
   }
-  if (evidence.blockedBy !== undefined && !evidence.cannotPlace.some((s) => s.op === evidence.blockedBy)) {
+  if (!evidence.cannotPlace.some((s) => s.op === evidence.blockedBy)) {
     out.push(`  and this op completed before later ones were invoked, so it had to be placed by then:`);
     out.push(`    - ${formatOp(model, evidence.blockedBy)}`);
   }
@@ -245,7 +245,7 @@ function toJson(file: string, modelName: string, result: LinearizabilityResult, 
           longestPrefix: e.longestPrefix.map(opJson),
           stateAfterPrefix: e.stateAfterPrefix,
           cannotPlace: e.cannotPlace.map((c) => ({ why: c.why, op: opJson(c.op) })),
-          ...(e.blockedBy === undefined ? {} : { blockedBy: opJson(e.blockedBy) }),
+          blockedBy: opJson(e.blockedBy),
         })),
       };
   }

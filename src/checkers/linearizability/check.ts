@@ -10,7 +10,7 @@
  *   the history is linearizable iff every group is (Herlihy & Wing's locality).
  * The answer is exact or `unknown` (a budget ran out), never a guess.
  */
-import { assertNever } from '../../core/assert.js';
+import { assert, assertNever } from '../../core/assert.js';
 import { HistoryError, pairOperations } from '../../core/history.js';
 import type { History, HistoryEvent, Operation } from '../../core/history.js';
 import { toModelOp } from '../models/model.js';
@@ -83,8 +83,11 @@ export interface PartitionEvidence {
   readonly stateAfterPrefix: string;
   /** The ops that could go next by real-time order; none can. */
   readonly cannotPlace: readonly StuckOp[];
-  /** The earliest-completing op not in the prefix: it had to be placed before later invocations. */
-  readonly blockedBy?: Operation;
+  /**
+   * The earliest-completing op not in the prefix: it had to be placed before anything invoked
+   * after it completed. Often also one of `cannotPlace`.
+   */
+  readonly blockedBy: Operation;
 }
 
 export type LinearizabilityResult =
@@ -264,15 +267,17 @@ function explainViolation(
   const why = search.explain(longestPrefix);
   const describe = model.describeState ?? ((s: unknown) => JSON.stringify(s) ?? String(s));
   const key = commonKey(group);
+  // The search fails only on reaching a return entry, so some determinate op is always pending.
+  assert(why.blockedBy !== undefined, 'a violation with no pending determinate op');
   const item: { -readonly [K in keyof PartitionEvidence]: PartitionEvidence[K] } = {
     partition: g,
     operations: group.length,
     longestPrefix: longestPrefix.map((i) => ops[i]!),
     stateAfterPrefix: describe(why.state),
     cannotPlace: why.candidates.map((c) => ({ op: ops[c.op]!, why: c.rejected ? 'rejected' : 'dead-end' })),
+    blockedBy: ops[why.blockedBy]!,
   };
   if (key !== undefined) item.key = key;
-  if (why.blockedBy !== undefined) item.blockedBy = ops[why.blockedBy]!;
   return item;
 }
 
