@@ -38,3 +38,14 @@ export { parseScenarioText, resolveScenario, ScenarioError, scenarioJsonSchema, 
 export { runScenario, judgeExpectation, type RunResult, type RunOptions, type CheckResult } from './runner/index.js';
 export { builtinProtocols, protocolRegistry } from './protocols/index.js';
 export { checkDurable, checkConverged, checkLiveness, canonicalJson } from './checkers/generic.js';
+export {
+  checkLinearizability,
+  getModel,
+  models,
+  modelNames,
+  type Model,
+  type LinearizabilityOptions,
+  type LinearizabilityResult,
+} from './checkers/linearizability/index.js';
+export { scenarioArbitrary, simulate, type ScenarioArbitraryOptions, type SimulateOptions } from './fuzz/index.js';
+export { parseHistory, toEdn, toJsonLines, HistoryParseError } from './history/index.js';

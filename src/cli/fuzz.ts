@@ -1,9 +1,538 @@
 /**
- * `dsim fuzz` and `dsim replay`: registered on the program by registerFuzzCommands.
- * (Filled in by the fuzz work, issue 7.)
+ * `dsim fuzz`: property-based fault fuzzing of one protocol configuration. Each run draws a
+ * scenario (cluster, workload, network, swarm fault plan) from the run's seed; a failing run is
+ * shrunk and written as a scenario file to replay. `dsim replay FILE` runs such a file again.
+ *
+ * Runs are numbered 0, 1, 2, ... and run i's seed depends only on the campaign seed and i, so the
+ * same --seed gives the same runs whatever --workers says, and --shard i/n splits them between
+ * machines. Results are consumed in run order, so which failures are reported does not depend on
+ * which worker finished first.
  */
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import chalk from 'chalk';
+import fc from 'fast-check';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { ExitCode } from './errors.js';
-import type { Io } from './run.js';
+import { parseDurationUs } from '../core/time.js';
+import {
+  FAULT_KINDS,
+  WHOLE,
+  describeShrink,
+  failureFileName,
+  fuzzSetup,
+  genomeArbitrary,
+  genomeToScenario,
+  parseFailureHeader,
+  parseShard,
+  renderFailureFile,
+  runIndexOf,
+  runsInShard,
+  failedChecks,
+  type FuzzFaultKind,
+  type FuzzRunOutcome,
+  type Shard,
+} from '../fuzz/index.js';
+import { runScenario } from '../runner/index.js';
+import { resolveScenario } from '../scenario/resolve.js';
+import { writeFileAtomic } from './atomic.js';
+import { EXIT, UsageError, type ExitCode } from './errors.js';
+import { formatRun } from './format.js';
+import { loadProtocolModule, loadScenarioFile, protocolsFor } from './load.js';
+import { toJson, type Io } from './run.js';
+import { runFuzzTask, type FuzzTask } from './fuzz-worker.js';
 
-export function registerFuzzCommands(_program: Command, _setExit: (code: ExitCode) => void, _io: Io): void {}
+export interface FuzzCommandOptions {
+  readonly protocol?: string;
+  readonly module?: string;
+  readonly runs?: string;
+  readonly time?: string;
+  readonly seed?: string;
+  readonly faults?: string;
+  readonly swarm?: boolean;
+  readonly workers?: string;
+  readonly shard?: string;
+  readonly out?: string;
+  readonly json?: boolean;
+  readonly options?: string;
+  readonly flaws?: string;
+  readonly checks?: string;
+  readonly maxFailures?: string;
+  readonly maxFaults?: string;
+  readonly shrinkBudget?: string;
+  /** Progress bar on stderr (default: when stderr is a TTY and not --json). */
+  readonly progress?: boolean;
+}
+
+export function registerFuzzCommands(program: Command, setExit: (code: ExitCode) => void, io: Io): void {
+  program
+    .command('fuzz')
+    .description('fuzz a protocol with generated fault scenarios; shrink and save every failure as a scenario file')
+    .option('--protocol <name>', 'the protocol to fuzz (a built-in, or the one --module exports)')
+    .option('--module <path>', 'load your own protocol from a .ts or .js module')
+    .option('--options <json>', 'protocol options as JSON, e.g. \'{"mode":"async"}\'')
+    .option('--flaws <list>', 'named flaws to fuzz with, comma-separated')
+    .option('--runs <n>', 'number of runs (default 100; with --shard, the total over all shards)')
+    .option('--time <duration>', 'run until this much wall-clock time has passed (e.g. 60s, 5m) instead of --runs')
+    .option('--seed <n>', 'campaign seed (default: random, printed); the same seed gives the same runs')
+    .option('--faults <kinds>', `fault kinds to inject, comma-separated: ${FAULT_KINDS.join(', ')} (default all)`)
+    .option('--no-swarm', 'turn every chosen fault kind on at medium strength in every run, instead of letting each run pick')
+    .option('--checks <list>', 'checks that judge each run (default: the protocol\'s safety and liveness checks)')
+    .option('--workers <n>', 'worker threads (default 1: run in this thread)')
+    .option('--shard <i/n>', 'run only shard i of n of the seed space (for a CI matrix)')
+    .option('--out <dir>', 'where failure files go', 'failures')
+    .option('--max-failures <n>', 'stop after this many failures (default 1)')
+    .option('--max-faults <n>', 'most fault entries per generated scenario (default 8)')
+    .option('--shrink-budget <n>', 'most runs spent shrinking one failure (default 200)')
+    .option('--json', 'print one JSON summary object instead of text')
+    .option('--no-progress', 'no progress bar')
+    .action(async (opts: FuzzCommandOptions) => {
+      setExit(await fuzzCommand(opts, io));
+    });
+
+  program
+    .command('replay')
+    .description('run a failure file from dsim fuzz again: confirm its trace hash and say whether it still fails')
+    .argument('<file>', 'a failure file (any scenario file works)')
+    .option('--module <path>', 'load your own protocol from a .ts or .js module')
+    .option('--json', 'print the run as JSON')
+    .action(async (file: string, opts: { module?: string; json?: boolean }) => {
+      setExit(await replayCommand(file, opts, io));
+    });
+}
+
+interface Plan {
+  readonly protocol: string;
+  readonly module?: string;
+  readonly options?: Record<string, unknown>;
+  readonly flaws: readonly string[];
+  readonly faults?: readonly FuzzFaultKind[];
+  readonly swarm: boolean;
+  readonly checks?: readonly string[];
+  readonly maxFaults?: number;
+  readonly campaignSeed: number;
+  readonly runs?: number;
+  readonly timeMs?: number;
+  readonly workers: number;
+  readonly shard: Shard;
+  readonly out: string;
+  readonly maxFailures: number;
+  readonly shrinkBudget: number;
+}
+
+export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<ExitCode> {
+  const plan = await makePlan(opts);
+  const protocols = await protocolsFor(plan.module);
+  const arbitrary = arbitraryOptions(plan);
+  // Validate the configuration up front: bad options, flaws or checks are usage errors, not findings.
+  let setup;
+  try {
+    setup = fuzzSetup({ ...arbitrary, protocols });
+    const [genome] = fc.sample(genomeArbitrary({ ...setup, seed: 1 }), { seed: 1, numRuns: 1 });
+    resolveScenario(genomeToScenario(genome!, setup.context), '<fuzz>', { protocols });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message.replace(/^<fuzz>: /, ''));
+  }
+
+  const version = dsimVersion();
+  const foundBy = commandLine(plan);
+  const json = opts.json === true;
+  const showProgress = !json && opts.progress !== false && process.stderr.isTTY === true;
+  const total = plan.runs === undefined ? undefined : runsInShard(plan.shard, plan.runs);
+  if (!json) {
+    io.out(
+      `fuzz ${plan.protocol}${plan.flaws.length ? ` with flaws ${plan.flaws.join(', ')}` : ''}: seed ${plan.campaignSeed}, ` +
+        `${plan.runs !== undefined ? `${total} runs` : `for ${plan.timeMs! / 1000}s`}` +
+        `${plan.shard.count > 1 ? ` (shard ${plan.shard.index}/${plan.shard.count} of ${plan.runs ?? 'unbounded'})` : ''}, ` +
+        `faults ${(plan.faults ?? FAULT_KINDS).join(',') || 'none'}, swarm ${plan.swarm ? 'on' : 'off'}, ` +
+        `checks ${setup.context.checks.join(',')}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`,
+    );
+  }
+
+  const bar = showProgress ? makeBar(total, plan.timeMs) : undefined;
+  const started = performance.now();
+  const counts = { done: 0, passed: 0, failed: 0, inconclusive: 0 };
+  const failures: Array<Record<string, unknown>> = [];
+  const sizes = { events: 0, ops: 0 };
+  const task = (index: number): FuzzTask => ({
+    ...(plan.module !== undefined ? { module: plan.module } : {}),
+    arbitrary,
+    campaignSeed: plan.campaignSeed,
+    index,
+    shrinkBudget: plan.shrinkBudget,
+  });
+
+  const consume = (outcome: FuzzRunOutcome): boolean => {
+    counts.done++;
+    sizes.events += outcome.events;
+    sizes.ops += outcome.ops;
+    if (outcome.status === 'passed') counts.passed++;
+    else if (outcome.status === 'inconclusive') counts.inconclusive++;
+    else {
+      counts.failed++;
+      const path = join(plan.out, failureFileName(outcome));
+      const replay = `dsim replay ${shellQuote(displayPath(path))}${plan.module !== undefined ? ` --module ${shellQuote(plan.module)}` : ''}`;
+      writeFileAtomic(path, renderFailureFile(outcome, { dsimVersion: version, foundBy, replayCommand: replay }));
+      const f = outcome.failure!;
+      failures.push({
+        index: outcome.index,
+        seed: outcome.seed,
+        file: path,
+        replay,
+        traceHash: f.traceHash,
+        failed: f.failed,
+        ...(f.error !== undefined ? { error: f.error } : {}),
+        before: f.before,
+        after: f.after,
+        shrinkRuns: f.shrinkRuns,
+      });
+      if (!json) {
+        const say = (line: string): void => {
+          // Clear the bar's line first; it redraws on its next update.
+          if (bar !== undefined) process.stderr.write('\r\x1b[2K');
+          io.out(line);
+        };
+        say(`${chalk.red('FAIL')} run ${outcome.index} (seed ${outcome.seed}): ${f.failed.map((c) => `${c.name} [${c.kind}]`).join(', ') || 'the run threw'}`);
+        for (const c of f.failed) say(`  ${c.name}: ${c.detail}`);
+        if (f.error !== undefined) say(`  error: ${f.error}`);
+        say(`  shrunk: ${describeShrink(f)}`);
+        say(`  wrote ${path}`);
+        say(`  replay: ${replay}`);
+      }
+    }
+    bar?.update(plan.timeMs !== undefined ? Math.min(plan.timeMs, performance.now() - started) : counts.done, {
+      runs: counts.done,
+      speed: rate(counts.done, performance.now() - started),
+      failures: counts.failed,
+    });
+    return counts.failed >= plan.maxFailures;
+  };
+
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSigint);
+  const executor = plan.workers <= 1 ? inProcess : await poolExecutor(plan.workers);
+  try {
+    await campaign({
+      total,
+      deadline: plan.timeMs === undefined ? undefined : started + plan.timeMs,
+      shard: plan.shard,
+      workers: plan.workers,
+      stopped: () => interrupted,
+      execute: (t, signal) => executor.run(t, signal),
+      task,
+      consume,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    bar?.stop();
+    await executor.close();
+  }
+
+  const wallMs = performance.now() - started;
+  if (json) {
+    io.out(
+      JSON.stringify({
+        protocol: plan.protocol,
+        flaws: plan.flaws,
+        options: plan.options ?? {},
+        checks: setup.context.checks,
+        faults: plan.faults ?? FAULT_KINDS,
+        swarm: plan.swarm,
+        seed: plan.campaignSeed,
+        shard: `${plan.shard.index}/${plan.shard.count}`,
+        workers: plan.workers,
+        runs: counts.done,
+        passed: counts.passed,
+        failed: counts.failed,
+        inconclusive: counts.inconclusive,
+        interrupted,
+        wallTimeMs: Math.round(wallMs),
+        runsPerSecond: Number(rate(counts.done, wallMs)),
+        meanEvents: counts.done ? Math.round(sizes.events / counts.done) : 0,
+        meanOps: counts.done ? Math.round(sizes.ops / counts.done) : 0,
+        failures,
+      }),
+    );
+  } else {
+    io.out(
+      `${interrupted ? 'interrupted' : 'done'}: ${counts.done} runs in ${(wallMs / 1000).toFixed(1)}s (${rate(counts.done, wallMs)} runs/s, ` +
+        `${counts.done ? Math.round(sizes.events / counts.done) : 0} events and ${counts.done ? Math.round(sizes.ops / counts.done) : 0} ops per run): ` +
+        `${counts.failed ? chalk.red(`${counts.failed} failed`) : '0 failed'}, ${counts.inconclusive} inconclusive, ${counts.passed} passed`,
+    );
+    if (counts.failed === 0) io.out(`no failure; to repeat these runs: ${foundBy}`);
+  }
+  return counts.failed > 0 ? EXIT.violated : EXIT.ok;
+}
+
+interface CampaignSpec {
+  /** Runs this shard owns, or undefined when bounded by time. */
+  readonly total: number | undefined;
+  /** performance.now() value after which no new run starts. */
+  readonly deadline: number | undefined;
+  readonly shard: Shard;
+  readonly workers: number;
+  stopped(): boolean;
+  execute(task: FuzzTask, signal: AbortSignal): Promise<FuzzRunOutcome>;
+  task(index: number): FuzzTask;
+  /** Called in run order; returns true to stop. */
+  consume(outcome: FuzzRunOutcome): boolean;
+}
+
+/**
+ * Keeps `workers` runs in flight and hands results to `consume` in run order. When consume says
+ * stop, runs after that one are abandoned (and aborted in their workers).
+ */
+async function campaign(spec: CampaignSpec): Promise<void> {
+  const results = new Map<number, FuzzRunOutcome>();
+  const inFlight = new Map<number, AbortController>();
+  let dispatched = 0;
+  let consumed = 0;
+  let stop = false;
+  let failure: unknown;
+  let wake: () => void = () => {};
+
+  const canDispatch = (): boolean =>
+    !stop &&
+    !spec.stopped() &&
+    (spec.total === undefined || dispatched < spec.total) &&
+    (spec.deadline === undefined || performance.now() < spec.deadline);
+
+  const dispatch = (): void => {
+    const k = dispatched++;
+    const controller = new AbortController();
+    inFlight.set(k, controller);
+    spec.execute(spec.task(runIndexOf(spec.shard, k)), controller.signal).then(
+      (outcome) => {
+        inFlight.delete(k);
+        results.set(k, outcome);
+        wake();
+      },
+      (error: unknown) => {
+        inFlight.delete(k);
+        if (!controller.signal.aborted && failure === undefined) failure = error;
+        wake();
+      },
+    );
+  };
+
+  while (true) {
+    // In-process runs complete in microtasks; yielding here lets Ctrl-C and the progress bar in.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (inFlight.size < spec.workers && canDispatch()) dispatch();
+    while (!stop && results.has(consumed)) {
+      const outcome = results.get(consumed)!;
+      results.delete(consumed);
+      consumed++;
+      if (spec.consume(outcome)) stop = true;
+    }
+    if (failure !== undefined) {
+      for (const controller of inFlight.values()) controller.abort();
+      throw failure;
+    }
+    if (stop || spec.stopped()) for (const controller of inFlight.values()) controller.abort();
+    if (inFlight.size === 0 && !canDispatch()) {
+      // Runs that finished out of order past the stop are dropped; the rest were consumed.
+      return;
+    }
+    if (results.has(consumed)) continue;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  }
+}
+
+interface Executor {
+  run(task: FuzzTask, signal: AbortSignal): Promise<FuzzRunOutcome>;
+  close(): Promise<void>;
+}
+
+const inProcess: Executor = { run: (task) => runFuzzTask(task), close: async () => {} };
+
+async function poolExecutor(workers: number): Promise<Executor> {
+  const { Piscina } = await import('piscina');
+  const here = fileURLToPath(import.meta.url);
+  // Compiled: dist/cli/fuzz-worker.js. Under tsx (tests, benchmarks): the .ts source.
+  const filename = here.replace(/fuzz\.(ts|js)$/, 'fuzz-worker.$1');
+  const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers });
+  return {
+    run: async (task, signal) => (await pool.run(task, { signal })) as FuzzRunOutcome,
+    close: () => pool.destroy(),
+  };
+}
+
+async function makePlan(opts: FuzzCommandOptions): Promise<Plan> {
+  if (opts.runs !== undefined && opts.time !== undefined) throw new UsageError('give either --runs or --time, not both');
+  let protocol = opts.protocol;
+  if (protocol === undefined) {
+    if (opts.module === undefined) throw new UsageError('--protocol NAME is required (see dsim protocols), or --module ./my-protocol.ts');
+    protocol = (await loadProtocolModule(opts.module)).name;
+  }
+  let options: Record<string, unknown> | undefined;
+  if (opts.options !== undefined) {
+    try {
+      options = JSON.parse(opts.options) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`--options is not JSON: ${(error as Error).message}`);
+    }
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new UsageError('--options must be a JSON object, e.g. \'{"mode":"async"}\'');
+  }
+  const faults = opts.faults === undefined ? undefined : list(opts.faults);
+  if (faults !== undefined) {
+    const unknown = faults.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+    if (unknown.length > 0) throw new UsageError(`unknown fault kind(s) ${unknown.join(', ')} in --faults; expected some of ${FAULT_KINDS.join(', ')}`);
+  }
+  let shard = WHOLE;
+  if (opts.shard !== undefined) {
+    const parsed = parseShard(opts.shard);
+    if (typeof parsed === 'string') throw new UsageError(parsed);
+    shard = parsed;
+  }
+  let timeMs: number | undefined;
+  if (opts.time !== undefined) {
+    const us = parseDurationUs(opts.time);
+    if (us === undefined || us === 0) throw new UsageError(`--time expects a duration such as 60s or 5m, got ${JSON.stringify(opts.time)}`);
+    timeMs = us / 1000;
+  }
+  const seed = opts.seed === undefined ? randomInt(0, 2 ** 31) : positiveInt(opts.seed, '--seed', 0);
+  const runs = timeMs === undefined ? positiveInt(opts.runs ?? '100', '--runs', 1) : undefined;
+  return {
+    protocol,
+    ...(opts.module !== undefined ? { module: opts.module } : {}),
+    ...(options !== undefined ? { options } : {}),
+    flaws: opts.flaws === undefined ? [] : list(opts.flaws),
+    ...(faults !== undefined ? { faults: faults as FuzzFaultKind[] } : {}),
+    swarm: opts.swarm !== false,
+    ...(opts.checks !== undefined ? { checks: list(opts.checks) } : {}),
+    ...(opts.maxFaults !== undefined ? { maxFaults: positiveInt(opts.maxFaults, '--max-faults', 0) } : {}),
+    campaignSeed: seed,
+    ...(runs !== undefined ? { runs } : {}),
+    ...(timeMs !== undefined ? { timeMs } : {}),
+    workers: positiveInt(opts.workers ?? '1', '--workers', 1),
+    shard,
+    out: opts.out ?? 'failures',
+    maxFailures: positiveInt(opts.maxFailures ?? '1', '--max-failures', 1),
+    shrinkBudget: positiveInt(opts.shrinkBudget ?? '200', '--shrink-budget', 0),
+  };
+}
+
+function arbitraryOptions(plan: Plan): FuzzTask['arbitrary'] {
+  return {
+    protocol: plan.protocol,
+    ...(plan.options !== undefined ? { options: plan.options } : {}),
+    flaws: plan.flaws,
+    ...(plan.faults !== undefined ? { faults: plan.faults } : {}),
+    swarm: plan.swarm,
+    ...(plan.checks !== undefined ? { checks: plan.checks } : {}),
+    ...(plan.maxFaults !== undefined ? { maxFaults: plan.maxFaults } : {}),
+  };
+}
+
+/** The command that reproduces this campaign. */
+function commandLine(plan: Plan): string {
+  const parts = ['dsim fuzz', `--protocol ${shellQuote(plan.protocol)}`];
+  if (plan.module !== undefined) parts.push(`--module ${shellQuote(plan.module)}`);
+  if (plan.options !== undefined) parts.push(`--options ${shellQuote(JSON.stringify(plan.options))}`);
+  if (plan.flaws.length > 0) parts.push(`--flaws ${plan.flaws.join(',')}`);
+  if (plan.faults !== undefined) parts.push(`--faults ${plan.faults.join(',') || "''"}`);
+  if (!plan.swarm) parts.push('--no-swarm');
+  if (plan.checks !== undefined) parts.push(`--checks ${plan.checks.join(',')}`);
+  if (plan.maxFaults !== undefined) parts.push(`--max-faults ${plan.maxFaults}`);
+  parts.push(plan.runs !== undefined ? `--runs ${plan.runs}` : `--time ${plan.timeMs! / 1000}s`);
+  if (plan.shard.count > 1) parts.push(`--shard ${plan.shard.index}/${plan.shard.count}`);
+  parts.push(`--seed ${plan.campaignSeed}`);
+  return parts.join(' ');
+}
+
+/** `dsim replay FILE`: run it, confirm the recorded trace hash, say whether it still fails. */
+export async function replayCommand(file: string, opts: { module?: string; json?: boolean }, io: Io): Promise<ExitCode> {
+  const protocols = await protocolsFor(opts.module);
+  const scenario = loadScenarioFile(file, protocols);
+  const header = parseFailureHeader(readFileSync(file, 'utf8'));
+  const started = performance.now();
+  const result = runScenario(scenario);
+  const wallMs = performance.now() - started;
+  const version = dsimVersion();
+  const hash =
+    header.traceHash === undefined
+      ? { status: 'unrecorded' as const, text: `trace hash ${result.traceHash} (the file records none to compare)` }
+      : header.traceHash === result.traceHash
+        ? { status: 'same' as const, text: `trace hash ${result.traceHash}: the same run, event for event, as when it was recorded` }
+        : {
+            status: 'differs' as const,
+            text:
+              `trace hash DIFFERS: recorded ${header.traceHash}, now ${result.traceHash}: the run is no longer the one recorded ` +
+              `(the code changed since${header.dsimVersion !== undefined && header.dsimVersion !== version ? `; dsim ${header.dsimVersion} then, ${version} now` : ''}); the verdict below is for the run as it is now`,
+          };
+  const still = failedChecks(result);
+  const verdict =
+    result.expectation === 'broken'
+      ? `STILL FAILS: ${still.map((c) => `${c.name} [${c.kind}]`).join(', ')}`
+      : result.expectation === 'held'
+        ? `NOW PASSES: every check held${header.failingChecks?.length ? ` (it failed ${header.failingChecks.join(', ')} when recorded)` : ''}`
+        : 'INCONCLUSIVE: a check could not decide';
+  if (opts.json) {
+    io.out(JSON.stringify({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', failed: still } }));
+  } else {
+    io.out(formatRun(result, wallMs));
+    io.out(hash.status === 'differs' ? chalk.yellow(hash.text) : hash.text);
+    io.out(result.expectation === 'broken' ? chalk.red(verdict) : result.expectation === 'held' ? chalk.green(verdict) : chalk.yellow(verdict));
+  }
+  return result.expectation === 'broken' ? EXIT.violated : result.expectation === 'held' ? EXIT.ok : EXIT.unknown;
+}
+
+function makeBar(total: number | undefined, timeMs: number | undefined): cliProgress.SingleBar {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: timeMs !== undefined ? 'fuzz [{bar}] {runs} runs | {speed} runs/s | {failures} failed | {duration_formatted}' : 'fuzz [{bar}] {value}/{total} runs | {speed} runs/s | {failures} failed | eta {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(timeMs ?? total ?? 0, 0, { runs: 0, speed: '0', failures: 0 });
+  return bar;
+}
+
+function rate(runs: number, ms: number): string {
+  return ms <= 0 ? '0' : (runs / (ms / 1000)).toFixed(1);
+}
+
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function positiveInt(text: string, flag: string, min: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} expects a whole number, got ${JSON.stringify(text)}`);
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${flag} must be at least ${min}, got ${text}`);
+  return value;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function displayPath(path: string): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+function dsimVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

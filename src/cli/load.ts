@@ -57,6 +57,9 @@ export async function loadProtocolModule(path: string): Promise<ProtocolDefiniti
   } catch (error) {
     throw new UsageError(`cannot load the protocol module: ${(error as Error).message.split('\n')[0]}`, path);
   }
+  // A .ts file outside an ESM package loads as CommonJS: its exports arrive wrapped in `default`.
+  const inner = mod.default as Record<string, unknown> | undefined;
+  if (inner !== undefined && typeof inner === 'object' && inner !== null && !('init' in inner) && !('create' in inner)) mod = { ...inner, ...mod, default: inner.default };
   const candidate = [mod.default, mod.definition, mod.protocol].find((x) => typeof x === 'object' && x !== null) as Record<string, unknown> | undefined;
   if (candidate === undefined) {
     throw new UsageError('expected the module to export a Protocol or ProtocolDefinition (as default, `definition` or `protocol`)', path);

@@ -1,0 +1,382 @@
+/**
+ * fast-check arbitraries for whole scenarios, as plain scenario-file objects (the YAML input
+ * shape), so a failing case is written back as a scenario file anyone can run.
+ *
+ * Generation works on a *genome*: node references are indexes taken modulo the cluster size and
+ * fault times are fractions of the main phase, so every genome maps to a valid scenario and
+ * fast-check can shrink each part (fewer faults, fewer nodes, a shorter run, a lighter workload)
+ * without invalidating the others.
+ *
+ * Swarm testing: the genome carries a level per fault kind (0 = off, 1 light, 2 medium, 3 hard).
+ * Each run's seed thus first decides which kinds are on and how hard they hit, so rare
+ * combinations (clock drift with duplication and no partitions, say) are tried, and a shrink
+ * that turns a kind off removes all its faults at once.
+ */
+import fc from 'fast-check';
+import type { ProtocolDefinition } from '../core/protocol.js';
+import { protocolRegistry } from '../protocols/index.js';
+import { knownCheckNames } from '../runner/checks.js';
+import { profileFor, type FuzzProfile } from './profiles.js';
+
+/** The fault kinds the fuzzer injects; `--faults` picks among them. */
+export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder'] as const;
+export type FuzzFaultKind = (typeof FAULT_KINDS)[number];
+
+export const PARTITION_SHAPES = ['isolate', 'split', 'majority-minority', 'one-way', 'bridge'] as const;
+export type PartitionShape = (typeof PARTITION_SHAPES)[number];
+
+/** 0 = off, 1 light, 2 medium, 3 hard. */
+export type Level = 0 | 1 | 2 | 3;
+
+/** A node index (taken modulo the cluster size), `random`, or a role such as `leader`. */
+export type TargetGene = number | string;
+
+export type FaultGene =
+  | { readonly kind: 'partition'; readonly shape: PartitionShape; readonly atPm: number; readonly forPm: number | null; readonly a: TargetGene; readonly b: TargetGene; readonly assign: readonly number[]; readonly withTarget: boolean }
+  | { readonly kind: 'crash' | 'pause'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene }
+  | { readonly kind: 'clock'; readonly atPm: number; readonly target: TargetGene; readonly offsetPc: number; readonly driftPc: number }
+  | { readonly kind: 'loss' | 'duplicate' | 'reorder'; readonly atPm: number; readonly forPm: number | null; readonly strengthPc: number };
+
+export type LatencyGene = { readonly dist: 'constant' | 'uniform' | 'exponential' | 'long-tail'; readonly aMs: number; readonly bMs: number; readonly tailPc: number };
+
+/** Everything a fuzz scenario is made from. */
+export interface ScenarioGenome {
+  readonly nodes: number;
+  readonly durationMs: number;
+  readonly faults: readonly FaultGene[];
+  readonly swarm: Readonly<Record<FuzzFaultKind, Level>>;
+  readonly workload: { readonly clients: number; readonly ratePerSecond: number; readonly keys: number; readonly zipfian: boolean };
+  readonly network: { readonly latency: LatencyGene; readonly baseLossPc: number; readonly baseDuplicatePc: number; readonly reorderPc: number; readonly reorderDelayMs: number; readonly fifo: boolean; readonly deliverInFlight: boolean };
+  readonly seed: number;
+}
+
+export interface ScenarioArbitraryOptions {
+  /** A protocol name from `protocols`. */
+  readonly protocol: string;
+  /** Protocol options (the scenario's `options:`). */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /** Named flaws to run with. */
+  readonly flaws?: readonly string[];
+  /** Fault kinds to inject (default: all of FAULT_KINDS; [] for none). */
+  readonly faults?: readonly FuzzFaultKind[];
+  /** Swarm testing (default true): each case first picks which fault kinds are on and how hard. */
+  readonly swarm?: boolean;
+  /** Most fault entries generated per case before the swarm filter (default 8). */
+  readonly maxFaults?: number;
+  /** Override the protocol's profile (cluster size, durations, checks, roles). */
+  readonly profile?: Partial<FuzzProfile>;
+  /** The checks that judge each case (default: the profile's, restricted to names the protocol knows). */
+  readonly checks?: readonly string[];
+  /** A fixed simulation seed for every case (the fuzz CLI uses the run's seed); default: generated, never shrunk. */
+  readonly seed?: number;
+  /** Protocols by name (default: the built-ins). */
+  readonly protocols?: ReadonlyMap<string, ProtocolDefinition>;
+}
+
+/** A plain scenario-file object: what `resolveScenario` accepts and what is written as YAML. */
+export type ScenarioObject = Record<string, unknown> & { readonly protocol: string; readonly nodes: number; readonly faults: readonly Record<string, unknown>[] };
+
+/** How long a `for:` may last, as a share of the main phase, by level. */
+const FOR_SHARE: readonly number[] = [0, 0.2, 0.5, 1];
+const CLOCK_OFFSET_MAX_MS: readonly number[] = [0, 10, 100, 500];
+const CLOCK_DRIFT_MAX: readonly number[] = [0, 0.01, 0.05, 0.2];
+const BURST_MAX: Readonly<Record<'loss' | 'duplicate' | 'reorder', readonly number[]>> = {
+  loss: [0, 0.1, 0.4, 0.9],
+  duplicate: [0, 0.05, 0.2, 0.5],
+  reorder: [0, 0.1, 0.3, 0.6],
+};
+const BASE_MAX: Readonly<Record<'loss' | 'duplicate' | 'reorder', readonly number[]>> = {
+  loss: [0, 0.005, 0.02, 0.08],
+  duplicate: [0, 0.005, 0.02, 0.08],
+  reorder: [0, 0.01, 0.05, 0.2],
+};
+/** Events per fuzz run: 20x the largest correct run seen (~10k), so only a storm or livelock reaches it. */
+export const FUZZ_EVENT_LIMIT = 200_000;
+/** Highest node index a target gene draws; taken modulo the cluster size. */
+const NODE_INDEX_MAX = 15;
+
+/** What a genome needs besides itself to become a scenario object. */
+export interface GenomeContext {
+  readonly protocol: string;
+  readonly model: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly flaws: readonly string[];
+  readonly quiesceMs: number;
+  readonly route: FuzzProfile['route'];
+  readonly checks: readonly string[];
+}
+
+/** The resolved settings an arbitrary was built from (also used to build the genome arbitrary). */
+export interface FuzzSetup {
+  readonly context: GenomeContext;
+  readonly profile: FuzzProfile;
+  readonly kinds: readonly FuzzFaultKind[];
+  readonly swarm: boolean;
+  readonly maxFaults: number;
+  readonly seed?: number;
+}
+
+/** Resolves options against the protocol's definition and fuzz profile. Throws on unknown names. */
+export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
+  const protocols = options.protocols ?? protocolRegistry();
+  const definition = protocols.get(options.protocol);
+  if (definition === undefined) throw new Error(`unknown protocol ${JSON.stringify(options.protocol)}; expected one of ${[...protocols.keys()].join(', ')}`);
+  const profile: FuzzProfile = { ...profileFor(definition), ...options.profile };
+  const flaws = [...(options.flaws ?? [])];
+  const parsed = definition.parseOptions(options.options ?? {});
+  if (!parsed.ok) throw new Error(`invalid options for ${definition.name}: ${parsed.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+  const known = new Set(knownCheckNames(definition.create({ options: parsed.value, flaws: new Set(flaws) })));
+  const wanted = options.checks ?? profile.checks;
+  const unknownChecks = options.checks?.filter((name) => !known.has(name)) ?? [];
+  if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.join(', ')} for ${definition.name}; expected one of ${[...known].join(', ')}`);
+  const kinds = options.faults ?? FAULT_KINDS;
+  for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(kind)}; expected some of ${FAULT_KINDS.join(', ')}`);
+  return {
+    context: {
+      protocol: definition.name,
+      model: profile.model ?? definition.models[0] ?? 'kv',
+      ...(options.options !== undefined && Object.keys(options.options).length > 0 ? { options: options.options } : {}),
+      flaws,
+      quiesceMs: profile.quiesceMs,
+      route: profile.route,
+      checks: wanted.filter((name) => known.has(name)),
+    },
+    profile,
+    kinds,
+    swarm: options.swarm ?? true,
+    maxFaults: options.maxFaults ?? 8,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  };
+}
+
+/** Scenario objects for a protocol: `fc.property(scenarioArbitrary({ protocol: 'broadcast' }), ...)`. */
+export function scenarioArbitrary(options: ScenarioArbitraryOptions): fc.Arbitrary<ScenarioObject> {
+  const setup = fuzzSetup(options);
+  return genomeArbitrary(setup).map((genome) => genomeToScenario(genome, setup.context));
+}
+
+/** Genomes; map them with genomeToScenario. */
+export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> {
+  const { profile, kinds } = setup;
+  const roles = profile.roles;
+  const target = targetArbitrary(roles);
+  const atPm = fc.integer({ min: 0, max: 999 });
+  const forPm = fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null, freq: 4 });
+  const pc = fc.integer({ min: 0, max: 100 });
+  const byKind: Record<FuzzFaultKind, fc.Arbitrary<FaultGene>> = {
+    partition: fc.record({
+      kind: fc.constant('partition' as const),
+      shape: fc.constantFrom(...PARTITION_SHAPES),
+      atPm,
+      forPm,
+      a: target,
+      b: target,
+      assign: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: profile.nodes.max, maxLength: profile.nodes.max }),
+      withTarget: fc.boolean(),
+    }),
+    crash: fc.record({ kind: fc.constant('crash' as const), atPm, forPm, target }),
+    pause: fc.record({ kind: fc.constant('pause' as const), atPm, forPm, target }),
+    clock: fc.record({ kind: fc.constant('clock' as const), atPm, target, offsetPc: fc.integer({ min: -100, max: 100 }), driftPc: fc.integer({ min: -100, max: 100 }) }),
+    loss: fc.record({ kind: fc.constant('loss' as const), atPm, forPm, strengthPc: pc }),
+    duplicate: fc.record({ kind: fc.constant('duplicate' as const), atPm, forPm, strengthPc: pc }),
+    reorder: fc.record({ kind: fc.constant('reorder' as const), atPm, forPm, strengthPc: pc }),
+  };
+  const faults =
+    kinds.length === 0
+      ? fc.constant([] as FaultGene[])
+      : // A fault shrinks by going away, not by changing: each candidate run is a new interleaving,
+        // so shrink runs are better spent on removing faults, nodes and time.
+        fc.array(fc.noShrink(fc.oneof(...kinds.map((k) => byKind[k]))), { maxLength: setup.maxFaults });
+  const level: fc.Arbitrary<Level> = setup.swarm ? fc.constantFrom<Level>(0, 1, 2, 3) : fc.constant<Level>(2);
+  const off: fc.Arbitrary<Level> = fc.constant<Level>(0);
+  const swarm = fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, kinds.includes(k) ? level : off])) as Record<FuzzFaultKind, fc.Arbitrary<Level>>);
+  // Record order is shrink order: the size of the run first, then the faults, then the details.
+  return fc.record({
+    nodes: fc.integer(profile.nodes),
+    durationMs: fc.integer(profile.durationMs),
+    faults,
+    swarm,
+    workload: fc.record({
+      clients: fc.integer({ min: 1, max: 5 }),
+      ratePerSecond: fc.integer({ min: 10, max: 200 }),
+      keys: fc.integer({ min: 1, max: 5 }),
+      zipfian: fc.boolean(),
+    }),
+    network: fc.record({
+      latency: fc.record({
+        dist: fc.constantFrom('constant' as const, 'uniform' as const, 'exponential' as const, 'long-tail' as const),
+        aMs: fc.integer({ min: 1, max: 20 }),
+        bMs: fc.integer({ min: 0, max: 30 }),
+        tailPc: fc.integer({ min: 1, max: 10 }),
+      }),
+      baseLossPc: pc,
+      baseDuplicatePc: pc,
+      reorderPc: pc,
+      reorderDelayMs: fc.integer({ min: 1, max: 100 }),
+      fifo: fc.boolean(),
+      deliverInFlight: fc.boolean(),
+    }),
+    seed: setup.seed !== undefined ? fc.constant(setup.seed) : fc.noShrink(fc.integer({ min: 0, max: 0x7fffffff })),
+  });
+}
+
+function targetArbitrary(roles: readonly string[]): fc.Arbitrary<TargetGene> {
+  const named: fc.Arbitrary<TargetGene> = fc.constantFrom<string>('random', ...roles);
+  return fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: NODE_INDEX_MAX }) }, { weight: 1, arbitrary: named });
+}
+
+/** Maps a genome to a scenario-file object. Pure; every genome gives a valid scenario. */
+export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext): ScenarioObject {
+  const { nodes, durationMs, swarm } = genome;
+  const node = (index: number): string => `n${(index % nodes) + 1}`;
+  const targetOf = (gene: TargetGene): string => (typeof gene === 'number' ? node(gene) : gene);
+  const at = (pm: number): string => `${Math.floor((pm * durationMs) / 1000)}ms`;
+  const forOf = (pm: number | null, level: Level): Record<string, string> => {
+    if (pm === null) return {};
+    return { for: `${Math.max(1, Math.floor((pm / 1000) * durationMs * FOR_SHARE[level]!))}ms` };
+  };
+  const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
+
+  const faults: Record<string, unknown>[] = [];
+  for (const gene of genome.faults) {
+    const level = swarm[gene.kind];
+    if (level === 0) continue;
+    switch (gene.kind) {
+      case 'partition':
+        faults.push({ at: at(gene.atPm), ...partitionOf(gene, nodes, node, targetOf), ...forOf(gene.forPm, level) });
+        break;
+      case 'crash':
+        faults.push({ at: at(gene.atPm), crash: targetOf(gene.target), ...forOf(gene.forPm, level) });
+        break;
+      case 'pause':
+        faults.push({ at: at(gene.atPm), pause: targetOf(gene.target), ...forOf(gene.forPm, level) });
+        break;
+      case 'clock': {
+        const offsetMs = Math.round((gene.offsetPc / 100) * CLOCK_OFFSET_MAX_MS[level]!);
+        faults.push({ at: at(gene.atPm), skew: targetOf(gene.target), offset: `${offsetMs}ms`, drift: round((gene.driftPc / 100) * CLOCK_DRIFT_MAX[level]!) });
+        break;
+      }
+      case 'loss':
+      case 'duplicate':
+      case 'reorder':
+        faults.push({ at: at(gene.atPm), network: { [gene.kind]: round((gene.strengthPc / 100) * BURST_MAX[gene.kind][level]!) }, ...forOf(gene.forPm, level) });
+        break;
+    }
+  }
+
+  // Ops still in flight at the heal must time out before the final reads start (half-way through
+  // the quiet period), or a client busy with an old op would issue its final read too late to count.
+  const timeoutMs = Math.max(1, Math.min(1000, Math.floor(context.quiesceMs / 4)));
+  // Slow links are a fault too, but the final reads get one attempt: a round trip through the
+  // slowest tail (or reorder delay) must fit in the op timeout, or liveness fails for nothing.
+  const slowCapMs = Math.max(1, Math.floor(timeoutMs / 5));
+
+  const net = genome.network;
+  const network: Record<string, unknown> = { latency: latencyOf(net.latency, slowCapMs) };
+  // Background loss, duplication and reordering are a fault entry at 0ms rather than the
+  // scenario's network settings, so the heal turns them off too and liveness is judged on a
+  // clean network. (A burst that ends also ends them: the network resets to the scenario's.)
+  const background: Record<string, number> = {};
+  const loss = round((net.baseLossPc / 100) * BASE_MAX.loss[swarm.loss]!);
+  const duplicate = round((net.baseDuplicatePc / 100) * BASE_MAX.duplicate[swarm.duplicate]!);
+  const reorder = round((net.reorderPc / 100) * BASE_MAX.reorder[swarm.reorder]!);
+  if (loss > 0) background.loss = loss;
+  if (duplicate > 0) background.duplicate = duplicate;
+  if (reorder > 0) background.reorder = reorder;
+  if (Object.keys(background).length > 0) faults.unshift({ at: '0ms', network: background });
+  // Reordering needs a delay to draw from, so the setting exists whenever the kind is on.
+  if (swarm.reorder > 0) network.reorder = { p: 0, delay: `${Math.min(net.reorderDelayMs, slowCapMs)}ms` };
+  if (net.fifo) network.fifo = true;
+  if (net.deliverInFlight) network.inFlightOnCut = 'deliver';
+
+  const w = genome.workload;
+  const workload: Record<string, unknown> = { model: context.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
+  if (context.model === 'kv') {
+    workload.keys = w.keys;
+    if (w.zipfian && w.keys > 1) workload.keyDistribution = 'zipfian';
+  }
+
+  return {
+    name: `fuzz-${context.protocol}${context.flaws.length > 0 ? '-' + context.flaws.join('-') : ''}-${genome.seed}`,
+    protocol: context.protocol,
+    ...(context.options !== undefined ? { options: { ...context.options } } : {}),
+    ...(context.flaws.length > 0 ? { flaws: [...context.flaws] } : {}),
+    nodes,
+    seed: genome.seed,
+    duration: `${durationMs}ms`,
+    network,
+    workload,
+    faults,
+    heal: { quiesce: `${context.quiesceMs}ms`, restart: true },
+    checks: [...context.checks],
+    expect: 'pass',
+    // A storm or livelock fails `health` here instead of running for minutes.
+    limits: { events: FUZZ_EVENT_LIMIT },
+  };
+}
+
+function partitionOf(
+  gene: Extract<FaultGene, { kind: 'partition' }>,
+  nodes: number,
+  node: (index: number) => string,
+  targetOf: (gene: TargetGene) => string,
+): Record<string, unknown> {
+  switch (gene.shape) {
+    case 'isolate':
+      return { partition: 'isolate', target: targetOf(gene.a) };
+    case 'split': {
+      // Nodes assigned group 0 form the unlisted rest; groups 1 and 2 are listed.
+      const groups = [1, 2]
+        .map((g) => gene.assign.slice(0, nodes).flatMap((x, i) => (x === g ? [node(i)] : [])))
+        .filter((group) => group.length > 0);
+      return { partition: 'split', groups: groups.length > 0 ? groups : [[node(0)]] };
+    }
+    case 'majority-minority':
+      return gene.withTarget ? { partition: 'majority-minority', minorityWith: targetOf(gene.a) } : { partition: 'majority-minority' };
+    case 'one-way':
+      return { partition: 'one-way', from: [targetOf(gene.a)], to: [targetOf(gene.b)] };
+    case 'bridge':
+      return { partition: 'bridge', bridge: targetOf(gene.a) };
+  }
+}
+
+function latencyOf(gene: LatencyGene, slowCapMs: number): unknown {
+  const ms = (x: number): string => `${x}ms`;
+  switch (gene.dist) {
+    case 'constant':
+      return ms(gene.aMs);
+    case 'uniform':
+      return { dist: 'uniform', min: ms(gene.aMs), max: ms(gene.aMs + gene.bMs) };
+    case 'exponential':
+      return { dist: 'exponential', mean: ms(gene.aMs), min: '1ms' };
+    case 'long-tail':
+      return {
+        dist: 'long-tail',
+        base: { dist: 'exponential', mean: ms(gene.aMs), min: '1ms' },
+        tail: { dist: 'uniform', min: ms(Math.min(50, slowCapMs)), max: ms(Math.min(50 + gene.bMs * 5, Math.max(50, slowCapMs))) },
+        p: gene.tailPc / 100,
+      };
+  }
+}
+
+/** Sizes a shrink is measured by. `ops` needs a run (it counts invoked ops). */
+export interface ScenarioSize {
+  readonly faults: number;
+  readonly nodes: number;
+  readonly durationMs: number;
+  readonly clients: number;
+  readonly ops?: number;
+}
+
+export function scenarioSize(scenario: ScenarioObject, invokedOps?: number): ScenarioSize {
+  const workload = (scenario.workload ?? {}) as { clients?: number };
+  const duration = String(scenario.duration ?? '10s');
+  const match = /^(\d+)ms$/.exec(duration);
+  return {
+    faults: scenario.faults.length,
+    nodes: scenario.nodes,
+    durationMs: match !== null ? Number(match[1]) : Number.NaN,
+    clients: workload.clients ?? 3,
+    ...(invokedOps !== undefined ? { ops: invokedOps } : {}),
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Property-based fault fuzzing as a library:
+ *
+ *   import fc from 'fast-check';
+ *   import { scenarioArbitrary, simulate } from 'dsim/fuzz';
+ *   fc.assert(fc.property(scenarioArbitrary({ protocol: 'broadcast' }), (s) => simulate(s).expectation === 'held'));
+ *
+ * See docs/FUZZING.md.
+ */
+export {
+  FAULT_KINDS,
+  PARTITION_SHAPES,
+  fuzzSetup,
+  genomeArbitrary,
+  genomeToScenario,
+  scenarioArbitrary,
+  scenarioSize,
+  type FaultGene,
+  type FuzzFaultKind,
+  type FuzzSetup,
+  type GenomeContext,
+  type Level,
+  type ScenarioArbitraryOptions,
+  type ScenarioGenome,
+  type ScenarioObject,
+  type ScenarioSize,
+} from './arbitraries.js';
+export { simulate, type SimulateOptions } from './simulate.js';
+export { fuzzRun, fuzzSeed, runSeedOf, failedChecks, type FailedCheck, type FuzzFailure, type FuzzRunOptions, type FuzzRunOutcome } from './engine.js';
+export { FUZZ_PROFILES, LIVENESS_CHECKS, profileFor, type FuzzProfile } from './profiles.js';
+export { describeShrink, describeSize, failureFileName, parseFailureHeader, parseFailureScenario, renderFailureFile, scenarioYaml, type ArtifactMeta, type FailureHeader } from './artifact.js';
+export { WHOLE, parseShard, runIndexOf, runsInShard, type Shard } from './shard.js';

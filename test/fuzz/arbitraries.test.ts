@@ -1,0 +1,145 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { protocolRegistry } from '../../src/protocols/index.js';
+import { resolveScenario } from '../../src/scenario/resolve.js';
+import {
+  FAULT_KINDS,
+  fuzzSetup,
+  genomeArbitrary,
+  genomeToScenario,
+  scenarioArbitrary,
+  type FuzzFaultKind,
+  type ScenarioObject,
+} from '../../src/fuzz/index.js';
+
+const protocols = protocolRegistry();
+const SEED = 42;
+
+/** The action keys of a fault entry, with partitions split by shape and network changes by what they change. */
+function faultKeys(fault: Record<string, unknown>): string[] {
+  if (fault.partition !== undefined) return [`partition:${String(fault.partition)}`];
+  if (fault.network !== undefined) return Object.keys(fault.network as object).map((k) => `network:${k}`);
+  const action = ['crash', 'pause', 'skew', 'restart', 'resume'].find((k) => fault[k] !== undefined) ?? '?';
+  return [fault.for !== undefined ? `${action}+for` : action];
+}
+
+function kindsOf(fault: Record<string, unknown>): FuzzFaultKind[] {
+  if (fault.partition !== undefined) return ['partition'];
+  if (fault.crash !== undefined) return ['crash'];
+  if (fault.pause !== undefined) return ['pause'];
+  if (fault.skew !== undefined) return ['clock'];
+  return Object.keys(fault.network as object) as FuzzFaultKind[];
+}
+
+describe('scenario arbitraries', () => {
+  for (const name of protocols.keys()) {
+    it(`every generated ${name} scenario is a valid scenario file`, () => {
+      fc.assert(
+        fc.property(scenarioArbitrary({ protocol: name }), (scenario) => {
+          const resolved = resolveScenario(scenario, '<test>', { protocols });
+          // Every fault starts inside the main phase, so the heal at its end undoes it.
+          expect(resolved.source.faults.every((f) => f.at < resolved.durationUs)).toBe(true);
+        }),
+        { seed: SEED, numRuns: 300 },
+      );
+    });
+  }
+
+  it('covers every partition shape, crashes and pauses with and without restarts, clock skew and every burst', () => {
+    const seen = new Set<string>();
+    for (const s of fc.sample(scenarioArbitrary({ protocol: 'broadcast' }), { seed: SEED, numRuns: 400 })) for (const f of s.faults) for (const key of faultKeys(f)) seen.add(key);
+    expect([...seen].sort()).toEqual(
+      [
+        'crash',
+        'crash+for',
+        'network:duplicate',
+        'network:loss',
+        'network:reorder',
+        'partition:bridge',
+        'partition:isolate',
+        'partition:majority-minority',
+        'partition:one-way',
+        'partition:split',
+        'pause',
+        'pause+for',
+        'skew',
+      ].sort(),
+    );
+  });
+
+  it('targets roles the protocol reports, when its profile names any', () => {
+    const setup = fuzzSetup({ protocol: 'broadcast', profile: { roles: ['leader'] } });
+    const targets = new Set<string>();
+    for (const g of fc.sample(genomeArbitrary(setup), { seed: SEED, numRuns: 300 }))
+      for (const f of genomeToScenario(g, setup.context).faults) for (const key of ['crash', 'pause', 'target', 'skew', 'bridge']) if (typeof f[key] === 'string') targets.add(f[key] as string);
+    expect(targets).toContain('leader');
+    expect(targets).toContain('random');
+    expect(targets).toContain('n1');
+  });
+
+  it('swarm mode: each case picks its own set of fault kinds, so many combinations are tried', () => {
+    const combos = new Set<string>();
+    let withoutFaults = 0;
+    for (const s of fc.sample(scenarioArbitrary({ protocol: 'broadcast' }), { seed: SEED, numRuns: 400 })) {
+      const kinds = new Set(s.faults.flatMap(kindsOf));
+      if (s.faults.length === 0) withoutFaults++;
+      combos.add([...kinds].sort().join('+'));
+    }
+    // 7 kinds: 128 subsets; swarm mode should reach a good share of them in 400 cases.
+    expect(combos.size).toBeGreaterThan(40);
+    expect(withoutFaults).toBeGreaterThan(0);
+  });
+
+  it('without swarm, every chosen kind is on at medium strength', () => {
+    const setup = fuzzSetup({ protocol: 'broadcast', swarm: false });
+    for (const g of fc.sample(genomeArbitrary(setup), { seed: SEED, numRuns: 50 })) {
+      for (const kind of FAULT_KINDS) expect(g.swarm[kind]).toBe(2);
+    }
+  });
+
+  it('--faults restricts the kinds injected (no background loss either when loss is not chosen)', () => {
+    const samples = fc.sample(scenarioArbitrary({ protocol: 'broadcast', faults: ['crash', 'clock'] }), { seed: SEED, numRuns: 200 });
+    const kinds = new Set(samples.flatMap((s) => s.faults.flatMap(kindsOf)));
+    expect([...kinds].sort()).toEqual(['clock', 'crash']);
+    for (const s of samples) {
+      const net = s.network as Record<string, unknown>;
+      expect(net.loss).toBeUndefined();
+      expect(net.duplicate).toBeUndefined();
+      expect(net.reorder).toBeUndefined();
+      expect(s.faults.some((f) => f.network !== undefined)).toBe(false);
+    }
+    const none = fc.sample(scenarioArbitrary({ protocol: 'broadcast', faults: [] }), { seed: SEED, numRuns: 50 });
+    expect(none.every((s) => s.faults.length === 0)).toBe(true);
+  });
+
+  it('node references stay valid when the cluster shrinks (genomes map to valid scenarios at any size)', () => {
+    const setup = fuzzSetup({ protocol: 'broadcast' });
+    fc.assert(
+      fc.property(genomeArbitrary(setup), fc.integer({ min: 1, max: 5 }), (genome, nodes) => {
+        const scenario: ScenarioObject = genomeToScenario({ ...genome, nodes }, setup.context);
+        resolveScenario(scenario, '<test>', { protocols });
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+
+  it('liveness is judged after the heal: every scenario heals, with a quiet period, and ops time out before the final reads', () => {
+    for (const s of fc.sample(scenarioArbitrary({ protocol: 'broadcast' }), { seed: SEED, numRuns: 100 })) {
+      const resolved = resolveScenario(s, '<test>', { protocols });
+      expect(resolved.heal).not.toBe(false);
+      const heal = resolved.heal as { quiesceUs: number; restart: boolean };
+      expect(heal.restart).toBe(true);
+      expect(resolved.workload.timeoutUs).toBeLessThan(heal.quiesceUs / 2);
+      expect(resolved.checks).toEqual(expect.arrayContaining(['liveness', 'converged']));
+      // The network the heal restores is clean: background loss is a fault, not a setting.
+      expect([resolved.network.loss, resolved.network.duplicate, resolved.network.reorder]).toEqual([0, 0, 0]);
+    }
+  });
+
+  it('rejects unknown protocols, checks, fault kinds and bad options', () => {
+    expect(() => fuzzSetup({ protocol: 'nope' })).toThrow(/unknown protocol "nope"/);
+    expect(() => fuzzSetup({ protocol: 'broadcast', checks: ['linearizable-ish'] })).toThrow(/unknown check/);
+    expect(() => fuzzSetup({ protocol: 'broadcast', faults: ['meteor' as FuzzFaultKind] })).toThrow(/unknown fault kind/);
+    expect(() => fuzzSetup({ protocol: 'broadcast', options: { gossipIntervalUs: -1 } })).toThrow(/invalid options/);
+  });
+});

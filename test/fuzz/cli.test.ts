@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dsim } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dsim-fuzz-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function json(stdout: string): Record<string, unknown> & { failures: Array<Record<string, unknown>> } {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown> & { failures: Array<Record<string, unknown>> };
+}
+
+describe('dsim fuzz', () => {
+  it('passes a correct configuration: exit 0, nothing written', () => {
+    const out = join(dir, 'clean');
+    const r = dsim(['fuzz', '--protocol', 'broadcast', '--runs', '40', '--seed', '1', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/done: 40 runs .*0 failed, 0 inconclusive, 40 passed/);
+    expect(r.stdout).toContain('to repeat these runs: dsim fuzz --protocol broadcast --runs 40 --seed 1');
+  });
+
+  it('finds a flaw, writes the shrunk scenario, and replay confirms it; after a "fix" replay says it passes', () => {
+    const out = join(dir, 'flaw');
+    const r = dsim(['fuzz', '--protocol', 'broadcast', '--flaws', 'no-retry', '--runs', '30', '--seed', '1', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL run \d+ \(seed \d+\): broadcast-delivered \[liveness\]/);
+    expect(r.stdout).toMatch(/shrunk: faults \d+ -> \d+, ops \d+ -> \d+, nodes \d -> 2/);
+    const files = readdirSync(out);
+    expect(files).toHaveLength(1);
+    const file = join(out, files[0]!);
+    expect(r.stdout).toContain(`replay: dsim replay ${file}`);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/^# seed: \d+$/m);
+    expect(text).toMatch(/^# dsim version: \d+\.\d+\.\d+$/m);
+    expect(text).toMatch(/^# trace hash: [0-9a-f]+$/m);
+    expect(text).toMatch(/^# failing checks: broadcast-delivered \(liveness\)/m);
+    expect(text).toContain(`# replay: dsim replay ${file}`);
+
+    const replay = dsim(['replay', file]);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toMatch(/the same run, event for event/);
+    expect(replay.stdout).toMatch(/STILL FAILS: broadcast-delivered \[liveness\]/);
+
+    // The "fix": the same scenario without the flaw.
+    const fixed = join(out, 'fixed.yaml');
+    writeFileSync(fixed, text.replace(/^flaws: .*\n/m, ''));
+    const after = dsim(['replay', fixed]);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/trace hash DIFFERS: recorded [0-9a-f]+, now [0-9a-f]+/);
+    expect(after.stdout).toMatch(/NOW PASSES/);
+  });
+
+  it('the same seed gives the same runs and findings with one worker or two', () => {
+    const args = ['fuzz', '--protocol', 'broadcast', '--flaws', 'no-persist', '--runs', '40', '--seed', '3', '--max-failures', '2', '--json'];
+    const one = json(dsim([...args, '--out', join(dir, 'w1')]).stdout);
+    const two = json(dsim([...args, '--workers', '2', '--out', join(dir, 'w2')]).stdout);
+    expect(one.failed).toBe(2);
+    const strip = (f: Record<string, unknown>): unknown => ({ index: f.index, seed: f.seed, traceHash: f.traceHash, after: f.after, failed: f.failed });
+    expect(two.failures.map(strip)).toEqual(one.failures.map(strip));
+    expect(two.runs).toBe(one.runs);
+  });
+
+  it('--shard i/n splits the runs; --time bounds by wall clock', () => {
+    const base = ['fuzz', '--protocol', 'broadcast', '--runs', '21', '--seed', '5', '--json', '--out', join(dir, 'shard')];
+    expect(json(dsim([...base, '--shard', '1/2']).stdout).runs).toBe(11);
+    expect(json(dsim([...base, '--shard', '2/2']).stdout).runs).toBe(10);
+    const timed = dsim(['fuzz', '--protocol', 'broadcast', '--time', '1s', '--seed', '5', '--json', '--out', join(dir, 'timed')]);
+    expect(timed.code).toBe(0);
+    expect(json(timed.stdout).runs).toBeGreaterThan(0);
+  });
+
+  it('fuzzes a user protocol module (--module), and replays with it', () => {
+    const out = join(dir, 'module');
+    const r = dsim(['fuzz', '--module', 'test/fuzz/fixtures/my-gossip.ts', '--flaws', 'no-retry', '--runs', '20', '--seed', '1', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^fuzz my-gossip with flaws no-retry/m);
+    expect(r.stdout).toContain('--module test/fuzz/fixtures/my-gossip.ts');
+    const file = join(out, readdirSync(out)[0]!);
+    expect(dsim(['replay', file, '--module', 'test/fuzz/fixtures/my-gossip.ts']).code).toBe(1);
+  });
+
+  it('bad usage exits 3 with one clear message', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['fuzz', '--runs', '5'], /--protocol NAME is required/],
+      [['fuzz', '--protocol', 'nope', '--runs', '1'], /unknown protocol "nope"/],
+      [['fuzz', '--protocol', 'broadcast', '--flaws', 'nope', '--runs', '1'], /unknown flaw "nope"/],
+      [['fuzz', '--protocol', 'broadcast', '--faults', 'meteor'], /unknown fault kind\(s\) meteor/],
+      [['fuzz', '--protocol', 'broadcast', '--options', '{bad'], /--options is not JSON/],
+      [['fuzz', '--protocol', 'broadcast', '--options', '{"gossipIntervalUs":-5}'], /invalid options/],
+      [['fuzz', '--protocol', 'broadcast', '--shard', '3/2'], /1 <= i <= n/],
+      [['fuzz', '--protocol', 'broadcast', '--runs', '5', '--time', '1s'], /either --runs or --time/],
+      [['fuzz', '--protocol', 'broadcast', '--workers', 'many'], /--workers expects a whole number/],
+      [['replay', join(dir, 'missing.yaml')], /cannot read/],
+    ];
+    for (const [args, message] of cases) {
+      const r = dsim(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 3 });
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    }
+  });
+});
