@@ -39,7 +39,7 @@ describe('dsim run (end to end)', () => {
     writeFileSync(file, ['name: lossy-no-retry', 'protocol: broadcast', 'flaws: [no-retry]', 'nodes: 3', 'duration: 2s', 'network: { loss: 0.3 }', 'workload: { clients: 2, rate: 50/s }', 'checks: [broadcast-delivered]'].join('\n'));
     const r = dsim(['run', file]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✗ broadcast-delivered\s+n\d misses/);
+    expect(r.stdout).toMatch(/✗ broadcast-delivered\s+of \d+ acknowledged values, n\d misses/);
     expect(r.stdout).toContain('BROKEN');
     // The same run, declared as a demonstration of the flaw, holds.
     writeFileSync(file, readFileSync(file, 'utf8') + '\nexpect: { violates: [broadcast-delivered] }\n');

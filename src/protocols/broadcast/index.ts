@@ -144,15 +144,15 @@ function broadcastDelivered(
     .map((op) => op.input as number);
   const up = nodes.filter((n) => n.status === 'up' && n.state !== undefined);
   if (up.length === 0) return { verdict: 'unknown', detail: 'no node is up at the end' };
-  const missing: Array<{ node: string; values: number[] }> = [];
+  const missing: Array<{ node: string; count: number; values: number[] }> = [];
   for (const node of up) {
     const lost = acked.filter((v) => !node.state!.seen.has(v));
-    if (lost.length > 0) missing.push({ node: node.id, values: lost.slice(0, 10) });
+    if (lost.length > 0) missing.push({ node: node.id, count: lost.length, values: lost.slice(0, 10) });
   }
   if (missing.length === 0) return { verdict: 'pass', detail: `${acked.length} acknowledged values on all ${up.length} up nodes` };
   return {
     verdict: 'fail',
-    detail: `${missing.map((m) => `${m.node} misses ${m.values.join(', ')}`).join('; ')} (of ${acked.length} acknowledged)`,
+    detail: `of ${acked.length} acknowledged values, ${missing.map((m) => `${m.node} misses ${m.count === 1 ? 'value' : `${m.count} values:`} ${m.values.join(', ')}${m.count > m.values.length ? ', ...' : ''}`).join('; ')}`,
     evidence: missing,
   };
 }
