@@ -14,23 +14,13 @@
  */
 import { pairOperations, type History, type Operation } from '../core/history.js';
 import type { CheckVerdict } from '../core/protocol.js';
+import { canonicalJson } from '../core/canonical.js';
 
 /** A kv node view: key → value, or the sorted array of siblings. */
 export type KvView = Readonly<Record<string, unknown>>;
 
 /** JSON with sorted object keys: equal data, equal text. */
-export function canonicalValue(value: unknown): string {
-  if (value === undefined || value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalValue).join(',')}]`;
-  if (typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalValue(record[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+export const canonicalValue = canonicalJson;
 
 /** The values a kv read result or final value stands for: none for null, the siblings of an array. */
 export function valuesOf(value: unknown): unknown[] {

@@ -5,6 +5,7 @@
  */
 import type { Operation } from '../core/history.js';
 import type { CheckVerdict } from '../core/protocol.js';
+import { canonicalJson } from '../core/canonical.js';
 
 /** The value a successful write-like op leaves behind (write: its value; cas: the new value). */
 function writtenValue(op: Operation): unknown {
@@ -76,28 +77,7 @@ export function checkDurable(ops: readonly Operation[], finalReadFromUs: number)
   return { verdict: 'pass', detail: `${ackedWrites} acknowledged writes over ${keysChecked} key(s): none lost` };
 }
 
-/** Canonical JSON: object keys sorted, Maps and Sets as sorted arrays, so equal data compares equal. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonical(value));
-}
-
-function canonical(value: unknown): unknown {
-  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [canonical(k), canonical(v)]).sort(byJson);
-  if (value instanceof Set) return [...value].map(canonical).sort(byJson);
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = canonical((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
-}
-
-function byJson(a: unknown, b: unknown): number {
-  const x = JSON.stringify(a);
-  const y = JSON.stringify(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
+export { canonicalJson } from '../core/canonical.js';
 
 /** Convergence: every node that is up at the end holds an equal view. */
 export function checkConverged(views: ReadonlyArray<{ node: string; view: unknown }>, healed: boolean): CheckVerdict {

@@ -5,3 +5,4 @@ export * from './history.js';
 export * from './time.js';
 export * from './assert.js';
 export * from './clone.js';
+export * from './canonical.js';

@@ -4,20 +4,12 @@
  */
 import { z } from 'zod';
 import { parseDurationUs, parseRatePerSecond } from '../core/time.js';
+import { durationUs } from '../protocols/common/options.js';
 
 const DURATION_HINT = 'a duration such as 150ms, 2s, 1m or 250us';
 
-/** A non-negative duration in µs. */
-export const duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const us = parseDurationUs(value);
-    if (us === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected ${DURATION_HINT}, got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    return us;
-  });
+/** A non-negative duration in µs (the one definition protocols' options use too). */
+export const duration = durationUs;
 
 /** A duration that may be negative (clock offsets): `-200ms`. */
 const signedDuration = z.union([z.string(), z.number()]).transform((value, ctx) => {

@@ -3,25 +3,13 @@
  * once; order does not matter). Elements are compared as plain data.
  */
 import { REJECT, showValue } from './model.js';
+import { canonicalJson } from '../../core/canonical.js';
 import type { Model } from './model.js';
 
 /** The elements' canonical encodings, sorted: equal sets have equal states. */
 export type SetState = readonly string[];
 
-/** JSON with object keys sorted, so equal data encodes equally. */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined || value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`)
-      .join(',')}}`;
-  }
-  if (typeof value === 'bigint') return String(value);
-  return JSON.stringify(value) ?? 'null';
-}
+export { canonicalJson } from '../../core/canonical.js';
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

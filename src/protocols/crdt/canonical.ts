@@ -2,18 +2,9 @@
  * A canonical text form of plain data (object keys sorted), so equal values compare, sort and hash
  * equally on every replica. CRDT states keep their arrays in this order.
  */
-export function canonical(value: unknown): string {
-  if (value === undefined || value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+import { canonicalJson } from '../../core/canonical.js';
+
+export const canonical = canonicalJson;
 
 /** A total order on plain values: numbers before strings before everything else; then by value. */
 export function compareValues(a: unknown, b: unknown): number {

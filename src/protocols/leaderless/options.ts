@@ -4,18 +4,10 @@
  */
 import { z } from 'zod';
 import type { OptionsResult } from '../../core/protocol.js';
-import { parseDurationUs } from '../../core/time.js';
-import { zodOptions } from '../common/options.js';
+import { durationUs, positiveDurationUs, zodOptions } from '../common/options.js';
 
-const duration = z.union([z.string(), z.number()]).transform((raw, ctx) => {
-  const us = parseDurationUs(raw);
-  if (us === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as 50ms, 1s or 250us, got ${JSON.stringify(raw)}` });
-    return z.NEVER;
-  }
-  return us;
-});
-const positiveDuration = duration.refine((us) => us > 0, { message: 'must be longer than 0' });
+const duration = durationUs;
+const positiveDuration = positiveDurationUs;
 
 export const optionsSchema = z
   .strictObject({

@@ -1,17 +1,9 @@
 /** Scenario options of the multi-leader store (durations as in scenario files, resolved to µs). */
 import { z } from 'zod';
 import type { OptionsResult } from '../../core/protocol.js';
-import { parseDurationUs } from '../../core/time.js';
-import { zodOptions } from '../common/options.js';
+import { positiveDurationUs, zodOptions } from '../common/options.js';
 
-const positiveDuration = z.union([z.string(), z.number()]).transform((raw, ctx) => {
-  const us = parseDurationUs(raw);
-  if (us === undefined || us <= 0) {
-    ctx.addIssue({ code: 'custom', message: `expected a positive duration such as 50ms or 1s, got ${JSON.stringify(raw)}` });
-    return z.NEVER;
-  }
-  return us;
-});
+const positiveDuration = positiveDurationUs;
 
 export const optionsSchema = z
   .strictObject({

@@ -3,18 +3,10 @@
  * (`150ms`) for readability in scenario files.
  */
 import { z } from 'zod';
-import { parseDurationUs } from '../../core/time.js';
 import type { FlawInfo } from '../../core/protocol.js';
-import { zodOptions } from '../common/options.js';
+import { durationUs, zodOptions } from '../common/options.js';
 
-const duration = z.union([z.number(), z.string()]).transform((raw, ctx) => {
-  const us = parseDurationUs(raw);
-  if (us === undefined) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(raw)} (e.g. 150ms, 2s, or microseconds)` });
-    return z.NEVER;
-  }
-  return us;
-});
+const duration = durationUs;
 
 export const optionsSchema = z
   .strictObject({
