@@ -151,12 +151,12 @@ export interface ProtocolDefinition<Options = unknown> {
   readonly flaws?: readonly FlawInfo[];
   /** Validates scenario `options` (absent options arrive as {}). */
   parseOptions(raw: unknown): OptionsResult<Options>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   create(config: {
     readonly options: Options;
     readonly flaws: ReadonlySet<string>;
     /** The workload's data model (kv, counter, set, ...), for protocols that serve several. */
     readonly model?: string;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
   }): Protocol<any, any, any>;
 }
 

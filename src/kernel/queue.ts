@@ -1,6 +1,6 @@
 /**
  * The event queue: a binary min-heap ordered by (time, sequence). The sequence number is assigned
- * at insertion and is unique, so ties in time break by insertion order and the order of events
+ * at insertion (or reserved earlier, for timers re-armed lazily) and is unique, so ties in time break by insertion order and the order of events
  * depends on nothing but the run. Events are recycled through a free list: a long run allocates
  * only as many event objects as it ever has pending at once.
  */
@@ -57,19 +57,40 @@ export class EventQueue {
   push(event: SimEvent): boolean {
     if (this.heap.length >= this.capacity) return false;
     event.seq = this.nextSeq++;
+    this.siftUp(event);
+    return true;
+  }
+
+  /**
+   * Takes the next sequence number now for an event pushed later with `pushReserved`: the event
+   * then sorts among events of its time as if it had been pushed at the moment of reservation.
+   */
+  reserveSeq(): number {
+    return this.nextSeq++;
+  }
+
+  /** Pushes an event with a sequence number taken earlier by `reserveSeq`. */
+  pushReserved(event: SimEvent, seq: number): boolean {
+    if (this.heap.length >= this.capacity) return false;
+    event.seq = seq;
+    this.siftUp(event);
+    return true;
+  }
+
+  private siftUp(event: SimEvent): void {
     const heap = this.heap;
     let i = heap.length;
     heap.push(event);
-    // Sift up.
+    const time = event.time;
+    const seq = event.seq;
     while (i > 0) {
       const parentIndex = (i - 1) >> 1;
       const parent = heap[parentIndex]!;
-      if (parent.time < event.time || (parent.time === event.time && parent.seq < event.seq)) break;
+      if (parent.time < time || (parent.time === time && parent.seq < seq)) break;
       heap[i] = parent;
       i = parentIndex;
     }
     heap[i] = event;
-    return true;
   }
 
   peek(): SimEvent | undefined {

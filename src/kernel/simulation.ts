@@ -88,6 +88,25 @@ interface Clock {
   drift: number;
 }
 
+/**
+ * A node's timer of one name. Protocols re-arm timers far more often than they fire (Raft resets
+ * its election timer on every AppendEntries), so re-arming to a later deadline leaves the queued
+ * event where it is: when it comes up early it moves itself to the deadline, with the sequence
+ * number reserved when it was armed, so it fires exactly when and in the order it would have, had
+ * every re-arm queued a fresh event.
+ */
+class TimerRecord {
+  armed = false;
+  /** True time it fires. */
+  dueUs = 0;
+  /** Queue sequence reserved when last armed: the tie-break among events at dueUs. */
+  seq = 0;
+  /** Id of the queued event that stands for this timer (0: none); other events of it are stale. */
+  token = 0;
+  /** Time of that queued event (at or before dueUs). */
+  queuedUs = 0;
+}
+
 /** Per-node bookkeeping. Also serves as the node's NodeView for invariants (no copies per step). */
 class NodeSlot implements NodeView<unknown> {
   status: NodeStatus = 'stopped';
@@ -95,7 +114,7 @@ class NodeSlot implements NodeView<unknown> {
   durable: unknown = undefined;
   hasDurable = false;
   incarnation = 0;
-  readonly timers = new Map<string, number>();
+  readonly timers = new Map<string, TimerRecord>();
   /** Events that arrived while paused, delivered in order on resume. */
   paused: SimEvent[] = [];
   readonly clock: Clock = { anchorTrueUs: 0, anchorLocalUs: 0, drift: 0 };
@@ -157,22 +176,26 @@ export class Simulation {
   private readonly trace: TraceSink | undefined;
   private nextMessageId = 1;
   private readonly monitors: Array<{ name: string; check: (view: ClusterView<unknown>) => string | undefined; broken: boolean }>;
-  private readonly view: { nowUs: number; nodes: readonly NodeView<unknown>[] };
+  private readonly view: { nowUs: number; nodes: readonly NodeView<unknown>[]; changed: NodeView<unknown> | undefined; changedIndex: number | undefined };
   private readonly onProgress: ((events: number) => void) | undefined;
   private currentKind: StepKind | -1 = -1;
   private currentArg: unknown = undefined;
   private currentFrom = '';
 
-  // Effect buffers of the step in progress (reused; a step never nests).
+  // Effect buffers of the step in progress (reused; a step never nests). Counts say how much of
+  // each buffer is live: resetting a count is cheaper than truncating an array.
   private current: NodeSlot | undefined;
   private persistPending = false;
   private persistValue: unknown = undefined;
+  private sendCount = 0;
   private readonly sendTo: number[] = [];
   private readonly sendMsg: unknown[] = [];
+  private timerCount = 0;
   private readonly timerNames: string[] = [];
   private readonly timerAfterUs: number[] = [];
+  private replyCount = 0;
   private readonly replyIds: string[] = [];
-  private readonly replyResults: OpResult[] = [];
+  private readonly replyResults: Array<OpResult | undefined> = [];
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
@@ -193,7 +216,7 @@ export class Simulation {
       return slot;
     });
     for (const m of this.members) assert(this.indexOf.has(m), `member ${m} is not a node`);
-    this.view = { nowUs: 0, nodes: this.slots };
+    this.view = { nowUs: 0, nodes: this.slots, changed: undefined, changedIndex: undefined };
     const wantInvariants = options.checkInvariants ?? true;
     this.monitors = wantInvariants ? (this.protocol.invariants ?? []).map((inv) => ({ name: inv.name, check: inv.monitor(), broken: false })) : [];
   }
@@ -208,6 +231,10 @@ export class Simulation {
   }
   get traceHash(): string {
     return this.hash.hex();
+  }
+  /** Whether trace events are recorded (callers skip building them when not). */
+  get tracing(): boolean {
+    return this.trace !== undefined;
   }
   get isStopped(): boolean {
     return this.stopped;
@@ -400,7 +427,7 @@ export class Simulation {
     this.stats.requests++;
     this.replyTo.set(request.id, fromEndpoint);
     const id = this.nextMessageId++;
-    this.emit({ kind: 'request', from: this.processName(fromEndpoint), to, id, request });
+    if (this.trace !== undefined) this.emit({ kind: 'request', from: this.processName(fromEndpoint), to, id, request });
     this.route(EventKind.Request, fromEndpoint, target, request, id);
   }
 
@@ -418,9 +445,11 @@ export class Simulation {
   // ---------------------------------------------------------------- internals
 
   private enqueue(ev: SimEvent): void {
-    if (!this.queue.push(ev)) {
-      this.finding('queue-overflow', `more than ${this.limits.maxQueue} pending events: ${this.current ? `node ${this.current.id} floods the queue` : 'the queue overflowed'}`, this.current);
-    }
+    if (!this.queue.push(ev)) this.enqueueFailed();
+  }
+
+  private enqueueFailed(): void {
+    this.finding('queue-overflow', `more than ${this.limits.maxQueue} pending events: ${this.current ? `node ${this.current.id} floods the queue` : 'the queue overflowed'}`, this.current);
   }
 
   private boot(slot: NodeSlot, how: 'start' | 'restart'): void {
@@ -468,14 +497,29 @@ export class Simulation {
       }
       case EventKind.Timer: {
         const slot = this.slots[ev.target]!;
-        if (ev.epoch !== slot.incarnation || slot.timers.get(ev.payload as string) !== ev.id) return;
+        if (ev.epoch !== slot.incarnation) return;
+        const name = ev.payload as string;
+        const timer = slot.timers.get(name);
+        if (timer === undefined || timer.token !== ev.id) return; // superseded by an earlier deadline
+        if (!timer.armed) {
+          timer.token = 0; // cancelled
+          return;
+        }
+        if (timer.dueUs > ev.time || (timer.dueUs === ev.time && timer.seq > ev.seq)) {
+          // Re-armed since this event was queued: move to the deadline, in the order it was armed.
+          const moved = this.detach(ev);
+          moved.time = timer.dueUs;
+          timer.queuedUs = timer.dueUs;
+          if (!this.queue.pushReserved(moved, timer.seq)) this.enqueueFailed();
+          return;
+        }
         if (slot.status === 'paused') {
           slot.paused.push(this.detach(ev));
           return;
         }
         if (slot.status !== 'up') return;
-        const name = ev.payload as string;
-        slot.timers.delete(name);
+        timer.armed = false;
+        timer.token = 0;
         this.stats.timersFired++;
         this.hash.mixString(name);
         if (this.trace !== undefined) this.emit({ kind: 'timer', node: slot.id, name });
@@ -553,7 +597,7 @@ export class Simulation {
     this.applyEffects(slot);
     this.current = undefined;
     if (this.trace !== undefined && protocol.role !== undefined) this.noteRoleChange(slot);
-    if (this.monitors.length > 0 && !this.stopped) this.checkInvariants();
+    if (this.monitors.length > 0 && !this.stopped) this.checkInvariants(slot);
   }
 
   /** The event being handled, for findings: built only when one is reported. */
@@ -591,53 +635,69 @@ export class Simulation {
       if (this.trace !== undefined) this.emit({ kind: 'persist', node: slot.id });
     }
     // 2. sends.
-    const sends = this.sendTo.length;
+    const sends = this.sendCount;
     if (sends > 0) {
       if (sends > this.limits.maxSendsPerStep) {
         this.clearEffects();
         this.finding('send-flood', `one step sent ${sends} messages (bound ${this.limits.maxSendsPerStep})`, slot);
         return;
       }
+      const sendTo = this.sendTo;
+      const sendMsg = this.sendMsg;
       for (let i = 0; i < sends; i++) {
-        const msg = this.sendMsg[i];
+        const msg = sendMsg[i];
+        sendMsg[i] = undefined; // the buffer must not keep messages alive
+        const to = sendTo[i]!;
         const id = this.nextMessageId++;
         this.hash.mix(this.typeHash(msg));
-        if (this.trace !== undefined) this.emit({ kind: 'send', from: slot.id, to: this.slots[this.sendTo[i]!]!.id, id, msg, copies: 1 });
-        this.route(EventKind.Message, slot.index, this.sendTo[i]!, msg, id);
+        if (this.trace !== undefined) this.emit({ kind: 'send', from: slot.id, to: this.slots[to]!.id, id, msg, copies: 1 });
+        this.route(EventKind.Message, slot.index, to, msg, id);
       }
-      this.sendTo.length = 0;
-      this.sendMsg.length = 0;
+      this.sendCount = 0;
     }
     // 3. timers, in call order (a set then a cancel of one name cancels it).
-    const timers = this.timerNames.length;
+    const timers = this.timerCount;
     if (timers > 0) {
       for (let i = 0; i < timers; i++) {
         const name = this.timerNames[i]!;
         const afterUs = this.timerAfterUs[i]!;
+        let timer = slot.timers.get(name);
         if (afterUs === TIMER_CANCEL) {
-          slot.timers.delete(name);
+          if (timer !== undefined) timer.armed = false;
           continue;
         }
+        if (timer === undefined) {
+          timer = new TimerRecord();
+          slot.timers.set(name, timer);
+        }
+        const dueUs = this.nowUs + this.trueDelay(slot, afterUs);
+        const id = this.nextMessageId++;
+        timer.armed = true;
+        timer.dueUs = dueUs;
+        timer.seq = this.queue.reserveSeq();
+        // A queued event at or before the deadline will move itself there; otherwise queue one.
+        if (timer.token !== 0 && timer.queuedUs <= dueUs) continue;
         const ev = this.queue.obtain();
         ev.kind = EventKind.Timer;
-        ev.time = this.nowUs + this.trueDelay(slot, afterUs);
+        ev.time = dueUs;
         ev.target = slot.index;
         ev.source = slot.index;
         ev.payload = name;
-        ev.id = this.nextMessageId++;
+        ev.id = id;
         ev.epoch = slot.incarnation;
-        slot.timers.set(name, ev.id);
-        this.enqueue(ev);
+        timer.token = id;
+        timer.queuedUs = dueUs;
+        if (!this.queue.pushReserved(ev, timer.seq)) this.enqueueFailed();
       }
-      this.timerNames.length = 0;
-      this.timerAfterUs.length = 0;
+      this.timerCount = 0;
     }
     // 4. replies.
-    const replies = this.replyIds.length;
+    const replies = this.replyCount;
     if (replies > 0) {
       for (let i = 0; i < replies; i++) {
         const requestId = this.replyIds[i]!;
         const result = this.replyResults[i]!;
+        this.replyResults[i] = undefined;
         const endpoint = this.replyTo.get(requestId);
         if (endpoint === undefined) continue; // not a request we carried: nobody to answer
         this.stats.replies++;
@@ -646,8 +706,7 @@ export class Simulation {
         if (this.trace !== undefined) this.emit({ kind: 'reply', from: slot.id, to: this.processName(endpoint), id, requestId, result });
         this.route(EventKind.Reply, slot.index, endpoint, { requestId, result }, id);
       }
-      this.replyIds.length = 0;
-      this.replyResults.length = 0;
+      this.replyCount = 0;
     }
   }
 
@@ -683,21 +742,24 @@ export class Simulation {
   private clearEffects(): void {
     this.persistPending = false;
     this.persistValue = undefined;
-    this.sendTo.length = 0;
-    this.sendMsg.length = 0;
-    this.timerNames.length = 0;
-    this.timerAfterUs.length = 0;
-    this.replyIds.length = 0;
-    this.replyResults.length = 0;
+    for (let i = 0; i < this.sendCount; i++) this.sendMsg[i] = undefined;
+    for (let i = 0; i < this.replyCount; i++) this.replyResults[i] = undefined;
+    this.sendCount = 0;
+    this.timerCount = 0;
+    this.replyCount = 0;
   }
 
-  private checkInvariants(): void {
-    this.view.nowUs = this.nowUs;
+  /** After a step of `slot`: no other node's state changed since the previous check. */
+  private checkInvariants(slot: NodeSlot): void {
+    const view = this.view;
+    view.nowUs = this.nowUs;
+    view.changed = slot;
+    view.changedIndex = slot.index;
     for (const monitor of this.monitors) {
       if (monitor.broken) continue;
       let message: string | undefined;
       try {
-        message = monitor.check(this.view);
+        message = monitor.check(view);
       } catch (error) {
         message = `the invariant itself threw: ${error instanceof Error ? error.message : String(error)}`;
       }
@@ -787,19 +849,22 @@ export class Simulation {
         guard('send');
         const index = sim.indexOf.get(to);
         if (index === undefined) throw new Error(`send to unknown node ${String(to)}`);
-        sim.sendTo.push(index);
-        sim.sendMsg.push(msg);
+        const n = sim.sendCount++;
+        sim.sendTo[n] = index;
+        sim.sendMsg[n] = msg;
       },
       setTimer(name, afterUs) {
         guard('setTimer');
         if (!(afterUs >= 0) || !Number.isFinite(afterUs)) throw new Error(`setTimer(${name}, ${afterUs}): the delay must be a finite number >= 0`);
-        sim.timerNames.push(name);
-        sim.timerAfterUs.push(afterUs);
+        const n = sim.timerCount++;
+        sim.timerNames[n] = name;
+        sim.timerAfterUs[n] = afterUs;
       },
       cancelTimer(name) {
         guard('cancelTimer');
-        sim.timerNames.push(name);
-        sim.timerAfterUs.push(TIMER_CANCEL);
+        const n = sim.timerCount++;
+        sim.timerNames[n] = name;
+        sim.timerAfterUs[n] = TIMER_CANCEL;
       },
       persist(durable) {
         guard('persist');
@@ -808,8 +873,9 @@ export class Simulation {
       },
       reply(requestId, result) {
         guard('reply');
-        sim.replyIds.push(requestId);
-        sim.replyResults.push(result);
+        const n = sim.replyCount++;
+        sim.replyIds[n] = requestId;
+        sim.replyResults[n] = result;
       },
       note(event, data) {
         if (sim.trace !== undefined) sim.emit(data === undefined ? { kind: 'note', node: slot.id, event } : { kind: 'note', node: slot.id, event, data: clonePlain(data) });

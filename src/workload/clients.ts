@@ -16,6 +16,8 @@ import type { OpGenerator } from './generators.js';
 /** What clients need from the kernel (the Simulation satisfies it). */
 export interface ClientHost {
   readonly now: number;
+  /** False when nobody receives trace events: clients then skip building them (default true). */
+  readonly tracing?: boolean;
   at(timeUs: number, fn: () => void): void;
   addProcess(name: string, zoneNode: NodeId, handler: { onReply(requestId: string, result: OpResult, from: NodeId): void }): number;
   sendRequest(fromEndpoint: number, to: NodeId, request: ClientRequest): void;
@@ -57,6 +59,8 @@ export interface WorkloadStats {
   redirects: number;
 }
 
+function noop(): void {}
+
 /** Bound on attempts (redirects) for one op, so a redirect loop cannot spin inside the timeout. */
 const MAX_ATTEMPTS_PER_OP = 64;
 
@@ -82,6 +86,15 @@ class Client {
   endpoint = -1;
   /** Counts ops so a request id is unique: `${name}:${opCount}:${attempt}`. */
   opCount = 0;
+  /**
+   * When this client's pending timeout check fires (-1: none pending). One check stands for every
+   * op's deadline: deadlines only grow (one op at a time, a fixed timeout), so a check that comes
+   * up before the current op's deadline moves itself there instead of one event per op.
+   */
+  timeoutCheckUs = -1;
+  /** Callbacks made once per client, so scheduling them allocates nothing. */
+  checkTimeout: () => void = noop;
+  issue: () => void = noop;
   constructor(
     readonly name: string,
     readonly index: number,
@@ -102,6 +115,8 @@ export class Workload {
   private issuing = false;
   private stopUs = 0;
   private readonly arrivals: Rng;
+  private readonly onArrival = (): void => this.arrive();
+  private readonly idle: Client[] = [];
 
   constructor(
     private readonly config: WorkloadConfig,
@@ -119,6 +134,8 @@ export class Workload {
       client.endpoint = host.addProcess(name, client.home, {
         onReply: (requestId, result, from) => this.onReply(client, requestId, result, from),
       });
+      client.checkTimeout = () => this.onTimeoutCheck(client);
+      client.issue = () => this.issueNext(client);
       this.clients.push(client);
     }
     this.nextProcess = config.clients;
@@ -135,7 +152,7 @@ export class Workload {
       this.scheduleArrival();
     } else {
       // Stagger the first ops by a little so clients do not all fire in one instant.
-      for (const client of this.clients) this.host.at(this.host.now + client.rng.int(1000), () => this.issueNext(client));
+      for (const client of this.clients) this.host.at(this.host.now + client.rng.int(1000), client.issue);
     }
   }
 
@@ -171,13 +188,18 @@ export class Workload {
     const gapUs = Math.max(1, Math.round(this.arrivals.exponential(1_000_000 / rate)));
     const at = this.host.now + gapUs;
     if (at >= this.stopUs) return;
-    this.host.at(at, () => {
-      if (!this.issuing) return;
-      const idle = this.clients.filter((c) => c.inFlight === undefined);
-      if (idle.length === 0) this.stats.shed++;
-      else this.invoke(this.arrivals.pick(idle), this.generator.next(this.arrivals));
-      this.scheduleArrival();
-    });
+    this.host.at(at, this.onArrival);
+  }
+
+  private arrive(): void {
+    if (!this.issuing) return;
+    // The idle clients, in client order, in a reused buffer (the first `count` slots are live).
+    const idle = this.idle;
+    let count = 0;
+    for (const c of this.clients) if (c.inFlight === undefined) idle[count++] = c;
+    if (count === 0) this.stats.shed++;
+    else this.invoke(idle[this.arrivals.int(count)]!, this.generator.next(this.arrivals)); // as Rng.pick draws
+    this.scheduleArrival();
   }
 
   private issueNext(client: Client): void {
@@ -204,8 +226,7 @@ export class Workload {
     client.inFlight = flight;
     this.stats.invoked++;
     this.record(client, 'invoke', op, op.value, undefined);
-    const opCount = client.opCount;
-    this.host.at(flight.deadlineUs, () => this.onTimeout(client, opCount));
+    if (client.timeoutCheckUs === -1 || client.timeoutCheckUs > flight.deadlineUs) this.scheduleTimeoutCheck(client, flight.deadlineUs);
     this.attempt(client, flight, node);
   }
 
@@ -253,9 +274,21 @@ export class Workload {
     }
   }
 
-  private onTimeout(client: Client, opCount: number): void {
+  private scheduleTimeoutCheck(client: Client, atUs: number): void {
+    client.timeoutCheckUs = atUs;
+    this.host.at(atUs, client.checkTimeout);
+  }
+
+  /** A timeout check came up: the op in flight times out if its deadline has come. */
+  private onTimeoutCheck(client: Client): void {
+    if (client.timeoutCheckUs !== this.host.now) return; // superseded by an earlier check
+    client.timeoutCheckUs = -1;
     const flight = client.inFlight;
-    if (flight === undefined || client.opCount !== opCount) return;
+    if (flight === undefined) return;
+    if (flight.deadlineUs > this.host.now) {
+      this.scheduleTimeoutCheck(client, flight.deadlineUs);
+      return;
+    }
     if (flight.awaiting) this.complete(client, 'info', flight.op.value, flight.node, 'timeout');
     else this.complete(client, 'fail', flight.op.value, flight.node, `${flight.lastError} (timed out between attempts)`);
   }
@@ -276,25 +309,21 @@ export class Workload {
       client.leaderHint = undefined;
     }
     if (this.config.ratePerSecond === undefined && this.issuing) {
-      if (this.config.thinkUs > 0) this.host.at(this.host.now + this.config.thinkUs, () => this.issueNext(client));
-      else this.host.at(this.host.now, () => this.issueNext(client));
+      this.host.at(this.host.now + this.config.thinkUs, client.issue);
     }
   }
 
   private record(client: Client, type: EventType, op: Op, value: unknown, error: string | undefined, node?: NodeId): void {
-    const event: HistoryEvent = {
-      index: this.history.length,
-      type,
-      process: client.process,
-      f: op.f,
-      ...(op.key !== undefined ? { key: op.key } : {}),
-      value,
-      timeUs: this.host.now,
-      ...(node !== undefined ? { node } : {}),
-      ...(error !== undefined ? { error } : {}),
-    };
+    // Built without spreads (one literal per shape, same key order): this runs twice per op.
+    const index = this.history.length;
+    const timeUs = this.host.now;
+    const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } =
+      op.key !== undefined ? { index, type, process: client.process, f: op.f, key: op.key, value, timeUs } : { index, type, process: client.process, f: op.f, value, timeUs };
+    if (node !== undefined) event.node = node;
+    if (error !== undefined) event.error = error;
     this.history.push(event);
     this.host.mixHash(type.length * 31 + client.process);
+    if (this.host.tracing === false) return;
     this.host.traceEvent({
       kind: 'op',
       type,

@@ -23,8 +23,8 @@ export function onClientRequest(state: RaftState, env: Env, req: ClientRequest):
     ctx.reply(req.id, cached);
     return;
   }
-  const waiting = leader.pendingWrites.find((w) => w.client === req.client && w.seq === req.seq);
-  if (waiting !== undefined) {
+  for (const waiting of leader.pendingWrites) {
+    if (waiting.client !== req.client || waiting.seq !== req.seq) continue;
     waiting.requestId = req.id; // a retry of an op already in the log: answer this attempt
     return;
   }
@@ -40,7 +40,8 @@ export function onClientRequest(state: RaftState, env: Env, req: ClientRequest):
     read(state, env, req);
     return;
   }
-  const command: KvCommand = { client: req.client, seq: req.seq, op: { ...req.op } };
+  const op = req.op;
+  const command: KvCommand = { client: req.client, seq: req.seq, op: op.key === undefined ? { f: op.f, value: op.value } : { f: op.f, value: op.value, key: op.key } };
   const index = lastIndex(state.log) + 1;
   append(state.log, { kind: 'command', index, term: state.currentTerm, command, hash: commandHash(command) });
   persist(state, env);

@@ -23,7 +23,13 @@ export { raftInvariants } from './invariants.js';
 
 export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>): Protocol<RaftState, Message, Durable> {
   const flaws = resolveFlaws(flawNames);
-  const env = (ctx: Ctx): Env => ({ ctx, options, flaws });
+  // One Env per protocol instance, pointed at the context of the step in progress: steps never
+  // nest and nothing keeps an Env past its handler, so this saves an allocation per message.
+  const current: { ctx: Ctx; readonly options: RaftOptions; readonly flaws: typeof flaws } = { ctx: undefined as unknown as Ctx, options, flaws };
+  const env = (ctx: Ctx): Env => {
+    current.ctx = ctx;
+    return current;
+  };
 
   return {
     name: 'raft',

@@ -1,7 +1,8 @@
 /**
  * Raft's safety properties (Figure 3 of the paper), checked by the kernel after every step. Each
  * monitor remembers what it saw, so a property is judged over the whole run, not one instant.
- * Work per step is proportional to what changed: new log entries, new commits, new applies.
+ * Work per step is proportional to what changed: only the node that just stepped (the kernel names
+ * it in `cluster.changed`), and in it only new log entries, new commits, new applies.
  */
 import type { ClusterView, Invariant, NodeView } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
@@ -9,30 +10,58 @@ import { chainAt, entryAt } from './log.js';
 import type { LogEntry, RaftState } from './types.js';
 
 type Cluster = ClusterView<RaftState>;
+type Node = NodeView<RaftState>;
+type Visit = (index: number, id: NodeId, state: RaftState) => string | undefined;
 
-function upStates(cluster: Cluster): Array<{ id: NodeId; state: RaftState }> {
-  const out: Array<{ id: NodeId; state: RaftState }> = [];
-  for (const n of cluster.nodes as readonly NodeView<RaftState>[]) if (n.state !== undefined) out.push({ id: n.id, state: n.state });
-  return out;
+/**
+ * Calls `visit` for the nodes whose state may have changed since the last check: the one that just
+ * stepped when the kernel says so, else every node. Stops at (and returns) the first message.
+ * Monitors keep what they remember per node index, tagged with the state object it is about (a
+ * restarted node has a new one), rather than in weak maps: this runs after every step.
+ */
+function eachChanged(cluster: Cluster, visit: Visit): string | undefined {
+  const changed = cluster.changed;
+  const index = cluster.changedIndex;
+  if (changed !== undefined && index !== undefined) return changed.state === undefined ? undefined : visit(index, changed.id, changed.state);
+  return eachNode(cluster, visit);
 }
 
-/** At most one leader per term, ever. */
+function eachNode(cluster: Cluster, visit: Visit): string | undefined {
+  const nodes = cluster.nodes as readonly Node[];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (n.state === undefined) continue;
+    const message = visit(i, n.id, n.state);
+    if (message !== undefined) return message;
+  }
+  return undefined;
+}
+
+/** At most one leader per term, ever. Only a node's own step makes it leader. */
 const electionSafety: Invariant<RaftState> = {
   name: 'election-safety',
   description: 'at most one leader is elected in any term, over the whole run',
   monitor() {
     const leaderOf = new Map<number, NodeId>();
-    return (cluster) => {
-      for (const { id, state } of upStates(cluster)) {
-        if (state.role !== 'leader') continue;
-        const known = leaderOf.get(state.currentTerm);
-        if (known === undefined) leaderOf.set(state.currentTerm, id);
-        else if (known !== id) return `two leaders in term ${state.currentTerm}: ${known} and ${id}`;
-      }
+    const visit: Visit = (_index, id, state) => {
+      if (state.role !== 'leader') return undefined;
+      const known = leaderOf.get(state.currentTerm);
+      if (known === undefined) leaderOf.set(state.currentTerm, id);
+      else if (known !== id) return `two leaders in term ${state.currentTerm}: ${known} and ${id}`;
       return undefined;
     };
+    return (cluster) => eachChanged(cluster, visit);
   },
 };
+
+/** One (index, term) point of some log: the chain digest seen there first, and by whom. */
+interface ChainPoint {
+  readonly term: number;
+  readonly chain: number;
+  readonly node: NodeId;
+  /** Another term seen at the same index. */
+  readonly next: ChainPoint | undefined;
+}
 
 /**
  * If two logs hold an entry with the same index and term, they agree on every entry up to it.
@@ -43,23 +72,36 @@ const logMatching: Invariant<RaftState> = {
   name: 'log-matching',
   description: 'logs that share an entry (same index and term) are identical up to it',
   monitor() {
-    const chainOf = new Map<string, { chain: number; node: NodeId }>();
-    const seen = new WeakSet<LogEntry>();
-    return (cluster) => {
-      for (const { id, state } of upStates(cluster)) {
-        const entries = state.log.entries;
-        for (let k = entries.length - 1; k >= 0; k--) {
-          const e = entries[k]!;
-          if (seen.has(e)) break;
-          seen.add(e);
-          const key = `${e.index}:${e.term}`;
-          const known = chainOf.get(key);
-          if (known === undefined) chainOf.set(key, { chain: e.chain, node: id });
-          else if (known.chain !== e.chain) return `${known.node} and ${id} both hold index ${e.index} of term ${e.term} but their logs differ at or before it`;
-        }
+    /** By log index (dense: logs grow from index 1 without gaps). */
+    const pointsAt: Array<ChainPoint | undefined> = [];
+    // Per node: the state and the last entry of its log at the previous check. Entries are
+    // immutable and new objects on every append, so while that entry is still at its index the
+    // log up to it is unchanged and only what follows is new; otherwise (truncated, compacted, a
+    // new state) every entry is checked again, which is idempotent.
+    const stateOf: Array<RaftState | undefined> = [];
+    const lastOf: Array<LogEntry | undefined> = [];
+    const visit: Visit = (i, id, state) => {
+      const log = state.log;
+      const entries = log.entries;
+      const last = lastOf[i];
+      let k = 0;
+      if (stateOf[i] === state && last !== undefined) {
+        const at = last.index - log.snapshot.lastIndex - 1;
+        if (at >= 0 && entries[at] === last) k = at + 1;
+      }
+      stateOf[i] = state;
+      lastOf[i] = entries[entries.length - 1];
+      for (; k < entries.length; k++) {
+        const e = entries[k]!;
+        const first = pointsAt[e.index];
+        let known = first;
+        while (known !== undefined && known.term !== e.term) known = known.next;
+        if (known === undefined) pointsAt[e.index] = { term: e.term, chain: e.chain, node: id, next: first };
+        else if (known.chain !== e.chain) return `${known.node} and ${id} both hold index ${e.index} of term ${e.term} but their logs differ at or before it`;
       }
       return undefined;
     };
+    return (cluster) => eachChanged(cluster, visit);
   },
 };
 
@@ -67,43 +109,56 @@ const logMatching: Invariant<RaftState> = {
  * A committed entry is in the log of every leader of a later term. Commits are recorded as
  * (index, chain) per term in which a node saw them; a leader of a higher term must hold the same
  * chain at that index (the chain covers the whole prefix). Entries a leader compacted into its
- * snapshot are covered by state-machine safety instead.
+ * snapshot are covered by state-machine safety instead. A leader is checked when it first leads
+ * and again whenever a new commit point appears (then every leader is, whichever node stepped).
  */
 const leaderCompleteness: Invariant<RaftState> = {
   name: 'leader-completeness',
   description: 'every committed entry is present in the log of every leader of a later term',
   monitor() {
-    const lastCommit = new WeakMap<RaftState, number>();
     /** Per term in which commits were observed: the highest committed point. */
-    const committed = new Map<number, { index: number; chain: number; node: NodeId }>();
+    const committed = new Map<number, { term: number; index: number; chain: number; node: NodeId }>();
     let version = 0;
-    const checked = new WeakMap<RaftState, string>();
-    return (cluster) => {
-      const nodes = upStates(cluster);
-      for (const { id, state } of nodes) {
-        if (lastCommit.get(state) === state.commitIndex) continue;
-        lastCommit.set(state, state.commitIndex);
-        const chain = chainAt(state.log, state.commitIndex);
-        if (chain === undefined) continue; // commit index beyond the log (possible only under flaws)
-        const known = committed.get(state.currentTerm);
-        if (known === undefined || known.index < state.commitIndex) {
-          committed.set(state.currentTerm, { index: state.commitIndex, chain, node: id });
-          version++;
-        }
-      }
-      for (const { id, state } of nodes) {
-        if (state.role !== 'leader') continue;
-        const stamp = `${state.currentTerm}:${version}`;
-        if (checked.get(state) === stamp) continue;
-        checked.set(state, stamp);
-        for (const [term, point] of committed) {
-          if (term >= state.currentTerm || point.index <= state.log.snapshot.lastIndex) continue;
-          const entry = entryAt(state.log, point.index);
-          if (entry === undefined) return `${id} leads term ${state.currentTerm} without index ${point.index}, which ${point.node} saw committed in term ${term}`;
-          if (entry.chain !== point.chain) return `${id} leads term ${state.currentTerm} with a log that differs at or before index ${point.index}, which ${point.node} saw committed in term ${term}`;
-        }
+    // Per node: the state last seen, its commit index then, and the (term, version) it was last
+    // checked as a leader at.
+    const stateOf: Array<RaftState | undefined> = [];
+    const commitOf: number[] = [];
+    const checkedTermOf: number[] = [];
+    const checkedVersionOf: number[] = [];
+    const recordCommit: Visit = (i, id, state) => {
+      if (stateOf[i] !== state) {
+        stateOf[i] = state;
+        checkedTermOf[i] = -1;
+      } else if (commitOf[i] === state.commitIndex) return undefined;
+      commitOf[i] = state.commitIndex;
+      const chain = chainAt(state.log, state.commitIndex);
+      if (chain === undefined) return undefined; // commit index beyond the log (possible only under flaws)
+      const known = committed.get(state.currentTerm);
+      if (known === undefined || known.index < state.commitIndex) {
+        committed.set(state.currentTerm, { term: state.currentTerm, index: state.commitIndex, chain, node: id });
+        version++;
       }
       return undefined;
+    };
+    const checkLeader: Visit = (i, id, state) => {
+      if (state.role !== 'leader') return undefined;
+      if (stateOf[i] === state && checkedTermOf[i] === state.currentTerm && checkedVersionOf[i] === version) return undefined;
+      checkedTermOf[i] = state.currentTerm;
+      checkedVersionOf[i] = version;
+      for (const point of committed.values()) {
+        const term = point.term;
+        if (term >= state.currentTerm || point.index <= state.log.snapshot.lastIndex) continue;
+        const entry = entryAt(state.log, point.index);
+        if (entry === undefined) return `${id} leads term ${state.currentTerm} without index ${point.index}, which ${point.node} saw committed in term ${term}`;
+        if (entry.chain !== point.chain) return `${id} leads term ${state.currentTerm} with a log that differs at or before index ${point.index}, which ${point.node} saw committed in term ${term}`;
+      }
+      return undefined;
+    };
+    return (cluster) => {
+      const before = version;
+      eachChanged(cluster, recordCommit);
+      // A new commit point: every current leader must hold it, not only the node that stepped.
+      return version === before ? eachChanged(cluster, checkLeader) : eachNode(cluster, checkLeader);
     };
   },
 };
@@ -113,22 +168,32 @@ const stateMachineSafety: Invariant<RaftState> = {
   name: 'state-machine-safety',
   description: "every node's applied sequence is a prefix of the longest one",
   monitor() {
-    const digestAt = new Map<number, { digest: number; node: NodeId }>();
-    const cursor = new WeakMap<RaftState, number>();
-    return (cluster) => {
-      for (const { id, state } of upStates(cluster)) {
-        const from = cursor.get(state) ?? -1;
-        if (from === state.lastApplied) continue;
-        cursor.set(state, state.lastApplied);
-        for (const [index, digest] of state.appliedTrail) {
-          if (index <= from && from !== -1) continue;
-          const known = digestAt.get(index);
-          if (known === undefined) digestAt.set(index, { digest, node: id });
-          else if (known.digest !== digest) return `${known.node} and ${id} applied different sequences through index ${index}`;
-        }
+    /** By log index (dense: applies go in index order from 0). */
+    const digestAt: Array<{ digest: number; node: NodeId } | undefined> = [];
+    // Per node: the state last seen and its last applied index then.
+    const stateOf: Array<RaftState | undefined> = [];
+    const cursorOf: number[] = [];
+    const visit: Visit = (i, id, state) => {
+      const from = stateOf[i] === state ? cursorOf[i]! : -1;
+      if (from === state.lastApplied) return undefined;
+      stateOf[i] = state;
+      cursorOf[i] = state.lastApplied;
+      // The trail is in index order: start after the last index already checked.
+      const trail = state.appliedTrail;
+      let k = trail.length;
+      if (from !== -1) while (k > 0 && trail[k - 1]![0] > from) k--;
+      else k = 0;
+      for (; k < trail.length; k++) {
+        const point = trail[k]!;
+        const index = point[0];
+        const digest = point[1];
+        const known = digestAt[index];
+        if (known === undefined) digestAt[index] = { digest, node: id };
+        else if (known.digest !== digest) return `${known.node} and ${id} applied different sequences through index ${index}`;
       }
       return undefined;
     };
+    return (cluster) => eachChanged(cluster, visit);
   },
 };
 

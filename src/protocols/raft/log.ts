@@ -38,8 +38,17 @@ function chainOf(previous: number, entry: { index: number; term: number; hash: n
 
 // ------------------------------------------------------------------ queries
 
+/** Frozen through and through, like every snapshot: persisted and sent by reference, never copied. */
 export function emptySnapshot(voters: readonly NodeId[]): Snapshot {
-  return { lastIndex: 0, lastTerm: 0, chain: 0, voters: [...voters], data: {}, sessions: {}, appliedDigest: 0 };
+  return Object.freeze({
+    lastIndex: 0,
+    lastTerm: 0,
+    chain: 0,
+    voters: Object.freeze([...voters]),
+    data: Object.freeze({}),
+    sessions: Object.freeze({}),
+    appliedDigest: 0,
+  });
 }
 
 export function lastIndex(log: RaftLog): number {
@@ -85,10 +94,15 @@ export function lastIndexOfTerm(log: RaftLog, term: number): number | undefined 
   return undefined;
 }
 
+/** No entries: shared by every heartbeat (messages are never mutated). */
+const NO_ENTRIES: readonly LogEntry[] = Object.freeze([]);
+
 /** Entries [from, to] (inclusive, clamped to what is in the log), as a fresh array for a message. */
-export function slice(log: RaftLog, from: number, to: number): LogEntry[] {
+export function slice(log: RaftLog, from: number, to: number): readonly LogEntry[] {
   const base = log.snapshot.lastIndex + 1;
-  return log.entries.slice(Math.max(0, from - base), Math.max(0, to - base + 1));
+  const start = Math.max(0, from - base);
+  const end = Math.min(log.entries.length, Math.max(0, to - base + 1));
+  return start >= end ? NO_ENTRIES : log.entries.slice(start, end);
 }
 
 /** Raft's election restriction: is (index, term) at least as up to date as this log? */
@@ -109,9 +123,21 @@ export function append(log: RaftLog, entry: NewEntry): LogEntry {
   const previous = chainAt(log, index - 1) ?? 0;
   // Frozen: entries never change once in a log, and the kernel shares frozen values on persist
   // instead of copying them, so persisting costs the new entries, not the whole log.
-  const stored = Object.freeze({ ...entry, chain: chainOf(previous, entry) }) as LogEntry;
+  const stored = Object.freeze(withChain(entry, chainOf(previous, entry)));
   log.entries.push(stored);
   return stored;
+}
+
+/** The entry with this node's chain. Built field by field: spreading a frozen entry is slow. */
+function withChain(entry: NewEntry, chain: number): LogEntry {
+  switch (entry.kind) {
+    case 'noop':
+      return { kind: 'noop', index: entry.index, term: entry.term, hash: entry.hash, chain };
+    case 'command':
+      return { kind: 'command', index: entry.index, term: entry.term, command: entry.command, hash: entry.hash, chain };
+    case 'config':
+      return { kind: 'config', index: entry.index, term: entry.term, voters: entry.voters, hash: entry.hash, chain };
+  }
 }
 
 /** Removes entries at `from` and after. */

@@ -116,7 +116,7 @@ export function onSnapshotReply(state: RaftState, env: Env, from: NodeId, msg: M
 /** The peer a reply of this term comes from, marked as heard from; undefined if not leading it. */
 function replyingPeer(state: RaftState, from: NodeId, msg: { term: number; round: number }): PeerProgress | undefined {
   if (state.leader === null || msg.term !== state.currentTerm) return undefined;
-  const peer = state.leader.peers.find((p) => p.id === from);
+  const peer = peerOf(state.leader, from);
   if (peer === undefined) return undefined;
   peer.active = true;
   if (msg.round > peer.ackedRound) peer.ackedRound = msg.round;
@@ -148,7 +148,7 @@ export function advanceCommit(state: RaftState, env: Env): void {
     let count = 0;
     for (const v of voters) {
       if (v === state.self) count++;
-      else if ((leader.peers.find((p) => p.id === v)?.matchIndex ?? 0) >= n) count++;
+      else if ((peerOf(leader, v)?.matchIndex ?? 0) >= n) count++;
     }
     if (count >= needed) {
       state.commitIndex = n;
@@ -160,12 +160,14 @@ export function advanceCommit(state: RaftState, env: Env): void {
 
 // ------------------------------------------------------------------ follower side
 
+function rejectAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMsg, conflictIndex: number, conflictTerm: number | null): void {
+  env.ctx.send(from, { type: 'append-reply', term: state.currentTerm, success: false, matchIndex: 0, conflictIndex, conflictTerm, round: msg.round });
+}
+
 export function onAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMsg): void {
   const ctx = env.ctx;
-  const reject = (conflictIndex: number, conflictTerm: number | null): void =>
-    ctx.send(from, { type: 'append-reply', term: state.currentTerm, success: false, matchIndex: 0, conflictIndex, conflictTerm, round: msg.round });
   if (msg.term < state.currentTerm) {
-    reject(0, null);
+    rejectAppend(state, env, from, msg, 0, null);
     return;
   }
   heardFromLeader(state, env, from, msg.term);
@@ -180,21 +182,24 @@ export function onAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMs
     entries = entries.slice(Math.min(entries.length, snapshotIndex - prev));
     prev = snapshotIndex;
   } else if (prev > lastIndex(log)) {
-    reject(lastIndex(log) + 1, null);
+    rejectAppend(state, env, from, msg, lastIndex(log) + 1, null);
     return;
   } else {
     const term = termAt(log, prev)!;
     if (term !== msg.prevLogTerm) {
-      reject(firstIndexOfTermAt(log, prev, term), term);
+      rejectAppend(state, env, from, msg, firstIndexOfTermAt(log, prev, term), term);
       return;
     }
   }
 
   let changed = false;
+  // The configuration is the latest in the log: it can change only by truncation or a config entry.
+  let configChanged = false;
   if (env.flaws.truncateOnStaleAppend && prev < lastIndex(log)) {
     // The flaw: whatever follows prevLogIndex goes, even entries that match.
     truncateFrom(log, prev + 1);
     changed = true;
+    configChanged = true;
   }
   for (const entry of entries) {
     const mine = termAt(log, entry.index);
@@ -202,12 +207,14 @@ export function onAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMs
     if (mine !== undefined) {
       if (entry.index <= state.commitIndex) ctx.note('truncating-committed', { index: entry.index, commitIndex: state.commitIndex });
       truncateFrom(log, entry.index);
+      configChanged = true;
     }
     append(log, entry);
     changed = true;
+    if (entry.kind === 'config') configChanged = true;
   }
   if (changed) {
-    refreshConfig(state);
+    if (configChanged) refreshConfig(state);
     persist(state, env);
   }
   // Commit only what this message verified: min(leaderCommit, index of its last entry).
@@ -264,17 +271,34 @@ function answerWrites(leader: LeaderState, env: Env, index: number, term: number
 
 // ------------------------------------------------------------------ reads
 
+/** A leader's progress record for `id` (a plain loop: this runs for every reply). */
+export function peerOf(leader: LeaderState, id: NodeId): PeerProgress | undefined {
+  const peers = leader.peers;
+  for (let i = 0; i < peers.length; i++) if (peers[i]!.id === id) return peers[i];
+  return undefined;
+}
+
+/** Scratch for majorityRound: reused, since it runs on every reply and nothing keeps it. */
+const roundsScratch: number[] = [];
+
 /** The highest round a majority of voters acknowledged (this leader counts its current round). */
 function majorityRound(state: RaftState): number {
   const leader = state.leader!;
-  const rounds: number[] = [];
-  for (const v of state.config.voters) {
-    if (v === state.self) rounds.push(leader.round);
-    else rounds.push(leader.peers.find((p) => p.id === v)?.ackedRound ?? 0);
+  const voters = state.config.voters;
+  if (voters.length === 0) return 0;
+  const rounds = roundsScratch;
+  let count = 0;
+  for (const v of voters) {
+    const round = v === state.self ? leader.round : (peerOf(leader, v)?.ackedRound ?? 0);
+    // Insertion into descending order: voters are few.
+    let i = count++;
+    while (i > 0 && rounds[i - 1]! < round) {
+      rounds[i] = rounds[i - 1]!;
+      i--;
+    }
+    rounds[i] = round;
   }
-  if (rounds.length === 0) return 0;
-  rounds.sort((a, b) => b - a);
-  return rounds[quorumSize(state.config.voters) - 1] ?? 0;
+  return rounds[quorumSize(voters) - 1]!;
 }
 
 /**
@@ -293,16 +317,21 @@ export function leaseDurationUs(env: Env): number {
 export function serveReads(state: RaftState, env: Env): void {
   const leader = state.leader;
   if (leader === null) return;
+  const lease = env.options.reads === 'lease';
+  if (!lease && leader.pendingReads.length === 0) return; // nothing to confirm
   const confirmed = majorityRound(state);
-  if (env.options.reads === 'lease' && leader.transfer === null) {
+  if (lease && leader.transfer === null) {
     const sent = leader.roundSentAt.find(([round]) => round === confirmed);
     if (sent !== undefined) leader.leaseUntilUs = Math.max(leader.leaseUntilUs, sent[1] + leaseDurationUs(env));
   }
   if (leader.pendingReads.length === 0) return;
-  const waiting = [];
-  for (const read of leader.pendingReads) {
+  // In place: reads leave in arrival order, the rest keep theirs.
+  const reads = leader.pendingReads;
+  let kept = 0;
+  for (let i = 0; i < reads.length; i++) {
+    const read = reads[i]!;
     if (read.round <= confirmed && state.lastApplied >= read.readIndex) env.ctx.reply(read.requestId, { type: 'ok', value: readValue(state.kv, read.key) });
-    else waiting.push(read);
+    else reads[kept++] = read;
   }
-  leader.pendingReads = waiting;
+  reads.length = kept;
 }

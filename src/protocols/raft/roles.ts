@@ -4,7 +4,7 @@
  */
 import type { NodeId } from '../../core/ids.js';
 import { lastIndex } from './log.js';
-import type { Env, RaftLog, RaftState } from './types.js';
+import type { Durable, Env, RaftLog, RaftState } from './types.js';
 
 export const TIMER_ELECTION = 'election';
 export const TIMER_HEARTBEAT = 'heartbeat';
@@ -16,13 +16,17 @@ export const TIMER_TRANSFER = 'transfer';
  * any of the step's messages leave, so calling this once anywhere in a step covers all of it.
  */
 export function persist(state: RaftState, env: Env): void {
-  env.ctx.persist({
+  // Frozen through and through (snapshots and entries are frozen; the entries array is a frozen
+  // copy), so the kernel keeps this value as it is instead of deep-copying it: a slice is a memory
+  // copy, a deep clone a call per entry.
+  const durable: Durable = {
     currentTerm: state.currentTerm,
     // The flaw: the vote lives only in memory, so a restart in the same term can vote again.
     votedFor: env.flaws.noPersistVote ? null : state.votedFor,
     snapshot: state.log.snapshot,
-    entries: state.log.entries,
-  });
+    entries: Object.freeze(state.log.entries.slice()),
+  };
+  env.ctx.persist(Object.freeze(durable));
 }
 
 export function quorumSize(voters: readonly NodeId[]): number {
