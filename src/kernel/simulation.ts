@@ -256,8 +256,7 @@ export class Simulation {
   /** The node's role per the protocol, while it is up or paused. */
   roleOf(id: NodeId): string | undefined {
     const slot = this.slots[this.nodeIndex(id)]!;
-    if (slot.state === undefined || this.protocol.role === undefined) return undefined;
-    return this.protocol.role(slot.state);
+    return this.safeRole(slot);
   }
   durableOf(id: NodeId): unknown {
     return this.slots[this.nodeIndex(id)]!.durable;
@@ -770,9 +769,22 @@ export class Simulation {
     }
   }
 
+  /** The protocol's `role`, guarded: a role() that throws is the protocol's bug, reported as a finding. */
+  private safeRole(slot: NodeSlot): string | undefined {
+    const role = this.protocol.role;
+    if (slot.state === undefined || role === undefined) return undefined;
+    try {
+      return role.call(this.protocol, slot.state);
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.finding('handler-threw', `role() threw ${err.name}: ${err.message}`, slot, (err.stack ?? '').split('\n').slice(0, 6).join('\n'));
+      return undefined;
+    }
+  }
+
   private noteRoleChange(slot: NodeSlot): void {
     if (this.protocol.role === undefined) return;
-    const role = slot.state === undefined ? undefined : this.protocol.role(slot.state);
+    const role = this.safeRole(slot);
     if (role !== slot.lastRole) {
       slot.lastRole = role;
       this.emit({ kind: 'role', node: slot.id, role: role ?? null });

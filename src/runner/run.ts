@@ -62,7 +62,13 @@ export interface RunResult {
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
   const seed = String(options.seed ?? scenario.seed);
   const root = Rng.root(seed);
-  const protocol: AnyProtocol = scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws), model: scenario.model });
+  let protocol: AnyProtocol;
+  try {
+    protocol = scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws), model: scenario.model });
+  } catch (error) {
+    // A definition that cannot build its protocol is unusable input, not a finding about a run.
+    throw new ScenarioError(scenario.file, [{ path: ['protocol'], message: `${scenario.protocol.name}: create() threw: ${error instanceof Error ? error.message : String(error)}` }]);
+  }
   validateChecks(scenario, protocol);
 
   const total = scenario.nodes + scenario.spares;

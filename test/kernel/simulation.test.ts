@@ -252,3 +252,30 @@ describe('Simulation kernel', () => {
     expect(sim.isStopped).toBe(false); // invariant violations are recorded; the run goes on
   });
 });
+
+describe('Simulation kernel: a protocol that misbehaves outside its handlers', () => {
+  it('reports a role() that throws as a finding instead of crashing the run', () => {
+    const proto: Protocol<{ n: number }, never> = {
+      name: 'bad-role',
+      init: (ctx) => {
+        ctx.setTimer('t', 10);
+        return { n: 0 };
+      },
+      onMessage() {},
+      onTimer(state) {
+        state.n++;
+      },
+      onRequest() {},
+      role: (state) => {
+        if (state.n > 0) throw new Error('no role today');
+        return 'follower';
+      },
+    };
+    const { sim } = makeSim({ protocol: proto, nodes: 1 });
+    sim.start();
+    sim.run(100);
+    expect(sim.roleOf('n1')).toBeUndefined();
+    expect(sim.findings[0]).toMatchObject({ kind: 'handler-threw', node: 'n1' });
+    expect(sim.findings[0]!.message).toContain('role() threw Error: no role today');
+  });
+});
