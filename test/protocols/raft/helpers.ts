@@ -1,31 +1,11 @@
 /** Runs Raft scenarios (objects or files) through the real runner, for the Raft tests. */
 import { readFileSync } from 'node:fs';
 import { protocolRegistry } from '../../../src/protocols/index.js';
-import { definition } from '../../../src/protocols/raft/index.js';
-import { checkLinearizability, createKvModel } from '../../../src/checkers/linearizability/index.js';
-import { genericChecks, runScenario, type RunResult } from '../../../src/runner/index.js';
+import { runScenario, type RunResult } from '../../../src/runner/index.js';
 import { parseScenarioText, resolveScenario, type Scenario } from '../../../src/scenario/index.js';
 
-export const protocols = protocolRegistry([definition]);
+export const protocols = protocolRegistry();
 
-// Until the runner registers `linearizable` itself (in progress), the Raft tests judge kv
-// histories with the checker directly; once registered, the runner's own check is used.
-if (!genericChecks.has('linearizable')) {
-  genericChecks.set('linearizable', {
-    description: 'the client history is linearizable (kv)',
-    run: (input) => {
-      const result = checkLinearizability(input.ops, createKvModel(), { maxSteps: 20_000_000 });
-      switch (result.kind) {
-        case 'linearizable':
-          return { verdict: 'pass', detail: `${result.stats.operations} ops linearizable` };
-        case 'not-linearizable':
-          return { verdict: 'fail', detail: `not linearizable (key ${result.evidence[0]?.key ?? '?'})`, evidence: result.evidence };
-        case 'unknown':
-          return { verdict: 'unknown', detail: result.reason };
-      }
-    },
-  });
-}
 
 /** A scenario from a plain object (the YAML shape), `protocol: raft` by default. */
 export function scenario(raw: Record<string, unknown>): Scenario {
