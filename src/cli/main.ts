@@ -66,8 +66,10 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--json', 'print one JSON object')
     .option('--timeout <duration>', 'give up (exit 2, unknown) after this much wall time', '60s')
     .option('--html <file>', 'write a self-contained page: a lane per client, ops over time, where linearizability breaks')
-    .action(async (history: string, opts: { model: string; json?: boolean; timeout?: string; html?: string }) => {
-      setExit((await runCheckCommand(history, opts, io)) as ExitCode);
+    .option('--format <format>', 'edn, jsonl or auto (detected from the first line)', 'auto')
+    .action(async (history: string, opts: { model: string; json?: boolean; timeout?: string; html?: string; format: string }) => {
+      if (!['edn', 'jsonl', 'auto'].includes(opts.format)) throw new UsageError(`--format expects edn, jsonl or auto, got ${JSON.stringify(opts.format)}`);
+      setExit((await runCheckCommand(history, { ...opts, format: opts.format as 'edn' | 'jsonl' | 'auto' }, io)) as ExitCode);
     });
 
   program
