@@ -1,6 +1,8 @@
 /**
- * Fuzz throughput: runs per second of a fixed-size fuzz run, in this thread and with two worker
- * threads (piscina, as `dsim fuzz --workers 2` uses), and the ratio.
+ * Fuzz throughput: runs per second of a fixed-size fuzz run, in this thread (unwatched, as
+ * `--hang-timeout 0`), and in one and two watched worker threads (as `dsim fuzz` and
+ * `dsim fuzz --workers 2` run: a persistent worker per thread, a message per run, a heartbeat
+ * watchdog), and the ratio of two workers to one.
  *
  *   npx tsx bench/fuzz.ts               # the report
  *   npx tsx bench/fuzz.ts --json
@@ -12,14 +14,13 @@
  * shrinks. Each run is generated, simulated and judged (all the protocol's fuzz checks).
  * Runs per CPU-second is the per-core figure (it does not depend on other load on the machine).
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
-import { Piscina } from 'piscina';
 import { protocolRegistry } from '../src/protocols/index.js';
 import { fuzzRun, fuzzSetup, type FuzzRunOutcome } from '../src/fuzz/index.js';
 import type { FuzzTask } from '../src/cli/fuzz-worker.js';
+import { watchedExecutor } from '../src/cli/fuzz.js';
 
 export interface FuzzBenchOptions {
   /** Measured runs per configuration (default 400). */
@@ -45,6 +46,9 @@ export interface FuzzBenchReport {
   readonly meanOps: number;
   readonly meanFaults: number;
   readonly failures: number;
+  /** In this thread, no watchdog. */
+  readonly inThread: FuzzBenchLine;
+  /** One watched worker (the default `dsim fuzz`). */
   readonly one: FuzzBenchLine;
   readonly two: FuzzBenchLine;
   /** two.runsPerSecond / one.runsPerSecond (2.0 would be perfect scaling). */
@@ -66,20 +70,33 @@ export async function benchFuzz(options: FuzzBenchOptions = {}): Promise<FuzzBen
   // One thread: warm up the JIT on runs outside the measured range, then measure.
   for (let i = 0; i < Math.min(50, runs); i++) fuzzRun(setup, campaignSeed, runs + i, { protocols });
   const outcomes: FuzzRunOutcome[] = [];
-  const one = await measure(1, runs, async () => {
+  const inThread = await measure(0, runs, async () => {
     for (let i = 0; i < runs; i++) outcomes.push(fuzzRun(setup, campaignSeed, i, { protocols, shrinkBudget: 0 }));
   });
 
-  // Two workers: the compiled worker when dist/ is built, else the TypeScript source (through tsx).
-  const compiled = fileURLToPath(new URL('../dist/cli/fuzz-worker.js', import.meta.url));
-  const filename = existsSync(compiled) ? compiled : fileURLToPath(new URL('../src/cli/fuzz-worker.ts', import.meta.url));
-  const pool = new Piscina({ filename, minThreads: 2, maxThreads: 2 });
+  // Watched workers, as `dsim fuzz` runs them (the worker is the TypeScript source, through tsx).
   const task = (index: number): FuzzTask => ({ arbitrary, campaignSeed, index, shrinkBudget: 0 });
-  try {
-    await Promise.all(Array.from({ length: Math.min(100, runs) }, (_, i) => pool.run(task(runs + i))));
-    const two = await measure(2, runs, async () => {
-      await Promise.all(Array.from({ length: runs }, (_, i) => pool.run(task(i))));
-    });
+  const watched = async (workers: number): Promise<FuzzBenchLine> => {
+    const executor = watchedExecutor(workers, 10_000);
+    try {
+      // Each worker keeps `workers` tasks in flight, as the campaign does; warm up first.
+      const drive = async (from: number, count: number): Promise<void> => {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: workers }, async () => {
+            while (next < count) await executor.run(task(from + next++));
+          }),
+        );
+      };
+      await drive(runs, Math.min(100, runs));
+      return await measure(workers, runs, () => drive(0, runs));
+    } finally {
+      await executor.close();
+    }
+  };
+  {
+    const one = await watched(1);
+    const two = await watched(2);
     const n = outcomes.length;
     return {
       protocol,
@@ -88,13 +105,12 @@ export async function benchFuzz(options: FuzzBenchOptions = {}): Promise<FuzzBen
       meanOps: Math.round(outcomes.reduce((s, o) => s + o.ops, 0) / n),
       meanFaults: Number((outcomes.reduce((s, o) => s + o.faults, 0) / n).toFixed(1)),
       failures: outcomes.filter((o) => o.status === 'failed').length,
+      inThread,
       one,
       two,
       ratio: Number((two.runsPerSecond / one.runsPerSecond).toFixed(2)),
       cores: cpus().length,
     };
-  } finally {
-    await pool.destroy();
   }
 }
 
@@ -116,13 +132,14 @@ async function measure(workers: number, runs: number, body: () => Promise<void>)
 
 export function formatFuzzBench(r: FuzzBenchReport): string {
   const line = (l: FuzzBenchLine): string =>
-    `  ${l.workers} worker${l.workers > 1 ? 's' : ' '}  ${String(l.runsPerSecond).padStart(7)} runs/s  ${String(l.runsPerCpuSecond).padStart(7)} runs/CPU-s  (${l.runs} runs in ${l.wallMs}ms)`;
+    `  ${l.workers === 0 ? 'in thread' : `${l.workers} worker${l.workers > 1 ? 's' : ' '}`}  ${String(l.runsPerSecond).padStart(7)} runs/s  ${String(l.runsPerCpuSecond).padStart(7)} runs/CPU-s  (${l.runs} runs in ${l.wallMs}ms)`;
   return [
     `fuzz throughput, standard run: ${r.standardRun}`,
     `  per run: ${r.meanEvents} events, ${r.meanOps} ops, ${r.meanFaults} faults; ${r.failures} failures`,
+    line(r.inThread),
     line(r.one),
     line(r.two),
-    `  two workers / one: ${r.ratio}x on ${r.cores} cores (goal: 100 runs/s per core: ${r.one.runsPerCpuSecond >= 100 ? 'met' : 'NOT met'})`,
+    `  two workers / one: ${r.ratio}x on ${r.cores} cores (goal: 100 runs/s per core, watched: ${r.one.runsPerCpuSecond >= 100 ? 'met' : 'NOT met'})`,
   ].join('\n');
 }
 

@@ -1,11 +1,18 @@
 /**
- * One fuzz run as a task: what `dsim fuzz --workers N` runs in each worker thread (piscina loads
- * the compiled dist/cli/fuzz-worker.js), and what the main thread runs itself with one worker.
- * Tasks are plain data; a worker loads a user's protocol module once and keeps it.
+ * One fuzz run as a task: what `dsim fuzz` runs in each watched worker thread (the compiled
+ * dist/cli/fuzz-worker.js; see watchdog.ts), and what the main thread runs itself when the
+ * watchdog is off (`--hang-timeout 0`). Tasks are plain data; a worker is persistent, takes one
+ * task per message, loads a user's protocol module once and keeps it.
+ *
+ * In a worker, the simulation beats the heartbeat the main thread watches, and each shrink
+ * candidate is announced (a note) before it runs, so a candidate that never returns can be
+ * reported as the hang it is.
  */
+import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ProtocolDefinition } from '../core/protocol.js';
-import { fuzzRun, fuzzSetup, type FuzzRunOutcome, type FuzzSetup, type ScenarioArbitraryOptions } from '../fuzz/index.js';
+import { fuzzRun, fuzzSetup, type FuzzRunOptions, type FuzzRunOutcome, type FuzzSetup, type ScenarioArbitraryOptions } from '../fuzz/index.js';
 import { protocolsFor } from './load.js';
+import { postNote, workerHeartbeat } from './watchdog.js';
 
 export interface FuzzTask {
   /** A user's protocol module (`--module`), loaded in the worker. */
@@ -17,6 +24,16 @@ export interface FuzzTask {
   readonly shrinkBudget: number;
 }
 
+/** What a fuzz worker answers a task with. */
+export type FuzzReply = { readonly ok: true; readonly outcome: FuzzRunOutcome } | { readonly ok: false; readonly message: string };
+
+/** What a fuzz worker notes before each shrink candidate. */
+export interface ShrinkNote {
+  readonly scenario: FuzzFailureScenario;
+  readonly first: { readonly traceHash: string; readonly events: number; readonly ops: number };
+}
+type FuzzFailureScenario = Parameters<NonNullable<FuzzRunOptions['onShrinkCandidate']>>[0];
+
 const protocolCache = new Map<string, Promise<Map<string, ProtocolDefinition>>>();
 const setupCache = new Map<string, FuzzSetup>();
 
@@ -27,13 +44,38 @@ async function protocolsOf(module: string | undefined): Promise<Map<string, Prot
   return protocols;
 }
 
-/** Runs one task. Deterministic in (task.arbitrary, campaignSeed, index). */
-export async function runFuzzTask(task: FuzzTask): Promise<FuzzRunOutcome> {
+/** The setup a task runs with (cached per module and arbitrary options). */
+export async function fuzzTaskSetup(task: Pick<FuzzTask, 'module' | 'arbitrary'>): Promise<FuzzSetup> {
   const protocols = await protocolsOf(task.module);
   const key = JSON.stringify([task.module ?? '', task.arbitrary]);
   let setup = setupCache.get(key);
   if (setup === undefined) setupCache.set(key, (setup = fuzzSetup({ ...task.arbitrary, protocols })));
-  return fuzzRun(setup, task.campaignSeed, task.index, { shrinkBudget: task.shrinkBudget, protocols });
+  return setup;
 }
 
-export default runFuzzTask;
+/** Runs one task. Deterministic in (task.arbitrary, campaignSeed, index). */
+export async function runFuzzTask(task: FuzzTask, hooks: Pick<FuzzRunOptions, 'onProgress' | 'onShrinkCandidate'> = {}): Promise<FuzzRunOutcome> {
+  const protocols = await protocolsOf(task.module);
+  const setup = await fuzzTaskSetup(task);
+  return fuzzRun(setup, task.campaignSeed, task.index, { shrinkBudget: task.shrinkBudget, protocols, ...hooks });
+}
+
+if (!isMainThread && parentPort !== null) {
+  const heartbeat = workerHeartbeat();
+  const hooks: Pick<FuzzRunOptions, 'onProgress' | 'onShrinkCandidate'> = {
+    onProgress: (phase) => heartbeat.progress(phase),
+    onShrinkCandidate: (scenario, first) => postNote({ scenario, first } satisfies ShrinkNote),
+  };
+  parentPort.on('message', (task: FuzzTask) => {
+    void (async () => {
+      let reply: FuzzReply;
+      try {
+        reply = { ok: true, outcome: await runFuzzTask(task, hooks) };
+      } catch (error) {
+        reply = { ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+      }
+      heartbeat.idle();
+      parentPort!.postMessage(reply);
+    })();
+  });
+}

@@ -11,7 +11,6 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
 import fc from 'fast-check';
@@ -32,18 +31,19 @@ import {
   runIndexOf,
   runsInShard,
   failedChecks,
+  hangOutcome,
   type FuzzFaultKind,
   type FuzzRunOutcome,
   type Shard,
 } from '../fuzz/index.js';
-import { runScenario } from '../runner/index.js';
 import { resolveScenario } from '../scenario/resolve.js';
 import { writeFileAtomic } from './atomic.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { formatRun } from './format.js';
 import { loadProtocolModule, loadScenarioFile, protocolsFor } from './load.js';
-import { toJson, type Io } from './run.js';
-import { runFuzzTask, type FuzzTask } from './fuzz-worker.js';
+import { runOne, toJson, type Io, type RunJob } from './run.js';
+import { fuzzTaskSetup, runFuzzTask, type FuzzReply, type FuzzTask, type ShrinkNote } from './fuzz-worker.js';
+import { DEFAULT_HANG_TIMEOUT_MS, WatchedRunner, WatchedWorker, parseHangTimeoutMs } from './watchdog.js';
 
 export interface FuzzCommandOptions {
   readonly protocol?: string;
@@ -63,6 +63,8 @@ export interface FuzzCommandOptions {
   readonly maxFailures?: string;
   readonly maxFaults?: string;
   readonly shrinkBudget?: string;
+  /** Wall time a run may go without simulation progress before it is a `hang` (0: no watchdog). */
+  readonly hangTimeout?: string;
   /** Progress bar on stderr (default: when stderr is a TTY and not --json). */
   readonly progress?: boolean;
 }
@@ -81,12 +83,13 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--faults <kinds>', `fault kinds to inject, comma-separated: ${FAULT_KINDS.join(', ')} (default all)`)
     .option('--no-swarm', 'turn every chosen fault kind on at medium strength in every run, instead of letting each run pick')
     .option('--checks <list>', 'checks that judge each run (default: the protocol\'s safety and liveness checks)')
-    .option('--workers <n>', 'worker threads (default 1: run in this thread)')
+    .option('--workers <n>', 'worker threads (default 1)')
     .option('--shard <i/n>', 'run only shard i of n of the seed space (for a CI matrix)')
     .option('--out <dir>', 'where failure files go', 'failures')
     .option('--max-failures <n>', 'stop after this many failures (default 1)')
     .option('--max-faults <n>', 'most fault entries per generated scenario (default 8)')
     .option('--shrink-budget <n>', 'most runs spent shrinking one failure (default 200)')
+    .option('--hang-timeout <duration>', 'wall time a run may go without progress before it is reported as a hang (0: off, runs in this thread)', '10s')
     .option('--json', 'print one JSON summary object instead of text')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: FuzzCommandOptions) => {
@@ -99,7 +102,8 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .argument('<file>', 'a failure file (any scenario file works)')
     .option('--module <path>', 'load your own protocol from a .ts or .js module')
     .option('--json', 'print the run as JSON')
-    .action(async (file: string, opts: { module?: string; json?: boolean }) => {
+    .option('--hang-timeout <duration>', 'wall time the run may go without progress before it is reported as a hang (0: off)', '10s')
+    .action(async (file: string, opts: { module?: string; json?: boolean; hangTimeout?: string }) => {
       setExit(await replayCommand(file, opts, io));
     });
 }
@@ -121,6 +125,8 @@ interface Plan {
   readonly out: string;
   readonly maxFailures: number;
   readonly shrinkBudget: number;
+  /** 0: no watchdog; runs in this thread. */
+  readonly hangTimeoutMs: number;
 }
 
 export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<ExitCode> {
@@ -175,12 +181,15 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     else {
       counts.failed++;
       const path = join(plan.out, failureFileName(outcome));
-      const replay = `dsim replay ${shellQuote(displayPath(path))}${plan.module !== undefined ? ` --module ${shellQuote(plan.module)}` : ''}`;
+      const replay =
+        `dsim replay ${shellQuote(displayPath(path))}${plan.module !== undefined ? ` --module ${shellQuote(plan.module)}` : ''}` +
+        (plan.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS && plan.hangTimeoutMs > 0 ? ` --hang-timeout ${plan.hangTimeoutMs / 1000}s` : '');
       writeFileAtomic(path, renderFailureFile(outcome, { dsimVersion: version, foundBy, replayCommand: replay }));
       const f = outcome.failure!;
       failures.push({
         index: outcome.index,
         seed: outcome.seed,
+        kind: f.hang !== undefined ? 'hang' : f.error !== undefined ? 'error' : 'violation',
         file: path,
         replay,
         traceHash: f.traceHash,
@@ -196,10 +205,14 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
           if (bar !== undefined) process.stderr.write('\r\x1b[2K');
           io.out(line);
         };
-        say(`${chalk.red('FAIL')} run ${outcome.index} (seed ${outcome.seed}): ${f.failed.map((c) => `${c.name} [${c.kind}]`).join(', ') || 'the run threw'}`);
+        const what =
+          f.hang !== undefined
+            ? `hang: a handler did not return within ${f.hang.timeoutMs / 1000}s${f.hang.during === 'shrink' ? ' (while shrinking)' : ''}`
+            : f.failed.map((c) => `${c.name} [${c.kind}]`).join(', ') || 'the run threw';
+        say(`${chalk.red('FAIL')} run ${outcome.index} (seed ${outcome.seed}): ${what}`);
         for (const c of f.failed) say(`  ${c.name}: ${c.detail}`);
         if (f.error !== undefined) say(`  error: ${f.error}`);
-        say(`  shrunk: ${describeShrink(f)}`);
+        say(f.hang !== undefined ? `  not shrunk: a hang is reported as found (each try would cost the timeout)` : `  shrunk: ${describeShrink(f)}`);
         say(`  wrote ${path}`);
         say(`  replay: ${replay}`);
       }
@@ -217,7 +230,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     interrupted = true;
   };
   process.once('SIGINT', onSigint);
-  const executor = plan.workers <= 1 ? inProcess : await poolExecutor(plan.workers);
+  const executor = plan.hangTimeoutMs === 0 ? inProcess : watchedExecutor(plan.workers, plan.hangTimeoutMs);
   try {
     await campaign({
       total,
@@ -348,22 +361,50 @@ async function campaign(spec: CampaignSpec): Promise<void> {
   }
 }
 
-interface Executor {
-  run(task: FuzzTask, signal: AbortSignal): Promise<FuzzRunOutcome>;
+export interface Executor {
+  run(task: FuzzTask, signal?: AbortSignal): Promise<FuzzRunOutcome>;
   close(): Promise<void>;
 }
 
-const inProcess: Executor = { run: (task) => runFuzzTask(task), close: async () => {} };
+/** Runs in this thread, unwatched (`--hang-timeout 0`): a handler that never returns hangs the tool. */
+export const inProcess: Executor = { run: (task) => runFuzzTask(task), close: async () => {} };
 
-async function poolExecutor(workers: number): Promise<Executor> {
-  const { Piscina } = await import('piscina');
-  const here = fileURLToPath(import.meta.url);
+/**
+ * `workers` persistent worker threads, each under a heartbeat watchdog (watchdog.ts), one task
+ * per message. A run that stops beating for `hangTimeoutMs` is a `hang` failure with its seed;
+ * its worker is replaced and the campaign goes on. The caller keeps at most `workers` tasks in
+ * flight.
+ */
+export function watchedExecutor(workers: number, hangTimeoutMs: number): Executor {
   // Compiled: dist/cli/fuzz-worker.js. Under tsx (tests, benchmarks): the .ts source.
-  const filename = here.replace(/fuzz\.(ts|js)$/, 'fuzz-worker.$1');
-  const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers });
+  const script = new URL(import.meta.url.endsWith('.ts') ? './fuzz-worker.ts' : './fuzz-worker.js', import.meta.url);
+  const idle = Array.from({ length: workers }, () => new WatchedWorker(script, hangTimeoutMs));
+  const all = [...idle];
   return {
-    run: async (task, signal) => (await pool.run(task, { signal })) as FuzzRunOutcome,
-    close: () => pool.destroy(),
+    async run(task, signal) {
+      const worker = idle.pop();
+      if (worker === undefined) throw new Error('watchedExecutor: more tasks in flight than workers');
+      try {
+        let last: ShrinkNote | undefined;
+        const answer = await worker.run<FuzzReply>(task, {
+          ...(signal !== undefined ? { signal } : {}),
+          onNote: (note) => {
+            last = note as ShrinkNote;
+          },
+        });
+        if (answer.status === 'hung') {
+          const setup = await fuzzTaskSetup(task);
+          return hangOutcome(setup, task.campaignSeed, task.index, { timeoutMs: hangTimeoutMs, ...(last !== undefined ? { candidate: last.scenario, first: last.first } : {}) });
+        }
+        if (!answer.reply.ok) throw new Error(`fuzz worker: ${answer.reply.message}`);
+        return answer.reply.outcome;
+      } finally {
+        idle.push(worker);
+      }
+    },
+    close: async () => {
+      await Promise.all(all.map((w) => w.close()));
+    },
   };
 }
 
@@ -419,6 +460,7 @@ async function makePlan(opts: FuzzCommandOptions): Promise<Plan> {
     out: opts.out ?? 'failures',
     maxFailures: positiveInt(opts.maxFailures ?? '1', '--max-failures', 1),
     shrinkBudget: positiveInt(opts.shrinkBudget ?? '200', '--shrink-budget', 0),
+    hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout),
   };
 }
 
@@ -444,6 +486,7 @@ function commandLine(plan: Plan): string {
   if (!plan.swarm) parts.push('--no-swarm');
   if (plan.checks !== undefined) parts.push(`--checks ${plan.checks.join(',')}`);
   if (plan.maxFaults !== undefined) parts.push(`--max-faults ${plan.maxFaults}`);
+  if (plan.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS) parts.push(`--hang-timeout ${plan.hangTimeoutMs / 1000}s`);
   parts.push(plan.runs !== undefined ? `--runs ${plan.runs}` : `--time ${plan.timeMs! / 1000}s`);
   if (plan.shard.count > 1) parts.push(`--shard ${plan.shard.index}/${plan.shard.count}`);
   parts.push(`--seed ${plan.campaignSeed}`);
@@ -451,34 +494,46 @@ function commandLine(plan: Plan): string {
 }
 
 /** `dsim replay FILE`: run it, confirm the recorded trace hash, say whether it still fails. */
-export async function replayCommand(file: string, opts: { module?: string; json?: boolean }, io: Io): Promise<ExitCode> {
+export async function replayCommand(file: string, opts: { module?: string; json?: boolean; hangTimeout?: string }, io: Io): Promise<ExitCode> {
   const protocols = await protocolsFor(opts.module);
   const scenario = loadScenarioFile(file, protocols);
   const header = parseFailureHeader(readFileSync(file, 'utf8'));
-  const started = performance.now();
-  const result = runScenario(scenario);
-  const wallMs = performance.now() - started;
+  const hangTimeoutMs = parseHangTimeoutMs(opts.hangTimeout);
+  // Under the watchdog like `dsim run`: a failure file of a hang must report the hang, not hang.
+  const job: RunJob = { file: scenario.file, ...(opts.module !== undefined ? { protocolModule: opts.module } : {}), timeline: false, colour: false, checkDeterminism: false };
+  const watched = hangTimeoutMs > 0 ? new WatchedRunner(hangTimeoutMs) : undefined;
+  let row;
+  try {
+    row = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
+  } finally {
+    await watched?.close();
+  }
+  const { result, wallMs } = row;
+  const hung = result.findings.some((f) => f.kind === 'hang');
   const version = dsimVersion();
-  const hash =
-    header.traceHash === undefined
+  const recorded = header.traceHash !== undefined && /^[0-9a-f]+$/.test(header.traceHash) ? header.traceHash : undefined;
+  const hash = hung
+    ? { status: 'none' as const, text: `no trace hash: the run never finished (recorded: ${header.traceHash ?? 'none'})` }
+    : recorded === undefined
       ? { status: 'unrecorded' as const, text: `trace hash ${result.traceHash} (the file records none to compare)` }
-      : header.traceHash === result.traceHash
+      : recorded === result.traceHash
         ? { status: 'same' as const, text: `trace hash ${result.traceHash}: the same run, event for event, as when it was recorded` }
         : {
             status: 'differs' as const,
             text:
-              `trace hash DIFFERS: recorded ${header.traceHash}, now ${result.traceHash}: the run is no longer the one recorded ` +
+              `trace hash DIFFERS: recorded ${recorded}, now ${result.traceHash}: the run is no longer the one recorded ` +
               `(the code changed since${header.dsimVersion !== undefined && header.dsimVersion !== version ? `; dsim ${header.dsimVersion} then, ${version} now` : ''}); the verdict below is for the run as it is now`,
           };
   const still = failedChecks(result);
-  const verdict =
-    result.expectation === 'broken'
+  const verdict = hung
+    ? `STILL FAILS: hang: a handler did not return within ${hangTimeoutMs / 1000}s of wall time (an infinite loop?)`
+    : result.expectation === 'broken'
       ? `STILL FAILS: ${still.map((c) => `${c.name} [${c.kind}]`).join(', ')}`
       : result.expectation === 'held'
         ? `NOW PASSES: every check held${header.failingChecks?.length ? ` (it failed ${header.failingChecks.join(', ')} when recorded)` : ''}`
         : 'INCONCLUSIVE: a check could not decide';
   if (opts.json) {
-    io.out(JSON.stringify({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', failed: still } }));
+    io.out(JSON.stringify({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', hang: hung, failed: still } }));
   } else {
     io.out(formatRun(result, wallMs));
     io.out(hash.status === 'differs' ? chalk.yellow(hash.text) : hash.text);

@@ -17,6 +17,14 @@ import { registerFuzzCommands } from './fuzz.js';
 import { registerTables } from './tables.js';
 import { runCheckCommand } from './check.js';
 
+// `dsim run ... | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const io: Io = {
   out: (text) => process.stdout.write(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),

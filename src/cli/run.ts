@@ -11,9 +11,8 @@ import { isReportEvent, renderRunHtml } from '../report/html.js';
 import { isTimelineEvent, renderTimeline, type Paint, type TimelineStyle } from '../report/timeline.js';
 import { writeFileAtomic } from './atomic.js';
 import { toEdn, toJsonLines } from '../history/index.js';
-import { EXIT, UsageError, type ExitCode } from './errors.js';
-import { parseDurationUs } from '../core/time.js';
-import { WatchedRunner } from './watchdog.js';
+import { EXIT, type ExitCode } from './errors.js';
+import { WatchedRunner, parseHangTimeoutMs } from './watchdog.js';
 import { formatRun, formatSummaryTable } from './format.js';
 import { expandScenarioPaths, loadScenarioFile, protocolsFor } from './load.js';
 
@@ -245,13 +244,6 @@ const timelineStyles: Record<TimelineStyle, (text: string) => string> = {
   fail: chalk.red.bold,
 };
 const timelinePaint: Paint = (style, text) => timelineStyles[style](text);
-
-function parseHangTimeoutMs(text: string | undefined): number {
-  if (text === undefined) return 10_000;
-  const us = parseDurationUs(/^\d+(\.\d+)?$/.test(text) ? `${text}s` : text);
-  if (us === undefined) throw new UsageError(`--hang-timeout expects a duration such as 10s (0 turns the watchdog off), got ${JSON.stringify(text)}`);
-  return Math.round(us / 1000);
-}
 
 export function parseSeed(text: string): number | string {
   return /^\d+$/.test(text) ? Number(text) : text;

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { knownCheckNames } from '../runner/checks.js';
-import { profileFor, type FuzzProfile } from './profiles.js';
+import { flawProfilesFor, profileFor, type FuzzProfile, type PerLevel } from './profiles.js';
 
 /** The fault kinds the fuzzer injects; `--faults` picks among them. */
 export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder'] as const;
@@ -71,15 +71,23 @@ export interface ScenarioArbitraryOptions {
   readonly seed?: number;
   /** Protocols by name (default: the built-ins). */
   readonly protocols?: ReadonlyMap<string, ProtocolDefinition>;
+  /**
+   * Apply the per-flaw profiles of the named flaws (default true): the options and fault plan
+   * that make each flaw reachable (profiles.ts, FLAW_PROFILES).
+   */
+  readonly flawProfiles?: boolean;
 }
 
 /** A plain scenario-file object: what `resolveScenario` accepts and what is written as YAML. */
 export type ScenarioObject = Record<string, unknown> & { readonly protocol: string; readonly nodes: number; readonly faults: readonly Record<string, unknown>[] };
 
 /** How long a `for:` may last, as a share of the main phase, by level. */
-const FOR_SHARE: readonly number[] = [0, 0.2, 0.5, 1];
-const CLOCK_OFFSET_MAX_MS: readonly number[] = [0, 10, 100, 500];
-const CLOCK_DRIFT_MAX: readonly number[] = [0, 0.01, 0.05, 0.2];
+const FOR_SHARE: PerLevel = [0, 0.2, 0.5, 1];
+const CLOCK_OFFSET_MAX_MS: PerLevel = [0, 10, 100, 500];
+const CLOCK_DRIFT_MAX: PerLevel = [0, 0.01, 0.05, 0.2];
+const CLIENTS: { min: number; max: number } = { min: 1, max: 5 };
+const RATE_PER_SECOND: { min: number; max: number } = { min: 10, max: 200 };
+const KEYS: { min: number; max: number } = { min: 1, max: 5 };
 const BURST_MAX: Readonly<Record<'loss' | 'duplicate' | 'reorder', readonly number[]>> = {
   loss: [0, 0.1, 0.4, 0.9],
   duplicate: [0, 0.05, 0.2, 0.5],
@@ -104,6 +112,16 @@ export interface GenomeContext {
   readonly quiesceMs: number;
   readonly route: FuzzProfile['route'];
   readonly checks: readonly string[];
+  /** Workload op mix (default: the model's). */
+  readonly mix?: Readonly<Record<string, number>>;
+  /** Op timeout; at most (and by default) a quarter of the quiet period. */
+  readonly timeoutMs?: number;
+  readonly forShare?: Readonly<Partial<Record<FuzzFaultKind, PerLevel>>>;
+  readonly alwaysEnd?: readonly FuzzFaultKind[];
+  readonly clockOffsetMaxMs?: PerLevel;
+  readonly clockDriftMax?: PerLevel;
+  readonly clockDriftMin?: PerLevel;
+  readonly clockSlowOnly?: boolean;
 }
 
 /** The resolved settings an arbitrary was built from (also used to build the genome arbitrary). */
@@ -121,30 +139,41 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
   const protocols = options.protocols ?? protocolRegistry();
   const definition = protocols.get(options.protocol);
   if (definition === undefined) throw new Error(`unknown protocol ${JSON.stringify(options.protocol)}; expected one of ${[...protocols.keys()].join(', ')}`);
-  const profile: FuzzProfile = { ...profileFor(definition), ...options.profile };
   const flaws = [...(options.flaws ?? [])];
-  const parsed = definition.parseOptions(options.options ?? {});
+  // Flaw profiles go under the caller's choices: an explicit option or profile field wins.
+  const flawProfiles = options.flawProfiles === false ? [] : flawProfilesFor(definition.name, flaws);
+  const profile: FuzzProfile = Object.assign({}, profileFor(definition), ...flawProfiles.map((f) => f.profile ?? {}), options.profile) as FuzzProfile;
+  const protocolOptions: Readonly<Record<string, unknown>> = Object.assign({}, ...flawProfiles.map((f) => f.options ?? {}), options.options);
+  const parsed = definition.parseOptions(protocolOptions);
   if (!parsed.ok) throw new Error(`invalid options for ${definition.name}: ${parsed.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
   const known = new Set(knownCheckNames(definition.create({ options: parsed.value, flaws: new Set(flaws) })));
   const wanted = options.checks ?? profile.checks;
   const unknownChecks = options.checks?.filter((name) => !known.has(name)) ?? [];
   if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.join(', ')} for ${definition.name}; expected one of ${[...known].join(', ')}`);
-  const kinds = options.faults ?? FAULT_KINDS;
+  const kinds = options.faults ?? profile.faultKinds ?? FAULT_KINDS;
   for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(kind)}; expected some of ${FAULT_KINDS.join(', ')}`);
   return {
     context: {
       protocol: definition.name,
       model: profile.model ?? definition.models[0] ?? 'kv',
-      ...(options.options !== undefined && Object.keys(options.options).length > 0 ? { options: options.options } : {}),
+      ...(Object.keys(protocolOptions).length > 0 ? { options: protocolOptions } : {}),
       flaws,
       quiesceMs: profile.quiesceMs,
       route: profile.route,
       checks: wanted.filter((name) => known.has(name)),
+      ...(profile.workload?.mix !== undefined ? { mix: profile.workload.mix } : {}),
+      ...(profile.workload?.timeoutMs !== undefined ? { timeoutMs: profile.workload.timeoutMs } : {}),
+      ...(profile.forShare !== undefined ? { forShare: profile.forShare } : {}),
+      ...(profile.alwaysEnd !== undefined ? { alwaysEnd: profile.alwaysEnd } : {}),
+      ...(profile.clockOffsetMaxMs !== undefined ? { clockOffsetMaxMs: profile.clockOffsetMaxMs } : {}),
+      ...(profile.clockDriftMax !== undefined ? { clockDriftMax: profile.clockDriftMax } : {}),
+      ...(profile.clockDriftMin !== undefined ? { clockDriftMin: profile.clockDriftMin } : {}),
+      ...(profile.clockSlowOnly === true ? { clockSlowOnly: true } : {}),
     },
     profile,
     kinds,
     swarm: options.swarm ?? true,
-    maxFaults: options.maxFaults ?? 8,
+    maxFaults: options.maxFaults ?? profile.maxFaults ?? 8,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
   };
 }
@@ -159,14 +188,14 @@ export function scenarioArbitrary(options: ScenarioArbitraryOptions): fc.Arbitra
 export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> {
   const { profile, kinds } = setup;
   const roles = profile.roles;
-  const target = targetArbitrary(roles);
+  const target = targetArbitrary(roles, profile.roleTargetWeight);
   const atPm = fc.integer({ min: 0, max: 999 });
   const forPm = fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null, freq: 4 });
   const pc = fc.integer({ min: 0, max: 100 });
   const byKind: Record<FuzzFaultKind, fc.Arbitrary<FaultGene>> = {
     partition: fc.record({
       kind: fc.constant('partition' as const),
-      shape: fc.constantFrom(...PARTITION_SHAPES),
+      shape: fc.constantFrom(...(profile.partitionShapes ?? PARTITION_SHAPES)),
       atPm,
       forPm,
       a: target,
@@ -186,10 +215,18 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       ? fc.constant([] as FaultGene[])
       : // A fault shrinks by going away, not by changing: each candidate run is a new interleaving,
         // so shrink runs are better spent on removing faults, nodes and time.
-        fc.array(fc.noShrink(fc.oneof(...kinds.map((k) => byKind[k]))), { maxLength: setup.maxFaults });
-  const level: fc.Arbitrary<Level> = setup.swarm ? fc.constantFrom<Level>(0, 1, 2, 3) : fc.constant<Level>(2);
+        fc.array(fc.noShrink(fc.oneof(...kinds.map((k) => ({ weight: profile.faultWeights?.[k] ?? 1, arbitrary: byKind[k] })))), {
+          maxLength: setup.maxFaults,
+          // A profile that asks for many faults means it: draw counts over the whole range.
+          ...(profile.maxFaults !== undefined && profile.maxFaults > 8 ? { size: 'max' as const } : {}),
+        });
+  const LEVELS: readonly Level[] = [0, 1, 2, 3];
+  const level = (kind: FuzzFaultKind): fc.Arbitrary<Level> => {
+    const min = profile.minLevel?.[kind] ?? 0;
+    return setup.swarm ? fc.constantFrom<Level>(...LEVELS.filter((l) => l >= min)) : fc.constant<Level>(Math.max(2, min) as Level);
+  };
   const off: fc.Arbitrary<Level> = fc.constant<Level>(0);
-  const swarm = fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, kinds.includes(k) ? level : off])) as Record<FuzzFaultKind, fc.Arbitrary<Level>>);
+  const swarm = fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, kinds.includes(k) ? level(k) : off])) as Record<FuzzFaultKind, fc.Arbitrary<Level>>);
   // Record order is shrink order: the size of the run first, then the faults, then the details.
   return fc.record({
     nodes: fc.integer(profile.nodes),
@@ -197,9 +234,9 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
     faults,
     swarm,
     workload: fc.record({
-      clients: fc.integer({ min: 1, max: 5 }),
-      ratePerSecond: fc.integer({ min: 10, max: 200 }),
-      keys: fc.integer({ min: 1, max: 5 }),
+      clients: fc.integer(profile.workload?.clients ?? CLIENTS),
+      ratePerSecond: fc.integer(profile.workload?.ratePerSecond ?? RATE_PER_SECOND),
+      keys: fc.integer(profile.workload?.keys ?? KEYS),
       zipfian: fc.boolean(),
     }),
     network: fc.record({
@@ -220,9 +257,10 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
   });
 }
 
-function targetArbitrary(roles: readonly string[]): fc.Arbitrary<TargetGene> {
-  const named: fc.Arbitrary<TargetGene> = fc.constantFrom<string>('random', ...roles);
-  return fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: NODE_INDEX_MAX }) }, { weight: 1, arbitrary: named });
+function targetArbitrary(roles: readonly string[], roleWeight: number | undefined): fc.Arbitrary<TargetGene> {
+  const index = { weight: 3, arbitrary: fc.integer({ min: 0, max: NODE_INDEX_MAX }) as fc.Arbitrary<TargetGene> };
+  if (roleWeight === undefined || roles.length === 0) return fc.oneof(index, { weight: 1, arbitrary: fc.constantFrom<string>('random', ...roles) });
+  return fc.oneof(index, { weight: 1, arbitrary: fc.constant('random') }, { weight: roleWeight, arbitrary: fc.constantFrom<string>(...roles) });
 }
 
 /** Maps a genome to a scenario-file object. Pure; every genome gives a valid scenario. */
@@ -231,11 +269,15 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const node = (index: number): string => `n${(index % nodes) + 1}`;
   const targetOf = (gene: TargetGene): string => (typeof gene === 'number' ? node(gene) : gene);
   const at = (pm: number): string => `${Math.floor((pm * durationMs) / 1000)}ms`;
-  const forOf = (pm: number | null, level: Level): Record<string, string> => {
-    if (pm === null) return {};
-    return { for: `${Math.max(1, Math.floor((pm / 1000) * durationMs * FOR_SHARE[level]!))}ms` };
+  const forOf = (pm: number | null, level: Level, kind: FuzzFaultKind): Record<string, string> => {
+    if (pm === null && context.alwaysEnd?.includes(kind) !== true) return {};
+    const share = (context.forShare?.[kind] ?? FOR_SHARE)[level];
+    return { for: `${Math.max(1, Math.floor(((pm ?? 1000) / 1000) * durationMs * share))}ms` };
   };
   const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
+
+  const clockOffsetMaxMs = context.clockOffsetMaxMs ?? CLOCK_OFFSET_MAX_MS;
+  const clockDriftMax = context.clockDriftMax ?? CLOCK_DRIFT_MAX;
 
   const faults: Record<string, unknown>[] = [];
   for (const gene of genome.faults) {
@@ -243,30 +285,33 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
     if (level === 0) continue;
     switch (gene.kind) {
       case 'partition':
-        faults.push({ at: at(gene.atPm), ...partitionOf(gene, nodes, node, targetOf), ...forOf(gene.forPm, level) });
+        faults.push({ at: at(gene.atPm), ...partitionOf(gene, nodes, node, targetOf), ...forOf(gene.forPm, level, 'partition') });
         break;
       case 'crash':
-        faults.push({ at: at(gene.atPm), crash: targetOf(gene.target), ...forOf(gene.forPm, level) });
+        faults.push({ at: at(gene.atPm), crash: targetOf(gene.target), ...forOf(gene.forPm, level, 'crash') });
         break;
       case 'pause':
-        faults.push({ at: at(gene.atPm), pause: targetOf(gene.target), ...forOf(gene.forPm, level) });
+        faults.push({ at: at(gene.atPm), pause: targetOf(gene.target), ...forOf(gene.forPm, level, 'pause') });
         break;
       case 'clock': {
-        const offsetMs = Math.round((gene.offsetPc / 100) * CLOCK_OFFSET_MAX_MS[level]!);
-        faults.push({ at: at(gene.atPm), skew: targetOf(gene.target), offset: `${offsetMs}ms`, drift: round((gene.driftPc / 100) * CLOCK_DRIFT_MAX[level]!) });
+        const offsetMs = Math.round((gene.offsetPc / 100) * clockOffsetMaxMs[level]);
+        const minDrift = context.clockDriftMin?.[level] ?? 0;
+        const sign = context.clockSlowOnly === true ? -1 : Math.sign(gene.driftPc);
+        const drift = sign * (minDrift + (Math.abs(gene.driftPc) / 100) * (clockDriftMax[level] - minDrift));
+        faults.push({ at: at(gene.atPm), skew: targetOf(gene.target), offset: `${offsetMs}ms`, drift: round(drift) });
         break;
       }
       case 'loss':
       case 'duplicate':
       case 'reorder':
-        faults.push({ at: at(gene.atPm), network: { [gene.kind]: round((gene.strengthPc / 100) * BURST_MAX[gene.kind][level]!) }, ...forOf(gene.forPm, level) });
+        faults.push({ at: at(gene.atPm), network: { [gene.kind]: round((gene.strengthPc / 100) * BURST_MAX[gene.kind][level]!) }, ...forOf(gene.forPm, level, gene.kind) });
         break;
     }
   }
 
   // Ops still in flight at the heal must time out before the final reads start (half-way through
   // the quiet period), or a client busy with an old op would issue its final read too late to count.
-  const timeoutMs = Math.max(1, Math.min(1000, Math.floor(context.quiesceMs / 4)));
+  const timeoutMs = Math.max(1, Math.min(context.timeoutMs ?? 1000, Math.floor(context.quiesceMs / 4)));
   // Slow links are a fault too, but the final reads get one attempt: a round trip through the
   // slowest tail (or reorder delay) must fit in the op timeout, or liveness fails for nothing.
   const slowCapMs = Math.max(1, Math.floor(timeoutMs / 5));
@@ -291,6 +336,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
 
   const w = genome.workload;
   const workload: Record<string, unknown> = { model: context.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
+  if (context.mix !== undefined) workload.mix = { ...context.mix };
   if (context.model === 'kv') {
     workload.keys = w.keys;
     if (w.zipfian && w.keys > 1) workload.keyDistribution = 'zipfian';

@@ -26,6 +26,8 @@ export function describeSize(size: ScenarioSize): string {
 
 export function describeShrink(failure: FuzzFailure): string {
   const { before: b, after: a } = failure;
+  // Each shrink try of a hang would cost the whole timeout: a hang is written as found.
+  if (failure.hang !== undefined) return `not shrunk (a hang): ${describeSize(a)}`;
   return (
     `faults ${b.faults} -> ${a.faults}, ops ${b.ops ?? '?'} -> ${a.ops ?? '?'}, nodes ${b.nodes} -> ${a.nodes}, ` +
     `duration ${b.durationMs}ms -> ${a.durationMs}ms, clients ${b.clients} -> ${a.clients} ` +

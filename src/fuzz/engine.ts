@@ -17,6 +17,20 @@ export interface FuzzRunOptions {
   readonly shrinkBudget?: number;
   /** Protocols by name (default: the built-ins). */
   readonly protocols?: ReadonlyMap<string, ProtocolDefinition>;
+  /** Heartbeat while simulating, for a watchdog (see SimulateOptions.onProgress). */
+  readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
+  /**
+   * Called before each shrink candidate runs, with the first run's summary: a watchdog that has to
+   * stop a candidate that never returns can still report what it was.
+   */
+  readonly onShrinkCandidate?: (scenario: ScenarioObject, first: FirstRun) => void;
+}
+
+/** The first (unshrunk) run of a failing case, in brief. */
+export interface FirstRun {
+  readonly traceHash: string;
+  readonly events: number;
+  readonly ops: number;
 }
 
 export interface FailedCheck {
@@ -36,6 +50,11 @@ export interface FuzzFailure {
   readonly after: ScenarioSize;
   /** The checks the shrunk scenario fails (or an error it throws). */
   readonly failed: readonly FailedCheck[];
+  /**
+   * Set when a handler never returned: the run (or, during shrinking, the candidate in
+   * `scenario`) was stopped by the watchdog after `timeoutMs` without progress.
+   */
+  readonly hang?: { readonly timeoutMs: number; readonly during: 'run' | 'shrink' };
   readonly error?: string;
   /** Of the shrunk scenario's run. */
   readonly traceHash: string;
@@ -91,7 +110,11 @@ export function fuzzSeed(setup: FuzzSetup & { readonly seed: number }, index: nu
     calls++;
     // Past the budget every candidate "passes", which ends the shrink at the smallest failure so far.
     if (calls > budget + 1) return true;
-    const attempt = attempt1(scenario, options.protocols);
+    if (calls > 1 && options.onShrinkCandidate !== undefined) {
+      const f = first!;
+      options.onShrinkCandidate(scenario, { traceHash: f.result?.traceHash ?? '', events: f.result?.events ?? 0, ops: f.result?.ops.invoked ?? 0 });
+    }
+    const attempt = attempt1(scenario, options);
     if (first === undefined) first = attempt;
     const failed = attempt.error !== undefined || attempt.result?.expectation === 'broken';
     if (failed) {
@@ -134,9 +157,17 @@ export function fuzzSeed(setup: FuzzSetup & { readonly seed: number }, index: nu
   };
 }
 
-function attempt1(scenario: ScenarioObject, protocols: ReadonlyMap<string, ProtocolDefinition> | undefined): Attempt {
+function attempt1(scenario: ScenarioObject, options: FuzzRunOptions): Attempt {
+  // Watched from here: booting the nodes (init) runs protocol code too.
+  options.onProgress?.('simulate', 0);
   try {
-    return { scenario, result: simulate(scenario, protocols !== undefined ? { protocols } : {}) };
+    return {
+      scenario,
+      result: simulate(scenario, {
+        ...(options.protocols !== undefined ? { protocols: options.protocols } : {}),
+        ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+      }),
+    };
   } catch (error) {
     // A thrown run (a dsim or protocol bug outside a handler) is a failure to shrink like any other.
     return { scenario, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
@@ -150,4 +181,55 @@ export function failedChecks(result: RunResult | undefined): FailedCheck[] {
   return result.checks
     .filter((c) => c.verdict !== 'unknown' && c.verdict !== (mustFail.has(c.name) ? 'fail' : 'pass'))
     .map((c) => ({ name: c.name, verdict: c.verdict, detail: c.detail, kind: LIVENESS_CHECKS.has(c.name) ? 'liveness' : 'safety' }));
+}
+
+/**
+ * The scenario run `seed` starts from: the first case fast-check generates for it, as fuzzSeed
+ * runs it. A watchdog that had to stop a run rebuilds it from the seed alone.
+ */
+export function firstScenario(setup: FuzzSetup, seed: number): ScenarioObject {
+  const [genome] = fc.sample(genomeArbitrary({ ...setup, seed }), { seed, numRuns: 1 });
+  return genomeToScenario(genome!, setup.context);
+}
+
+/** The text every hang finding carries. */
+export const HANG_TRACE_HASH = 'none (the run never finished)';
+
+/**
+ * The outcome of a run stopped by the watchdog: a failure of kind `hang`. `candidate` is the
+ * shrink candidate that hung, when the first run failed otherwise and shrinking hit the hang.
+ */
+export function hangOutcome(
+  setup: FuzzSetup,
+  campaignSeed: number | string,
+  index: number,
+  hang: { readonly timeoutMs: number; readonly candidate?: ScenarioObject; readonly first?: FirstRun },
+): FuzzRunOutcome {
+  const seed = runSeedOf(campaignSeed, index);
+  const original = firstScenario(setup, seed);
+  const scenario = hang.candidate ?? original;
+  const during = hang.candidate !== undefined ? 'shrink' : 'run';
+  const detail =
+    `hang: a handler did not return within ${hang.timeoutMs / 1000}s of wall time (an infinite loop?)` +
+    (during === 'shrink' ? '; found while shrinking another failure of this run' : '');
+  return {
+    index,
+    seed,
+    status: 'failed',
+    traceHash: hang.first?.traceHash ?? HANG_TRACE_HASH,
+    events: hang.first?.events ?? 0,
+    ops: hang.first?.ops ?? 0,
+    faults: original.faults.length,
+    failure: {
+      scenario,
+      original,
+      before: scenarioSize(original, hang.first?.ops),
+      after: scenarioSize(scenario),
+      failed: [{ name: 'health', verdict: 'fail', detail, kind: 'safety' }],
+      hang: { timeoutMs: hang.timeoutMs, during },
+      traceHash: HANG_TRACE_HASH,
+      shrinkRuns: 0,
+      shrinkSteps: 0,
+    },
+  };
 }

@@ -26,7 +26,20 @@ export {
   type ScenarioSize,
 } from './arbitraries.js';
 export { simulate, type SimulateOptions } from './simulate.js';
-export { fuzzRun, fuzzSeed, runSeedOf, failedChecks, type FailedCheck, type FuzzFailure, type FuzzRunOptions, type FuzzRunOutcome } from './engine.js';
-export { FUZZ_PROFILES, LIVENESS_CHECKS, profileFor, type FuzzProfile } from './profiles.js';
+export {
+  HANG_TRACE_HASH,
+  firstScenario,
+  fuzzRun,
+  fuzzSeed,
+  hangOutcome,
+  runSeedOf,
+  failedChecks,
+  type FailedCheck,
+  type FirstRun,
+  type FuzzFailure,
+  type FuzzRunOptions,
+  type FuzzRunOutcome,
+} from './engine.js';
+export { FLAW_PROFILES, FUZZ_PROFILES, LIVENESS_CHECKS, flawProfilesFor, profileFor, type FlawProfile, type FuzzProfile, type PerLevel, type Range } from './profiles.js';
 export { describeShrink, describeSize, failureFileName, parseFailureHeader, parseFailureScenario, renderFailureFile, scenarioYaml, type ArtifactMeta, type FailureHeader } from './artifact.js';
 export { WHOLE, parseShard, runIndexOf, runsInShard, type Shard } from './shard.js';

@@ -11,6 +11,8 @@ export interface SimulateOptions {
   readonly protocols?: ReadonlyMap<string, ProtocolDefinition>;
   /** Names the scenario in messages (default "<fuzz>"). */
   readonly file?: string;
+  /** Heartbeat while simulating (a watchdog in another thread watches it; see cli/watchdog.ts). */
+  readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
 }
 
 let builtins: Map<string, ProtocolDefinition> | undefined;
@@ -22,5 +24,8 @@ let builtins: Map<string, ProtocolDefinition> | undefined;
 export function simulate(scenario: unknown, options: SimulateOptions = {}): RunResult {
   const protocols = options.protocols ?? (builtins ??= protocolRegistry());
   const resolved = resolveScenario(scenario, options.file ?? '<fuzz>', { protocols });
-  return runScenario(resolved, options.seed !== undefined ? { seed: options.seed } : {});
+  return runScenario(resolved, {
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+  });
 }

@@ -98,6 +98,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   const workload = new Workload(w, sim, generator, root.fork('workload'), targets, members);
   const injector = new FaultInjector(sim, root.fork('faults'), nodeIds);
 
+  // The first heartbeat comes before any node boots, so a watchdog also sees a loop inside init.
+  options.onProgress?.('simulate', 0);
   sim.start();
   workload.start(w.untilUs);
   for (const fault of scenario.faults) sim.at(fault.atUs, () => injector.apply(fault.action));
@@ -117,7 +119,6 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       });
     }
   }
-  options.onProgress?.('simulate', 0);
   sim.run(endUs);
   options.onProgress?.('check', sim.events);
 

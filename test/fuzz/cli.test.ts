@@ -81,6 +81,34 @@ describe('dsim fuzz', () => {
     expect(dsim(['replay', file, '--module', 'test/fuzz/fixtures/my-gossip.ts']).code).toBe(1);
   });
 
+  it('a protocol whose handler never returns is a hang failure with its seed, written and replayable; the tool does not hang', () => {
+    const out = join(dir, 'hang');
+    const module = 'test/fixtures/protocols/stuck-recovery.ts';
+    const started = Date.now();
+    const r = dsim(['fuzz', '--module', module, '--runs', '20', '--seed', '1', '--hang-timeout', '1s', '--out', out]);
+    expect(r.code).toBe(1);
+    const fail = /FAIL run (\d+) \(seed (\d+)\): hang: a handler did not return within 1s/.exec(r.stdout);
+    expect(fail, r.stdout).not.toBeNull();
+    const files = readdirSync(out);
+    expect(files).toEqual([`fuzz-stuck-recovery-${fail![2]}.yaml`]);
+    const file = join(out, files[0]!);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(new RegExp(`^# seed: ${fail![2]}$`, 'm'));
+    expect(text).toMatch(/^#\s+health: hang: a handler did not return/m);
+    expect(text).toContain(`# replay: dsim replay ${file} --module ${module} --hang-timeout 1s`);
+
+    // Replay runs under the same watchdog: it reports the hang and exits.
+    const replay = dsim(['replay', file, '--module', module, '--hang-timeout', '1s']);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toMatch(/STILL FAILS: hang: a handler did not return within 1s/);
+    // Two hangs at about 1s each, not a stuck process (the test timeout would say so).
+    expect(Date.now() - started).toBeLessThan(20_000);
+
+    // Two workers find the same hang in the same run.
+    const two = json(dsim(['fuzz', '--module', module, '--runs', '20', '--seed', '1', '--hang-timeout', '1s', '--workers', '2', '--json', '--out', join(dir, 'hang2')]).stdout);
+    expect(two.failures.map((f) => [f.index, f.seed, f.kind])).toEqual([[Number(fail![1]), Number(fail![2]), 'hang']]);
+  }, 40_000);
+
   it('bad usage exits 3 with one clear message', () => {
     const cases: Array<[string[], RegExp]> = [
       [['fuzz', '--runs', '5'], /--protocol NAME is required/],
@@ -92,6 +120,7 @@ describe('dsim fuzz', () => {
       [['fuzz', '--protocol', 'broadcast', '--shard', '3/2'], /1 <= i <= n/],
       [['fuzz', '--protocol', 'broadcast', '--runs', '5', '--time', '1s'], /either --runs or --time/],
       [['fuzz', '--protocol', 'broadcast', '--workers', 'many'], /--workers expects a whole number/],
+      [['fuzz', '--protocol', 'broadcast', '--hang-timeout', 'soon'], /--hang-timeout expects a duration/],
       [['replay', join(dir, 'missing.yaml')], /cannot read/],
     ];
     for (const [args, message] of cases) {

@@ -2,7 +2,11 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { protocolRegistry } from '../../src/protocols/index.js';
 import {
+  FLAW_PROFILES,
   FUZZ_PROFILES,
+  HANG_TRACE_HASH,
+  firstScenario,
+  hangOutcome,
   WHOLE,
   fuzzRun,
   fuzzSetup,
@@ -53,6 +57,19 @@ describe('run seeds and shards', () => {
     expect(runsInShard(WHOLE, 10)).toBe(10);
   });
 
+  it('rebuilds a run\'s first scenario from its seed alone (what a watchdog reports for a hang)', () => {
+    const setup = fuzzSetup({ protocol: 'broadcast', flaws: ['no-retry'], protocols });
+    const outcome = firstFailure('broadcast', ['no-retry'], 20, 5)!;
+    expect(firstScenario(setup, outcome.seed)).toEqual(outcome.failure!.original);
+    const hang = hangOutcome(setup, CAMPAIGN, outcome.index, { timeoutMs: 1000 });
+    expect(hang).toMatchObject({ index: outcome.index, seed: outcome.seed, status: 'failed' });
+    expect(hang.failure).toMatchObject({ scenario: outcome.failure!.original, hang: { timeoutMs: 1000, during: 'run' }, traceHash: HANG_TRACE_HASH });
+    expect(hang.failure!.failed[0]!.detail).toMatch(/^hang: a handler did not return within 1s/);
+    const text = renderFailureFile(hang, { dsimVersion: '1', foundBy: 'x', replayCommand: 'y' });
+    expect(text).toMatch(/^# shrunk: not shrunk \(a hang\)/m);
+    expect(parse(text)).toEqual(JSON.parse(JSON.stringify(outcome.failure!.original)));
+  });
+
   it('a run is deterministic: same campaign seed and index, same outcome', () => {
     const setup = fuzzSetup({ protocol: 'broadcast', protocols });
     const a = fuzzRun(setup, CAMPAIGN, 3, { protocols });
@@ -74,27 +91,37 @@ describe('correct configurations pass under any faults', () => {
 });
 
 /**
- * Each named flaw and the runs (campaign seed 42) within which fuzzing must find it. A protocol
- * that is not registered is skipped; add a row when a protocol with flaws lands.
+ * Every named flaw of every registered protocol, and the runs (campaign seed 42) within which
+ * fuzzing must find it, with its flaw profile (profiles.ts) applied as `--flaws` does. The bounds
+ * are comfortable multiples of where each is found today (see docs/FUZZING.md), so small changes
+ * to protocol code do not break them; a flaw without a row fails the test below.
  */
-const FLAW_BUDGETS: ReadonlyArray<{ protocol: string; flaw: string; runs: number; shrinkBudget?: number }> = [
-  { protocol: 'broadcast', flaw: 'no-retry', runs: 20 },
-  { protocol: 'broadcast', flaw: 'no-persist', runs: 40 },
-  // Measured before raft was registered (found at runs 4, 0 and 66). Not found in 150 runs with
-  // default options, even with targeted fault kinds: stale-read, lease-no-margin, no-persist-vote.
-  { protocol: 'raft', flaw: 'commit-previous-term', runs: 20 },
-  { protocol: 'raft', flaw: 'truncate-on-stale-append', runs: 20 },
-  { protocol: 'raft', flaw: 'no-election-restriction', runs: 100, shrinkBudget: 60 },
-];
+const FLAW_BUDGETS: Readonly<Record<string, { runs: number; shrinkBudget?: number }>> = {
+  'broadcast/no-retry': { runs: 20 },
+  'broadcast/no-persist': { runs: 60 },
+  'raft/commit-previous-term': { runs: 30 },
+  'raft/truncate-on-stale-append': { runs: 20 },
+  'raft/no-election-restriction': { runs: 200, shrinkBudget: 60 },
+  'raft/stale-read': { runs: 40, shrinkBudget: 60 },
+  'raft/lease-no-margin': { runs: 150, shrinkBudget: 60 },
+  'raft/no-persist-vote': { runs: 600, shrinkBudget: 60 },
+};
+
+const NAMED_FLAWS = [...protocols.values()].flatMap((d) => (d.flaws ?? []).map((f) => ({ protocol: d.name, flaw: f.name })));
 
 describe('fuzzing finds each named flaw and shrinks it', () => {
-  for (const row of FLAW_BUDGETS) {
-    it.skipIf(!protocols.has(row.protocol))(`${row.protocol} --flaws ${row.flaw}: found within ${row.runs} runs`, () => {
-      const outcome = firstFailure(row.protocol, [row.flaw], row.runs, row.shrinkBudget);
+  it('every named flaw of every registered protocol has a row', () => {
+    expect(NAMED_FLAWS.map((f) => `${f.protocol}/${f.flaw}`).filter((key) => FLAW_BUDGETS[key] === undefined)).toEqual([]);
+  });
+
+  for (const { protocol, flaw } of NAMED_FLAWS) {
+    const row = FLAW_BUDGETS[`${protocol}/${flaw}`] ?? { runs: 0 };
+    it.skipIf(row.runs === 0)(`${protocol} --flaws ${flaw}: found within ${row.runs} runs, and shrunk`, () => {
+      const outcome = firstFailure(protocol, [flaw], row.runs, row.shrinkBudget);
       expect(outcome, `no failure in ${row.runs} runs`).toBeDefined();
       const f = outcome!.failure!;
       console.log(
-        `${row.protocol}/${row.flaw}: found at run ${outcome!.index} (seed ${outcome!.seed}); ` +
+        `${protocol}/${flaw}: found at run ${outcome!.index} (seed ${outcome!.seed}); ` +
           `before ${JSON.stringify(f.before)}; after ${JSON.stringify(f.after)}; ${f.shrinkSteps} smaller in ${f.shrinkRuns} shrink runs; fails ${f.failed.map((c) => c.name).join(',')}`,
       );
       // Shrinking never makes the case bigger, and here makes it smaller.
@@ -110,6 +137,30 @@ describe('fuzzing finds each named flaw and shrinks it', () => {
       expect(replay.checks.filter((c) => c.verdict === 'fail').map((c) => c.name)).toEqual(f.failed.map((c) => c.name));
     });
   }
+
+  it('a flaw profile keeps the correct configuration passing: failures point at the flaw', () => {
+    for (const [protocol, table] of Object.entries(FLAW_PROFILES)) {
+      if (!protocols.has(protocol)) continue;
+      for (const [flaw, fp] of Object.entries(table)) {
+        const setup = fuzzSetup({ protocol, ...(fp.options !== undefined ? { options: fp.options } : {}), ...(fp.profile !== undefined ? { profile: fp.profile } : {}), protocols });
+        const failed = Array.from({ length: 15 }, (_, i) => fuzzRun(setup, CAMPAIGN, i, { shrinkBudget: 0, protocols })).filter((o) => o.status === 'failed');
+        expect({ flaw, failed: failed.map((o) => ({ index: o.index, failed: o.failure?.failed })) }).toEqual({ flaw, failed: [] });
+      }
+    }
+  });
+
+  it('applies a flaw profile only when the flaw is named, under the caller\'s own options', () => {
+    const plain = fuzzSetup({ protocol: 'raft', protocols });
+    const flawed = fuzzSetup({ protocol: 'raft', flaws: ['stale-read'], protocols });
+    const mine = fuzzSetup({ protocol: 'raft', flaws: ['stale-read'], options: { checkQuorum: true }, protocols });
+    const off = fuzzSetup({ protocol: 'raft', flaws: ['stale-read'], flawProfiles: false, protocols });
+    expect(plain.context.options).toBeUndefined();
+    expect(flawed.context.options).toEqual({ checkQuorum: false });
+    expect(mine.context.options).toEqual({ checkQuorum: true });
+    expect(off.context.options).toBeUndefined();
+    expect(flawed.kinds).toEqual(['partition']);
+    expect(off.kinds).toEqual(plain.kinds);
+  });
 
   it('tells safety from liveness failures', () => {
     const outcome = firstFailure('broadcast', ['no-retry'], 20, 20);
