@@ -10,7 +10,7 @@
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { parseDurationUs } from '../core/time.js';
-import type { RunResult } from '../runner/index.js';
+import { unfinishedRun, type RunResult } from '../runner/index.js';
 import type { Scenario } from '../scenario/resolve.js';
 import { UsageError } from './errors.js';
 import type { RunJob, RunRow } from './run.js';
@@ -218,37 +218,5 @@ export class WorkerFailure extends Error {}
 
 function hangResult(scenario: Scenario, job: RunJob, hangTimeoutMs: number): RunResult {
   const seed = String(job.seed ?? scenario.seed);
-  const message = `a handler did not return within ${hangTimeoutMs / 1000}s of wall time (an infinite loop?); replay: dsim run ${scenario.file} --seed ${seed}`;
-  return {
-    scenario: scenario.name,
-    file: scenario.file,
-    protocol: scenario.protocol.name,
-    options: scenario.options,
-    flaws: scenario.flaws,
-    seed,
-    nodes: scenario.nodes,
-    traceHash: '(none: the run never finished)',
-    events: 0,
-    virtualTimeUs: 0,
-    faults: [],
-    ops: { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0 },
-    latency: {},
-    messages: {
-      messagesSent: 0,
-      messagesDelivered: 0,
-      messagesDropped: 0,
-      dropsByReason: { partition: 0, loss: 0, crashed: 0, cut: 0, stopped: 0 },
-      messagesDuplicated: 0,
-      timersFired: 0,
-      requests: 0,
-      replies: 0,
-      steps: 0,
-      persists: 0,
-    },
-    findings: [{ kind: 'hang', message, timeUs: 0, eventIndex: 0, seed }],
-    checks: [{ name: 'health', verdict: 'fail', detail: `hang: ${message}` }],
-    expected: scenario.expect,
-    expectation: 'broken',
-    history: [],
-  };
+  return unfinishedRun(scenario, { seed, timeoutMs: hangTimeoutMs, replay: `dsim run ${scenario.file} --seed ${seed}` });
 }

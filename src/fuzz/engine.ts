@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import type { RunResult } from '../runner/run.js';
+import { UNFINISHED_TRACE_HASH, hangMessage } from '../kernel/findings.js';
 import { Rng } from '../rng/index.js';
 import { genomeArbitrary, genomeToScenario, scenarioSize, type FuzzSetup, type ScenarioObject, type ScenarioSize } from './arbitraries.js';
 import { LIVENESS_CHECKS } from './profiles.js';
@@ -193,7 +194,7 @@ export function firstScenario(setup: FuzzSetup, seed: number): ScenarioObject {
 }
 
 /** The text every hang finding carries. */
-export const HANG_TRACE_HASH = 'none (the run never finished)';
+export const HANG_TRACE_HASH = UNFINISHED_TRACE_HASH;
 
 /**
  * The outcome of a run stopped by the watchdog: a failure of kind `hang`. `candidate` is the
@@ -210,7 +211,7 @@ export function hangOutcome(
   const scenario = hang.candidate ?? original;
   const during = hang.candidate !== undefined ? 'shrink' : 'run';
   const detail =
-    `hang: a handler did not return within ${hang.timeoutMs / 1000}s of wall time (an infinite loop?)` +
+    `hang: ${hangMessage(hang.timeoutMs)}` +
     (during === 'shrink' ? '; found while shrinking another failure of this run' : '');
   return {
     index,

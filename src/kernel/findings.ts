@@ -38,3 +38,11 @@ export interface Finding {
 export function isFatal(kind: FindingKind): boolean {
   return kind !== 'invariant';
 }
+
+/** What a hang finding says, wherever a watchdog reports one. */
+export function hangMessage(timeoutMs: number): string {
+  return `a handler did not return within ${timeoutMs / 1000}s of wall time (an infinite loop?)`;
+}
+
+/** The trace hash of a run that never finished (there is none). */
+export const UNFINISHED_TRACE_HASH = 'none (the run never finished)';

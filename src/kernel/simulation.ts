@@ -81,6 +81,22 @@ export interface SimStats {
   persists: number;
 }
 
+/** All counters at zero (a fresh run, or one that never started). */
+export function emptySimStats(): SimStats {
+  return {
+    messagesSent: 0,
+    messagesDelivered: 0,
+    messagesDropped: 0,
+    dropsByReason: { partition: 0, loss: 0, crashed: 0, cut: 0, stopped: 0 },
+    messagesDuplicated: 0,
+    timersFired: 0,
+    requests: 0,
+    replies: 0,
+    steps: 0,
+    persists: 0,
+  };
+}
+
 interface Clock {
   anchorTrueUs: number;
   anchorLocalUs: number;
@@ -143,18 +159,7 @@ export class Simulation {
   readonly protocol: AnyProtocol;
   readonly network: Network;
   readonly limits: KernelLimits;
-  readonly stats: SimStats = {
-    messagesSent: 0,
-    messagesDelivered: 0,
-    messagesDropped: 0,
-    dropsByReason: { partition: 0, loss: 0, crashed: 0, cut: 0, stopped: 0 },
-    messagesDuplicated: 0,
-    timersFired: 0,
-    requests: 0,
-    replies: 0,
-    steps: 0,
-    persists: 0,
-  };
+  readonly stats: SimStats = emptySimStats();
   readonly findings: Finding[] = [];
 
   private nowUs = 0;

@@ -531,25 +531,29 @@ export function chooseMessages<T extends { readonly sendUs: number; readonly hig
       }
     }
   }
-  const remaining = records.length - kept;
-  const budget = max - kept;
-  if (budget > 0 && remaining > 0) {
-    const stride = remaining / budget;
-    let next = 0;
-    let seen = 0;
-    for (let i = 0; i < records.length && kept < max; i++) {
-      if (keep[i] === 1) continue;
-      if (seen >= next) {
-        keep[i] = 1;
-        kept++;
-        next += stride;
-      }
-      seen++;
-    }
-  }
+  fillEvenly(keep, kept, max);
   const out: T[] = [];
   for (let i = 0; i < records.length; i++) if (keep[i] === 1) out.push(records[i]!);
   return out;
+}
+
+/** Marks evenly spaced unmarked items until `max` are marked (`kept` already are). */
+function fillEvenly(keep: Uint8Array, kept: number, max: number): void {
+  const budget = max - kept;
+  const remaining = keep.length - kept;
+  if (budget <= 0 || remaining <= 0) return;
+  const stride = remaining / budget;
+  let next = 0;
+  let seen = 0;
+  for (let i = 0; i < keep.length && kept < max; i++) {
+    if (keep[i] === 1) continue;
+    if (seen >= next) {
+      keep[i] = 1;
+      kept++;
+      next += stride;
+    }
+    seen++;
+  }
 }
 
 /** Keeps every preferred item (up to max), then evenly spaced others; original order. */
@@ -563,22 +567,7 @@ export function sampleEvenly<T>(items: readonly T[], max: number, preferred: (it
       kept++;
     }
   }
-  const budget = max - kept;
-  const remaining = items.length - kept;
-  if (budget > 0) {
-    const stride = remaining / budget;
-    let next = 0;
-    let seen = 0;
-    for (let i = 0; i < items.length && kept < max; i++) {
-      if (keep[i] === 1) continue;
-      if (seen >= next) {
-        keep[i] = 1;
-        kept++;
-        next += stride;
-      }
-      seen++;
-    }
-  }
+  fillEvenly(keep, kept, max);
   return items.filter((_, i) => keep[i] === 1);
 }
 

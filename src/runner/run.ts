@@ -4,8 +4,8 @@
  */
 import type { HistoryEvent } from '../core/history.js';
 import type { AnyProtocol } from '../core/protocol.js';
-import type { Finding } from '../kernel/findings.js';
-import { Simulation, type SimStats } from '../kernel/simulation.js';
+import { UNFINISHED_TRACE_HASH, hangMessage, type Finding } from '../kernel/findings.js';
+import { Simulation, emptySimStats, type SimStats } from '../kernel/simulation.js';
 import { Network } from '../network/network.js';
 import { Rng } from '../rng/index.js';
 import { ScenarioError, type Scenario } from '../scenario/resolve.js';
@@ -157,6 +157,35 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     expectation: judgeExpectation(scenario.expect, checks),
     history,
     ...(finalReadFromUs !== undefined ? { finalReadFromUs } : {}),
+  };
+}
+
+/**
+ * The result of a run a watchdog had to stop (a handler never returned): no events, no history,
+ * one `hang` finding, and a failed health check naming how to replay it.
+ */
+export function unfinishedRun(scenario: Scenario, options: { readonly seed: string; readonly timeoutMs: number; readonly replay: string }): RunResult {
+  const message = `${hangMessage(options.timeoutMs)}; replay: ${options.replay}`;
+  return {
+    scenario: scenario.name,
+    file: scenario.file,
+    protocol: scenario.protocol.name,
+    options: scenario.options,
+    flaws: scenario.flaws,
+    seed: options.seed,
+    nodes: scenario.nodes,
+    traceHash: UNFINISHED_TRACE_HASH,
+    events: 0,
+    virtualTimeUs: 0,
+    faults: [],
+    ops: { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0 },
+    latency: {},
+    messages: emptySimStats(),
+    findings: [{ kind: 'hang', message, timeUs: 0, eventIndex: 0, seed: options.seed }],
+    checks: [{ name: 'health', verdict: 'fail', detail: `hang: ${message}` }],
+    expected: scenario.expect,
+    expectation: 'broken',
+    history: [],
   };
 }
 
