@@ -149,6 +149,12 @@ export interface ProtocolDefinition<Options = unknown> {
   /** Client models this protocol serves (kv, register, counter, set, broadcast, ...). */
   readonly models: readonly string[];
   readonly flaws?: readonly FlawInfo[];
+  /**
+   * The checks a scenario gets when it lists none, for this protocol and workload model (e.g. a
+   * store that keeps each key on N of the nodes judges its replicas, not every node). Without it,
+   * dsim picks invariants, linearizable for kv/register, and converged + liveness after a heal.
+   */
+  defaultChecks?(model: string, healed: boolean): readonly string[];
   /** Validates scenario `options` (absent options arrive as {}). */
   parseOptions(raw: unknown): OptionsResult<Options>;
   create(config: {

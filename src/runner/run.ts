@@ -4,7 +4,7 @@
  */
 import type { HistoryEvent } from '../core/history.js';
 import type { AnyProtocol } from '../core/protocol.js';
-import { UNFINISHED_TRACE_HASH, hangMessage, type Finding } from '../kernel/findings.js';
+import { UNFINISHED_TRACE_HASH, hangMessage, isFatal, type Finding } from '../kernel/findings.js';
 import { Simulation, emptySimStats, type SimStats } from '../kernel/simulation.js';
 import { Network } from '../network/network.js';
 import { Rng } from '../rng/index.js';
@@ -134,7 +134,18 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     healed: heal !== false,
     finalReadFromUs: finalReadFromUs ?? Infinity,
   };
-  const checks = [checkHealth(sim.findings), ...scenario.checks.filter((n) => n !== 'health').map((name) => runCheck(name, input))];
+  // A fatal finding stops the run early: checks of the end state have no end state to judge.
+  const stoppedAtUs = sim.findings.some((f) => isFatal(f.kind)) ? sim.now : undefined;
+  const checks = [
+    checkHealth(sim.findings),
+    ...scenario.checks
+      .filter((n) => n !== 'health')
+      .map((name) =>
+        stoppedAtUs !== undefined && !HISTORY_PREFIX_CHECKS.has(name) && !isInvariantName(protocol, name)
+          ? { name, verdict: 'unknown' as const, detail: `not judged: the run stopped at ${stoppedAtUs}µs on a fatal finding (see health)` }
+          : runCheck(name, input),
+      ),
+  ];
 
   return {
     scenario: scenario.name,
@@ -187,6 +198,13 @@ export function unfinishedRun(scenario: Scenario, options: { readonly seed: stri
     expectation: 'broken',
     history: [],
   };
+}
+
+/** Checks that judge whatever history there is, so they still apply to a run that stopped early. */
+const HISTORY_PREFIX_CHECKS = new Set(['linearizable', 'invariants']);
+
+function isInvariantName(protocol: AnyProtocol, name: string): boolean {
+  return (protocol.invariants ?? []).some((inv) => inv.name === name);
 }
 
 function validateChecks(scenario: Scenario, protocol: AnyProtocol): void {

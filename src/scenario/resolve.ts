@@ -175,7 +175,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
     },
     faults: expandFaults(s.faults),
     heal: s.heal === false ? false : { quiesceUs: s.heal.quiesce, restart: s.heal.restart },
-    checks: s.checks ?? defaultChecks(model, s.heal !== false),
+    checks: s.checks ?? protocol.defaultChecks?.(model, s.heal !== false) ?? defaultChecks(model, s.heal !== false),
     expect: s.expect,
     limits: s.limits,
     source: s,

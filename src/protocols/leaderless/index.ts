@@ -102,6 +102,13 @@ export const definition: ProtocolDefinition<LeaderlessOptions> = {
   models: ['kv', 'counter', 'set'],
   flaws: [],
   parseOptions,
+  defaultChecks: (model, healed) => defaultChecks(model, healed, 'replicas-converged'),
   // The workload's model decides what the replicas store (an explicit `options.model` must agree).
   create: ({ options, model }) => createLeaderless(model === 'kv' || model === 'counter' || model === 'set' ? { ...options, model } : options),
 };
+
+/** What a scenario without `checks` is judged by: convergence-family checks, never linearizability. */
+function defaultChecks(model: string, healed: boolean, converged: string): string[] {
+  const byModel: Record<string, string> = { kv: 'lost-updates', counter: 'counter-bounds', set: 'set-complete' };
+  return ['invariants', ...(byModel[model] !== undefined ? [byModel[model]!] : []), ...(healed ? [converged, 'liveness'] : [])];
+}

@@ -100,6 +100,13 @@ export const definition: ProtocolDefinition<MultiLeaderOptions> = {
   models: ['kv', 'counter', 'set'],
   flaws: [],
   parseOptions,
+  defaultChecks: (model, healed) => defaultChecks(model, healed, 'converged'),
   // The workload's model decides what the replicas store (an explicit `options.model` must agree).
   create: ({ options, model }) => createMultiLeader(model === 'kv' || model === 'counter' || model === 'set' ? { ...options, model } : options),
 };
+
+/** What a scenario without `checks` is judged by: convergence-family checks, never linearizability. */
+function defaultChecks(model: string, healed: boolean, converged: string): string[] {
+  const byModel: Record<string, string> = { kv: 'lost-updates', counter: 'counter-bounds', set: 'set-complete' };
+  return ['invariants', ...(byModel[model] !== undefined ? [byModel[model]!] : []), ...(healed ? [converged, 'liveness'] : [])];
+}
