@@ -17,6 +17,7 @@ import fc from 'fast-check';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { parseDurationUs } from '../core/time.js';
+import type { ProtocolDefinition } from '../core/protocol.js';
 import {
   FAULT_KINDS,
   WHOLE,
@@ -67,6 +68,8 @@ export interface FuzzCommandOptions {
   readonly hangTimeout?: string;
   /** Progress bar on stderr (default: when stderr is a TTY and not --json). */
   readonly progress?: boolean;
+  /** Also write an HTML report beside each failure file. */
+  readonly html?: boolean;
 }
 
 export function registerFuzzCommands(program: Command, setExit: (code: ExitCode) => void, io: Io): void {
@@ -91,6 +94,7 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--shrink-budget <n>', 'most runs spent shrinking one failure (default 200)')
     .option('--hang-timeout <duration>', 'wall time a run may go without progress before it is reported as a hang (0: off, runs in this thread)', '10s')
     .option('--json', 'print one JSON summary object instead of text')
+    .option('--html', 'also write an HTML report of each shrunk failure beside its file')
     .option('--no-progress', 'no progress bar')
     .action(async (opts: FuzzCommandOptions) => {
       setExit(await fuzzCommand(opts, io));
@@ -103,7 +107,9 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--module <path>', 'load your own protocol from a .ts or .js module')
     .option('--json', 'print the run as JSON')
     .option('--hang-timeout <duration>', 'wall time the run may go without progress before it is reported as a hang (0: off)', '10s')
-    .action(async (file: string, opts: { module?: string; json?: boolean; hangTimeout?: string }) => {
+    .option('--html <file>', 'write a self-contained HTML report of the run')
+    .option('--timeline', 'print the key events as a text timeline')
+    .action(async (file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; html?: string; timeline?: boolean }) => {
       setExit(await replayCommand(file, opts, io));
     });
 }
@@ -127,6 +133,7 @@ interface Plan {
   readonly shrinkBudget: number;
   /** 0: no watchdog; runs in this thread. */
   readonly hangTimeoutMs: number;
+  readonly html: boolean;
 }
 
 export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<ExitCode> {
@@ -247,6 +254,8 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     bar?.stop();
     await executor.close();
   }
+
+  if (plan.html) await writeFailureReports(failures, plan, protocols, json ? undefined : io);
 
   const wallMs = performance.now() - started;
   if (json) {
@@ -461,6 +470,7 @@ async function makePlan(opts: FuzzCommandOptions): Promise<Plan> {
     maxFailures: positiveInt(opts.maxFailures ?? '1', '--max-failures', 1),
     shrinkBudget: positiveInt(opts.shrinkBudget ?? '200', '--shrink-budget', 0),
     hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout),
+    html: opts.html === true,
   };
 }
 
@@ -493,14 +503,47 @@ function commandLine(plan: Plan): string {
   return parts.join(' ');
 }
 
+/**
+ * `--html`: each shrunk failure is run once more (under the watchdog) to draw its report beside
+ * its file. Hangs have no run to draw.
+ */
+async function writeFailureReports(
+  failures: Array<Record<string, unknown>>,
+  plan: Plan,
+  protocols: Map<string, ProtocolDefinition>,
+  io: Io | undefined,
+): Promise<void> {
+  const watched = new WatchedRunner(plan.hangTimeoutMs > 0 ? plan.hangTimeoutMs : DEFAULT_HANG_TIMEOUT_MS);
+  try {
+    for (const failure of failures) {
+      const file = failure['file'] as string;
+      if (failure['kind'] === 'hang') continue;
+      const htmlPath = file.replace(/\.ya?ml$/, '') + '.html';
+      const scenario = loadScenarioFile(file, protocols);
+      await watched.run({ file, ...(plan.module !== undefined ? { protocolModule: plan.module } : {}), htmlPath, timeline: false, colour: false, checkDeterminism: false }, scenario);
+      failure['html'] = htmlPath;
+      io?.out(`  report: ${htmlPath}`);
+    }
+  } finally {
+    await watched.close();
+  }
+}
+
 /** `dsim replay FILE`: run it, confirm the recorded trace hash, say whether it still fails. */
-export async function replayCommand(file: string, opts: { module?: string; json?: boolean; hangTimeout?: string }, io: Io): Promise<ExitCode> {
+export async function replayCommand(file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; html?: string; timeline?: boolean }, io: Io): Promise<ExitCode> {
   const protocols = await protocolsFor(opts.module);
   const scenario = loadScenarioFile(file, protocols);
   const header = parseFailureHeader(readFileSync(file, 'utf8'));
   const hangTimeoutMs = parseHangTimeoutMs(opts.hangTimeout);
   // Under the watchdog like `dsim run`: a failure file of a hang must report the hang, not hang.
-  const job: RunJob = { file: scenario.file, ...(opts.module !== undefined ? { protocolModule: opts.module } : {}), timeline: false, colour: false, checkDeterminism: false };
+  const job: RunJob = {
+    file: scenario.file,
+    ...(opts.module !== undefined ? { protocolModule: opts.module } : {}),
+    ...(opts.html !== undefined ? { htmlPath: opts.html } : {}),
+    timeline: opts.timeline === true,
+    colour: !opts.json && chalk.level > 0,
+    checkDeterminism: false,
+  };
   const watched = hangTimeoutMs > 0 ? new WatchedRunner(hangTimeoutMs) : undefined;
   let row;
   try {
@@ -508,6 +551,7 @@ export async function replayCommand(file: string, opts: { module?: string; json?
   } finally {
     await watched?.close();
   }
+  if (row.timeline !== undefined) (opts.json ? io.err : io.out)(row.timeline);
   const { result, wallMs } = row;
   const hung = result.findings.some((f) => f.kind === 'hang');
   const version = dsimVersion();
@@ -536,6 +580,7 @@ export async function replayCommand(file: string, opts: { module?: string; json?
     io.out(JSON.stringify({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', hang: hung, failed: still } }));
   } else {
     io.out(formatRun(result, wallMs));
+    if (opts.html !== undefined && !hung) io.out(`${chalk.dim('report'.padEnd(10))}${opts.html}`);
     io.out(hash.status === 'differs' ? chalk.yellow(hash.text) : hash.text);
     io.out(result.expectation === 'broken' ? chalk.red(verdict) : result.expectation === 'held' ? chalk.green(verdict) : chalk.yellow(verdict));
   }

@@ -12,6 +12,22 @@ function json(stdout: string): Record<string, unknown> & { failures: Array<Recor
 }
 
 describe('dsim fuzz', () => {
+  it('--html writes a report beside each failure; replay --html draws the replayed run', () => {
+    const out = join(dir, 'html');
+    const r = dsim(['fuzz', '--protocol', 'broadcast', '--flaws', 'no-retry', '--runs', '10', '--seed', '42', '--out', out, '--html']);
+    expect(r.code).toBe(1);
+    const yaml = readdirSync(out).find((f) => f.endsWith('.yaml'))!;
+    const html = yaml.replace(/\.yaml$/, '.html');
+    expect(readdirSync(out)).toContain(html);
+    expect(r.stdout).toContain(`report: ${join(out, html)}`);
+    expect(readFileSync(join(out, html), 'utf8')).toMatch(/^<!doctype html>/i);
+    const replayHtml = join(out, 'replay.html');
+    const replay = dsim(['replay', join(out, yaml), '--html', replayHtml]);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toContain(`report    ${replayHtml}`);
+    expect(readFileSync(replayHtml, 'utf8')).toContain('broadcast-delivered');
+  });
+
   it('passes a correct configuration: exit 0, nothing written', () => {
     const out = join(dir, 'clean');
     const r = dsim(['fuzz', '--protocol', 'broadcast', '--runs', '40', '--seed', '1', '--out', out]);
