@@ -140,10 +140,10 @@ function lineOf(e: TraceEvent): Line {
     case 'resume':
       return at(e.node, 'recover', 'resumes');
     case 'partition':
-      return at('', 'partition', `partition p${e.id}: ${e.description}`);
+      return at('', 'partition', `partition ${e.name ?? `#${e.id}`}: ${e.description}`);
     case 'heal':
       // Named heals already read "p2"; say the id only when the name differs from it.
-      return at('', 'heal', e.id === undefined || e.description === `p${e.id}` ? `heal ${e.description}` : `heal p${e.id} (${e.description})`);
+      return at('', 'heal', `heal ${e.description}`);
     case 'clock':
       return at(e.node, 'clock', `clock offset ${e.offsetUs >= 0 ? '+' : ''}${e.offsetUs}µs, drift ${e.drift}`);
     case 'command':

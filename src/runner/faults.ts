@@ -39,9 +39,9 @@ export class FaultInjector {
         const id = sim.network.partition(spec);
         if (action.name !== undefined) this.partitions.set(action.name, id);
         const description = describePartition(spec, (i) => this.nodeIds[i]!);
-        sim.traceEvent({ kind: 'partition', id, description });
+        sim.traceEvent({ kind: 'partition', id, description, ...(action.name !== undefined ? { name: action.name } : {}) });
         sim.mixHash(`partition:${description}`);
-        return this.record(`partition ${description}`);
+        return this.record(`partition ${action.name !== undefined ? `${action.name}: ` : ''}${description}`);
       }
       case 'heal': {
         if (action.name === undefined) {

@@ -22,7 +22,7 @@ export type TraceEvent = Base &
     | { readonly kind: 'request'; readonly from: string; readonly to: string; readonly id: number; readonly request: unknown }
     | { readonly kind: 'reply'; readonly from: string; readonly to: string; readonly id: number; readonly requestId: string; readonly result: OpResult }
     | { readonly kind: 'start' | 'crash' | 'restart' | 'pause' | 'resume'; readonly node: string }
-    | { readonly kind: 'partition'; readonly id: number; readonly description: string }
+    | { readonly kind: 'partition'; readonly id: number; readonly description: string; readonly name?: string }
     | { readonly kind: 'heal'; readonly id?: number; readonly description: string }
     | { readonly kind: 'clock'; readonly node: string; readonly offsetUs: number; readonly drift: number }
     | { readonly kind: 'command'; readonly node: string; readonly name: string; readonly args: unknown }

@@ -43,7 +43,7 @@ describe('dsim run --html / --timeline (end to end)', () => {
     const lines = r.stdout.split('\n');
     const timeline = lines.slice(0, lines.findIndex((l) => l.startsWith('scenario')));
     expect(timeline).toContain('0.500s  n3    CRASHES');
-    expect(timeline).toContain('1.000s        partition p1: isolate n2');
+    expect(timeline).toContain('1.000s        partition p2: isolate n2');
     expect(timeline.some((l) => l.includes('CHECK FAILED broadcast-delivered'))).toBe(true);
     expect(timeline.some((l) => l.includes('gossip'))).toBe(false);
     expect(r.stdout).not.toContain(ESC); // colour is off without a terminal

@@ -18,8 +18,8 @@ describe('text timeline', () => {
       '0.000s        start n1, n2, n3',
       '0.500s  n3    CRASHES',
       '0.800s  n3    restarts',
-      '1.000s        partition p1: isolate n2',
-      '1.400s        heal p1 (p2)',
+      '1.000s        partition p2: isolate n2',
+      '1.400s        heal p2',
       '2.000s        ── phase heal ──',
       '2.500s        ── phase final-reads ──',
       `3.000s        CHECK FAILED broadcast-delivered: ${lost.result.checks.find((c) => c.name === 'broadcast-delivered')!.detail}`,
@@ -29,7 +29,7 @@ describe('text timeline', () => {
   it('colours through the paint function it is given, and only through it', () => {
     const painted = renderTimeline(lost.events, { paint: tagged, end: { timeUs: lost.result.virtualTimeUs, checks: lost.result.checks } });
     expect(painted).toContain('[time]0.500s[/]  [node]n3   [/] [fault]CRASHES[/]');
-    expect(painted).toContain('[partition]partition p1: isolate n2[/]');
+    expect(painted).toContain('[partition]partition p2: isolate n2[/]');
     expect(painted).toContain('[fail]CHECK FAILED broadcast-delivered');
     expect(text).not.toContain('['); // no paint, no escape codes
     expect(text).not.toContain(ESC);
