@@ -29,7 +29,8 @@ export function expectationText(result: RunResult): string {
 const n = (x: number): string => x.toLocaleString('en-US');
 
 /** The readable summary of one run. */
-export function formatRun(result: RunResult, wallMs: number): string {
+/** `simulateMs`: the wall time of the simulation alone (the rest of `wallMs` is checking). */
+export function formatRun(result: RunResult, wallMs: number, simulateMs?: number): string {
   const lines: string[] = [];
   const label = (text: string): string => chalk.dim(text.padEnd(10));
   lines.push(`${label('scenario')}${chalk.bold(result.scenario)} ${chalk.dim(`(${result.file})`)}`);
@@ -55,8 +56,10 @@ export function formatRun(result: RunResult, wallMs: number): string {
     .map(([reason, count]) => `${reason} ${n(count)}`)
     .join(', ');
   lines.push(`${label('messages')}${n(m.messagesSent)} sent, ${n(m.messagesDelivered)} delivered, ${n(m.messagesDropped)} dropped${reasons ? ` (${reasons})` : ''}, ${n(m.messagesDuplicated)} duplicated`);
-  const speed = wallMs > 0 ? `, ${n(Math.round(result.virtualTimeUs / 1000 / wallMs))}x real time` : '';
-  lines.push(`${label('events')}${n(result.events)} in ${formatUs(result.virtualTimeUs)} virtual, ${wallMs.toFixed(0)}ms wall${speed}`);
+  const simMs = simulateMs ?? wallMs;
+  const speed = simMs > 0 ? ` (${n(Math.round(result.virtualTimeUs / 1000 / simMs))}x real time)` : '';
+  const checking = simulateMs !== undefined ? `, then ${Math.max(0, wallMs - simulateMs).toFixed(0)}ms checking` : '';
+  lines.push(`${label('events')}${n(result.events)} in ${formatUs(result.virtualTimeUs)} virtual: ${simMs.toFixed(0)}ms simulating${speed}${checking}`);
   lines.push(`${label('trace')}${result.traceHash}`);
   const width = Math.max(...result.checks.map((c) => c.name.length));
   result.checks.forEach((check, i) => {

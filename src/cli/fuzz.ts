@@ -552,7 +552,7 @@ export async function replayCommand(file: string, opts: { module?: string; json?
     await watched?.close();
   }
   if (row.timeline !== undefined) (opts.json ? io.err : io.out)(row.timeline);
-  const { result, wallMs } = row;
+  const { result, wallMs, simulateMs } = row;
   const hung = result.findings.some((f) => f.kind === 'hang');
   const version = dsimVersion();
   const recorded = header.traceHash !== undefined && /^[0-9a-f]+$/.test(header.traceHash) ? header.traceHash : undefined;
@@ -579,7 +579,7 @@ export async function replayCommand(file: string, opts: { module?: string; json?
   if (opts.json) {
     io.out(JSON.stringify({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', hang: hung, failed: still } }));
   } else {
-    io.out(formatRun(result, wallMs));
+    io.out(formatRun(result, wallMs, simulateMs));
     if (opts.html !== undefined && !hung) io.out(`${chalk.dim('report'.padEnd(10))}${opts.html}`);
     io.out(hash.status === 'differs' ? chalk.yellow(hash.text) : hash.text);
     io.out(result.expectation === 'broken' ? chalk.red(verdict) : result.expectation === 'held' ? chalk.green(verdict) : chalk.yellow(verdict));

@@ -71,9 +71,9 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
         if (options.json) io.err(row.timeline);
         else io.out(row.timeline + '\n');
       }
-      if (options.json) io.out(JSON.stringify(toJson(row.result, row.wallMs, row.determinism)));
+      if (options.json) io.out(JSON.stringify(toJson(row.result, row.wallMs, row.determinism, row.simulateMs)));
       else {
-        io.out(formatRun(row.result, row.wallMs));
+        io.out(formatRun(row.result, row.wallMs, row.simulateMs));
         if (htmlPath !== undefined && row.result.findings.every((f) => f.kind !== 'hang')) io.out(`${chalk.dim('report'.padEnd(10))}${htmlPath}`);
         if (row.determinism !== undefined) io.out(row.determinism.message);
         io.out('');
@@ -112,6 +112,8 @@ export interface RunJob {
 export interface RunRow {
   readonly result: RunResult;
   readonly wallMs: number;
+  /** Wall time until the checks began: the simulation alone. */
+  readonly simulateMs?: number;
   readonly determinism?: Determinism;
   /** The rendered text timeline, when asked for. */
   readonly timeline?: string;
@@ -126,12 +128,17 @@ export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'si
   const report: TraceSink | undefined = recorder === undefined ? undefined : { event: (e) => keep(e) && recorder.event(e) };
   const sink: TraceSink | undefined = file === undefined ? report : report === undefined ? file : { event: (e) => (file.event(e), report.event(e)) };
   const started = performance.now();
+  let checksStarted: number | undefined;
+  const progress = (phase: 'simulate' | 'check', events: number): void => {
+    if (phase === 'check' && checksStarted === undefined) checksStarted = performance.now();
+    onProgress?.(phase, events);
+  };
   let result: RunResult;
   try {
     result = runScenario(scenario, {
       ...(job.seed !== undefined ? { seed: job.seed } : {}),
       ...(sink !== undefined ? { trace: sink } : {}),
-      ...(onProgress !== undefined ? { onProgress } : {}),
+      onProgress: progress,
     });
   } finally {
     file?.close();
@@ -148,6 +155,7 @@ export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'si
   return {
     result,
     wallMs,
+    ...(checksStarted !== undefined ? { simulateMs: checksStarted - started } : {}),
     ...(timeline !== undefined ? { timeline } : {}),
     ...(job.checkDeterminism ? { determinism: compareRuns(scenario, job.seed) } : {}),
   };
@@ -183,7 +191,7 @@ export function exitCodeOf(results: ReadonlyArray<{ expectation: RunResult['expe
   return EXIT.ok;
 }
 
-export function toJson(result: RunResult, wallMs: number, determinism?: Determinism): Record<string, unknown> {
+export function toJson(result: RunResult, wallMs: number, determinism?: Determinism, simulateMs?: number): Record<string, unknown> {
   return {
     scenario: result.scenario,
     file: result.file,
@@ -194,6 +202,7 @@ export function toJson(result: RunResult, wallMs: number, determinism?: Determin
     events: result.events,
     virtualTimeUs: result.virtualTimeUs,
     wallTimeMs: Math.round(wallMs),
+    ...(simulateMs !== undefined ? { simulateTimeMs: Math.round(simulateMs) } : {}),
     faults: result.faults,
     ops: result.ops,
     latency: result.latency,
