@@ -9,7 +9,6 @@
  * which worker finished first.
  */
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
@@ -26,12 +25,10 @@ import {
   fuzzSetup,
   genomeArbitrary,
   genomeToScenario,
-  parseFailureHeader,
   parseShard,
   renderFailureFile,
   runIndexOf,
   runsInShard,
-  failedChecks,
   hangOutcome,
   type FuzzFaultKind,
   type FuzzRunOutcome,
@@ -40,9 +37,10 @@ import {
 import { resolveScenario } from '../scenario/resolve.js';
 import { writeFileAtomic } from './atomic.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
-import { formatRun } from './format.js';
+import { dsimVersion } from './version.js';
+import { replayCommand } from './replay.js';
 import { loadProtocolModule, loadScenarioFile, protocolsFor } from './load.js';
-import { runOne, toJson, type Io, type RunJob } from './run.js';
+import type { Io } from './run.js';
 import { fuzzTaskSetup, runFuzzTask, type FuzzReply, type FuzzTask, type ShrinkNote } from './fuzz-worker.js';
 import { DEFAULT_HANG_TIMEOUT_MS, WatchedRunner, WatchedWorker, parseHangTimeoutMs } from './watchdog.js';
 
@@ -529,64 +527,6 @@ async function writeFailureReports(
   }
 }
 
-/** `dsim replay FILE`: run it, confirm the recorded trace hash, say whether it still fails. */
-export async function replayCommand(file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; html?: string; timeline?: boolean }, io: Io): Promise<ExitCode> {
-  const protocols = await protocolsFor(opts.module);
-  const scenario = loadScenarioFile(file, protocols);
-  const header = parseFailureHeader(readFileSync(file, 'utf8'));
-  const hangTimeoutMs = parseHangTimeoutMs(opts.hangTimeout);
-  // Under the watchdog like `dsim run`: a failure file of a hang must report the hang, not hang.
-  const job: RunJob = {
-    file: scenario.file,
-    ...(opts.module !== undefined ? { protocolModule: opts.module } : {}),
-    ...(opts.html !== undefined ? { htmlPath: opts.html } : {}),
-    timeline: opts.timeline === true,
-    colour: !opts.json && chalk.level > 0,
-    checkDeterminism: false,
-  };
-  const watched = hangTimeoutMs > 0 ? new WatchedRunner(hangTimeoutMs) : undefined;
-  let row;
-  try {
-    row = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
-  } finally {
-    await watched?.close();
-  }
-  if (row.timeline !== undefined) (opts.json ? io.err : io.out)(row.timeline);
-  const { result, wallMs, simulateMs } = row;
-  const hung = result.findings.some((f) => f.kind === 'hang');
-  const version = dsimVersion();
-  const recorded = header.traceHash !== undefined && /^[0-9a-f]+$/.test(header.traceHash) ? header.traceHash : undefined;
-  const hash = hung
-    ? { status: 'none' as const, text: `no trace hash: the run never finished (recorded: ${header.traceHash ?? 'none'})` }
-    : recorded === undefined
-      ? { status: 'unrecorded' as const, text: `trace hash ${result.traceHash} (the file records none to compare)` }
-      : recorded === result.traceHash
-        ? { status: 'same' as const, text: `trace hash ${result.traceHash}: the same run, event for event, as when it was recorded` }
-        : {
-            status: 'differs' as const,
-            text:
-              `trace hash DIFFERS: recorded ${recorded}, now ${result.traceHash}: the run is no longer the one recorded ` +
-              `(the code changed since${header.dsimVersion !== undefined && header.dsimVersion !== version ? `; dsim ${header.dsimVersion} then, ${version} now` : ''}); the verdict below is for the run as it is now`,
-          };
-  const still = failedChecks(result);
-  const verdict = hung
-    ? `STILL FAILS: hang: a handler did not return within ${hangTimeoutMs / 1000}s of wall time (an infinite loop?)`
-    : result.expectation === 'broken'
-      ? `STILL FAILS: ${still.map((c) => `${c.name} [${c.kind}]`).join(', ')}`
-      : result.expectation === 'held'
-        ? `NOW PASSES: every check held${header.failingChecks?.length ? ` (it failed ${header.failingChecks.join(', ')} when recorded)` : ''}`
-        : 'INCONCLUSIVE: a check could not decide';
-  if (opts.json) {
-    io.out(JSON.stringify({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', hang: hung, failed: still } }));
-  } else {
-    io.out(formatRun(result, wallMs, simulateMs));
-    if (opts.html !== undefined && !hung) io.out(`${chalk.dim('report'.padEnd(10))}${opts.html}`);
-    io.out(hash.status === 'differs' ? chalk.yellow(hash.text) : hash.text);
-    io.out(result.expectation === 'broken' ? chalk.red(verdict) : result.expectation === 'held' ? chalk.green(verdict) : chalk.yellow(verdict));
-  }
-  return result.expectation === 'broken' ? EXIT.violated : result.expectation === 'held' ? EXIT.ok : EXIT.unknown;
-}
-
 function makeBar(total: number | undefined, timeMs: number | undefined): cliProgress.SingleBar {
   const bar = new cliProgress.SingleBar(
     {
@@ -627,12 +567,4 @@ function displayPath(path: string): string {
   if (!isAbsolute(path)) return path;
   const rel = relative(process.cwd(), path);
   return rel.startsWith('..') ? path : rel;
-}
-
-function dsimVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }

@@ -4,7 +4,6 @@
  * time. Every command exits 0 (all held), 1 (a property was violated), 2 (inconclusive) or
  * 3 (bad input or usage); bad input is one clear message, never a stack trace.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import chalk from 'chalk';
 import { ScenarioError } from '../scenario/resolve.js';
@@ -15,6 +14,7 @@ import { runCommand, type Io } from './run.js';
 import { protocolsFor } from './load.js';
 import { registerFuzzCommands } from './fuzz.js';
 import { registerTables } from './tables.js';
+import { dsimVersion } from './version.js';
 import { runCheckCommand } from './check.js';
 
 // `dsim run ... | head` closes the pipe early: that is the reader's choice, not an error.
@@ -30,21 +30,13 @@ const io: Io = {
   err: (text) => process.stderr.write(text + '\n'),
 };
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 export function buildProgram(setExit: (code: ExitCode) => void): Command {
   const program = new Command();
   program
     .name('dsim')
     .description('Deterministic distributed-systems simulator: replication protocols under faults, in virtual time, judged by checkers.')
-    .version(version())
+    .version(dsimVersion())
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(run dsim --help for usage)');
