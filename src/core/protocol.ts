@@ -57,6 +57,11 @@ export interface Protocol<State, Msg, Durable = never> {
   /** The node's role, where the protocol has them ('leader', 'primary', ...): faults can target roles. */
   role?(state: State): string | undefined;
   /**
+   * One line about the node's state for humans ("term 4 leader, commit 57 of 60"): reports show
+   * the latest one when you hover a node. Called after steps only while a trace is recorded.
+   */
+  summary?(state: State): string;
+  /**
    * The node's data as the clients would see it, as plain JSON (for convergence checks and reports);
    * for kv protocols a `Record<key, value>`.
    */

@@ -135,6 +135,7 @@ class NodeSlot implements NodeView<unknown> {
   paused: SimEvent[] = [];
   readonly clock: Clock = { anchorTrueUs: 0, anchorLocalUs: 0, drift: 0 };
   lastRole: string | undefined = undefined;
+  lastSummary: string | undefined = undefined;
   ctx!: NodeContext<unknown, unknown>;
   constructor(
     readonly id: NodeId,
@@ -353,6 +354,7 @@ export class Simulation {
     slot.paused = [];
     this.emit({ kind: 'crash', node: id });
     this.noteRoleChange(slot);
+    slot.lastSummary = undefined;
   }
 
   restart(id: NodeId): void {
@@ -600,7 +602,10 @@ export class Simulation {
     // `current` stays set while effects apply, so an overflow names the node that caused it.
     this.applyEffects(slot);
     this.current = undefined;
-    if (this.trace !== undefined && protocol.role !== undefined) this.noteRoleChange(slot);
+    if (this.trace !== undefined) {
+      if (protocol.role !== undefined) this.noteRoleChange(slot);
+      if (protocol.summary !== undefined) this.noteSummaryChange(slot);
+    }
     if (this.monitors.length > 0 && !this.stopped) this.checkInvariants(slot);
   }
 
@@ -784,6 +789,21 @@ export class Simulation {
       const err = error instanceof Error ? error : new Error(String(error));
       this.finding('handler-threw', `role() threw ${err.name}: ${err.message}`, slot, (err.stack ?? '').split('\n').slice(0, 6).join('\n'));
       return undefined;
+    }
+  }
+
+  /** Traces the protocol's one-line state summary when it changed (reports show it on hover). */
+  private noteSummaryChange(slot: NodeSlot): void {
+    if (slot.state === undefined) return;
+    let summary: string;
+    try {
+      summary = this.protocol.summary!(slot.state);
+    } catch (error) {
+      summary = `(summary() threw: ${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (summary !== slot.lastSummary) {
+      slot.lastSummary = summary;
+      this.emit({ kind: 'state', node: slot.id, summary });
     }
   }
 

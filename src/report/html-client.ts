@@ -611,6 +611,9 @@ export const CLIENT_JS = String.raw`
     var role = 'no role';
     for (var i = 0; i < D.roles.length; i++) { var r = D.roles[i]; if (r[0] === lane && r[1] <= t && t < r[2]) role = r[3] + ' since ' + fmt(r[1]); }
     out.push('role: ' + role);
+    var state = null;
+    for (var q = 0; q < D.states.length; q++) { var st = D.states[q]; if (st[0] === lane && st[1] <= t) state = st; }
+    if (state !== null) out.push('state: ' + state[2] + '  (since ' + fmt(state[1]) + ')');
     for (var j = 0; j < D.bands.length; j++) { var b = D.bands[j]; if (b[0] === lane && b[1] <= t && t < b[2]) out.push('status: ' + b[4]); }
     var near = [], win = (view.t1 - view.t0) * 0.01;
     for (var k = 0; k < D.marks.length && near.length < 6; k++) { var m = D.marks[k]; if (m[0] === lane && Math.abs(m[1] - t) <= win) near.push(fmt(m[1]) + '  ' + m[3]); }

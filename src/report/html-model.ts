@@ -20,11 +20,13 @@ export interface ReportLimits {
   readonly maxOps: number;
   /** Most node notes shown as ticks. */
   readonly maxNotes: number;
+  /** Most node state summaries kept (for hover). */
+  readonly maxStates: number;
   /** Characters of a message's content kept for hovering. */
   readonly maxContentChars: number;
 }
 
-export const DEFAULT_LIMITS: ReportLimits = { maxArrows: 20_000, maxOps: 50_000, maxNotes: 5_000, maxContentChars: 200 };
+export const DEFAULT_LIMITS: ReportLimits = { maxArrows: 20_000, maxOps: 50_000, maxNotes: 5_000, maxStates: 20_000, maxContentChars: 200 };
 
 const DENSITY_BUCKETS = 1_000;
 /** Share of the arrow budget for messages the evidence names, and for those near the violation. */
@@ -43,6 +45,8 @@ export type OpRow = [number, number, number, number, 'ok' | 'fail' | 'info', str
 export type BandRow = [number, number, number, 'down' | 'paused' | 'stopped', string];
 /** [lane, startUs, endUs, role, highlighted] */
 export type RoleRow = [number, number, number, string, 0 | 1];
+/** [lane, timeUs, summary]: a node's one-line state from this time on (the protocol's `summary`). */
+export type StateRow = [number, number, string];
 /** [lane, timeUs, kind, text, highlighted] */
 export type MarkRow = [number, number, 'crash' | 'restart' | 'pause' | 'resume' | 'start' | 'clock' | 'command' | 'note', string, 0 | 1];
 
@@ -69,6 +73,8 @@ export interface ReportData {
   readonly types: readonly string[];
   readonly bands: readonly BandRow[];
   readonly roles: readonly RoleRow[];
+  /** Node state summaries in time order, sampled to `maxStates`. */
+  readonly states: readonly StateRow[];
   readonly partitions: ReadonlyArray<{ readonly id: string; readonly startUs: number; readonly endUs: number; readonly description: string; readonly lanes: readonly number[] }>;
   readonly marks: readonly MarkRow[];
   readonly arrows: readonly ArrowRow[];
@@ -85,6 +91,8 @@ export interface ReportData {
     readonly opsTotal: number;
     readonly notes: number;
     readonly notesTotal: number;
+    readonly states: number;
+    readonly statesTotal: number;
   };
   readonly density: { readonly bucketUs: number; readonly sent: readonly number[]; readonly dropped: readonly number[] };
 }
@@ -228,6 +236,7 @@ export function buildReportData(input: ReportInput): ReportData {
   const started = new Map<string, number>();
   const openRole = new Map<string, { startUs: number; role: string }>();
   const notes: MarkRow[] = [];
+  const states: StateRow[] = [];
   const closeRole = (node: string, atUs: number): void => {
     const open = openRole.get(node);
     if (open === undefined) return;
@@ -304,6 +313,9 @@ export function buildReportData(input: ReportInput): ReportData {
         break;
       case 'note':
         notes.push([laneIndex.get(e.node)!, e.t, 'note', `${e.node} ${e.event}${e.data === undefined ? '' : ' ' + short(e.data, 200)}`, 0]);
+        break;
+      case 'state':
+        states.push([laneIndex.get(e.node)!, e.t, e.summary.length > 200 ? e.summary.slice(0, 199) + '…' : e.summary]);
         break;
       case 'role':
         closeRole(e.node, e.t);
@@ -424,6 +436,7 @@ export function buildReportData(input: ReportInput): ReportData {
     ops.push([lane, row, start, end, op.outcome, op.f, op.key ?? '', short(op.input, 120), op.outcome === 'ok' ? short(op.output, 120) : '', op.error ?? '', op.node ?? '', op.process, highlightedOps.has(op) ? 1 : 0]);
   }
   const keptNotes = sampleEvenly(notes, limits.maxNotes, (n) => n[4] === 1 || looksImportant(n[3]));
+  const keptStates = sampleEvenly(states, limits.maxStates, () => false);
 
   // ---- focus: where the violation is.
   const focusTimes = [...violationTimes, ...facts.timesUs].filter((t) => Number.isFinite(t));
@@ -476,6 +489,7 @@ export function buildReportData(input: ReportInput): ReportData {
     types,
     bands,
     roles,
+    states: keptStates,
     partitions,
     marks: [...marks, ...keptNotes].sort((a, b) => a[1] - b[1]),
     arrows,
@@ -492,6 +506,8 @@ export function buildReportData(input: ReportInput): ReportData {
       opsTotal: allOps.length,
       notes: notes.length - keptNotes.length,
       notesTotal: notes.length,
+      states: states.length - keptStates.length,
+      statesTotal: states.length,
     },
     density: { bucketUs, sent, dropped },
   };

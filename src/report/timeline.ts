@@ -50,6 +50,7 @@ export function isTimelineEvent(e: TraceEvent): boolean {
     case 'reply':
     case 'persist':
     case 'op':
+    case 'state':
       return false;
   }
 }

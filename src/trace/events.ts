@@ -28,6 +28,7 @@ export type TraceEvent = Base &
     | { readonly kind: 'command'; readonly node: string; readonly name: string; readonly args: unknown }
     | { readonly kind: 'note'; readonly node: string; readonly event: string; readonly data?: unknown }
     | { readonly kind: 'role'; readonly node: string; readonly role: string | null }
+    | { readonly kind: 'state'; readonly node: string; readonly summary: string }
     | { readonly kind: 'persist'; readonly node: string }
     | { readonly kind: 'op'; readonly type: 'invoke' | 'ok' | 'fail' | 'info'; readonly process: number; readonly client: string; readonly f: string; readonly key?: string; readonly value: unknown; readonly node?: string; readonly error?: string }
     | { readonly kind: 'violation'; readonly name: string; readonly message: string }
@@ -85,6 +86,8 @@ export function describeTraceEvent(e: TraceEvent): string {
       return `${e.node} ${e.event}${e.data === undefined ? '' : ' ' + short(e.data)}`;
     case 'role':
       return `${e.node} is now ${e.role ?? 'no role'}`;
+    case 'state':
+      return `${e.node}: ${e.summary}`;
     case 'persist':
       return `${e.node} persist`;
     case 'op':

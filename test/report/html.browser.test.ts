@@ -152,6 +152,8 @@ describe('HTML report in headless Chromium', () => {
       expect(Number((await counts(page))['highlighted'])).toBeGreaterThan(3);
 
       await page.click('#zoom-fit');
+      // Read the arrow count only once the fitted view is drawn (a loaded machine draws late).
+      await expect.poll(view).toEqual([0, t1]);
       const before = Number((await counts(page))['arrows']);
       await page.uncheck('#filter-types input[data-type="gossip"]');
       await expect.poll(async () => Number((await counts(page))['arrows'])).toBeLessThan(before);

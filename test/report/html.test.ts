@@ -71,6 +71,19 @@ describe('HTML report: safety', () => {
 describe('HTML report: what it shows', () => {
   const data = buildReportData(lost);
 
+  it('carries each node\'s state summaries for hover, changes only, in time order', () => {
+    const raft = recordRun('scenarios/raft/leader-isolated.yaml');
+    const data = buildReportData({ result: raft.result, events: raft.events });
+    expect(data.states.length).toBeGreaterThan(100);
+    const n1 = data.states.filter((s) => data.lanes[s[0]]!.id === 'n1');
+    expect(n1[0]).toEqual([0, 0, 'term 0 follower, log 0 (snapshot 0), commit 0, applied 0']);
+    for (let i = 1; i < n1.length; i++) {
+      expect(n1[i]![1]).toBeGreaterThanOrEqual(n1[i - 1]![1]);
+      expect(n1[i]![2]).not.toBe(n1[i - 1]![2]);
+    }
+    expect(data.states.some((s) => /^term \d+ leader, log \d+/.test(s[2]))).toBe(true);
+  });
+
   it('has a lane per node and per client, fault bands, arrows and op bars', () => {
     expect(data.lanes.map((l) => l.id)).toEqual(['n1', 'n2', 'n3', 'c1', 'c2']);
     expect(data.lanes.map((l) => l.kind)).toEqual(['node', 'node', 'node', 'client', 'client']);

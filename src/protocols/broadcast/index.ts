@@ -112,6 +112,7 @@ function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol
       }
     },
     view: (state) => sorted(state.seen),
+    summary: (s) => `${s.seen.size} values, ${Object.values(s.pending).reduce((n, p) => n + p.size, 0)} unacknowledged sends`,
     checks: [
       {
         name: 'broadcast-delivered',
@@ -144,15 +145,24 @@ function broadcastDelivered(
     .map((op) => op.input as number);
   const up = nodes.filter((n) => n.status === 'up' && n.state !== undefined);
   if (up.length === 0) return { verdict: 'unknown', detail: 'no node is up at the end' };
-  const missing: Array<{ node: string; count: number; values: number[] }> = [];
+  const missing: Array<{ node: string; values: number[] }> = [];
+  const missingCount = new Map<string, number>();
   for (const node of up) {
     const lost = acked.filter((v) => !node.state!.seen.has(v));
-    if (lost.length > 0) missing.push({ node: node.id, count: lost.length, values: lost.slice(0, 10) });
+    if (lost.length > 0) {
+      missing.push({ node: node.id, values: lost.slice(0, 10) });
+      missingCount.set(node.id, lost.length);
+    }
   }
   if (missing.length === 0) return { verdict: 'pass', detail: `${acked.length} acknowledged values on all ${up.length} up nodes` };
   return {
     verdict: 'fail',
-    detail: `of ${acked.length} acknowledged values, ${missing.map((m) => `${m.node} misses ${m.count === 1 ? 'value' : `${m.count} values:`} ${m.values.join(', ')}${m.count > m.values.length ? ', ...' : ''}`).join('; ')}`,
+    detail: `of ${acked.length} acknowledged values, ${missing
+      .map((m) => {
+        const count = missingCount.get(m.node)!;
+        return `${m.node} misses ${count === 1 ? 'value' : `${count} values:`} ${m.values.join(', ')}${count > m.values.length ? ', ...' : ''}`;
+      })
+      .join('; ')}`,
     evidence: missing,
   };
 }

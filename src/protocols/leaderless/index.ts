@@ -92,6 +92,8 @@ export function createLeaderless(options: LeaderlessOptions): Protocol<Leaderles
       for (const key of Object.keys(state.store).sort()) out[key] = clientValue(state.store[key], 'kv');
       return out;
     },
+    summary: (s) =>
+      `${Object.keys(s.store).length} keys, ${s.hints.length} hints held, ${Object.keys(s.pending).length} ops coordinating, suspects ${Object.keys(s.suspects).sort().join(',') || 'none'}`,
     checks: leaderlessChecks(options),
   };
 }

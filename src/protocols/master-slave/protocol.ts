@@ -111,6 +111,7 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
     },
 
     role: (state) => state.role,
+    summary: (s) => `epoch ${s.epoch} ${s.role}${s.role !== 'primary' && s.primary !== null ? ` (primary ${s.primary})` : ''}, log ${s.log.length}, applied ${s.appliedSeq}`,
     view: (state) => viewOf(state),
     invariants,
   };

@@ -89,6 +89,7 @@ export function createMultiLeader(options: MultiLeaderOptions): Protocol<MultiLe
       onRequest(state, req, ctx, options, kind);
     },
     role: () => 'leader',
+    summary: (s) => `${Object.keys(s.store).length} keys, ${s.log.length} own updates unacknowledged, applied ${Object.entries(s.applied).map(([n, seq]) => `${n}:${seq}`).join(' ')}`,
     view,
     checks: multiLeaderChecks(options, view),
   };

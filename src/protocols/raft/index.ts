@@ -9,7 +9,7 @@ import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
 import { onClientRequest } from './client.js';
 import { onCheckQuorum, onElectionTimeout, onPreVote, onPreVoteReply, onRequestVote, onTimeoutNow, onVoteReply } from './election.js';
 import { raftInvariants } from './invariants.js';
-import { emptySnapshot } from './log.js';
+import { emptySnapshot, lastIndex } from './log.js';
 import { onAdminCommand, onTransferTimeout } from './membership.js';
 import { FLAWS, parseOptions, resolveFlaws, type RaftOptions } from './options.js';
 import { onAppend, onAppendReply, onSnapshotReply, startRound } from './replication.js';
@@ -117,6 +117,8 @@ export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>)
     },
 
     role: (state) => state.role,
+    summary: (s) =>
+      `term ${s.currentTerm} ${s.role}${s.role !== 'leader' && s.leaderId !== null ? ` (leader ${s.leaderId})` : ''}, log ${lastIndex(s.log)} (snapshot ${s.log.snapshot.lastIndex}), commit ${s.commitIndex}, applied ${s.lastApplied}`,
     view: (state) => state.kv.data,
     invariants: raftInvariants,
   };
