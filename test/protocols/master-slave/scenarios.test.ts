@@ -16,6 +16,8 @@ const promised: Record<string, Record<string, string>> = {
   'promotion-first-to-notice-loses-writes.yaml': { durable: 'fail', converged: 'pass' },
   'promotion-most-up-to-date.yaml': { durable: 'pass', linearizable: 'pass', converged: 'pass' },
   'manual-promote.yaml': { durable: 'pass', linearizable: 'pass', liveness: 'pass' },
+  // Found by the fuzzer: durable under failover, yet a deposed primary serves stale reads.
+  'sync-failover-stale-primary-reads.yaml': { durable: 'pass', linearizable: 'fail', converged: 'pass', invariants: 'pass' },
 };
 
 describe('master-slave scenarios', () => {
