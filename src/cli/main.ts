@@ -53,8 +53,9 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
     .option('--html <file>', 'write a self-contained HTML report: space-time diagram, faults, ops, the violation')
     .option('--timeline', 'print the key events (roles, faults, heals, violations) as a text timeline')
     .option('--history <file>', 'write the client history: Jepsen EDN for .edn, JSON lines otherwise')
+    .option('--seeds <range>', 'run each scenario over many seeds (20, or 5..50) and print how many held')
     .option('--hang-timeout <duration>', 'wall time a handler may run without returning before the run is reported as a hang (0: off)', '10s')
-    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; history?: string }) => {
+    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; history?: string; seeds?: string }) => {
       setExit(await runCommand(paths, opts, io));
     });
 

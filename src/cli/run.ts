@@ -11,7 +11,8 @@ import { isReportEvent, renderRunHtml } from '../report/html.js';
 import { isTimelineEvent, renderTimeline, type Paint, type TimelineStyle } from '../report/timeline.js';
 import { writeFileAtomic } from './atomic.js';
 import { toEdn, toJsonLines } from '../history/index.js';
-import { EXIT, type ExitCode } from './errors.js';
+import { EXIT, UsageError, type ExitCode } from './errors.js';
+import { parseSeedRange, sweepCommand } from './sweep.js';
 import { WatchedRunner, parseHangTimeoutMs } from './watchdog.js';
 import { formatRun, formatSummaryTable } from './format.js';
 import { expandScenarioPaths, loadScenarioFile, protocolsFor } from './load.js';
@@ -30,6 +31,8 @@ export interface RunCommandOptions {
   readonly timeline?: boolean;
   /** Write the client history here: Jepsen EDN for .edn, JSON lines otherwise. */
   readonly history?: string;
+  /** Run every scenario over these seeds (`20` or `5..50`) and print one row per scenario. */
+  readonly seeds?: string;
 }
 
 export interface Io {
@@ -44,6 +47,11 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   const scenarios = files.map((file) => loadScenarioFile(file, protocols));
   const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
   const hangTimeoutMs = parseHangTimeoutMs(options.hangTimeout);
+  if (options.seeds !== undefined) {
+    const clash = (['seed', 'trace', 'html', 'history', 'timeline', 'checkDeterminism'] as const).filter((k) => options[k] !== undefined && options[k] !== false);
+    if (clash.length > 0) throw new UsageError(`--seeds runs many seeds; it does not combine with ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+    return sweepCommand(scenarios, parseSeedRange(options.seeds), { ...(options.protocol !== undefined ? { protocolModule: options.protocol } : {}), json: options.json === true, hangTimeoutMs }, io);
+  }
   // Scenarios run in a worker under a watchdog, so a handler that loops forever is a finding.
   const watched = hangTimeoutMs > 0 ? new WatchedRunner(hangTimeoutMs) : undefined;
   const rows: RunRow[] = [];
