@@ -148,13 +148,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   ];
 
   return {
-    scenario: scenario.name,
-    file: scenario.file,
-    protocol: scenario.protocol.name,
-    options: scenario.options,
-    flaws: scenario.flaws,
-    seed,
-    nodes: scenario.nodes,
+    ...identity(scenario, seed),
     traceHash: sim.traceHash,
     events: sim.events,
     virtualTimeUs: sim.now,
@@ -171,6 +165,11 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   };
 }
 
+/** What names a run: the scenario, its protocol configuration and the seed. */
+function identity(scenario: Scenario, seed: string): Pick<RunResult, 'scenario' | 'file' | 'protocol' | 'options' | 'flaws' | 'seed' | 'nodes'> {
+  return { scenario: scenario.name, file: scenario.file, protocol: scenario.protocol.name, options: scenario.options, flaws: scenario.flaws, seed, nodes: scenario.nodes };
+}
+
 /**
  * The result of a run a watchdog had to stop (a handler never returned): no events, no history,
  * one `hang` finding, and a failed health check naming how to replay it.
@@ -178,13 +177,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 export function unfinishedRun(scenario: Scenario, options: { readonly seed: string; readonly timeoutMs: number; readonly replay: string }): RunResult {
   const message = `${hangMessage(options.timeoutMs)}; replay: ${options.replay}`;
   return {
-    scenario: scenario.name,
-    file: scenario.file,
-    protocol: scenario.protocol.name,
-    options: scenario.options,
-    flaws: scenario.flaws,
-    seed: options.seed,
-    nodes: scenario.nodes,
+    ...identity(scenario, options.seed),
     traceHash: UNFINISHED_TRACE_HASH,
     events: 0,
     virtualTimeUs: 0,
