@@ -17,17 +17,17 @@
 import type { NodeId } from '../../core/ids.js';
 import { adoptEpoch, becomeReplica, jitteredTimeoutUs } from './fencing.js';
 import { applyThrough, lastEpoch, persist } from './kv.js';
+import { leaseGranted } from './lease.js';
+import { majorityOf } from './quorum.js';
 import { sendHeartbeats } from './replication.js';
 import type { Ctx, Env, MsMsg, MsState } from './types.js';
-
-export function majorityOf(ctx: Ctx): number {
-  return Math.floor(ctx.members.length / 2) + 1;
-}
 
 /** Periodic check on replicas and candidates (automatic failover only). */
 export function checkPrimaryAlive(state: MsState, ctx: Ctx, env: Env): void {
   if (env.options.failover !== 'automatic') return;
   const now = ctx.now();
+  // Read lease: a node that acknowledged a primary's heartbeat campaigns only once its promise ran out.
+  if (state.role !== 'primary' && leaseGranted(state, ctx)) return;
   switch (state.role) {
     case 'primary':
       return;
@@ -51,7 +51,7 @@ export function nextCheckUs(state: MsState, ctx: Ctx, env: Env): number {
   const heartbeatUs = env.options.heartbeatUs;
   if (env.options.failover !== 'automatic' || state.role === 'primary') return heartbeatUs;
   const sinceUs = state.role === 'candidate' ? state.electionStartUs : state.lastHeardUs;
-  const remainingUs = sinceUs + state.suspectAfterUs - ctx.now();
+  const remainingUs = Math.max(sinceUs + state.suspectAfterUs, state.leaseGrantedUntilUs) - ctx.now();
   return Math.max(1, Math.min(heartbeatUs, remainingUs));
 }
 
@@ -85,6 +85,8 @@ export function onVoteRequest(state: MsState, from: NodeId, msg: Extract<MsMsg, 
   if (state.role === 'primary') return deny();
   if (state.role === 'replica' && state.primary !== null && ctx.now() - state.lastHeardUs < env.options.failureTimeoutUs) return deny();
   if (msg.epoch < state.votedEpoch || (msg.epoch === state.votedEpoch && state.votedFor !== from)) return deny();
+  // Read lease: the primary we acknowledged may still serve reads on our promise.
+  if (leaseGranted(state, ctx)) return deny();
   const mine = lastEpoch(state);
   if (msg.lastEpoch < mine || (msg.lastEpoch === mine && msg.lastSeq < state.log.length)) return deny();
   state.votedEpoch = msg.epoch;
@@ -134,8 +136,9 @@ export function becomePrimary(state: MsState, epoch: number, ctx: Ctx, env: Env,
   state.pending = [];
   state.degraded = false;
   state.verifiedSeq = 0;
+  state.leaseAckedSentUs = {};
   applyThrough(state, state.log.length);
   persist(state, ctx);
   ctx.note('promoted', { epoch, lastSeq: state.log.length, lastEpoch: lastEpoch(state), reason, failover: env.options.failover });
-  sendHeartbeats(state, ctx);
+  sendHeartbeats(state, ctx, env);
 }

@@ -38,6 +38,7 @@ export function becomeReplica(state: MsState, primary: NodeId | null, ctx: Ctx, 
     state.pending = [];
     state.degraded = false;
     state.matchSeq = {};
+    state.leaseAckedSentUs = {};
   }
   state.role = 'replica';
   state.primary = primary;

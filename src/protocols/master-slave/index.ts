@@ -1,6 +1,7 @@
 /**
  * Master-slave (primary-backup) replication for the kv model: async, semi-sync and sync modes,
- * primary or replica reads, and none / manual / automatic failover with epoch fencing.
+ * primary or replica reads (primary reads optionally under a lease), and none / manual / automatic
+ * failover with epoch fencing.
  * See docs/protocols/master-slave.md.
  */
 import type { ProtocolDefinition } from '../../core/protocol.js';
@@ -13,7 +14,7 @@ export { tradeoffTable, type TradeoffRun, type TradeoffTable } from './tradeoffs
 
 export const definition: ProtocolDefinition<MasterSlaveOptions> = {
   name: 'master-slave',
-  summary: 'primary-backup log shipping: async, semi-sync (k, optional fallback) or sync acks; primary or replica reads; manual or automatic failover fenced by epochs',
+  summary: 'primary-backup log shipping: async, semi-sync (k, optional fallback) or sync acks; primary or replica reads, optionally under a read lease; manual or automatic failover fenced by epochs',
   models: ['kv'],
   flaws: [],
   parseOptions,

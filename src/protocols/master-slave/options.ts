@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { OptionsResult } from '../../core/protocol.js';
-import { positiveDurationUs, zodOptions } from '../common/options.js';
+import { durationUs, positiveDurationUs, zodOptions } from '../common/options.js';
 
 const positiveDuration = positiveDurationUs;
 
@@ -33,6 +33,13 @@ export const optionsSchema = z
     maxBatch: z.number().int().min(1).max(100_000).default(256),
     /** Bound on writes waiting for confirmations; beyond it new writes fail at once. */
     maxPendingWrites: z.number().int().min(1).max(1_000_000).default(1_000),
+    /**
+     * Primary read lease (absent: none). The primary serves a read only while a majority's
+     * acknowledgements of a heartbeat sent less than `duration - driftMargin` ago (its clock) hold;
+     * a replica that acknowledged promises not to vote or campaign for `duration` (its clock).
+     * `driftMargin` must cover the clocks' disagreement over a lease: duration × rate error, plus jumps.
+     */
+    readLease: z.strictObject({ duration: positiveDuration, driftMargin: durationUs }).optional(),
   })
   .superRefine((o, ctx) => {
     if (o.mode !== 'semi-sync' && o.k !== undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: 'k applies only to mode: semi-sync' });
@@ -41,6 +48,18 @@ export const optionsSchema = z
     }
     if (o.failover !== 'automatic' && o.promotion !== 'most-up-to-date') {
       ctx.addIssue({ code: 'custom', path: ['promotion'], message: 'promotion applies only to failover: automatic' });
+    }
+    const lease = o.readLease;
+    if (lease !== undefined) {
+      if (o.reads !== 'primary') ctx.addIssue({ code: 'custom', path: ['readLease'], message: 'readLease applies only to reads: primary (replica reads are stale by design)' });
+      if (lease.driftMargin < 0) ctx.addIssue({ code: 'custom', path: ['readLease', 'driftMargin'], message: 'must not be negative' });
+      else if (lease.duration - lease.driftMargin <= o.heartbeat) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['readLease'],
+          message: `duration - driftMargin must exceed the heartbeat (${o.heartbeat}us), or the lease lapses between renewals`,
+        });
+      }
     }
   });
 
@@ -58,6 +77,15 @@ export interface MasterSlaveOptions {
   readonly failureTimeoutUs: number;
   readonly maxBatch: number;
   readonly maxPendingWrites: number;
+  /** Primary read lease, in µs; undefined: primary reads without a lease. */
+  readonly readLease: ReadLeaseOptions | undefined;
+}
+
+export interface ReadLeaseOptions {
+  /** How long a replica's promise lasts on its own clock, from the heartbeat it acknowledged. */
+  readonly durationUs: number;
+  /** Subtracted from the primary's lease for clock drift and jumps between the two clocks. */
+  readonly driftMarginUs: number;
 }
 
 export function resolveOptions(parsed: ParsedOptions): MasterSlaveOptions {
@@ -72,6 +100,7 @@ export function resolveOptions(parsed: ParsedOptions): MasterSlaveOptions {
     failureTimeoutUs: parsed.failureTimeout,
     maxBatch: parsed.maxBatch,
     maxPendingWrites: parsed.maxPendingWrites,
+    readLease: parsed.readLease === undefined ? undefined : { durationUs: parsed.readLease.duration, driftMarginUs: parsed.readLease.driftMargin },
   };
 }
 

@@ -12,6 +12,7 @@ import type { Protocol } from '../../core/protocol.js';
 import { checkPrimaryAlive, nextCheckUs, onPromoteCommand, onVote, onVoteRequest } from './election.js';
 import { adoptEpoch, jitteredTimeoutUs } from './fencing.js';
 import { invariants } from './invariants.js';
+import { leaseAfterRestartUs } from './lease.js';
 import { persist, rebuild, viewOf } from './kv.js';
 import type { MasterSlaveOptions } from './options.js';
 import { onAck, onAppend, onPull, onSemiSyncTimer, sendHeartbeats } from './replication.js';
@@ -40,10 +41,13 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
         suspectAfterUs: jitteredTimeoutUs(env, ctx),
         pullFromSeq: 0,
         pullSentUs: 0,
+        // Read lease: a restarted node may have promised a primary, before the crash, not to vote.
+        leaseGrantedUntilUs: durable === undefined ? 0 : leaseAfterRestartUs(ctx, env),
         matchSeq: {},
         pending: [],
         degraded: false,
         acks: 0,
+        leaseAckedSentUs: {},
         candidateEpoch: 0,
         seenCampaignEpoch: 0,
         votes: [],
@@ -86,7 +90,7 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
     onTimer(state, timer, ctx) {
       switch (timer) {
         case TIMER_TICK:
-          if (state.role === 'primary') sendHeartbeats(state, ctx);
+          if (state.role === 'primary') sendHeartbeats(state, ctx, env);
           else checkPrimaryAlive(state, ctx, env);
           ctx.setTimer(TIMER_TICK, nextCheckUs(state, ctx, env));
           return;

@@ -10,6 +10,7 @@ import type { ClientRequest } from '../../core/ops.js';
 import type { NodeId } from '../../core/ids.js';
 import { adoptEpoch, becomeReplica, rankOf } from './fencing.js';
 import { applyThrough, epochAt, lastEpoch, latestValue, persist, sameValue, truncateLog } from './kv.js';
+import { grantLease, leaseStamp, onLeaseAck } from './lease.js';
 import { TIMER_SEMI_SYNC, type Ctx, type Env, type LogEntry, type MsMsg, type MsState } from './types.js';
 
 type AppendMsg = Extract<MsMsg, { type: 'append' }>;
@@ -45,7 +46,7 @@ export function appendWrite(state: MsState, req: ClientRequest, ctx: Ctx, env: E
   const seq = state.log.length;
   persist(state, ctx);
   for (const peer of ctx.peers) {
-    ctx.send(peer, { type: 'append', epoch: state.epoch, prevSeq: seq - 1, prevEpoch: epochAt(state, seq - 1), entries: [entry], primaryLastSeq: seq });
+    ctx.send(peer, { type: 'append', epoch: state.epoch, prevSeq: seq - 1, prevEpoch: epochAt(state, seq - 1), entries: [entry], primaryLastSeq: seq, ...leaseStamp(ctx, env) });
   }
   state.pending.push({ requestId: req.id, seq, sinceUs: ctx.now() });
   if (state.pending.length === 1 && env.options.mode === 'semi-sync' && env.options.semiSyncTimeoutUs !== undefined && !state.degraded) {
@@ -108,10 +109,10 @@ export function onSemiSyncTimer(state: MsState, ctx: Ctx, env: Env): void {
   advanceConfirmations(state, ctx, env);
 }
 
-export function sendHeartbeats(state: MsState, ctx: Ctx): void {
+export function sendHeartbeats(state: MsState, ctx: Ctx, env: Env): void {
   const last = state.log.length;
   for (const peer of ctx.peers) {
-    ctx.send(peer, { type: 'append', epoch: state.epoch, prevSeq: last, prevEpoch: lastEpoch(state), entries: [], primaryLastSeq: last });
+    ctx.send(peer, { type: 'append', epoch: state.epoch, prevSeq: last, prevEpoch: lastEpoch(state), entries: [], primaryLastSeq: last, ...leaseStamp(ctx, env) });
   }
 }
 
@@ -131,6 +132,7 @@ export function onPull(state: MsState, from: NodeId, msg: Extract<MsMsg, { type:
     prevEpoch: epochAt(state, prevSeq),
     entries: state.log.slice(prevSeq, prevSeq + env.options.maxBatch),
     primaryLastSeq: state.log.length,
+    ...leaseStamp(ctx, env),
   });
 }
 
@@ -140,6 +142,7 @@ export function onAck(state: MsState, from: NodeId, msg: Extract<MsMsg, { type: 
     return;
   }
   if (state.role !== 'primary' || msg.epoch !== state.epoch) return;
+  onLeaseAck(state, from, msg.leaseSentUs);
   const seq = Math.min(msg.matchSeq, state.log.length);
   if (seq <= (state.matchSeq[from] ?? 0)) return;
   state.matchSeq[from] = seq;
@@ -173,11 +176,13 @@ export function onAppend(state: MsState, from: NodeId, msg: AppendMsg, ctx: Ctx,
   const last = state.log.length;
   if (msg.prevSeq > last) {
     if (dirty) persist(state, ctx);
+    leaseOnlyAck(state, from, msg, ctx, env);
     requestPull(state, last + 1, ctx, env);
     return;
   }
   if (epochAt(state, msg.prevSeq) !== msg.prevEpoch) {
     if (dirty) persist(state, ctx);
+    leaseOnlyAck(state, from, msg, ctx, env);
     requestPull(state, runStart(state, msg.prevSeq), ctx, env);
     return;
   }
@@ -206,8 +211,18 @@ export function onAppend(state: MsState, from: NodeId, msg: AppendMsg, ctx: Ctx,
   if (matched > state.verifiedSeq) state.verifiedSeq = matched;
   applyThrough(state, state.log.length);
   if (dirty) persist(state, ctx);
-  ctx.send(from, { type: 'ack', epoch: state.epoch, matchSeq: state.verifiedSeq });
+  ctx.send(from, { type: 'ack', epoch: state.epoch, matchSeq: state.verifiedSeq, ...grantLease(state, msg, ctx, env) });
   if (state.verifiedSeq < msg.primaryLastSeq && matched < msg.primaryLastSeq) requestPull(state, state.verifiedSeq + 1, ctx, env);
+}
+
+/**
+ * Read lease: a replica that cannot take this append yet (a gap, a diverged log) still renews the
+ * lease of the primary it follows, confirming only the prefix it already verified. Without a lease
+ * it stays silent, as before.
+ */
+function leaseOnlyAck(state: MsState, from: NodeId, msg: AppendMsg, ctx: Ctx, env: Env): void {
+  if (env.options.readLease === undefined || msg.leaseSentUs === undefined) return;
+  ctx.send(from, { type: 'ack', epoch: state.epoch, matchSeq: state.verifiedSeq, ...grantLease(state, msg, ctx, env) });
 }
 
 /** Asks the primary for entries from `fromSeq`, at most once per two heartbeats for one position. */

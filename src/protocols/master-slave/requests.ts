@@ -1,17 +1,23 @@
 /**
  * Client requests: writes go to the primary (others redirect to the primary they know); reads go
- * to the primary, or with `reads: replica` to whichever node the client asked (stale reads).
+ * to the primary, or with `reads: replica` to whichever node the client asked (stale reads). With
+ * a read lease the primary serves reads only while it holds the lease (lease.ts).
  */
 import type { ClientRequest } from '../../core/ops.js';
 import { readValue } from './kv.js';
+import { holdsReadLease } from './lease.js';
 import { appendWrite } from './replication.js';
 import type { Ctx, Env, MsState } from './types.js';
 
 export function onRequest(state: MsState, req: ClientRequest, ctx: Ctx, env: Env): void {
   switch (req.op.f) {
     case 'read':
-      if (state.role === 'primary' || env.options.reads === 'replica') {
+      if (env.options.reads === 'replica' || holdsReadLease(state, ctx, env)) {
         ctx.reply(req.id, { type: 'ok', value: readValue(state, req.op.key ?? '') });
+      } else if (state.role === 'primary') {
+        // Read lease lapsed (or not yet granted in this epoch): a newer primary may exist, so the
+        // read is definitely not served. No `to`: the client tries another node, or us again later.
+        ctx.reply(req.id, { type: 'redirect', error: `${ctx.self} is primary of epoch ${state.epoch} but holds no read lease` });
       } else {
         redirect(state, req, ctx);
       }

@@ -61,7 +61,11 @@ function describeMode(options: unknown): { label: string; order: [number, number
   const mode = typeof o['mode'] === 'string' ? o['mode'] : 'async';
   const modeRank = MODE_ORDER.indexOf(mode) < 0 ? MODE_ORDER.length : MODE_ORDER.indexOf(mode);
   // Settings that change what a mode loses get their own row, so rows compare like with like.
-  const variant = [o['reads'] === 'replica' ? ', replica reads' : '', o['promotion'] === 'first-to-notice' ? ', naive promotion' : ''].join('');
+  const variant = [
+    o['reads'] === 'replica' ? ', replica reads' : '',
+    o['promotion'] === 'first-to-notice' ? ', naive promotion' : '',
+    o['readLease'] !== undefined && o['readLease'] !== null ? ', read lease' : '',
+  ].join('');
   if (mode !== 'semi-sync') return { label: mode + variant, order: [modeRank, 0, variant === '' ? 0 : 1] };
   const k = typeof o['k'] === 'number' ? o['k'] : 1;
   // Accept the options as written (semiSyncTimeout: 100ms) and as resolved (semiSyncTimeoutUs).

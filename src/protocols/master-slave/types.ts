@@ -48,6 +48,11 @@ export interface MsState {
   /** Catch-up in flight: asked from this sequence number at this time (rate-limits pulls). */
   pullFromSeq: number;
   pullSentUs: number;
+  /**
+   * Read lease (local clock): this node promised, by acknowledging a primary's heartbeat, not to
+   * vote or campaign before this time. Volatile: a restart waits a full lease instead (see init).
+   */
+  leaseGrantedUntilUs: number;
 
   // primary side
   /** Highest sequence number each replica confirmed in this epoch. */
@@ -57,6 +62,8 @@ export interface MsState {
   degraded: boolean;
   /** Writes this node acknowledged as primary, by epoch (for fencing tests and reports). */
   acks: number;
+  /** Read lease: the latest send time (own clock) of an append each replica acknowledged, this epoch. */
+  leaseAckedSentUs: Record<NodeId, number>;
 
   // candidate side
   /** Epoch this node is campaigning for, its votes so far, and when the round started. */
@@ -80,9 +87,12 @@ export type MsMsg =
    * Push (one new entry), heartbeat (no entries) and catch-up batch alike: entries follow
    * prevSeq, whose entry has prevEpoch; the primary's log ended at primaryLastSeq when sent.
    */
-  | { readonly type: 'append'; readonly epoch: number; readonly prevSeq: number; readonly prevEpoch: number; readonly entries: readonly LogEntry[]; readonly primaryLastSeq: number }
-  /** A replica holds the primary's log through matchSeq. */
-  | { readonly type: 'ack'; readonly epoch: number; readonly matchSeq: number }
+  | { readonly type: 'append'; readonly epoch: number; readonly prevSeq: number; readonly prevEpoch: number; readonly entries: readonly LogEntry[]; readonly primaryLastSeq: number; readonly leaseSentUs?: number }
+  /**
+   * A replica holds the primary's log through matchSeq. With a read lease it echoes the append's
+   * leaseSentUs: it promised not to vote for a full lease after receiving it.
+   */
+  | { readonly type: 'ack'; readonly epoch: number; readonly matchSeq: number; readonly leaseSentUs?: number }
   /** A replica asks for entries from fromSeq (it missed some, or its log diverged before that). */
   | { readonly type: 'pull'; readonly epoch: number; readonly fromSeq: number }
   /** Fencing: the sender's epoch is older than `epoch`, whose primary is `primary`. */
