@@ -3,17 +3,10 @@ import { DROP_LOSS, DROP_PARTITION, Network, type NetworkConfig } from '../../sr
 import { blockedPairs } from '../../src/network/partitions.js';
 import { latencySampler } from '../../src/network/latency.js';
 import { Rng } from '../../src/rng/index.js';
+import { quietNetwork } from '../support/sim.js';
 
-const base: NetworkConfig = {
-  latency: { dist: 'uniform', minUs: 1000, maxUs: 5000 },
-  loss: 0,
-  duplicate: 0,
-  reorder: 0,
-  reorderDelayUs: 0,
-  fifo: false,
-  inFlightOnCut: 'drop',
-  lossyClientLinks: false,
-};
+// A quiet network with a spread of delays, so reordering is possible.
+const base: NetworkConfig = { ...quietNetwork, latency: { dist: 'uniform', minUs: 1000, maxUs: 5000 } };
 const make = (config: Partial<NetworkConfig> = {}, nodes = 3): Network =>
   new Network({ ...base, ...config }, nodes, Rng.root('net-test'), (i) => `e${i}`);
 

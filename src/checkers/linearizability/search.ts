@@ -45,7 +45,7 @@ const MEMO_WAYS = 8; // transition memo slots per op, direct-mapped on the state
 const NO_STATE = -1;
 const UNKNOWN = -2;
 
-/** splitmix32: the fixed pseudo-random stream behind the Zobrist hashes (no Math.random here). */
+/** splitmix32: the fixed pseudo-random stream behind the Zobrist hashes (seeded, never the global source). */
 function zobristValues(count: number): Int32Array {
   const out = new Int32Array(count);
   let x = 0x2545f491;
