@@ -40,6 +40,11 @@ export type FaultAction =
   | { readonly kind: 'command'; readonly target: TargetSpec; readonly name: string; readonly args: Readonly<Record<string, unknown>> }
   /** Boots a node that was not an initial member (for membership changes). */
   | { readonly kind: 'start'; readonly target: NodeId }
+  /**
+   * A lying disk: the target's persists reach the disk only `unsyncedUs` later, and a crash before
+   * then loses them (0 restores an honest disk). Models fsync that returns before the data is safe.
+   */
+  | { readonly kind: 'disk'; readonly target: TargetSpec; readonly unsyncedUs: number; readonly remember?: string }
   /** Changes loss / duplication / reordering from now on (a burst, until the next change). */
   | { readonly kind: 'network'; readonly change: NetworkChange | 'reset' };
 

@@ -129,6 +129,13 @@ class NodeSlot implements NodeView<unknown> {
   state: unknown = undefined;
   durable: unknown = undefined;
   hasDurable = false;
+  /**
+   * A lying disk (fault `disk`): a persist reaches the platter only `unsyncedUs` after the step
+   * that wrote it; a crash before then loses it. 0 is an honest disk.
+   */
+  unsyncedUs = 0;
+  /** Persists not yet synced, oldest first, with the time each becomes durable. */
+  unsynced: Array<{ value: unknown; syncedAtUs: number }> = [];
   incarnation = 0;
   readonly timers = new Map<string, TimerRecord>();
   /** Events that arrived while paused, delivered in order on resume. */
@@ -264,8 +271,26 @@ export class Simulation {
     const slot = this.slots[this.nodeIndex(id)]!;
     return this.safeRole(slot);
   }
+  /** What is on the node's disk now (synced writes only, under a lying disk). */
   durableOf(id: NodeId): unknown {
-    return this.slots[this.nodeIndex(id)]!.durable;
+    const slot = this.slots[this.nodeIndex(id)]!;
+    this.syncDisk(slot);
+    return slot.durable;
+  }
+
+  /**
+   * Makes the node's disk lie: from now on a persist becomes durable only `unsyncedUs` later, and
+   * a crash loses what has not synced (0 restores an honest disk; pending writes then sync).
+   */
+  setDisk(id: NodeId, unsyncedUs: number): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    assert(unsyncedUs >= 0 && Number.isFinite(unsyncedUs), 'unsynced time must be a finite number >= 0');
+    this.hash.mix(0xa000 + slot.index);
+    if (unsyncedUs === 0) {
+      for (const w of slot.unsynced) w.syncedAtUs = this.nowUs;
+      this.syncDisk(slot);
+    }
+    slot.unsyncedUs = unsyncedUs;
   }
   /** The node's clock reading now. */
   clockOf(id: NodeId): number {
@@ -350,6 +375,13 @@ export class Simulation {
     slot.state = undefined;
     slot.incarnation++;
     slot.timers.clear();
+    // A lying disk keeps what it synced; writes still in its cache are gone.
+    this.syncDisk(slot);
+    if (slot.unsynced.length > 0) {
+      this.hash.mix(0x5800 + slot.unsynced.length);
+      this.emit({ kind: 'note', node: id, event: 'unsynced writes lost', data: { persists: slot.unsynced.length } });
+      slot.unsynced = [];
+    }
     for (const ev of slot.paused) this.queue.recycle(ev);
     slot.paused = [];
     this.emit({ kind: 'crash', node: id });
@@ -458,10 +490,21 @@ export class Simulation {
     this.finding('queue-overflow', `more than ${this.limits.maxQueue} pending events: ${this.current ? `node ${this.current.id} floods the queue` : 'the queue overflowed'}`, this.current);
   }
 
+  /** Moves every write whose time has come from the disk's cache to the disk. */
+  private syncDisk(slot: NodeSlot): void {
+    let synced = 0;
+    while (synced < slot.unsynced.length && slot.unsynced[synced]!.syncedAtUs <= this.nowUs) synced++;
+    if (synced === 0) return;
+    slot.durable = slot.unsynced[synced - 1]!.value;
+    slot.hasDurable = true;
+    slot.unsynced.splice(0, synced);
+  }
+
   private boot(slot: NodeSlot, how: 'start' | 'restart'): void {
     slot.status = 'up';
     slot.incarnation++;
     slot.timers.clear();
+    this.syncDisk(slot);
     const durable = slot.hasDurable ? clonePlain(slot.durable) : undefined;
     this.step(slot, how === 'start' ? STEP_INIT : STEP_REINIT, durable, '');
   }
@@ -635,8 +678,13 @@ export class Simulation {
   private applyEffects(slot: NodeSlot): void {
     // 1. persist: on disk before any message of this step leaves.
     if (this.persistPending) {
-      slot.durable = clonePlain(this.persistValue);
-      slot.hasDurable = true;
+      if (slot.unsyncedUs > 0) {
+        this.syncDisk(slot);
+        slot.unsynced.push({ value: clonePlain(this.persistValue), syncedAtUs: this.nowUs + slot.unsyncedUs });
+      } else {
+        slot.durable = clonePlain(this.persistValue);
+        slot.hasDurable = true;
+      }
       this.persistPending = false;
       this.persistValue = undefined;
       this.stats.persists++;

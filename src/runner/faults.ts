@@ -23,6 +23,7 @@ export class FaultInjector {
   readonly applied: AppliedFault[] = [];
   private readonly partitions = new Map<string, number>();
   private readonly remembered = new Map<string, NodeId>();
+  private readonly lyingDisks = new Set<NodeId>();
 
   constructor(
     private readonly sim: Simulation,
@@ -98,6 +99,16 @@ export class FaultInjector {
         sim.command(node, { name: action.name, args: action.args });
         return this.record(`command ${action.name} -> ${node}${Object.keys(action.args).length ? ' ' + JSON.stringify(action.args) : ''}`);
       }
+      case 'disk': {
+        const node = this.resolve(action.target, 'any');
+        if (node === undefined) return this.skip(`disk ${action.target}: no such node`);
+        if (action.remember !== undefined) this.remembered.set(action.remember, node);
+        sim.setDisk(node, action.unsyncedUs);
+        sim.traceEvent({ kind: 'note', node, event: action.unsyncedUs > 0 ? 'disk lies' : 'disk honest', data: { unsyncedUs: action.unsyncedUs } });
+        if (action.unsyncedUs > 0) this.lyingDisks.add(node);
+        else this.lyingDisks.delete(node);
+        return this.record(action.unsyncedUs > 0 ? `disk ${node} lies: writes reach the disk ${action.unsyncedUs / 1000}ms late` : `disk ${node} honest again`);
+      }
       case 'start': {
         if (sim.nodeStatus(action.target) !== 'stopped') return this.skip(`start ${action.target}: already started`);
         sim.startNode(action.target);
@@ -119,6 +130,7 @@ export class FaultInjector {
     sim.traceEvent({ kind: 'phase', phase: 'heal' });
     if (sim.network.activePartitions > 0) this.apply({ kind: 'heal' });
     sim.network.configure('reset');
+    for (const node of [...this.lyingDisks]) this.apply({ kind: 'disk', target: node, unsyncedUs: 0 });
     for (const id of this.nodeIds) {
       if (sim.nodeStatus(id) === 'paused') this.apply({ kind: 'resume', target: id });
       if (restartCrashed && sim.nodeStatus(id) === 'crashed') this.apply({ kind: 'restart', target: id });

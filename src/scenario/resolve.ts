@@ -227,6 +227,7 @@ function toAction(f: FaultEntry, index: number): FaultAction {
   }
   if (f.command !== undefined) return { kind: 'command', target: f.target!, name: f.command, args: f.args ?? {} };
   if (f.network !== undefined) return { kind: 'network', change: f.network };
+  if (f.disk !== undefined) return { kind: 'disk', target: f.disk, unsyncedUs: f.unsynced ?? 0, ...(f.for !== undefined ? { remember: `fault${index + 1}` } : {}) };
   throw new Error('unreachable: the schema requires one action');
 }
 
@@ -257,6 +258,8 @@ function undoOf(action: FaultAction): FaultAction | undefined {
       return { kind: 'resume', target: `@${action.remember}` };
     case 'network':
       return { kind: 'network', change: 'reset' };
+    case 'disk':
+      return { kind: 'disk', target: `@${action.remember}`, unsyncedUs: 0 };
     default:
       return undefined;
   }

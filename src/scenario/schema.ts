@@ -119,6 +119,8 @@ const faultSchema = z
     skew: target.optional(),
     offset: signedDuration.optional(),
     drift: z.number().gt(-1).lt(10).optional(),
+    disk: target.optional(),
+    unsynced: duration.optional(),
     command: z.string().optional(),
     args: z.record(z.string(), z.unknown()).optional(),
     network: z
@@ -158,15 +160,16 @@ const faultSchema = z
         break;
     }
     if (fault.command !== undefined) need('target', 'for a command: the node that receives it');
+    if (fault.disk !== undefined) need('unsynced', 'for a disk fault: how long a write stays unsynced (e.g. 50ms; 0 makes the disk honest)');
     if (fault.skew !== undefined && fault.offset === undefined && fault.drift === undefined) {
       ctx.addIssue({ code: 'custom', path: ['offset'], message: 'a skew needs an offset, a drift or both' });
     }
-    if (fault.for !== undefined && !['partition', 'crash', 'pause', 'network'].includes(actions[0]!)) {
-      ctx.addIssue({ code: 'custom', path: ['for'], message: '`for` applies to partition, crash, pause and network faults' });
+    if (fault.for !== undefined && !['partition', 'crash', 'pause', 'network', 'disk'].includes(actions[0]!)) {
+      ctx.addIssue({ code: 'custom', path: ['for'], message: '`for` applies to partition, crash, pause, network and disk faults' });
     }
   });
 
-const ACTION_KEYS = ['partition', 'heal', 'crash', 'restart', 'pause', 'resume', 'start', 'skew', 'command', 'network'] as const;
+const ACTION_KEYS = ['partition', 'heal', 'crash', 'restart', 'pause', 'resume', 'start', 'skew', 'command', 'network', 'disk'] as const;
 
 export const scenarioSchema = z
   .strictObject({
