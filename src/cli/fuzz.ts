@@ -19,6 +19,7 @@ import { parseDurationUs } from '../core/time.js';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import {
   FAULT_KINDS,
+  DEFAULT_FAULT_KINDS,
   WHOLE,
   describeShrink,
   failureFileName,
@@ -81,7 +82,7 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--runs <n>', 'number of runs (default 100; with --shard, the total over all shards)')
     .option('--time <duration>', 'run until this much wall-clock time has passed (e.g. 60s, 5m) instead of --runs')
     .option('--seed <n>', 'campaign seed (default: random, printed); the same seed gives the same runs')
-    .option('--faults <kinds>', `fault kinds to inject, comma-separated: ${FAULT_KINDS.join(', ')} (default all)`)
+    .option('--faults <kinds>', `fault kinds to inject, comma-separated: ${FAULT_KINDS.join(', ')} (default all but disk)`)
     .option('--no-swarm', 'turn every chosen fault kind on at medium strength in every run, instead of letting each run pick')
     .option('--checks <list>', 'checks that judge each run (default: the protocol\'s safety and liveness checks)')
     .option('--workers <n>', 'worker threads (default 1)')
@@ -159,7 +160,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
       `fuzz ${plan.protocol}${plan.flaws.length ? ` with flaws ${plan.flaws.join(', ')}` : ''}: seed ${plan.campaignSeed}, ` +
         `${plan.runs !== undefined ? `${total} runs` : `for ${plan.timeMs! / 1000}s`}` +
         `${plan.shard.count > 1 ? ` (shard ${plan.shard.index}/${plan.shard.count} of ${plan.runs ?? 'unbounded'})` : ''}, ` +
-        `faults ${(plan.faults ?? FAULT_KINDS).join(',') || 'none'}, swarm ${plan.swarm ? 'on' : 'off'}, ` +
+        `faults ${(plan.faults ?? DEFAULT_FAULT_KINDS).join(',') || 'none'}, swarm ${plan.swarm ? 'on' : 'off'}, ` +
         `checks ${setup.context.checks.join(',')}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`,
     );
   }
@@ -263,7 +264,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
         flaws: plan.flaws,
         options: plan.options ?? {},
         checks: setup.context.checks,
-        faults: plan.faults ?? FAULT_KINDS,
+        faults: plan.faults ?? DEFAULT_FAULT_KINDS,
         swarm: plan.swarm,
         seed: plan.campaignSeed,
         shard: `${plan.shard.index}/${plan.shard.count}`,

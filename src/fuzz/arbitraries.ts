@@ -19,8 +19,14 @@ import { knownCheckNames } from '../runner/checks.js';
 import { flawProfilesFor, profileFor, type FuzzProfile, type PerLevel } from './profiles.js';
 
 /** The fault kinds the fuzzer injects; `--faults` picks among them. */
-export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder'] as const;
+export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder', 'disk'] as const;
 export type FuzzFaultKind = (typeof FAULT_KINDS)[number];
+/**
+ * What is injected unless `--faults` says otherwise: everything but lying disks, which break the
+ * persistence promise every protocol relies on — ask for them (`--faults disk,crash`) to test what
+ * a protocol does when its storage lies.
+ */
+export const DEFAULT_FAULT_KINDS: readonly FuzzFaultKind[] = FAULT_KINDS.filter((k) => k !== 'disk');
 
 export const PARTITION_SHAPES = ['isolate', 'split', 'majority-minority', 'one-way', 'bridge'] as const;
 export type PartitionShape = (typeof PARTITION_SHAPES)[number];
@@ -35,7 +41,8 @@ export type FaultGene =
   | { readonly kind: 'partition'; readonly shape: PartitionShape; readonly atPm: number; readonly forPm: number | null; readonly a: TargetGene; readonly b: TargetGene; readonly assign: readonly number[]; readonly withTarget: boolean }
   | { readonly kind: 'crash' | 'pause'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene }
   | { readonly kind: 'clock'; readonly atPm: number; readonly target: TargetGene; readonly offsetPc: number; readonly driftPc: number }
-  | { readonly kind: 'loss' | 'duplicate' | 'reorder'; readonly atPm: number; readonly forPm: number | null; readonly strengthPc: number };
+  | { readonly kind: 'loss' | 'duplicate' | 'reorder'; readonly atPm: number; readonly forPm: number | null; readonly strengthPc: number }
+  | { readonly kind: 'disk'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly strengthPc: number };
 
 export type LatencyGene = { readonly dist: 'constant' | 'uniform' | 'exponential' | 'long-tail'; readonly aMs: number; readonly bMs: number; readonly tailPc: number };
 
@@ -57,7 +64,7 @@ export interface ScenarioArbitraryOptions {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Named flaws to run with. */
   readonly flaws?: readonly string[];
-  /** Fault kinds to inject (default: all of FAULT_KINDS; [] for none). */
+  /** Fault kinds to inject (default: DEFAULT_FAULT_KINDS, all but lying disks; [] for none). */
   readonly faults?: readonly FuzzFaultKind[];
   /** Swarm testing (default true): each case first picks which fault kinds are on and how hard. */
   readonly swarm?: boolean;
@@ -85,6 +92,8 @@ export type ScenarioObject = Record<string, unknown> & { readonly protocol: stri
 const FOR_SHARE: PerLevel = [0, 0.2, 0.5, 1];
 const CLOCK_OFFSET_MAX_MS: PerLevel = [0, 10, 100, 500];
 const CLOCK_DRIFT_MAX: PerLevel = [0, 0.01, 0.05, 0.2];
+/** How long a lying disk keeps a write unsynced, at most, by level. */
+const DISK_UNSYNCED_MAX_MS: PerLevel = [0, 20, 100, 500];
 const CLIENTS: { min: number; max: number } = { min: 1, max: 5 };
 const RATE_PER_SECOND: { min: number; max: number } = { min: 10, max: 200 };
 const KEYS: { min: number; max: number } = { min: 1, max: 5 };
@@ -150,7 +159,7 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
   const wanted = options.checks ?? profile.checks;
   const unknownChecks = options.checks?.filter((name) => !known.has(name)) ?? [];
   if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.join(', ')} for ${definition.name}; expected one of ${[...known].join(', ')}`);
-  const kinds = options.faults ?? profile.faultKinds ?? FAULT_KINDS;
+  const kinds = options.faults ?? profile.faultKinds ?? DEFAULT_FAULT_KINDS;
   for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(kind)}; expected some of ${FAULT_KINDS.join(', ')}`);
   return {
     context: {
@@ -209,6 +218,7 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
     loss: fc.record({ kind: fc.constant('loss' as const), atPm, forPm, strengthPc: pc }),
     duplicate: fc.record({ kind: fc.constant('duplicate' as const), atPm, forPm, strengthPc: pc }),
     reorder: fc.record({ kind: fc.constant('reorder' as const), atPm, forPm, strengthPc: pc }),
+    disk: fc.record({ kind: fc.constant('disk' as const), atPm, forPm, target, strengthPc: pc }),
   };
   const faults =
     kinds.length === 0
@@ -305,6 +315,14 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
       case 'duplicate':
       case 'reorder':
         faults.push({ at: at(gene.atPm), network: { [gene.kind]: round((gene.strengthPc / 100) * BURST_MAX[gene.kind][level]!) }, ...forOf(gene.forPm, level, gene.kind) });
+        break;
+      case 'disk':
+        faults.push({
+          at: at(gene.atPm),
+          disk: targetOf(gene.target),
+          unsynced: `${Math.max(1, Math.round((gene.strengthPc / 100) * DISK_UNSYNCED_MAX_MS[level]))}ms`,
+          ...forOf(gene.forPm, level, 'disk'),
+        });
         break;
     }
   }

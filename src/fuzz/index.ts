@@ -9,6 +9,7 @@
  */
 export {
   FAULT_KINDS,
+  DEFAULT_FAULT_KINDS,
   PARTITION_SHAPES,
   fuzzSetup,
   genomeArbitrary,

@@ -7,7 +7,7 @@
 import type { ProtocolDefinition } from '../core/protocol.js';
 
 /** A fault kind the fuzzer injects (see FAULT_KINDS in arbitraries.ts). */
-type FaultKind = 'partition' | 'crash' | 'pause' | 'clock' | 'loss' | 'duplicate' | 'reorder';
+type FaultKind = 'partition' | 'crash' | 'pause' | 'clock' | 'loss' | 'duplicate' | 'reorder' | 'disk';
 
 /** An inclusive integer range. */
 export interface Range {

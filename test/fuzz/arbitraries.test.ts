@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { protocolRegistry } from '../../src/protocols/index.js';
 import { resolveScenario } from '../../src/scenario/resolve.js';
 import {
-  FAULT_KINDS,
+  DEFAULT_FAULT_KINDS,
   fuzzSetup,
   genomeArbitrary,
   genomeToScenario,
@@ -93,8 +93,18 @@ describe('scenario arbitraries', () => {
   it('without swarm, every chosen kind is on at medium strength', () => {
     const setup = fuzzSetup({ protocol: 'broadcast', swarm: false });
     for (const g of fc.sample(genomeArbitrary(setup), { seed: SEED, numRuns: 50 })) {
-      for (const kind of FAULT_KINDS) expect(g.swarm[kind]).toBe(2);
+      for (const kind of DEFAULT_FAULT_KINDS) expect(g.swarm[kind]).toBe(2);
+      expect(g.swarm.disk).toBe(0); // lying disks only when asked for
     }
+  });
+
+  it('injects lying disks only when --faults names them', () => {
+    const plain = fc.sample(scenarioArbitrary({ protocol: 'raft' }), { seed: SEED, numRuns: 200 });
+    expect(plain.some((s) => (s.faults as Array<Record<string, unknown>>).some((f) => 'disk' in f))).toBe(false);
+    const disks = fc.sample(scenarioArbitrary({ protocol: 'raft', faults: ['disk', 'crash'] }), { seed: SEED, numRuns: 200 });
+    const diskFaults = disks.flatMap((s) => (s.faults as Array<Record<string, unknown>>).filter((f) => 'disk' in f));
+    expect(diskFaults.length).toBeGreaterThan(20);
+    for (const f of diskFaults) expect(String(f['unsynced'])).toMatch(/^\d+ms$/);
   });
 
   it('--faults restricts the kinds injected (no background loss either when loss is not chosen)', () => {
