@@ -17,6 +17,7 @@ import { parseOptions, type LeaderlessOptions } from './options.js';
 import { heardFrom } from './placement.js';
 import { applyPut, applyRepair, readLocal, type Ctx } from './replica.js';
 import { SINGLE_OBJECT_KEY, type LeaderlessDurable, type LeaderlessMsg, type LeaderlessState } from './types.js';
+import { convergenceDefaultChecks, withWorkloadModel } from '../common/replicated-store.js';
 
 export type { LeaderlessOptions } from './options.js';
 export type { LeaderlessState, LeaderlessMsg } from './types.js';
@@ -104,13 +105,7 @@ export const definition: ProtocolDefinition<LeaderlessOptions> = {
   models: ['kv', 'counter', 'set'],
   flaws: [],
   parseOptions,
-  defaultChecks: (model, healed) => defaultChecks(model, healed, 'replicas-converged'),
+  defaultChecks: (model, healed) => convergenceDefaultChecks(model, healed, 'replicas-converged'),
   // The workload's model decides what the replicas store (an explicit `options.model` must agree).
-  create: ({ options, model }) => createLeaderless(model === 'kv' || model === 'counter' || model === 'set' ? { ...options, model } : options),
+  create: ({ options, model }) => createLeaderless(withWorkloadModel(options, model)),
 };
-
-/** What a scenario without `checks` is judged by: convergence-family checks, never linearizability. */
-function defaultChecks(model: string, healed: boolean, converged: string): string[] {
-  const byModel: Record<string, string> = { kv: 'lost-updates', counter: 'counter-bounds', set: 'set-complete' };
-  return ['invariants', ...(byModel[model] !== undefined ? [byModel[model]!] : []), ...(healed ? [converged, 'liveness'] : [])];
-}

@@ -12,6 +12,7 @@ import { multiLeaderChecks } from './checks.js';
 import { parseOptions, type MultiLeaderOptions } from './options.js';
 import { REPLICATE_TIMER, logLocalUpdate, onReplicate, onReplicateAck, onReplicateTimer, persist, type Ctx } from './replication.js';
 import { SINGLE_OBJECT_KEY, type MultiLeaderDurable, type MultiLeaderMsg, type MultiLeaderState } from './types.js';
+import { convergenceDefaultChecks, withWorkloadModel } from '../common/replicated-store.js';
 
 export type { MultiLeaderOptions } from './options.js';
 export type { MultiLeaderState, MultiLeaderMsg } from './types.js';
@@ -101,13 +102,7 @@ export const definition: ProtocolDefinition<MultiLeaderOptions> = {
   models: ['kv', 'counter', 'set'],
   flaws: [],
   parseOptions,
-  defaultChecks: (model, healed) => defaultChecks(model, healed, 'converged'),
+  defaultChecks: (model, healed) => convergenceDefaultChecks(model, healed, 'converged'),
   // The workload's model decides what the replicas store (an explicit `options.model` must agree).
-  create: ({ options, model }) => createMultiLeader(model === 'kv' || model === 'counter' || model === 'set' ? { ...options, model } : options),
+  create: ({ options, model }) => createMultiLeader(withWorkloadModel(options, model)),
 };
-
-/** What a scenario without `checks` is judged by: convergence-family checks, never linearizability. */
-function defaultChecks(model: string, healed: boolean, converged: string): string[] {
-  const byModel: Record<string, string> = { kv: 'lost-updates', counter: 'counter-bounds', set: 'set-complete' };
-  return ['invariants', ...(byModel[model] !== undefined ? [byModel[model]!] : []), ...(healed ? [converged, 'liveness'] : [])];
-}
