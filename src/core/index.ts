@@ -6,3 +6,4 @@ export * from './time.js';
 export * from './assert.js';
 export * from './clone.js';
 export * from './canonical.js';
+export * from './short-json.js';

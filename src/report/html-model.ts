@@ -12,6 +12,7 @@ import { pairOperations, type Operation } from '../core/history.js';
 import type { RunResult } from '../runner/run.js';
 import type { TraceEvent } from '../trace/events.js';
 import { collectEvidence, containsValue, emptyFacts, matchOps, mergeFacts, scanProse } from './html-evidence.js';
+import { shortJson } from '../core/short-json.js';
 
 export interface ReportLimits {
   /** Most message arrows drawn (each message is one arrow, a duplicate adds one). */
@@ -630,69 +631,8 @@ function formatSignedUs(us: number): string {
   return us < 0 ? `-${formatUs(-us)}` : `+${formatUs(us)}`;
 }
 
-/**
- * JSON of a value, cut to `max` characters (Maps and Sets shown as objects and arrays). Stops
- * walking once the budget is spent: a read returning 20,000 values costs no more than a short one.
- */
-export function short(value: unknown, max: number): string {
-  const parts: string[] = [];
-  let length = 0;
-  const push = (text: string): boolean => {
-    parts.push(text);
-    length += text.length;
-    return length <= max;
-  };
-  const seen = new Set<object>();
-  const write = (v: unknown, depth: number): boolean => {
-    if (v === null || v === undefined) return push(v === null ? 'null' : 'undefined');
-    switch (typeof v) {
-      case 'string':
-        return push(JSON.stringify(v.length > max ? v.slice(0, max) : v));
-      case 'number':
-        return push(Number.isFinite(v) ? String(v) : 'null');
-      case 'boolean':
-        return push(String(v));
-      case 'bigint':
-        return push(`${v}`);
-      case 'object':
-        break;
-      default:
-        return push(JSON.stringify(String(v)));
-    }
-    const obj = v as object;
-    if (seen.has(obj) || depth > 20) return push('"[…]"');
-    seen.add(obj);
-    let ok = true;
-    if (Array.isArray(obj) || obj instanceof Set) {
-      ok = push('[');
-      let first = true;
-      for (const item of obj as Iterable<unknown>) {
-        if (!ok) break;
-        if (!first) ok = push(',');
-        first = false;
-        ok = ok && write(item, depth + 1);
-      }
-      ok = ok && push(']');
-    } else {
-      const entries: Iterable<[unknown, unknown]> = obj instanceof Map ? obj.entries() : Object.entries(obj);
-      ok = push('{');
-      let first = true;
-      for (const [k, item] of entries) {
-        if (!ok) break;
-        if (item === undefined || typeof item === 'function') continue;
-        if (!first) ok = push(',');
-        first = false;
-        ok = ok && push(JSON.stringify(String(k)) + ':') && write(item, depth + 1);
-      }
-      ok = ok && push('}');
-    }
-    seen.delete(obj);
-    return ok;
-  };
-  write(value, 0);
-  const text = parts.join('');
-  return text.length > max ? text.slice(0, max - 1) + '…' : text;
-}
+/** Compact JSON of at most `max` characters (the one implementation lives in core). */
+export const short = shortJson;
 
 /** n2 before n10: compares a name's text, then its trailing number (no locale: the same everywhere). */
 export function naturalCompare(a: string, b: string): number {

@@ -3,6 +3,7 @@
  * `--trace out.jsonl`). Recorded only when a sink is attached; the running hash is always kept.
  */
 import type { OpResult } from '../core/ops.js';
+import { shortJson } from '../core/short-json.js';
 
 interface Base {
   /** Kernel event number that produced it (several trace events can share one). */
@@ -102,11 +103,5 @@ export function describeTraceEvent(e: TraceEvent): string {
 }
 
 function short(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v)) ?? 'undefined';
-  } catch {
-    text = String(value);
-  }
-  return text.length > 160 ? text.slice(0, 157) + '...' : text;
+  return shortJson(value, 160);
 }
