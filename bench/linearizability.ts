@@ -1,5 +1,5 @@
 /**
- * Benchmark of the linearizability checker over the conformance set (../shared/conformance, or
+ * Benchmark of the linearizability checker over the conformance set (test/fixtures/conformance, or
  * $DSIM_CONFORMANCE_DIR), against Porcupine's reference times from its README.
  *
  *   npx tsx bench/linearizability.ts            # full run: warm-up, best of 5 per history
@@ -65,7 +65,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
 
 export function conformanceDir(): string {
-  return process.env.DSIM_CONFORMANCE_DIR ?? path.resolve(repoRoot, '../shared/conformance');
+  return process.env.DSIM_CONFORMANCE_DIR ?? path.join(repoRoot, 'test', 'fixtures', 'conformance');
 }
 
 function median(values: readonly number[]): number {
