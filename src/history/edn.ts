@@ -1,18 +1,24 @@
 /**
- * Jepsen EDN histories: one op map per line (`history.edn`, Knossos and Porcupine test data), or
- * one vector of op maps. Pure string functions; the CLI reads the file.
+ * Jepsen EDN histories, in every layout Jepsen, Knossos and Porcupine write them:
+ * - one op per line, or any number of top-level op forms (`history.edn`);
+ * - one vector or list of ops (Knossos's data files, `( {...} {...} )` included);
+ * - ops as maps (`{:process 0, :type :invoke, :f :read, :value nil}`), as tagged records
+ *   (`#jepsen.history.Op{...}`, what Jepsen 0.3 prints), or as Knossos's
+ *   `[process type f value]` tuples;
+ * with or without a byte-order mark, comments, `#_` discards and tagged literals.
+ * Pure string functions; the CLI reads the file.
  *
- * Mapping: keywords become strings (`:ok` → "ok"), vectors, lists and sets become arrays, maps
- * become objects with string keys, nil becomes null. `:time` is Jepsen's nanoseconds and becomes
- * `timeUs`; `:index` is kept (or numbered in order when absent). Ops whose `:process` is not an
- * integer (`:nemesis`) are not client ops and are skipped.
- *
- * edn-data decodes values but forgives malformed text (an unclosed map, a key without a value),
- * so each form is first checked by a small structural scanner that reports the line at fault.
+ * Mapping (see edn-reader.ts): keywords become strings (`:ok` → "ok"), vectors, lists and sets
+ * become arrays, maps become objects with string keys, nil becomes null. Values stay plain data:
+ * a transaction's micro-ops `[[:append 1 2] [:r 1 nil]]` become `[["append",1,2],["r",1,null]]`.
+ * `:time` is Jepsen's nanoseconds and becomes `timeUs`; `:index` is kept (or numbered in order
+ * when absent). Ops whose `:process` is not an integer (`:nemesis`) are not client ops and are
+ * skipped.
  */
-import { parseEDNString } from 'edn-data';
 import type { History, HistoryEvent } from '../core/history.js';
 import { HistoryParseError } from './errors.js';
+import { MAX_EDN_DEPTH, readEdn } from './edn-reader.js';
+import type { EdnForm } from './edn-reader.js';
 import { buildEvent, show } from './event-fields.js';
 import type { EventFields } from './event-fields.js';
 
@@ -24,259 +30,105 @@ export interface ParsedHistory {
   readonly skipped: number;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Structural scan
-
-interface Form {
-  readonly line: number;
-  readonly kind: 'map' | 'vector' | 'list' | 'set' | 'atom';
-  /** Lines of the direct children (collected for the top-level vector of the vector layout). */
-  readonly childLines: number[];
+export interface HistoryParseOptions {
+  /** Polled while reading; returning true stops with a ParseStopped (the CLI's timeout). */
+  readonly shouldStop?: () => boolean;
 }
 
-interface Frame {
-  readonly kind: 'map' | 'vector' | 'list' | 'set';
-  readonly line: number;
-  readonly close: string;
-  count: number;
-  readonly childLines: number[];
-  /** Pending `#tag` / `#_` prefixes, innermost last. */
-  readonly prefixes: ('tag' | 'discard')[];
+const TYPES = new Set(['invoke', 'ok', 'fail', 'info']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const DELIMITERS = new Set([' ', '\t', '\n', '\r', ',', '(', ')', '[', ']', '{', '}', '"', ';']);
-const MAX_NESTING = 200;
+/** Knossos's `[process type f value]`: four items, the second an op type. */
+function isTuple(value: unknown): value is readonly [unknown, string, unknown, unknown] {
+  return Array.isArray(value) && value.length === 4 && typeof value[1] === 'string' && TYPES.has(value[1]);
+}
 
-/** Checks `text` is well-formed EDN and returns its top-level forms (with their lines). */
-export function scanEdn(text: string, firstLine = 1): Form[] {
-  const top: Frame = { kind: 'list', line: firstLine, close: '', count: 0, childLines: [], prefixes: [] };
-  const forms: Form[] = [];
-  const stack: Frame[] = [];
-  let line = firstLine;
-  let i = 0;
+function isOp(value: unknown): boolean {
+  return isRecord(value) || isTuple(value);
+}
 
-  const frame = (): Frame => stack[stack.length - 1] ?? top;
-  const complete = (form: Form): void => {
-    const f = frame();
-    while (f.prefixes.length > 0) {
-      if (f.prefixes.pop() === 'discard') return;
-    }
-    f.count++;
-    if (stack.length === 1) f.childLines.push(form.line);
-    if (stack.length === 0) forms.push(form);
+/** Op fields from one decoded op (map or tuple). */
+function fieldsOf(record: unknown, line: number): EventFields {
+  if (isTuple(record)) {
+    const [process, type, f, value] = record;
+    return { process, type, f, value };
+  }
+  if (!isRecord(record)) {
+    throw new HistoryParseError(line, `expected an op map {:process .., :type .., :f .., :value ..} or a [process type f value] tuple, found ${show(record)}`);
+  }
+  const time = record.time;
+  return {
+    index: record.index,
+    type: record.type,
+    process: record.process,
+    f: record.f,
+    key: record.key,
+    value: record.value,
+    // Jepsen times are nanoseconds; dsim's are microseconds. Wall-clock nanoseconds exceed 2^53
+    // and are read as decimal strings: microseconds fit.
+    timeUs: typeof time === 'number' ? Math.floor(time / 1000) : typeof time === 'string' && /^-?[0-9]+$/.test(time) ? Number(BigInt(time) / 1000n) : time,
+    node: record.node,
+    error: record.error,
   };
+}
 
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === '\n') {
-      line++;
-      i++;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r' || c === ',') {
-      i++;
-      continue;
-    }
-    if (c === ';') {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '"') {
-      const start = line;
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new HistoryParseError(start, 'unterminated string');
-        const d = text[i]!;
-        if (d === '\\') {
-          const e = text[i + 1];
-          if (e === undefined || !'trnbf\\"u'.includes(e)) throw new HistoryParseError(line, `bad escape \\${e ?? ''} in a string`);
-          i += 2;
-          continue;
-        }
-        if (d === '\n') line++;
-        i++;
-        if (d === '"') break;
-      }
-      complete({ line: start, kind: 'atom', childLines: [] });
-      continue;
-    }
-    if (c === '(' || c === '[' || c === '{' || (c === '#' && text[i + 1] === '{')) {
-      if (stack.length >= MAX_NESTING) throw new HistoryParseError(line, 'data nested too deeply');
-      const kind = c === '(' ? 'list' : c === '[' ? 'vector' : c === '{' ? 'map' : 'set';
-      const close = c === '(' ? ')' : c === '[' ? ']' : '}';
-      stack.push({ kind, line, close, count: 0, childLines: [], prefixes: [] });
-      i += c === '#' ? 2 : 1;
-      continue;
-    }
-    if (c === ')' || c === ']' || c === '}') {
-      const open = stack.pop();
-      if (open === undefined) throw new HistoryParseError(line, `unexpected ${c}`);
-      if (open.close !== c) throw new HistoryParseError(line, `expected ${open.close} to close the ${open.kind} opened on line ${open.line}, found ${c}`);
-      if (open.prefixes.length > 0) throw new HistoryParseError(line, `a tag or #_ with no value before ${c}`);
-      if (open.kind === 'map' && open.count % 2 !== 0) {
-        throw new HistoryParseError(open.line, 'a map with a key but no value (odd number of forms)');
-      }
-      i++;
-      complete({ line: open.line, kind: open.kind, childLines: open.childLines });
-      continue;
-    }
-    if (c === '#') {
-      if (text[i + 1] === '_') {
-        frame().prefixes.push('discard');
-        i += 2;
-        continue;
-      }
-      let j = i + 1;
-      while (j < text.length && !DELIMITERS.has(text[j]!)) j++;
-      if (j === i + 1) throw new HistoryParseError(line, 'a # with no tag name');
-      frame().prefixes.push('tag');
-      i = j;
-      continue;
-    }
-    // An atom: number, keyword, symbol, nil/true/false, or a character literal.
-    const start = i;
-    if (c === '\\') i += 2; // the character itself may be a delimiter (\( or \space's first letter)
-    while (i < text.length && !DELIMITERS.has(text[i]!)) i++;
-    const atom = text.slice(start, i);
-    if (atom === ':' || (atom[0] === ':' && atom[1] === ':' && atom.length === 2)) throw new HistoryParseError(line, 'an empty keyword');
-    complete({ line, kind: 'atom', childLines: [] });
+/** Keywords and strings name non-client processes (`:nemesis`); client processes are integers. */
+const nonClientProcess = (p: unknown): boolean => typeof p === 'string';
+
+/** The ops of a history's forms: the elements of one top-level collection, or the forms themselves. */
+function opRecords(forms: readonly EdnForm[]): { record: unknown; line: number }[] {
+  const only = forms[0];
+  if (forms.length === 1 && only !== undefined && (only.kind === 'vector' || only.kind === 'list') && !isOp(only.value)) {
+    const items = only.value as unknown[];
+    return items.map((record, k) => ({ record, line: only.elementLines?.[k] ?? only.line }));
   }
-  const open = stack.pop();
-  if (open !== undefined) throw new HistoryParseError(open.line, `unclosed ${open.kind}: expected ${open.close}`);
-  if (top.prefixes.length > 0) throw new HistoryParseError(line, 'a tag or #_ with no value at the end');
-  return forms;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Decoding
-
-/** Decodes the first form of `text` (the scanner has checked there is exactly one). */
-function decodeOne(text: string): unknown {
-  // edn-data wraps the text in a list; the newline ends a trailing comment before that list closes.
-  return parseEDNString(`${text}\n`, { mapAs: 'doubleArray', keywordAs: 'object', symbolAs: 'object', charAs: 'string', listAs: 'array', setAs: 'array' });
-}
-
-/** EDN value (edn-data's tagged representation) → plain JSON data. */
-export function ednToPlain(value: unknown, depth = 0): unknown {
-  if (depth > MAX_NESTING) throw new Error('data nested too deeply');
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((v) => ednToPlain(v, depth + 1));
-  if (typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (typeof o.key === 'string' && Object.keys(o).length === 1) return o.key;
-    if (typeof o.sym === 'string' && Object.keys(o).length === 1) return o.sym;
-    if (typeof o.char === 'string' && Object.keys(o).length === 1) return o.char;
-    if (Array.isArray(o.map)) {
-      const out: Record<string, unknown> = {};
-      for (const pair of o.map as [unknown, unknown][]) {
-        const k = ednToPlain(pair[0], depth + 1);
-        out[typeof k === 'string' ? k : show(k)] = ednToPlain(pair[1], depth + 1);
-      }
-      return out;
+  return forms.map((form) => {
+    if (!isOp(form.value)) {
+      const what = form.kind === 'atom' ? show(form.value) : `a ${form.kind}`;
+      throw new HistoryParseError(
+        form.line,
+        forms.length === 1
+          ? `expected ops (maps or [process type f value] tuples), or one vector or list of them; found ${what}`
+          : `expected an op map {:process .., :type .., :f .., :value ..} or a [process type f value] tuple, found ${what}`,
+      );
     }
-    if (Array.isArray(o.set)) return (o.set as unknown[]).map((v) => ednToPlain(v, depth + 1));
-    if (Array.isArray(o.list)) return (o.list as unknown[]).map((v) => ednToPlain(v, depth + 1));
-    if (typeof o.tag === 'string' && 'val' in o) return ednToPlain(o.val, depth + 1);
-  }
-  return String(value);
+    return { record: form.value, line: form.line };
+  });
 }
 
-function isKeyword(value: unknown): value is { key: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { key?: unknown }).key === 'string' && Object.keys(value).length === 1;
-}
-
-/** Op fields from one decoded EDN map; keyword or string keys. */
-function fieldsOf(decoded: unknown, line: number): { fields: EventFields; processIsKeyword: boolean } {
-  const map = (decoded as { map?: unknown } | null)?.map;
-  if (!Array.isArray(map)) throw new HistoryParseError(line, 'expected an EDN map');
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of map as [unknown, unknown][]) {
-    const name = isKeyword(k) ? k.key : typeof k === 'string' ? k : undefined;
-    if (name !== undefined) raw[name] = v;
-  }
-  const time = raw.time === undefined ? undefined : ednToPlain(raw.time);
-  const fields: EventFields = {
-    index: raw.index === undefined ? undefined : ednToPlain(raw.index),
-    type: raw.type === undefined ? undefined : ednToPlain(raw.type),
-    process: raw.process === undefined ? undefined : ednToPlain(raw.process),
-    f: raw.f === undefined ? undefined : ednToPlain(raw.f),
-    key: raw.key === undefined ? undefined : ednToPlain(raw.key),
-    value: raw.value === undefined ? undefined : ednToPlain(raw.value),
-    // Jepsen times are nanoseconds; dsim's are microseconds.
-    timeUs: typeof time === 'number' ? Math.floor(time / 1000) : time,
-    node: raw.node === undefined ? undefined : ednToPlain(raw.node),
-    error: raw.error === undefined ? undefined : ednToPlain(raw.error),
-  };
-  return { fields, processIsKeyword: isKeyword(raw.process) };
-}
-
-function firstSignificant(text: string): string | undefined {
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === ';') {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === ',') {
-      i++;
-      continue;
-    }
-    return c;
-  }
-  return undefined;
-}
-
-/** Parses either EDN layout, keeping each event's line. Throws HistoryParseError. */
-export function parseEdnHistoryDetailed(text: string): ParsedHistory {
+/** Parses a Jepsen EDN history in any layout, keeping each event's line. Throws HistoryParseError. */
+export function parseEdnHistoryDetailed(text: string, options: HistoryParseOptions = {}): ParsedHistory {
+  const forms = readEdn(text, { elementLines: true, shouldStop: options.shouldStop });
   const events: HistoryEvent[] = [];
   const lines: number[] = [];
   let skipped = 0;
   let previousIndex = -1;
-  const add = (decoded: unknown, line: number): void => {
-    const { fields, processIsKeyword } = fieldsOf(decoded, line);
-    const result = buildEvent(fields, line, previousIndex, () => processIsKeyword);
+  for (const { record, line } of opRecords(forms)) {
+    const result = buildEvent(fieldsOf(record, line), line, previousIndex, nonClientProcess);
     if (result.kind === 'skip') {
       skipped++;
-      return;
+      continue;
     }
     previousIndex = result.event.index;
     events.push(result.event);
     lines.push(line);
-  };
-
-  if (firstSignificant(text) === '[') {
-    const forms = scanEdn(text);
-    const vector = forms[0];
-    if (forms.length !== 1 || vector === undefined || vector.kind !== 'vector') {
-      throw new HistoryParseError(forms[1]?.line ?? 1, 'expected one vector of op maps');
-    }
-    const decoded = decodeOne(text);
-    if (!Array.isArray(decoded) || decoded.length !== vector.childLines.length) {
-      throw new HistoryParseError(vector.line, 'could not decode the vector of op maps');
-    }
-    decoded.forEach((item, k) => add(item, vector.childLines[k]!));
-    return { events, lines, skipped };
-  }
-
-  const rows = text.split('\n');
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const line = r + 1;
-    const forms = scanEdn(row, line);
-    if (forms.length === 0) continue; // blank or comment
-    if (forms.length > 1) throw new HistoryParseError(line, 'expected one EDN map per line, found more than one form');
-    if (forms[0]!.kind !== 'map') throw new HistoryParseError(line, 'expected an EDN map');
-    add(decodeOne(row), line);
   }
   return { events, lines, skipped };
 }
 
-/** Parses a Jepsen EDN history (either layout) into events. Throws HistoryParseError. */
+/** Parses a Jepsen EDN history (any layout) into events. Throws HistoryParseError. */
 export function parseEdnHistory(text: string): HistoryEvent[] {
   return parseEdnHistoryDetailed(text).events;
+}
+
+/** Parses EDN text into plain data: exactly one form. Throws HistoryParseError. */
+export function parseEdnValue(text: string): unknown {
+  const forms = readEdn(text);
+  if (forms.length !== 1) throw new HistoryParseError(forms[1]?.line ?? 1, forms.length === 0 ? 'expected a value, found nothing' : 'expected one value, found more');
+  return forms[0]!.value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,18 +136,21 @@ export function parseEdnHistory(text: string): HistoryEvent[] {
 
 /** Plain data → EDN text: objects become maps with keyword keys, null becomes nil. */
 export function plainToEdn(value: unknown, depth = 0): string {
-  if (depth > MAX_NESTING) throw new Error('data nested too deeply');
+  if (depth > MAX_EDN_DEPTH) throw new Error(`plainToEdn: data nested more than ${MAX_EDN_DEPTH} levels deep`);
   if (value === null || value === undefined) return 'nil';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      return Number.isFinite(value) ? String(value) : 'nil';
+      if (Number.isNaN(value)) return '##NaN';
+      if (!Number.isFinite(value)) return value > 0 ? '##Inf' : '##-Inf';
+      // An integer beyond 2^53 reads back as its exact decimal string: a number that large was
+      // a float, so it is written as one.
+      return Number.isInteger(value) && !Number.isSafeInteger(value) && !String(value).includes('e') ? `${value}.0` : String(value);
     case 'bigint':
       return `${value}N`;
     case 'string':
-      // JSON's string escapes (\" \\ \n \t \r \b \f \uXXXX) are all EDN's too.
-      return JSON.stringify(value);
+      return ednString(value);
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((v) => plainToEdn(v, depth + 1)).join(' ')}]`;
       const record = value as Record<string, unknown>;
@@ -303,14 +158,22 @@ export function plainToEdn(value: unknown, depth = 0): string {
       return `{${entries.join(', ')}}`;
     }
     default:
-      return JSON.stringify(String(value));
+      return ednString(String(value));
   }
+}
+
+/**
+ * An EDN string literal. JSON's escapes are EDN's too, except that EDN has no escape for the
+ * other control characters: \uXXXX covers them, as JSON writes them.
+ */
+function ednString(value: string): string {
+  return JSON.stringify(value);
 }
 
 const KEYWORD_NAME = /^[A-Za-z*+!_?<>=-][A-Za-z0-9*+!_?<>=.\-/]*$/;
 
 function keywordOrString(name: string): string {
-  return KEYWORD_NAME.test(name) && !name.includes('//') ? `:${name}` : JSON.stringify(name);
+  return KEYWORD_NAME.test(name) && !name.includes('//') && !name.endsWith('/') ? `:${name}` : ednString(name);
 }
 
 /** One Jepsen op map per line, fields in Jepsen's order. `timeUs` is written as `:time` in ns. */
@@ -318,11 +181,11 @@ export function toEdn(history: History): string {
   const out: string[] = [];
   for (const event of history) {
     const parts = [`:process ${event.process}`, `:type :${event.type}`, `:f ${keywordOrString(event.f)}`];
-    if (event.key !== undefined) parts.push(`:key ${JSON.stringify(event.key)}`);
+    if (event.key !== undefined) parts.push(`:key ${ednString(event.key)}`);
     parts.push(`:value ${plainToEdn(event.value)}`);
     if (event.timeUs !== undefined) parts.push(`:time ${Math.round(event.timeUs * 1000)}`);
     parts.push(`:index ${event.index}`);
-    if (event.node !== undefined) parts.push(`:node ${JSON.stringify(event.node)}`);
+    if (event.node !== undefined) parts.push(`:node ${ednString(event.node)}`);
     if (event.error !== undefined) parts.push(`:error ${keywordOrString(event.error)}`);
     out.push(`{${parts.join(', ')}}`);
   }

@@ -10,3 +10,14 @@ export class HistoryParseError extends Error {
     this.name = 'HistoryParseError';
   }
 }
+
+/** Reading was stopped by a `shouldStop` callback (the CLI's timeout): not a fault of the text. */
+export class ParseStopped extends Error {
+  constructor(
+    /** 1-based line reached. */
+    readonly line: number,
+  ) {
+    super(`stopped while reading line ${line}`);
+    this.name = 'ParseStopped';
+  }
+}

@@ -51,6 +51,9 @@ export function buildEvent(fields: EventFields, line: number, previousIndex: num
     }
     index = fields.index;
   }
+  if (typeof fields.value === 'object' && fields.value !== null && nestedDeeperThan(fields.value, MAX_VALUE_DEPTH)) {
+    throw new HistoryParseError(line, `:value nested more than ${MAX_VALUE_DEPTH} levels deep`);
+  }
   const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } = {
     index,
     type,
@@ -72,6 +75,21 @@ export function buildEvent(fields: EventFields, line: number, previousIndex: num
     event.error = typeof fields.error === 'string' ? fields.error : show(fields.error);
   }
   return { kind: 'event', event };
+}
+
+/** Values deeper than this are refused: checkers recurse over values (and refuse beyond 100). */
+export const MAX_VALUE_DEPTH = 60;
+
+/** Is `value` nested more than `max` containers deep? Iterative: any depth is safe to ask about. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 1 }];
+  while (stack.length > 0) {
+    const { v, d } = stack.pop()!;
+    if (d > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+    for (const child of children) if (typeof child === 'object' && child !== null) stack.push({ v: child, d: d + 1 });
+  }
+  return false;
 }
 
 export function show(value: unknown): string {

@@ -1,27 +1,46 @@
-/** History formats: Jepsen EDN and dsim JSON lines, both ways. Pure string functions. */
+/** History formats: Jepsen EDN (every layout), Jepsen's text op lines, dsim JSON lines. Pure string functions. */
 import { parseEdnHistoryDetailed } from './edn.js';
-import type { ParsedHistory } from './edn.js';
+import type { HistoryParseOptions, ParsedHistory } from './edn.js';
+import { parseJepsenTextHistoryDetailed } from './jepsen-text.js';
 import { parseJsonLinesHistoryDetailed } from './jsonl.js';
 
-export { HistoryParseError } from './errors.js';
-export { parseEdnHistory, parseEdnHistoryDetailed, toEdn, ednToPlain, plainToEdn, scanEdn } from './edn.js';
-export type { ParsedHistory } from './edn.js';
+export { HistoryParseError, ParseStopped } from './errors.js';
+export { parseEdnHistory, parseEdnHistoryDetailed, parseEdnValue, toEdn, plainToEdn } from './edn.js';
+export type { ParsedHistory, HistoryParseOptions } from './edn.js';
+export { readEdn, EdnReader, MAX_EDN_DEPTH } from './edn-reader.js';
+export type { EdnForm, EdnReadOptions } from './edn-reader.js';
+export { parseJepsenTextHistoryDetailed } from './jepsen-text.js';
 export { parseJsonLinesHistory, parseJsonLinesHistoryDetailed, toJsonLines } from './jsonl.js';
 
-export type HistoryFormat = 'edn' | 'jsonl';
+export type HistoryFormat = 'edn' | 'jsonl' | 'jepsen-text';
+export const HISTORY_FORMATS: readonly HistoryFormat[] = ['edn', 'jsonl', 'jepsen-text'];
 
 /**
- * Guesses the format from the text: a first line that is a JSON object (`{"`) is JSON lines;
- * anything else (`{:`, `[`, comments) is EDN.
+ * Guesses the format from the first significant character: `{"` is JSON lines; `{`, `[`, `(`,
+ * `#`, `"` or a `;` comment is EDN; anything else (a process number, `:nemesis`, a log line) is
+ * Jepsen's text op lines.
  */
 export function detectHistoryFormat(text: string): HistoryFormat {
-  const first = text.split('\n').find((row) => row.trim() !== '');
-  return first !== undefined && /^\s*\{\s*"/.test(first) ? 'jsonl' : 'edn';
+  const match = /^[\s\uFEFF,]*(\S)(\s*\S)?/.exec(text);
+  const first = match?.[1];
+  if (first === undefined) return 'edn';
+  if (first === '{') return match?.[2]?.trim() === '"' ? 'jsonl' : 'edn';
+  return '[(#;"'.includes(first) ? 'edn' : 'jepsen-text';
 }
 
-/** Parses a history in the given format (or detected). Throws HistoryParseError with the line. */
-export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'auto'): ParsedHistory & { readonly format: HistoryFormat } {
+/** Parses a history in the given format (or detected). Throws HistoryParseError with the line, or ParseStopped. */
+export function parseHistory(
+  text: string,
+  format: HistoryFormat | 'auto' = 'auto',
+  options: HistoryParseOptions = {},
+): ParsedHistory & { readonly format: HistoryFormat } {
   const chosen = format === 'auto' ? detectHistoryFormat(text) : format;
-  const parsed = chosen === 'jsonl' ? parseJsonLinesHistoryDetailed(text) : parseEdnHistoryDetailed(text);
-  return { ...parsed, format: chosen };
+  switch (chosen) {
+    case 'jsonl':
+      return { ...parseJsonLinesHistoryDetailed(text, options), format: chosen };
+    case 'edn':
+      return { ...parseEdnHistoryDetailed(text, options), format: chosen };
+    case 'jepsen-text':
+      return { ...parseJepsenTextHistoryDetailed(text, options), format: chosen };
+  }
 }

@@ -3,18 +3,19 @@
  * (`{"index":0,"type":"invoke","process":1,"f":"write","value":3,"timeUs":1500}`).
  */
 import type { History, HistoryEvent } from '../core/history.js';
-import type { ParsedHistory } from './edn.js';
-import { HistoryParseError } from './errors.js';
+import type { HistoryParseOptions, ParsedHistory } from './edn.js';
+import { HistoryParseError, ParseStopped } from './errors.js';
 import { buildEvent } from './event-fields.js';
 
 /** Parses JSON lines, keeping each event's line. Blank lines are allowed. Throws HistoryParseError. */
-export function parseJsonLinesHistoryDetailed(text: string): ParsedHistory {
+export function parseJsonLinesHistoryDetailed(text: string, options: HistoryParseOptions = {}): ParsedHistory {
   const events: HistoryEvent[] = [];
   const lines: number[] = [];
   let previousIndex = -1;
   const rows = text.split('\n');
   for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!.trim();
+    if ((r & 4095) === 4095 && options.shouldStop?.() === true) throw new ParseStopped(r + 1);
+    const row = (r === 0 ? rows[r]!.replace(/^\uFEFF/, '') : rows[r]!).trim();
     if (row === '') continue;
     const line = r + 1;
     let decoded: unknown;

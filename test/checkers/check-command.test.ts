@@ -120,7 +120,7 @@ describe('dsim check', () => {
     const file = path.join(dir, 'malformed.edn');
     await writeFile(file, `${GOOD.split('\n').slice(0, 2).join('\n')}\n[1 2 3]\n`);
     const malformed = await usageError(run(file, { model: 'cas-register' }));
-    expect(malformed.format()).toBe(`${file}: line 3: expected an EDN map`);
+    expect(malformed.format()).toBe(`${file}: line 3: expected an op map {:process .., :type .., :f .., :value ..} or a [process type f value] tuple, found a vector`);
 
     const missing = await usageError(run(path.join(dir, 'nope.edn'), { model: 'register' }));
     expect(missing.format()).toBe(`${path.join(dir, 'nope.edn')}: no such file`);

@@ -79,9 +79,9 @@ describe('EDN histories, one vector of maps', () => {
 describe('malformed EDN is reported with its 1-based line', () => {
   it.each([
     ['{:process 0, :type :invoke, :f :read, :value nil', 1, /unclosed map/],
-    ['[1 2 3]', 1, /expected an EDN map/],
+    ['[1 2 3]', 1, /expected an op map/],
     ['{:process 0 :type}', 1, /odd number of forms/],
-    ['{:process 0, :type :invoke, :f :read} {:process 1}', 1, /more than one form/],
+    ['{:process 0, :type :invoke, :f :read} {:process 1}', 1, /:type must be one of/],
     ['{:process 0, :type :invoke, :f :read, :value "abc}', 1, /unterminated string/],
     ['{:process 0, :type :invoke, :f :read, :value nil]', 1, /expected \}/],
   ])('%s', (text, line, message) => {
