@@ -49,3 +49,5 @@ export {
 } from './checkers/linearizability/index.js';
 export { scenarioArbitrary, simulate, type ScenarioArbitraryOptions, type SimulateOptions } from './fuzz/index.js';
 export { parseHistory, toEdn, toJsonLines, HistoryParseError } from './history/index.js';
+export { renderRunHtml, buildReportData, isReportEvent, type ReportData, type ReportInput, type ReportLimits } from './report/html.js';
+export { renderTimeline, isTimelineEvent, type Paint, type TimelineStyle } from './report/timeline.js';

@@ -13,7 +13,6 @@ import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { runCommand, type Io } from './run.js';
 import { protocolsFor } from './load.js';
 import { registerFuzzCommands } from './fuzz.js';
-import { registerTables } from './tables.js';
 import { dsimVersion } from './version.js';
 import { runCheckCommand } from './check.js';
 
@@ -25,20 +24,20 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const io: Io = {
-  out: (text) => process.stdout.write(text + '\n'),
-  err: (text) => process.stderr.write(text + '\n'),
+/** The process's own terminal. Tests and the docs runner pass their own `Io` to `main`. */
+export const processIo: Io = {
+  out: (text) => void process.stdout.write(text + '\n'),
+  err: (text) => void process.stderr.write(text + '\n'),
 };
 
-
-export function buildProgram(setExit: (code: ExitCode) => void): Command {
+export function buildProgram(setExit: (code: ExitCode) => void, io: Io = processIo): Command {
   const program = new Command();
   program
     .name('dsim')
     .description('Deterministic distributed-systems simulator: replication protocols under faults, in virtual time, judged by checkers.')
     .version(dsimVersion())
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) })
     .showHelpAfterError('(run dsim --help for usage)');
 
   program
@@ -99,19 +98,18 @@ export function buildProgram(setExit: (code: ExitCode) => void): Command {
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<ExitCode> {
-  registerTables();
+export async function main(argv: readonly string[], io: Io = processIo): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
-  const program = buildProgram((c) => (code = c));
+  const program = buildProgram((c) => (code = c), io);
   try {
     await program.parseAsync(argv as string[]);
     return code;
   } catch (error) {
-    return reportError(error);
+    return reportError(error, io);
   }
 }
 
-function reportError(error: unknown): ExitCode {
+function reportError(error: unknown, io: Io): ExitCode {
   if (error instanceof CommanderError) {
     // Help and version are not errors; commander already printed what it had to.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;

@@ -3,7 +3,6 @@ import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
-import type { ProtocolDefinition } from '../core/protocol.js';
 import { runScenario, type RunResult } from '../runner/index.js';
 import type { Scenario } from '../scenario/resolve.js';
 import { describeTraceEvent, TraceRecorder, type TraceEvent, type TraceSink } from '../trace/events.js';
@@ -15,6 +14,7 @@ import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { parseSeedRange, sweepCommand } from './sweep.js';
 import { WatchedRunner, parseHangTimeoutMs } from './watchdog.js';
 import { formatRun, formatSummaryTable } from './format.js';
+import { protocolTables } from './tables.js';
 import { expandScenarioPaths, loadScenarioFile, protocolsFor } from './load.js';
 
 export interface RunCommandOptions {
@@ -92,8 +92,7 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   }
   if (!options.json && rows.length > 1) {
     io.out(formatSummaryTable(rows));
-    const extra = tableExtras(rows.map((r) => r.result), protocols);
-    if (extra !== '') io.out('\n' + extra);
+    for (const table of protocolTables(rows.map((r) => r.result))) io.out('\n' + table);
   }
   return exitCodeOf(rows.map((r) => ({ expectation: r.result.expectation, diverged: r.determinism?.diverged === true })));
 }
@@ -229,17 +228,6 @@ export function toJson(result: RunResult, wallMs: number, determinism?: Determin
   };
 }
 
-/** Protocol-specific tables for a directory run (e.g. the master-slave trade-off table). */
-const tableHooks: Array<(results: readonly RunResult[], protocols: ReadonlyMap<string, ProtocolDefinition>) => string> = [];
-export function registerTableHook(hook: (results: readonly RunResult[], protocols: ReadonlyMap<string, ProtocolDefinition>) => string): void {
-  tableHooks.push(hook);
-}
-function tableExtras(results: readonly RunResult[], protocols: ReadonlyMap<string, ProtocolDefinition>): string {
-  return tableHooks
-    .map((hook) => hook(results, protocols))
-    .filter((text) => text !== '')
-    .join('\n\n');
-}
 
 const timelineStyles: Record<TimelineStyle, (text: string) => string> = {
   time: chalk.dim,

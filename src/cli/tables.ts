@@ -1,8 +1,7 @@
-/** Protocol-specific tables printed after a directory run (registered on `dsim run`). */
+/** Protocol-specific tables printed after a directory run (after a directory run). */
 import { pairOperations } from '../core/history.js';
 import { formatTradeoffTable, tradeoffTable } from '../protocols/master-slave/tradeoffs.js';
 import type { RunResult } from '../runner/index.js';
-import { registerTableHook } from './run.js';
 
 /** Ops invoked from the first fault until the heal: what clients saw while the fault was on. */
 function opsDuringFaults(result: RunResult): { ok: number; invoked: number } | undefined {
@@ -13,16 +12,19 @@ function opsDuringFaults(result: RunResult): { ok: number; invoked: number } | u
   return { ok: during.filter((op) => op.outcome === 'ok').length, invoked: during.length };
 }
 
-export function registerTables(): void {
-  registerTableHook((results) => {
-    const runs = results.filter((r) => r.protocol === 'master-slave');
-    if (runs.length < 2) return '';
-    const table = tradeoffTable(
-      runs.map((r) => {
-        const during = opsDuringFaults(r);
-        return { scenario: r.scenario, options: r.options, checks: r.checks, ops: r.ops, latency: r.latency, ...(during !== undefined ? { opsDuringFaults: during } : {}) };
-      }),
-    );
-    return `master-slave: the trade-off at a glance (measured)\n${formatTradeoffTable(table)}`;
-  });
+/** The protocol tables a directory run ends with (empty when none applies). */
+export function protocolTables(results: readonly RunResult[]): string[] {
+  return [masterSlaveTradeoffs(results)].filter((text) => text !== '');
+}
+
+function masterSlaveTradeoffs(results: readonly RunResult[]): string {
+  const runs = results.filter((r) => r.protocol === 'master-slave');
+  if (runs.length < 2) return '';
+  const table = tradeoffTable(
+    runs.map((r) => {
+      const during = opsDuringFaults(r);
+      return { scenario: r.scenario, options: r.options, checks: r.checks, ops: r.ops, latency: r.latency, ...(during !== undefined ? { opsDuringFaults: during } : {}) };
+    }),
+  );
+  return `master-slave: the trade-off at a glance (measured)\n${formatTradeoffTable(table)}`;
 }
