@@ -24,6 +24,10 @@ async function main(): Promise<void> {
   const lin = await import('./linearizability.js');
   console.log(lin.formatReport(await lin.benchLinearizability()));
 
+  console.log('\n== isolation checker: 10k and 100k transactions vs a linear pass over the same history ==');
+  const iso = await import('./isolation.js');
+  console.log(iso.formatIsolationBench(iso.benchIsolation()));
+
   console.log('\n== fuzz: runs per second, one worker and two ==');
   const fuzz = await import('./fuzz.js');
   console.log(fuzz.formatFuzzBench(await fuzz.benchFuzz()));

@@ -4,18 +4,19 @@
  * Checks a recorded history (Jepsen EDN or dsim JSON lines) for linearizability against a model.
  * Exit codes: 0 linearizable, 1 not, 2 unknown (budget or timeout), 3 bad input.
  */
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HistoryError, pairOperations } from '../core/history.js';
-import type { HistoryEvent, Operation } from '../core/history.js';
+import type { Operation } from '../core/history.js';
 import { formatUs, parseDurationUs } from '../core/time.js';
 import { checkLinearizability, describeOperation, getModel, modelNames } from '../checkers/linearizability/index.js';
 import type { AnyModel, LinearizabilityResult, PartitionEvidence } from '../checkers/linearizability/index.js';
-import { HistoryParseError, parseHistory } from '../history/index.js';
-import type { HistoryFormat } from '../history/index.js';
 import { renderLinearizabilityHtml } from '../report/linearizability-html.js';
 import { EXIT, UsageError } from './errors.js';
+import { readHistoryFile } from './history-file.js';
+import { isTxnModel, runIsolationCheck } from './check-isolation.js';
+import { TXN_MODELS } from '../checkers/isolation/index.js';
 
 export interface CheckCommandOptions {
   readonly model: string;
@@ -25,6 +26,8 @@ export interface CheckCommandOptions {
   /** Write a self-contained HTML report here. */
   readonly html?: string;
   readonly format?: 'edn' | 'jsonl' | 'auto';
+  /** Transactional models: the consistency model the history is judged against. */
+  readonly consistency?: string;
 }
 
 export interface CheckCommandIo {
@@ -36,9 +39,14 @@ export interface CheckCommandIo {
 const PREFIX_TAIL_SHOWN = 8;
 
 export async function runCheckCommand(historyPath: string, options: CheckCommandOptions, io: CheckCommandIo): Promise<number> {
+  if (isTxnModel(options.model)) {
+    const { timeout: _timeout, ...rest } = options;
+    return runIsolationCheck(historyPath, { ...rest, model: options.model }, io);
+  }
+  if (options.consistency !== undefined) throw new UsageError('--consistency applies to the transactional models list-append and rw-register', undefined, '--consistency');
   const model = getModel(options.model);
   if (model === undefined) {
-    throw new UsageError(`unknown model ${JSON.stringify(options.model)} (known: ${modelNames().join(', ')})`, undefined, '--model');
+    throw new UsageError(`unknown model ${JSON.stringify(options.model)} (known: ${[...modelNames(), ...TXN_MODELS].join(', ')})`, undefined, '--model');
   }
   let timeoutUs: number | undefined;
   if (options.timeout !== undefined) {
@@ -48,30 +56,7 @@ export async function runCheckCommand(historyPath: string, options: CheckCommand
     }
   }
 
-  let text: string;
-  try {
-    text = await readFile(historyPath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (error as Error).message})`;
-    throw new UsageError(why, historyPath);
-  }
-
-  let events: HistoryEvent[];
-  let lines: number[];
-  try {
-    const parsed = parseHistory(text, chooseFormat(historyPath, options.format));
-    events = parsed.events;
-    lines = parsed.lines;
-  } catch (error) {
-    if (error instanceof HistoryParseError) throw new UsageError(error.detail, historyPath, `line ${error.line}`);
-    throw error;
-  }
-
-  const lineOfEvent = (eventIndex: number): string | undefined => {
-    const k = events.findIndex((e) => e.index === eventIndex);
-    return k < 0 ? undefined : `line ${lines[k]}`;
-  };
+  const { events, lineOfEvent } = await readHistoryFile(historyPath, options.format);
 
   const started = performance.now();
   const deadlineMs = timeoutUs === undefined ? undefined : started + timeoutUs / 1000;
@@ -117,14 +102,6 @@ export async function runCheckCommand(historyPath: string, options: CheckCommand
     case 'unknown':
       return EXIT.unknown;
   }
-}
-
-function chooseFormat(file: string, format: CheckCommandOptions['format']): HistoryFormat | 'auto' {
-  if (format !== undefined && format !== 'auto') return format;
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.edn') return 'edn';
-  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  return 'auto';
 }
 
 /** Writes through a temp file in the same directory, then renames: never a half-written report. */

@@ -60,14 +60,15 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
 
   program
     .command('check')
-    .description('check a history (Jepsen EDN or dsim JSON lines) for linearizability against a model')
+    .description('check a history (Jepsen EDN or dsim JSON lines): linearizability against a model, or transactional isolation (list-append, rw-register)')
     .argument('<history>', 'history file (.edn or .jsonl; the format is detected)')
-    .requiredOption('--model <name>', 'register, cas-register, kv, counter or set')
+    .requiredOption('--model <name>', 'register, cas-register, kv, counter or set (linearizability); list-append or rw-register (transactions)')
+    .option('--consistency <model>', 'transactions: read-uncommitted, read-committed, snapshot-isolation, serializable, strong-session-serializable or strict-serializable (default)')
     .option('--json', 'print one JSON object')
     .option('--timeout <duration>', 'give up (exit 2, unknown) after this much wall time', '60s')
     .option('--html <file>', 'write a self-contained page: a lane per client, ops over time, where linearizability breaks')
     .option('--format <format>', 'edn, jsonl or auto (detected from the first line)', 'auto')
-    .action(async (history: string, opts: { model: string; json?: boolean; timeout?: string; html?: string; format: string }) => {
+    .action(async (history: string, opts: { model: string; json?: boolean; timeout?: string; html?: string; format: string; consistency?: string }) => {
       if (!['edn', 'jsonl', 'auto'].includes(opts.format)) throw new UsageError(`--format expects edn, jsonl or auto, got ${JSON.stringify(opts.format)}`);
       setExit((await runCheckCommand(history, { ...opts, format: opts.format as 'edn' | 'jsonl' | 'auto' }, io)) as ExitCode);
     });

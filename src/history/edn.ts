@@ -176,13 +176,25 @@ function keywordOrString(name: string): string {
   return KEYWORD_NAME.test(name) && !name.includes('//') && !name.endsWith('/') ? `:${name}` : ednString(name);
 }
 
+/**
+ * A transaction's micro-ops as Elle writes them: `[[:append 3 5] [:r 3 [1 5]]]`, the micro-op's
+ * function a keyword. Anything else is written as plain data.
+ */
+function txnToEdn(value: unknown): string {
+  if (!Array.isArray(value)) return plainToEdn(value);
+  const mops = value.map((mop) =>
+    Array.isArray(mop) && typeof mop[0] === 'string' && KEYWORD_NAME.test(mop[0]) ? `[:${mop[0]}${mop.slice(1).map((v) => ` ${plainToEdn(v)}`).join('')}]` : plainToEdn(mop),
+  );
+  return `[${mops.join(' ')}]`;
+}
+
 /** One Jepsen op map per line, fields in Jepsen's order. `timeUs` is written as `:time` in ns. */
 export function toEdn(history: History): string {
   const out: string[] = [];
   for (const event of history) {
     const parts = [`:process ${event.process}`, `:type :${event.type}`, `:f ${keywordOrString(event.f)}`];
     if (event.key !== undefined) parts.push(`:key ${ednString(event.key)}`);
-    parts.push(`:value ${plainToEdn(event.value)}`);
+    parts.push(`:value ${event.f === 'txn' ? txnToEdn(event.value) : plainToEdn(event.value)}`);
     if (event.timeUs !== undefined) parts.push(`:time ${Math.round(event.timeUs * 1000)}`);
     parts.push(`:index ${event.index}`);
     if (event.node !== undefined) parts.push(`:node ${ednString(event.node)}`);

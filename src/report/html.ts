@@ -8,6 +8,7 @@
  * `<`, `>`, `&` and line separators escaped, and the page script builds its DOM with textContent.
  */
 import { formatUs } from '../core/time.js';
+import { escapeHtml } from './escape.js';
 import { CLIENT_CSS, CLIENT_JS } from './html-client.js';
 import { buildReportData, type ReportData, type ReportInput } from './html-model.js';
 
@@ -18,10 +19,7 @@ export function renderRunHtml(input: ReportInput): string {
   return renderReportHtml(buildReportData(input));
 }
 
-/** Escapes text for HTML element content and double-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
-}
+export { escapeHtml };
 
 /**
  * JSON safe inside a `<script>` element: no `</script>`, `<!--` or `]]>` can form, and the line
