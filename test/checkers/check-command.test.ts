@@ -126,7 +126,7 @@ describe('dsim check', () => {
     expect(missing.format()).toBe(`${path.join(dir, 'nope.edn')}: no such file`);
 
     const model = await usageError(run(file, { model: 'queue' }));
-    expect(model.format()).toMatch(/--model: unknown model "queue" \(known: cas-register, counter, kv, register, set\)/);
+    expect(model.format()).toMatch(/--model: unknown model "queue" \(known: cas-register, counter, kv, register, set, list-append, rw-register\)/);
 
     const timeout = await usageError(run(file, { model: 'register', timeout: 'soon' }));
     expect(timeout.format()).toMatch(/--timeout: invalid duration/);
