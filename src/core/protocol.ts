@@ -162,6 +162,11 @@ export interface ProtocolDefinition<Options = unknown> {
   defaultChecks?(model: string, healed: boolean): readonly string[];
   /** Validates scenario `options` (absent options arrive as {}). */
   parseOptions(raw: unknown): OptionsResult<Options>;
+  /**
+   * Problems with valid options for this cluster and these flaws (paths inside `options`), such
+   * as quorum sizes that do not fit the node count. Called after `parseOptions` succeeds.
+   */
+  clusterIssues?(config: { readonly options: Options; readonly flaws: ReadonlySet<string>; readonly nodes: number }): readonly OptionsIssue[];
   create(config: {
     readonly options: Options;
     readonly flaws: ReadonlySet<string>;

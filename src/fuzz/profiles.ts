@@ -115,6 +115,15 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     route: 'leader',
     checks: [...KV_SAFETY, 'converged', 'liveness'],
   },
+  paxos: {
+    model: 'kv',
+    nodes: { min: 3, max: 5 },
+    durationMs: { min: 300, max: 3000 },
+    quiesceMs: 3000,
+    roles: ['leader'],
+    route: 'leader',
+    checks: [...KV_SAFETY, 'converged', 'liveness'],
+  },
   'master-slave': {
     model: 'kv',
     nodes: { min: 2, max: 4 },

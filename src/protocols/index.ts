@@ -4,6 +4,7 @@ import { definition as broadcast } from './broadcast/index.js';
 import { definition as masterSlave } from './master-slave/index.js';
 import { definition as leaderless } from './leaderless/index.js';
 import { definition as multiLeader } from './multi-leader/index.js';
+import { definition as paxos } from './paxos/index.js';
 import { definition as raft } from './raft/index.js';
 
 export const builtinProtocols: readonly ProtocolDefinition[] = [
@@ -12,6 +13,7 @@ export const builtinProtocols: readonly ProtocolDefinition[] = [
   leaderless as ProtocolDefinition,
   multiLeader as ProtocolDefinition,
   raft as ProtocolDefinition,
+  paxos as ProtocolDefinition,
 ];
 
 export function protocolRegistry(extra: readonly ProtocolDefinition[] = []): Map<string, ProtocolDefinition> {

@@ -113,6 +113,9 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
     if (!knownFlaws.has(flaw))
       issues.push({ path: ['flaws', i], message: `unknown flaw ${JSON.stringify(flaw)} for ${protocol.name}; expected one of: ${[...knownFlaws].join(', ') || '(none)'}` });
   });
+  if (opts.ok && protocol.clusterIssues !== undefined && issues.length === 0) {
+    for (const issue of protocol.clusterIssues({ options: opts.value, flaws: new Set(s.flaws), nodes: s.nodes })) issues.push({ path: ['options', ...issue.path], message: issue.message });
+  }
   const model = (s.workload.model ?? protocol.models[0] ?? 'kv') as ModelName;
   const declared = (s.options as Record<string, unknown>)['model'];
   if (typeof declared === 'string' && declared !== model) {

@@ -4,38 +4,14 @@
  * Work per step is proportional to what changed: only the node that just stepped (the kernel names
  * it in `cluster.changed`), and in it only new log entries, new commits, new applies.
  */
-import type { ClusterView, Invariant, NodeView } from '../../core/protocol.js';
+import type { ClusterView, Invariant } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
+import { eachChanged, eachNode, type Visit as MonitorVisit } from '../common/monitor.js';
 import { chainAt, entryAt } from './log.js';
 import type { LogEntry, RaftState } from './types.js';
 
 type Cluster = ClusterView<RaftState>;
-type Node = NodeView<RaftState>;
-type Visit = (index: number, id: NodeId, state: RaftState) => string | undefined;
-
-/**
- * Calls `visit` for the nodes whose state may have changed since the last check: the one that just
- * stepped when the kernel says so, else every node. Stops at (and returns) the first message.
- * Monitors keep what they remember per node index, tagged with the state object it is about (a
- * restarted node has a new one), rather than in weak maps: this runs after every step.
- */
-function eachChanged(cluster: Cluster, visit: Visit): string | undefined {
-  const changed = cluster.changed;
-  const index = cluster.changedIndex;
-  if (changed !== undefined && index !== undefined) return changed.state === undefined ? undefined : visit(index, changed.id, changed.state);
-  return eachNode(cluster, visit);
-}
-
-function eachNode(cluster: Cluster, visit: Visit): string | undefined {
-  const nodes = cluster.nodes as readonly Node[];
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    if (n.state === undefined) continue;
-    const message = visit(i, n.id, n.state);
-    if (message !== undefined) return message;
-  }
-  return undefined;
-}
+type Visit = MonitorVisit<RaftState>;
 
 /** At most one leader per term, ever. Only a node's own step makes it leader. */
 const electionSafety: Invariant<RaftState> = {

@@ -4,33 +4,16 @@
  * node's own, recomputed on every append).
  */
 import type { NodeId } from '../../core/ids.js';
-import type { KvCommand, LogEntry, RaftLog, Snapshot } from './types.js';
+import { hashText, mixHash } from '../common/digest.js';
+import type { LogEntry, RaftLog, Snapshot } from './types.js';
 
 // ------------------------------------------------------------------ digests (32-bit FNV-style)
 
-export function mixHash(h: number, value: number): number {
-  let x = (h ^ (value & 0xffff)) >>> 0;
-  x = Math.imul(x, 0x01000193) >>> 0;
-  x = (x ^ (value >>> 16)) >>> 0;
-  return Math.imul(x, 0x01000193) >>> 0;
-}
-
-export function hashText(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-export function commandHash(command: KvCommand): number {
-  const op = command.op;
-  return hashText(`${command.client}|${command.seq}|${op.f}|${op.key ?? ''}|${JSON.stringify(op.value)}`);
-}
+export { commandHash, hashText, mixHash, NOOP_HASH } from '../common/digest.js';
 
 export function votersHash(voters: readonly NodeId[]): number {
   return hashText(`config|${voters.join(',')}`);
 }
-
-export const NOOP_HASH = hashText('noop');
 
 function chainOf(previous: number, entry: { index: number; term: number; hash: number }): number {
   return mixHash(mixHash(mixHash(previous, entry.index), entry.term), entry.hash);

@@ -1,16 +1,12 @@
 /** Raft's plain-data state, log entries, snapshots and messages. */
 import type { NodeId } from '../../core/ids.js';
 import type { NodeContext, OpResult } from '../../core/index.js';
+import type { KvCommand, KvMachine, Session } from '../common/kv-machine.js';
 import type { Flaws, RaftOptions } from './options.js';
 
-export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+export type { KvCommand, KvMachine, Session } from '../common/kv-machine.js';
 
-/** A client operation as it travels through the log. */
-export interface KvCommand {
-  readonly client: string;
-  readonly seq: number;
-  readonly op: { readonly f: string; readonly key?: string; readonly value: unknown };
-}
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 interface EntryBase {
   readonly index: number;
@@ -28,17 +24,6 @@ export type LogEntry =
   | (EntryBase & { readonly kind: 'noop' })
   | (EntryBase & { readonly kind: 'command'; readonly command: KvCommand })
   | (EntryBase & { readonly kind: 'config'; readonly voters: readonly NodeId[] });
-
-/** What a client session remembers: the last applied seq and its result, for retried commands. */
-export interface Session {
-  readonly seq: number;
-  readonly result: OpResult;
-}
-
-export interface KvMachine {
-  data: Record<string, unknown>;
-  sessions: Record<string, Session>;
-}
 
 /** The state machine and log metadata through `lastIndex`. Index 0 is the empty initial snapshot. */
 export interface Snapshot {
