@@ -1,23 +1,28 @@
 /**
  * The acceptor: promises in phase 1 and votes in phase 2, each written to disk before its reply
  * leaves. One promise covers every slot (Multi-Paxos: phase 1 runs once per ballot over all open
- * slots). With lease reads an acceptor that heard from a leader recently refuses other proposers'
- * prepares for an election timeout, which is what makes the leader's lease safe.
+ * slots). An acceptor that heard from a leader recently refuses other proposers' prepares for an
+ * election timeout (leader stickiness), which is also what makes a leader's read lease safe.
  */
 import type { NodeId } from '../../core/ids.js';
 import { roundOf } from './ballot.js';
 import { learnChosen, requestCatchUp } from './learner.js';
-import { preempted } from './proposer.js';
+import { preempted, yieldTo } from './proposer.js';
 import { acceptedFrom, maxAcceptedSlot, persist, setAccepted } from './slots.js';
 import { resetElectionTimer } from './timers.js';
 import type { Env, Message, PaxosState } from './types.js';
 
 type Msg<T extends Message['type']> = Extract<Message, { type: T }>;
 
-/** Whether this node, as an acceptor, still owes a leader its lease (lease reads only). */
-export function leaseBinds(state: PaxosState, env: Env, from: NodeId): boolean {
-  if (env.options.reads !== 'lease' || from === state.leaderId) return false;
-  return env.ctx.now() - state.lastLeaderContactUs < env.options.electionTimeoutMinUs;
+/**
+ * Whether this acceptor refuses `from`'s prepare because it heard from a live leader (or, with
+ * lease reads, promised a candidate) within an election timeout: leader stickiness, and what makes
+ * a lease safe. A restarted node counts its boot as such contact.
+ */
+export function sticky(state: PaxosState, env: Env, from: NodeId): boolean {
+  const o = env.options;
+  if (o.leader !== 'stable' || (!o.checkQuorum && o.reads !== 'lease') || from === state.leaderId) return false;
+  return env.ctx.now() - state.lastLeaderContactUs < o.electionTimeoutMinUs;
 }
 
 export function seeBallot(state: PaxosState, ballot: number): void {
@@ -28,7 +33,7 @@ export function seeBallot(state: PaxosState, ballot: number): void {
 export function onPrepare(state: PaxosState, env: Env, from: NodeId, msg: Msg<'prepare'>): void {
   const ctx = env.ctx;
   seeBallot(state, msg.ballot);
-  if (msg.ballot < state.promised || leaseBinds(state, env, from)) {
+  if (msg.ballot < state.promised || sticky(state, env, from)) {
     ctx.send(from, { type: 'nack', ballot: msg.ballot, promised: state.promised });
     return;
   }
@@ -46,8 +51,10 @@ export function onPrepare(state: PaxosState, env: Env, from: NodeId, msg: Msg<'p
   }
   if (state.role === 'follower' && env.options.leader === 'stable') resetElectionTimer(state, env);
   const snapshot = state.snapshot.slot >= msg.fromSlot ? state.snapshot : null;
-  ctx.send(from, { type: 'promise', ballot: msg.ballot, snapshot, accepted: acceptedFrom(state, msg.fromSlot) });
+  const waiting = env.options.leader === 'none' ? Object.values(state.writes).map((w) => w.command) : [];
+  ctx.send(from, { type: 'promise', ballot: msg.ballot, snapshot, accepted: acceptedFrom(state, msg.fromSlot), waiting });
   if (preempt) preempted(state, env);
+  else if (from !== state.self) yieldTo(state, env, Math.max(state.backoffUntilUs, ctx.now() + env.options.electionTimeoutMinUs));
 }
 
 /** Whether this node leads, or campaigns for, a ballot below `ballot`. */
@@ -80,6 +87,7 @@ export function onAccept(state: PaxosState, env: Env, from: NodeId, msg: Msg<'ac
   if (state.applied < msg.chosenThrough) requestCatchUp(state, env, from);
   ctx.send(from, { type: 'accepted', ballot: msg.ballot, slots, round: msg.round, maxAccepted: maxAcceptedSlot(state) });
   if (preempt) preempted(state, env);
+  else yieldTo(state, env, Math.max(state.backoffUntilUs, ctx.now() + env.options.electionTimeoutMinUs));
 }
 
 /** `leader: none`: a proposer's ballot got its slots chosen. */
@@ -87,4 +95,6 @@ export function onDecide(state: PaxosState, env: Env, from: NodeId, msg: Msg<'de
   seeBallot(state, msg.ballot);
   learnChosen(state, env, msg.ballot, msg.chosenThrough);
   if (state.applied < msg.chosenThrough) requestCatchUp(state, env, from);
+  // That round is over: go next, after a short random pause so waiting proposers do not all start at once.
+  yieldTo(state, env, env.ctx.now() + 1 + Math.floor(env.ctx.random() * env.options.backoffMaxUs));
 }

@@ -5,7 +5,7 @@
  */
 import type { ClientRequest } from '../../core/ops.js';
 import { cachedResult, commandOf } from '../common/kv-machine.js';
-import { campaign, chooseAlone, propose } from './proposer.js';
+import { chooseAlone, propose, scheduleRound } from './proposer.js';
 import { leaseRead, quorumRead } from './reads.js';
 import { commandValue } from './slots.js';
 import type { Env, PaxosState } from './types.js';
@@ -47,5 +47,5 @@ export function onClientRequest(state: PaxosState, env: Env, req: ClientRequest)
     return;
   }
   // `leader: none`: the next round takes it (now, unless a round runs or this node backs off).
-  if (state.role === 'follower' && ctx.now() >= state.backoffUntilUs) campaign(state, env);
+  scheduleRound(state, env);
 }

@@ -14,10 +14,10 @@ import { onClientRequest } from './client.js';
 import { paxosInvariants } from './invariants.js';
 import { onCatchUp, onLearn, onStatus } from './learner.js';
 import { FLAWS, parseOptions, quorumIssues, quorumsFor, resolveFlaws, type PaxosOptions } from './options.js';
-import { onAccepted, onElectionTimeout, onNack, onPromise, startRound } from './proposer.js';
+import { onAccepted, onCheckQuorum, onElectionTimeout, onNack, onPromise, startRound } from './proposer.js';
 import { onReadProbe, onReadReply, onReadsTimer } from './reads.js';
 import { emptySnapshot, maxAcceptedSlot } from './slots.js';
-import { TIMER_ELECTION, TIMER_HEARTBEAT, TIMER_READS, TIMER_SYNC, resetElectionTimer } from './timers.js';
+import { TIMER_CHECK_QUORUM, TIMER_ELECTION, TIMER_HEARTBEAT, TIMER_READS, TIMER_SYNC, resetElectionTimer } from './timers.js';
 import type { Ctx, Durable, Env, Message, PaxosState } from './types.js';
 
 export type { PaxosOptions } from './options.js';
@@ -72,6 +72,7 @@ export function createPaxos(options: PaxosOptions, flawNames: ReadonlySet<string
         writes: {},
         reads: [],
         nextProbe: 0,
+        preemptions: 0,
         backoffUntilUs: 0,
         catchUpAtUs: Number.NEGATIVE_INFINITY,
         trail: { accepts: [], introduced: [], learned: [], applied: [snapshot.slot, snapshot.appliedDigest] },
@@ -129,6 +130,8 @@ export function createPaxos(options: PaxosOptions, flawNames: ReadonlySet<string
         }
         case TIMER_READS:
           return onReadsTimer(state, e);
+        case TIMER_CHECK_QUORUM:
+          return onCheckQuorum(state, e);
         default:
           throw new Error(`paxos: unknown timer ${timer}`);
       }

@@ -27,6 +27,12 @@ export const optionsSchema = z
      * read quorum for their highest accepted slot and answers once it has applied through it).
      */
     reads: z.enum(['log', 'lease', 'quorum']).default('log'),
+    /**
+     * A stable leader that heard from no phase-2 quorum for an election timeout steps down, and an
+     * acceptor that heard from a leader within an election timeout refuses other proposers'
+     * prepares (leader stickiness: a node that missed a few heartbeats cannot depose a live leader).
+     */
+    checkQuorum: z.boolean().default(true),
     /** Randomized election timeouts and retry backoff; off, preempted proposers retry at once. */
     backoff: z.boolean().default(true),
     /** Followers wait a random time in [min, max) without hearing from a leader before campaigning. */
@@ -34,7 +40,7 @@ export const optionsSchema = z
     electionTimeoutMaxUs: durationUs.default(300_000),
     /** How often a leader sends accepts (empty ones when idle), carrying what is chosen. */
     heartbeatUs: durationUs.default(50_000),
-    /** `leader: none`: a preempted proposer waits a random time below this before trying again. */
+    /** `leader: none`: a preempted proposer waits a random time below this (doubled per preemption in a row) before trying again. */
     backoffMaxUs: durationUs.default(40_000),
     /** Lease reads: time subtracted from the lease for message delays and clock jumps. */
     leaseMarginUs: durationUs.default(0),

@@ -11,7 +11,7 @@ import { ballotOf, formatBallot, roundOf } from './ballot.js';
 import { installSnapshot, learn } from './learner.js';
 import { answerAllWrites, serveReads } from './reads.js';
 import { NOOP, acceptedFrom, commandValue, learnedAt, maxLearnedSlot, persist, setAccepted } from './slots.js';
-import { TIMER_ELECTION, TIMER_HEARTBEAT, resetElectionTimer, retryDelayUs } from './timers.js';
+import { TIMER_CHECK_QUORUM, TIMER_ELECTION, TIMER_HEARTBEAT, resetElectionTimer, retryDelayUs } from './timers.js';
 import type { Accepted, AcceptEntry, Env, LeaderState, Message, PaxosState, PromiseInfo, Value } from './types.js';
 
 type Msg<T extends Message['type']> = Extract<Message, { type: T }>;
@@ -41,7 +41,7 @@ export function campaign(state: PaxosState, env: Env): void {
     state.lastLeaderContactUs = ctx.now();
   } else state.leaderId = null;
   ctx.note('campaign', { ballot: formatBallot(ballot, state.members) });
-  addPromise(state, { from: state.self, ballot, snapshot: null, accepted: acceptedFrom(state, fromSlot) });
+  addPromise(state, { from: state.self, ballot, snapshot: null, accepted: acceptedFrom(state, fromSlot), waiting: [] });
   resetElectionTimer(state, env); // phase 1 that takes too long is retried with a new ballot
   for (const peer of state.members) if (peer !== state.self) ctx.send(peer, { type: 'prepare', ballot, fromSlot });
   if (state.campaign.promises.length >= state.quorums.phase1) becomeLeader(state, env);
@@ -60,7 +60,7 @@ export function onPromise(state: PaxosState, env: Env, from: NodeId, msg: Msg<'p
   if (c === null || state.role !== 'candidate') return;
   // A promise counts for the ballot it was made for; the flaw counts late replies to older ones too.
   if (env.flaws.countOldPromises ? msg.ballot > c.ballot : msg.ballot !== c.ballot) return;
-  addPromise(state, { from, ballot: msg.ballot, snapshot: msg.snapshot, accepted: msg.accepted });
+  addPromise(state, { from, ballot: msg.ballot, snapshot: msg.snapshot, accepted: msg.accepted, waiting: msg.waiting });
   if (c.promises.length >= state.quorums.phase1) becomeLeader(state, env);
 }
 
@@ -101,38 +101,51 @@ function becomeLeader(state: PaxosState, env: Env): void {
     round: 0,
     roundSentAt: [],
     ackedRound: {},
+    heard: [],
     leaseUntilUs: env.options.reads === 'lease' && promises.length >= leaseQuorum ? state.campaignStartUs + leaseDurationUs(env) : Number.NEGATIVE_INFINITY,
   };
   state.leader = leader;
   state.campaign = null;
   state.role = 'leader';
   state.leaderId = state.self;
-  if (env.options.leader === 'stable') ctx.cancelTimer(TIMER_ELECTION);
+  if (env.options.leader === 'stable') {
+    ctx.cancelTimer(TIMER_ELECTION);
+    if (env.options.checkQuorum) ctx.setTimer(TIMER_CHECK_QUORUM, env.options.electionTimeoutMinUs);
+  }
   ctx.note('leader', { ballot: formatBallot(c.ballot, state.members), completing: Math.max(0, maxSlot - state.applied) });
   const completing = new Set<number>();
   for (let slot = state.applied + 1; slot <= maxSlot; slot++) {
     const known = learnedAt(state, slot);
     if (known !== null) {
-      propose(state, env, known, false);
+      propose(state, env, known, false, false);
       continue;
     }
     if (env.flaws.proposeOwnValue) {
       // The flaw: what the promises report is ignored; the proposer puts its own value here.
       const own = unproposedWrite(state);
-      propose(state, env, own ?? NOOP, true);
+      propose(state, env, own ?? NOOP, true, false);
       continue;
     }
     const vote = best.get(slot);
     if (vote !== undefined && vote.value.kind === 'command') completing.add(vote.value.hash);
-    propose(state, env, vote?.value ?? NOOP, vote === undefined);
+    propose(state, env, vote?.value ?? NOOP, vote === undefined, false);
   }
   if (env.options.leader === 'none') {
-    // This round's own commands go after the open slots (once: a command re-proposed from a vote is not added again).
+    // This round's own commands go after the open slots, then those the promisers have waiting
+    // (so a round serves every proposer it preempts); each once.
     for (const client of Object.keys(state.writes)) {
       const w = state.writes[client]!;
-      const value = commandValue(w.command);
       w.proposed = true;
-      if (!completing.has(value.hash)) propose(state, env, value, true);
+      const value = commandValue(w.command);
+      if (!completing.has(value.hash)) propose(state, env, value, true, false);
+      completing.add(value.hash);
+    }
+    for (const p of promises) {
+      for (const command of p.waiting) {
+        const value = commandValue(command);
+        if (!completing.has(value.hash)) propose(state, env, value, true, false);
+        completing.add(value.hash);
+      }
     }
   }
   startRound(state, env);
@@ -158,13 +171,14 @@ function unproposedWrite(state: PaxosState): Value | undefined {
  * Puts `value` in the next free slot under this leader's ballot: this node votes for it at once,
  * then asks every peer. `introduced` marks a value the proposer chose itself (validity).
  */
-export function propose(state: PaxosState, env: Env, value: Value, introduced: boolean): void {
+export function propose(state: PaxosState, env: Env, value: Value, introduced: boolean, send = true): void {
   const leader = state.leader!;
   const slot = leader.nextSlot++;
   if (introduced) state.trail.introduced.push(slot, value.hash);
   setAccepted(state, slot, leader.ballot, value);
   persist(state, env, true);
   leader.proposals.push({ slot, value, acks: [state.self] });
+  if (!send) return; // the caller starts a round, which sends every proposal
   const msg: Message = { type: 'accept', ballot: leader.ballot, entries: [[slot, value]], chosenThrough: state.applied, round: leader.round };
   for (const peer of state.members) if (peer !== state.self) env.ctx.send(peer, msg);
 }
@@ -180,6 +194,7 @@ export function onAccepted(state: PaxosState, env: Env, from: NodeId, msg: Msg<'
   const leader = state.leader;
   if (leader === null || msg.ballot !== leader.ballot) return;
   if (msg.round > (leader.ackedRound[from] ?? 0)) leader.ackedRound[from] = msg.round;
+  if (!leader.heard.includes(from)) leader.heard.push(from);
   onVotes(state, env, msg.slots, from);
   if (state.leader !== leader) return;
   // A peer holds votes above every slot in use (an old leader's, never chosen): fill the gap
@@ -218,8 +233,8 @@ export function startRound(state: PaxosState, env: Env): void {
   leader.round++;
   leader.roundSentAt.push([leader.round, ctx.now()]);
   if (leader.roundSentAt.length > MAX_ROUNDS_KEPT) leader.roundSentAt.shift();
-  // While leading, this node's own acceptor owes itself the lease too.
-  if (env.options.reads === 'lease') state.lastLeaderContactUs = ctx.now();
+  // While leading, this node's own acceptor is as sticky as its followers (and owes the lease).
+  state.lastLeaderContactUs = ctx.now();
   for (const peer of state.members) {
     if (peer === state.self) continue;
     const missing = leader.proposals.filter((p) => !p.acks.includes(peer));
@@ -263,7 +278,10 @@ function updateLease(state: PaxosState, env: Env): void {
 /** Leaves the proposer role: a stable leader's waiting clients learn their fate; `none` keeps them for the next round. */
 export function stepDown(state: PaxosState, env: Env): void {
   const ctx = env.ctx;
-  if (state.leader !== null) ctx.cancelTimer(TIMER_HEARTBEAT);
+  if (state.leader !== null) {
+    ctx.cancelTimer(TIMER_HEARTBEAT);
+    ctx.cancelTimer(TIMER_CHECK_QUORUM);
+  }
   if (state.leader !== null || state.campaign !== null) ctx.note('step-down', { ballot: formatBallot(state.leader?.ballot ?? state.campaign!.ballot, state.members) });
   state.leader = null;
   state.campaign = null;
@@ -286,13 +304,9 @@ export function preempted(state: PaxosState, env: Env): void {
 /** `leader: none`: try another round after a random pause, if anything waits. */
 function retryLater(state: PaxosState, env: Env): void {
   if (!hasWork(state)) return;
-  const delay = retryDelayUs(env);
-  if (delay === 0) {
-    campaign(state, env);
-    return;
-  }
-  state.backoffUntilUs = env.ctx.now() + delay;
-  env.ctx.setTimer(TIMER_ELECTION, delay);
+  state.preemptions++;
+  state.backoffUntilUs = env.ctx.now() + retryDelayUs(state, env);
+  scheduleRound(state, env);
 }
 
 /** `leader: none`: commands wait, or a read waits on slots nobody is completing. */
@@ -304,10 +318,25 @@ export function hasWork(state: PaxosState): boolean {
 /** `leader: none`: every slot of this round is chosen: tell everyone, let go of the ballot, go again if more waits. */
 function finishRound(state: PaxosState, env: Env): void {
   const leader = state.leader!;
+  state.preemptions = 0;
   for (const peer of state.members) if (peer !== state.self) env.ctx.send(peer, { type: 'decide', ballot: leader.ballot, chosenThrough: state.applied });
   stepDown(state, env);
   env.ctx.cancelTimer(TIMER_ELECTION);
   if (hasWork(state)) campaign(state, env);
+}
+
+/** CheckQuorum: a leader that heard from no phase-2 quorum within an election timeout steps down. */
+export function onCheckQuorum(state: PaxosState, env: Env): void {
+  const leader = state.leader;
+  if (leader === null) return;
+  if (leader.heard.length + 1 < state.quorums.phase2) {
+    env.ctx.note('check-quorum-lost', { heard: leader.heard });
+    stepDown(state, env);
+    resetElectionTimer(state, env);
+    return;
+  }
+  leader.heard = [];
+  env.ctx.setTimer(TIMER_CHECK_QUORUM, env.options.electionTimeoutMinUs);
 }
 
 export function onElectionTimeout(state: PaxosState, env: Env): void {
@@ -316,7 +345,28 @@ export function onElectionTimeout(state: PaxosState, env: Env): void {
     return;
   }
   // `leader: none`: a round that took too long starts over with a new ballot; an idle node with work starts one.
-  if (state.role !== 'follower') stepDown(state, env);
-  if (hasWork(state)) campaign(state, env);
+  if (state.role !== 'follower') {
+    stepDown(state, env);
+    state.backoffUntilUs = 0;
+  }
+  scheduleRound(state, env);
 }
 
+/** `leader: none`: runs a round now if anything waits and no pause is on, else arms the timer for the pause's end. */
+export function scheduleRound(state: PaxosState, env: Env): void {
+  if (state.role !== 'follower' || !hasWork(state)) return;
+  const wait = state.backoffUntilUs - env.ctx.now();
+  if (wait <= 0) campaign(state, env);
+  else env.ctx.setTimer(TIMER_ELECTION, wait);
+}
+
+/**
+ * `leader: none` with backoff: another proposer's round is under way (this node just promised or
+ * voted for it), or ended (it said what was chosen). Waiting for it, rather than preempting it,
+ * is what lets contended rounds finish.
+ */
+export function yieldTo(state: PaxosState, env: Env, untilUs: number): void {
+  if (env.options.leader !== 'none' || !env.options.backoff || state.role !== 'follower') return;
+  state.backoffUntilUs = untilUs;
+  scheduleRound(state, env);
+}

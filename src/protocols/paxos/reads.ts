@@ -93,8 +93,10 @@ function probeProgress(state: PaxosState, env: Env, read: PendingRead): void {
   read.probe = 0;
   read.answered = [];
   // `leader: none`: nobody may be completing the slots the read waits for; a round will.
-  if (env.options.leader === 'none' && read.readSlot > state.applied && state.role === 'follower' && env.ctx.now() >= state.backoffUntilUs) {
-    env.ctx.setTimer(TIMER_ELECTION, env.options.heartbeatUs);
+  if (env.options.leader === 'none' && read.readSlot > state.applied && state.role === 'follower') {
+    const now = env.ctx.now();
+    state.backoffUntilUs = Math.max(state.backoffUntilUs, now + env.options.heartbeatUs);
+    env.ctx.setTimer(TIMER_ELECTION, state.backoffUntilUs - now);
   }
   serveReads(state, env);
 }

@@ -37,6 +37,8 @@ export interface PromiseInfo {
   readonly ballot: Ballot;
   readonly snapshot: Snapshot | null;
   readonly accepted: readonly (readonly [number, Accepted])[];
+  /** `leader: none`: the promiser's own commands waiting for a round. */
+  readonly waiting: readonly KvCommand[];
 }
 
 /** Phase 1 in progress. */
@@ -80,6 +82,8 @@ export interface LeaderState {
   roundSentAt: Array<[number, number]>;
   ackedRound: Record<NodeId, number>;
   leaseUntilUs: number;
+  /** Peers that answered since the last quorum check (CheckQuorum). */
+  heard: NodeId[];
 }
 
 /** A client write (or log read) waiting for its command to apply. */
@@ -141,6 +145,8 @@ export interface PaxosState {
   writes: Record<string, PendingWrite>;
   reads: PendingRead[];
   nextProbe: number;
+  /** `leader: none`: rounds preempted in a row (the backoff window doubles with each). */
+  preemptions: number;
   /** `leader: none`: a preempted proposer waits until this local time before its next round. */
   backoffUntilUs: number;
   /** Local time of the last catch-up request (one per heartbeat at most). */
@@ -158,6 +164,8 @@ export type Message =
       /** The acceptor's snapshot when it covers slots the proposer asked about. */
       readonly snapshot: Snapshot | null;
       readonly accepted: readonly (readonly [number, Accepted])[];
+      /** `leader: none`: commands this node has waiting, for the proposer to take along. */
+      readonly waiting: readonly KvCommand[];
     }
   | { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot }
   | {
