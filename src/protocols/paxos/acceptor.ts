@@ -7,7 +7,7 @@
 import type { NodeId } from '../../core/ids.js';
 import { roundOf } from './ballot.js';
 import { learnChosen, requestCatchUp } from './learner.js';
-import { preempted, yieldTo } from './proposer.js';
+import { abandonCampaign, preempted, yieldTo } from './proposer.js';
 import { acceptedFrom, maxAcceptedSlot, persist, setAccepted } from './slots.js';
 import { resetElectionTimer } from './timers.js';
 import type { Env, Message, PaxosState } from './types.js';
@@ -87,7 +87,10 @@ export function onAccept(state: PaxosState, env: Env, from: NodeId, msg: Msg<'ac
   if (state.applied < msg.chosenThrough) requestCatchUp(state, env, from);
   ctx.send(from, { type: 'accepted', ballot: msg.ballot, slots, round: msg.round, maxAccepted: maxAcceptedSlot(state) });
   if (preempt) preempted(state, env);
-  else yieldTo(state, env, Math.max(state.backoffUntilUs, ctx.now() + env.options.electionTimeoutMinUs));
+  else {
+    abandonCampaign(state, env);
+    yieldTo(state, env, Math.max(state.backoffUntilUs, ctx.now() + env.options.electionTimeoutMinUs));
+  }
 }
 
 /** `leader: none`: a proposer's ballot got its slots chosen. */

@@ -21,7 +21,12 @@ const MAX_ROUNDS_KEPT = 64;
 
 // ------------------------------------------------------------------ phase 1
 
-/** Starts phase 1 with a ballot above every one seen, over the slots after this node's applied one. */
+/**
+ * Starts phase 1 with a ballot above every one seen, over the slots after this node's applied one.
+ * This node's own acceptor promises last, once the others make up the rest of a phase-1 quorum: a
+ * campaign the others refuse (they hear from a live leader) leaves its promise where it was, so
+ * the node keeps accepting from that leader instead of rejecting it.
+ */
 export function campaign(state: PaxosState, env: Env): void {
   const ctx = env.ctx;
   const round = Math.max(state.maxRound, roundOf(state.promised)) + 1;
@@ -34,17 +39,11 @@ export function campaign(state: PaxosState, env: Env): void {
   const kept = env.flaws.countOldPromises ? state.lastPromises.filter((p) => p.from !== state.self) : [];
   state.campaign = { ballot, fromSlot, promises: kept };
   state.campaignStartUs = ctx.now();
-  state.promised = ballot;
-  persist(state, env, false);
-  if (env.options.reads === 'lease') {
-    state.leaderId = state.self;
-    state.lastLeaderContactUs = ctx.now();
-  } else state.leaderId = null;
+  if (state.leaderId === state.self) state.leaderId = null;
   ctx.note('campaign', { ballot: formatBallot(ballot, state.members) });
-  addPromise(state, { from: state.self, ballot, snapshot: null, accepted: acceptedFrom(state, fromSlot), waiting: [] });
   resetElectionTimer(state, env); // phase 1 that takes too long is retried with a new ballot
   for (const peer of state.members) if (peer !== state.self) ctx.send(peer, { type: 'prepare', ballot, fromSlot });
-  if (state.campaign.promises.length >= state.quorums.phase1) becomeLeader(state, env);
+  promiseSelfWhenDue(state, env);
 }
 
 function addPromise(state: PaxosState, promise: PromiseInfo): void {
@@ -55,13 +54,42 @@ function addPromise(state: PaxosState, promise: PromiseInfo): void {
   state.lastPromises = promises;
 }
 
+/** Once the other promises and this node's own make a phase-1 quorum, this node promises and leads. */
+function promiseSelfWhenDue(state: PaxosState, env: Env): void {
+  const c = state.campaign!;
+  if (c.promises.length + 1 < state.quorums.phase1) return;
+  if (state.promised > c.ballot) {
+    preempted(state, env);
+    return;
+  }
+  if (state.promised < c.ballot) {
+    state.promised = c.ballot;
+    persist(state, env, false);
+  }
+  if (env.options.reads === 'lease') {
+    // The own promise is a lease grant like any other.
+    state.leaderId = state.self;
+    state.lastLeaderContactUs = env.ctx.now();
+  }
+  addPromise(state, { from: state.self, ballot: c.ballot, snapshot: null, accepted: acceptedFrom(state, c.fromSlot), waiting: [] });
+  becomeLeader(state, env);
+}
+
 export function onPromise(state: PaxosState, env: Env, from: NodeId, msg: Msg<'promise'>): void {
   const c = state.campaign;
   if (c === null || state.role !== 'candidate') return;
   // A promise counts for the ballot it was made for; the flaw counts late replies to older ones too.
   if (env.flaws.countOldPromises ? msg.ballot > c.ballot : msg.ballot !== c.ballot) return;
   addPromise(state, { from, ballot: msg.ballot, snapshot: msg.snapshot, accepted: msg.accepted, waiting: msg.waiting });
-  if (c.promises.length >= state.quorums.phase1) becomeLeader(state, env);
+  promiseSelfWhenDue(state, env);
+}
+
+/** A stable candidate heard from a live leader it accepted from: it gives up its campaign. */
+export function abandonCampaign(state: PaxosState, env: Env): void {
+  if (state.campaign === null || env.options.leader !== 'stable') return;
+  state.campaign = null;
+  state.role = 'follower';
+  resetElectionTimer(state, env);
 }
 
 export function onNack(state: PaxosState, env: Env, _from: NodeId, msg: Msg<'nack'>): void {
