@@ -4,13 +4,12 @@
  * Work per step is proportional to what changed: only the node that just stepped (the kernel names
  * it in `cluster.changed`), and in it only new log entries, new commits, new applies.
  */
-import type { ClusterView, Invariant } from '../../core/protocol.js';
+import type { Invariant } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
 import { eachChanged, eachNode, type Visit as MonitorVisit } from '../common/monitor.js';
 import { chainAt, entryAt } from './log.js';
 import type { LogEntry, RaftState } from './types.js';
 
-type Cluster = ClusterView<RaftState>;
 type Visit = MonitorVisit<RaftState>;
 
 /** At most one leader per term, ever. Only a node's own step makes it leader. */

@@ -1,6 +1,6 @@
 /** Raft's plain-data state, log entries, snapshots and messages. */
 import type { NodeId } from '../../core/ids.js';
-import type { NodeContext, OpResult } from '../../core/index.js';
+import type { NodeContext } from '../../core/index.js';
 import type { KvCommand, KvMachine, Session } from '../common/kv-machine.js';
 import type { Flaws, RaftOptions } from './options.js';
 

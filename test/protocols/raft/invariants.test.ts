@@ -8,7 +8,7 @@ import type { ClusterView, Invariant, NodeView, ProtocolDefinition } from '../..
 import { definition, raftInvariants, type RaftState } from '../../../src/protocols/raft/index.js';
 import { NOOP_HASH, append, emptySnapshot } from '../../../src/protocols/raft/log.js';
 import type { Scenario } from '../../../src/scenario/index.js';
-import { run, scenarioFile } from './helpers.js';
+import { run, scenarioFile } from '../../support/runs.js';
 
 const invariant = (name: string): Invariant<RaftState> => raftInvariants.find((i) => i.name === name)!;
 

@@ -11,7 +11,7 @@ import { createRaft, definition, type RaftMessage, type RaftState } from '../../
 import { lastIndex } from '../../../src/protocols/raft/log.js';
 import { awaitLeader, cluster, options, type Cluster } from './cluster.js';
 import { runFigure8 } from './figure8.js';
-import { describe as describeRun, run, scenario, scenarioFile, verdicts } from './helpers.js';
+import { catchFlaw, describe as describeRun, run, scenario, scenarioFile, verdicts } from '../../support/runs.js';
 
 const ALL_CHECKS = ['linearizable', 'durable', 'converged', 'liveness', 'invariants'];
 
@@ -304,20 +304,6 @@ describe('raft: scenario files', () => {
     });
   }
 });
-
-/** Runs `raw` with `flaw` on seeds 1..maxSeeds until a check fails; the correct protocol must pass every seed tried. */
-function catchFlaw(raw: Record<string, unknown>, flaw: string, maxSeeds: number): { caughtAt: number | undefined; correctFailures: string[] } {
-  const flawed = scenario({ ...raw, flaws: [flaw], expect: 'pass' });
-  const correct = scenario({ ...raw, flaws: [], expect: 'pass' });
-  let caughtAt: number | undefined;
-  const correctFailures: string[] = [];
-  for (let seed = 1; seed <= maxSeeds && caughtAt === undefined; seed++) {
-    if (run(flawed, seed).expectation === 'broken') caughtAt = seed;
-    const ok = run(correct, seed);
-    if (ok.expectation !== 'held') correctFailures.push(describeRun(ok));
-  }
-  return { caughtAt, correctFailures };
-}
 
 function rawOf(file: string): Record<string, unknown> {
   return parseYaml(readFileSync(`scenarios/raft/${file}`, 'utf8')) as Record<string, unknown>;
