@@ -227,6 +227,14 @@ export const FLAW_PROFILES: Readonly<Record<string, Readonly<Record<string, Flaw
       },
     },
   },
+  paxos: {
+    'read-without-completion': {
+      why:
+        'The flawed read is a quorum read (any node asks a read quorum for its highest voted slot): `reads: quorum`. Its lease-read form ' +
+        '(a new leader answering before it completed the slots phase 1 revealed) is also reachable with `reads: lease`, but rarely.',
+      options: { reads: 'quorum' },
+    },
+  },
 };
 
 /** The flaw profiles that apply to these flaws, in the order named. */

@@ -105,6 +105,11 @@ const FLAW_BUDGETS: Readonly<Record<string, { runs: number; shrinkBudget?: numbe
   'raft/stale-read': { runs: 40, shrinkBudget: 60 },
   'raft/lease-no-margin': { runs: 150, shrinkBudget: 60 },
   'raft/no-persist-vote': { runs: 600, shrinkBudget: 60 },
+  'paxos/promise-in-memory': { runs: 150, shrinkBudget: 60 },
+  'paxos/propose-own-value': { runs: 60, shrinkBudget: 60 },
+  'paxos/count-old-promises': { runs: 250, shrinkBudget: 60 },
+  'paxos/read-without-completion': { runs: 60, shrinkBudget: 60 },
+  'paxos/unsafe-quorums': { runs: 60, shrinkBudget: 60 },
 };
 
 const NAMED_FLAWS = [...protocols.values()].flatMap((d) => (d.flaws ?? []).map((f) => ({ protocol: d.name, flaw: f.name })));
