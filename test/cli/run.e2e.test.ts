@@ -96,7 +96,7 @@ describe('dsim run (end to end)', () => {
     expect(json.findings[0]).toMatchObject({ kind: 'hang', seed: '77' });
     expect(json.checks[0]).toMatchObject({ name: 'health', verdict: 'fail' });
     expect(json.checks[0]!.detail).toContain('did not return within 1s');
-  }, 30_000);
+  });
 
   it('--history exports EDN and JSON lines that `dsim check` judges like the run did', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dsim-'));

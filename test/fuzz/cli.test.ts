@@ -123,7 +123,7 @@ describe('dsim fuzz', () => {
     // Two workers find the same hang in the same run.
     const two = json(dsim(['fuzz', '--module', module, '--runs', '20', '--seed', '1', '--hang-timeout', '1s', '--workers', '2', '--json', '--out', join(dir, 'hang2')]).stdout);
     expect(two.failures.map((f) => [f.index, f.seed, f.kind])).toEqual([[Number(fail![1]), Number(fail![2]), 'hang']]);
-  }, 40_000);
+  });
 
   it('bad usage exits 3 with one clear message', () => {
     const cases: Array<[string[], RegExp]> = [

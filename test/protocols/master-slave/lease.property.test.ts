@@ -50,5 +50,5 @@ describe('master-slave read lease (property)', () => {
     );
     // The checker may give up on a history full of indeterminate writes, but not on most of them.
     expect(decided, `${decided} of ${runs} runs decided`).toBeGreaterThanOrEqual(Math.ceil(runs * 0.8));
-  }, 120_000);
+  });
 });
