@@ -33,6 +33,7 @@ import {
   hangOutcome,
   type FuzzFaultKind,
   type FuzzRunOutcome,
+  type FuzzSetup,
   type Shard,
 } from '../fuzz/index.js';
 import { resolveScenario } from '../scenario/resolve.js';
@@ -58,6 +59,9 @@ export interface FuzzCommandOptions {
   readonly out?: string;
   readonly json?: boolean;
   readonly options?: string;
+  readonly model?: string;
+  /** Operator actions drawn like faults (default on; `--no-operators`). */
+  readonly operators?: boolean;
   readonly flaws?: string;
   readonly checks?: string;
   readonly maxFailures?: string;
@@ -77,14 +81,16 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .description('fuzz a protocol with generated fault scenarios; shrink and save every failure as a scenario file')
     .option('--protocol <name>', 'the protocol to fuzz (a built-in, or the one --module exports)')
     .option('--module <path>', 'load your own protocol from a .ts or .js module')
-    .option('--options <json>', 'protocol options as JSON, e.g. \'{"mode":"async"}\'')
+    .option('--options <json>', 'pin protocol options (JSON, e.g. \'{"mode":"async"}\'); the rest of the configuration space is drawn per run')
+    .option('--model <name>', 'pin the workload model (default: drawn per run among the protocol\'s models)')
+    .option('--no-operators', 'draw no operator actions (membership changes, leadership transfers, promotions)')
     .option('--flaws <list>', 'named flaws to fuzz with, comma-separated')
     .option('--runs <n>', 'number of runs (default 100; with --shard, the total over all shards)')
     .option('--time <duration>', 'run until this much wall-clock time has passed (e.g. 60s, 5m) instead of --runs')
     .option('--seed <n>', 'campaign seed (default: random, printed); the same seed gives the same runs')
     .option('--faults <kinds>', `fault kinds to inject, comma-separated: ${FAULT_KINDS.join(', ')} (default all but disk)`)
     .option('--no-swarm', 'turn every chosen fault kind on at medium strength in every run, instead of letting each run pick')
-    .option('--checks <list>', 'checks that judge each run (default: the protocol\'s safety and liveness checks)')
+    .option('--checks <list>', 'checks that judge each run (default: what each run\'s configuration promises)')
     .option('--workers <n>', 'worker threads (default 1)')
     .option('--shard <i/n>', 'run only shard i of n of the seed space (for a CI matrix)')
     .option('--out <dir>', 'where failure files go', 'failures')
@@ -117,9 +123,11 @@ interface Plan {
   readonly protocol: string;
   readonly module?: string;
   readonly options?: Record<string, unknown>;
+  readonly model?: string;
   readonly flaws: readonly string[];
   readonly faults?: readonly FuzzFaultKind[];
   readonly swarm: boolean;
+  readonly operators: boolean;
   readonly checks?: readonly string[];
   readonly maxFaults?: number;
   readonly campaignSeed: number;
@@ -155,14 +163,17 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
   const json = opts.json === true;
   const showProgress = !json && opts.progress !== false && process.stderr.isTTY === true;
   const total = plan.runs === undefined ? undefined : runsInShard(plan.shard, plan.runs);
+  const space = describeSpace(setup);
   if (!json) {
     io.out(
       `fuzz ${plan.protocol}${plan.flaws.length ? ` with flaws ${plan.flaws.join(', ')}` : ''}: seed ${plan.campaignSeed}, ` +
         `${plan.runs !== undefined ? `${total} runs` : `for ${plan.timeMs! / 1000}s`}` +
         `${plan.shard.count > 1 ? ` (shard ${plan.shard.index}/${plan.shard.count} of ${plan.runs ?? 'unbounded'})` : ''}, ` +
-        `faults ${(plan.faults ?? DEFAULT_FAULT_KINDS).join(',') || 'none'}, swarm ${plan.swarm ? 'on' : 'off'}, ` +
-        `checks ${setup.context.checks.join(',')}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`,
+        `${plan.workers} worker${plan.workers > 1 ? 's' : ''}`,
     );
+    io.out(`  configurations  ${space.configurations}; models ${space.models.join(', ')}; operator actions ${space.operators}`);
+    io.out(`  faults          ${(plan.faults ?? DEFAULT_FAULT_KINDS).join(', ') || 'none'}; swarm ${plan.swarm ? 'on' : 'off'}`);
+    io.out(`  checks          ${setup.context.configuration.checks?.join(', ') ?? 'what each configuration promises'}`);
   }
 
   const bar = showProgress ? makeBar(total, plan.timeMs) : undefined;
@@ -263,7 +274,10 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
         protocol: plan.protocol,
         flaws: plan.flaws,
         options: plan.options ?? {},
-        checks: setup.context.checks,
+        models: space.models,
+        dimensions: setup.context.configuration.dimensions.map((d) => d.name),
+        operators: plan.operators,
+        checks: setup.context.configuration.checks ?? 'promised',
         faults: plan.faults ?? DEFAULT_FAULT_KINDS,
         swarm: plan.swarm,
         seed: plan.campaignSeed,
@@ -455,9 +469,11 @@ async function makePlan(opts: FuzzCommandOptions): Promise<Plan> {
     protocol,
     ...(opts.module !== undefined ? { module: opts.module } : {}),
     ...(options !== undefined ? { options } : {}),
+    ...(opts.model !== undefined ? { model: opts.model } : {}),
     flaws: opts.flaws === undefined ? [] : list(opts.flaws),
     ...(faults !== undefined ? { faults: faults as FuzzFaultKind[] } : {}),
     swarm: opts.swarm !== false,
+    operators: opts.operators !== false,
     ...(opts.checks !== undefined ? { checks: list(opts.checks) } : {}),
     ...(opts.maxFaults !== undefined ? { maxFaults: positiveInt(opts.maxFaults, '--max-faults', 0) } : {}),
     campaignSeed: seed,
@@ -477,9 +493,11 @@ function arbitraryOptions(plan: Plan): FuzzTask['arbitrary'] {
   return {
     protocol: plan.protocol,
     ...(plan.options !== undefined ? { options: plan.options } : {}),
+    ...(plan.model !== undefined ? { model: plan.model } : {}),
     flaws: plan.flaws,
     ...(plan.faults !== undefined ? { faults: plan.faults } : {}),
     swarm: plan.swarm,
+    operators: plan.operators,
     ...(plan.checks !== undefined ? { checks: plan.checks } : {}),
     ...(plan.maxFaults !== undefined ? { maxFaults: plan.maxFaults } : {}),
   };
@@ -490,6 +508,8 @@ function commandLine(plan: Plan): string {
   const parts = ['dsim fuzz', `--protocol ${shellQuote(plan.protocol)}`];
   if (plan.module !== undefined) parts.push(`--module ${shellQuote(plan.module)}`);
   if (plan.options !== undefined) parts.push(`--options ${shellQuote(JSON.stringify(plan.options))}`);
+  if (plan.model !== undefined) parts.push(`--model ${shellQuote(plan.model)}`);
+  if (!plan.operators) parts.push('--no-operators');
   if (plan.flaws.length > 0) parts.push(`--flaws ${plan.flaws.join(',')}`);
   if (plan.faults !== undefined) parts.push(`--faults ${plan.faults.join(',') || "''"}`);
   if (!plan.swarm) parts.push('--no-swarm');
@@ -526,6 +546,18 @@ async function writeFailureReports(
   } finally {
     await watched.close();
   }
+}
+
+/** The configuration space a campaign draws from, for its header. */
+function describeSpace(setup: FuzzSetup): { configurations: string; models: readonly string[]; operators: string } {
+  const draw = setup.context.configuration;
+  const pins = Object.keys(draw.pinned);
+  const drawn = draw.dimensions.length;
+  const configurations =
+    (drawn > 0 ? `${drawn} option${drawn > 1 ? 's' : ''} drawn (${draw.dimensions.map((d) => d.name).join(', ')})` : 'fixed') +
+    (pins.length > 0 ? `, pinned ${JSON.stringify(draw.pinned)}` : '');
+  const operators = !setup.operators ? 'off' : draw.definition.operatorActions === undefined ? 'none (the protocol declares none)' : 'on where the configuration accepts them';
+  return { configurations, models: draw.models, operators };
 }
 
 function makeBar(total: number | undefined, timeMs: number | undefined): cliProgress.SingleBar {

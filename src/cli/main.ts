@@ -90,7 +90,10 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
       for (const p of protocols.values()) {
         io.out(`${chalk.bold(p.name)}  ${p.summary}`);
         io.out(`  models: ${p.models.join(', ')}`);
-        for (const f of p.flaws ?? []) io.out(`  flaw ${chalk.magenta(f.name)}: ${f.description}`);
+        // What `dsim fuzz` draws from: each dimension with its values, the default first.
+        const dimensions = p.space?.dimensions ?? [];
+        if (dimensions.length > 0) io.out(`  configurations: ${dimensions.map((d) => `${d.name} ${d.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('|')}`).join('; ')}`);
+        for (const f of p.flaws ?? []) io.out(`  flaw ${chalk.magenta(f.name)}: ${f.description}${f.needs !== undefined ? ` (needs ${JSON.stringify(f.needs)})` : ''}`);
       }
       setExit(EXIT.ok);
     });

@@ -7,3 +7,4 @@ export * from './assert.js';
 export * from './clone.js';
 export * from './canonical.js';
 export * from './short-json.js';
+export * from './promises.js';

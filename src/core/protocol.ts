@@ -132,6 +132,112 @@ export interface CheckVerdict {
 export interface FlawInfo {
   readonly name: string;
   readonly description: string;
+  /**
+   * Options without which the flawed code never runs (e.g. `{ reads: 'lease' }` for a flaw in
+   * lease reads). `dsim fuzz --flaws` pins them; the rest of the configuration space is still drawn.
+   */
+  readonly needs?: Readonly<Record<string, unknown>>;
+  /**
+   * The checks that name the property the flaw breaks (`linearizable`, an invariant's name, ...):
+   * a failure of one of these is the flaw found. Other failures may be side effects.
+   */
+  readonly breaks?: readonly string[];
+}
+
+/**
+ * One dimension of a configuration space: a name and its alternatives (plain JSON values). The
+ * first alternative is the default: shrinking a failure moves each dimension toward it.
+ */
+export interface ConfigDimension {
+  readonly name: string;
+  readonly values: readonly unknown[];
+  readonly description?: string;
+}
+
+/**
+ * The configurations a protocol can run with, as the fuzzer draws them: one value per dimension,
+ * turned into scenario `options` by `options()`. Every combination must map to valid options, so
+ * `options()` ignores a dimension where it does not apply (k without semi-sync) instead of
+ * rejecting the draw: rejected draws would waste runs and would not shrink.
+ */
+export interface ConfigurationSpace {
+  /** In shrink order: the dimensions that simplify a failure most come first. */
+  readonly dimensions: readonly ConfigDimension[];
+  /**
+   * Scenario options (as written in a scenario file) for one value of every dimension and the
+   * workload model. Omitted: the choice itself, with `null` values left out.
+   */
+  options?(choice: Readonly<Record<string, unknown>>, model: string): Record<string, unknown>;
+}
+
+/** What a configuration is judged by: the properties it promises, as check names. */
+export interface Promises {
+  /** Check names: generic (`linearizable`, `durable`, ...), invariants (all, or one by name), the protocol's own. */
+  readonly checks: readonly string[];
+  /**
+   * What the promises assume of the environment; the fuzzer keeps its faults within it. A lease
+   * is safe only while clocks drift and jump less than it allows for.
+   */
+  readonly assumes?: {
+    /**
+     * The longest one-way message delay the configuration's timeouts allow for (a request timeout,
+     * an election timeout): liveness is promised on links no slower. The fuzzer's links stay within it.
+     */
+    readonly maxDelayUs?: number;
+    readonly clock?: {
+      /** Largest clock rate error on any node (0.01 = 1%). */
+      readonly maxDrift: number;
+      /** Largest clock jump, µs. */
+      readonly maxJumpUs: number;
+    };
+  };
+}
+
+/** What `promises()` is asked about. */
+export interface PromiseQuery<Options> {
+  /** Parsed options, as `create` gets them. */
+  readonly options: Options;
+  /** The workload's data model. */
+  readonly model: string;
+  /** Initial cluster size (quorum arithmetic may depend on it). */
+  readonly nodes: number;
+  /** True when the run ends with every fault healed and a quiet period (liveness can be judged). */
+  readonly healed: boolean;
+  /** The operator commands the run issues (`add-server`, `promote`, ...), each name once. */
+  readonly commands: readonly string[];
+}
+
+/** Picks among alternatives; the first is the default (what shrinking moves toward). */
+export interface Chooser {
+  pick<T>(values: readonly T[]): T;
+}
+
+/** The cluster an operator action acts on. */
+export interface OperatorCluster {
+  /** Initial members, in id order. */
+  readonly nodes: readonly string[];
+  /** Spare nodes (stopped until started), in id order. */
+  readonly spares: readonly string[];
+}
+
+/**
+ * One scenario entry of an operator action: a command to a node (a node id, `random`, or a role
+ * such as `leader`, resolved when it fires), or starting a spare. `afterMs` is from the action's time.
+ */
+export type OperatorStep =
+  | { readonly afterMs?: number; readonly command: string; readonly target: string; readonly args?: Readonly<Record<string, unknown>> }
+  | { readonly afterMs?: number; readonly start: string };
+
+/**
+ * An operator action the fuzzer draws like a fault (membership change, leadership transfer,
+ * manual promotion): the scenario entries that carry it out, which reach nodes through `onCommand`.
+ */
+export interface OperatorAction {
+  readonly name: string;
+  readonly description?: string;
+  /** Spare nodes the action may start (e.g. a server to add); the fuzzer provides this many. */
+  readonly spares?: number;
+  steps(choose: Chooser, cluster: OperatorCluster): readonly OperatorStep[];
 }
 
 /** One problem with scenario options, with its path inside `options`. */
@@ -155,11 +261,19 @@ export interface ProtocolDefinition<Options = unknown> {
   readonly models: readonly string[];
   readonly flaws?: readonly FlawInfo[];
   /**
-   * The checks a scenario gets when it lists none, for this protocol and workload model (e.g. a
-   * store that keeps each key on N of the nodes judges its replicas, not every node). Without it,
-   * dsim picks invariants, linearizable for kv/register, and converged + liveness after a heal.
+   * The configurations `dsim fuzz` draws from (one per run, as it draws faults). Without it, every
+   * run uses the options given (`--options`), or the defaults.
    */
-  defaultChecks?(model: string, healed: boolean): readonly string[];
+  readonly space?: ConfigurationSpace;
+  /**
+   * The properties a configuration promises for a workload model: the checks a scenario without
+   * `checks:` is judged by, and the checks every fuzz run of that configuration is judged by (one
+   * notion, not two tables). Without it, dsim picks invariants, linearizable for kv/register, and
+   * converged + liveness after a heal.
+   */
+  promises?(query: PromiseQuery<Options>): Promises;
+  /** Operator actions the protocol accepts in this configuration (through `onCommand`), drawn like faults. */
+  operatorActions?(options: Options): readonly OperatorAction[];
   /** Validates scenario `options` (absent options arrive as {}). */
   parseOptions(raw: unknown): OptionsResult<Options>;
   /**

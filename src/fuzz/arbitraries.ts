@@ -16,7 +16,10 @@ import fc from 'fast-check';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { knownCheckNames } from '../runner/checks.js';
-import { flawProfilesFor, profileFor, type FuzzProfile, type PerLevel } from './profiles.js';
+import { commandNames } from '../scenario/resolve.js';
+import { configGeneArbitrary, configurationDraw, judgedBy, resolveConfiguration, type ConfigGene, type ConfigurationDraw } from './configuration.js';
+import { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } from './operators.js';
+import { profileFor, type FuzzProfile, type PerLevel } from './profiles.js';
 
 /** The fault kinds the fuzzer injects; `--faults` picks among them. */
 export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder', 'disk'] as const;
@@ -51,6 +54,10 @@ export interface ScenarioGenome {
   readonly nodes: number;
   readonly durationMs: number;
   readonly faults: readonly FaultGene[];
+  /** Operator actions (membership changes, transfers, promotions), drawn like faults. */
+  readonly operators: readonly OperatorGene[];
+  /** The protocol configuration and workload model. */
+  readonly config: ConfigGene;
   readonly swarm: Readonly<Record<FuzzFaultKind, Level>>;
   readonly workload: { readonly clients: number; readonly ratePerSecond: number; readonly keys: number; readonly zipfian: boolean };
   readonly network: { readonly latency: LatencyGene; readonly baseLossPc: number; readonly baseDuplicatePc: number; readonly reorderPc: number; readonly reorderDelayMs: number; readonly fifo: boolean; readonly deliverInFlight: boolean };
@@ -60,29 +67,31 @@ export interface ScenarioGenome {
 export interface ScenarioArbitraryOptions {
   /** A protocol name from `protocols`. */
   readonly protocol: string;
-  /** Protocol options (the scenario's `options:`). */
+  /**
+   * Protocol options pinned for every case (the scenario's `options:`); the rest of the protocol's
+   * configuration space is drawn per case.
+   */
   readonly options?: Readonly<Record<string, unknown>>;
-  /** Named flaws to run with. */
+  /** The workload model for every case (default: drawn among the protocol's models). */
+  readonly model?: string;
+  /** Named flaws to run with (the options a flaw needs are pinned under `options`). */
   readonly flaws?: readonly string[];
   /** Fault kinds to inject (default: DEFAULT_FAULT_KINDS, all but lying disks; [] for none). */
   readonly faults?: readonly FuzzFaultKind[];
+  /** Operator actions the configuration accepts, drawn like faults (default true). */
+  readonly operators?: boolean;
   /** Swarm testing (default true): each case first picks which fault kinds are on and how hard. */
   readonly swarm?: boolean;
   /** Most fault entries generated per case before the swarm filter (default 8). */
   readonly maxFaults?: number;
-  /** Override the protocol's profile (cluster size, durations, checks, roles). */
+  /** Override the protocol's profile (cluster size, durations, roles). */
   readonly profile?: Partial<FuzzProfile>;
-  /** The checks that judge each case (default: the profile's, restricted to names the protocol knows). */
+  /** The checks that judge each case (default: what each case's configuration promises). */
   readonly checks?: readonly string[];
   /** A fixed simulation seed for every case (the fuzz CLI uses the run's seed); default: generated, never shrunk. */
   readonly seed?: number;
   /** Protocols by name (default: the built-ins). */
   readonly protocols?: ReadonlyMap<string, ProtocolDefinition>;
-  /**
-   * Apply the per-flaw profiles of the named flaws (default true): the options and fault plan
-   * that make each flaw reachable (profiles.ts, FLAW_PROFILES).
-   */
-  readonly flawProfiles?: boolean;
 }
 
 /** A plain scenario-file object: what `resolveScenario` accepts and what is written as YAML. */
@@ -111,16 +120,17 @@ const BASE_MAX: Readonly<Record<'loss' | 'duplicate' | 'reorder', readonly numbe
 export const FUZZ_EVENT_LIMIT = 200_000;
 /** Highest node index a target gene draws; taken modulo the cluster size. */
 const NODE_INDEX_MAX = 15;
+/** Most operator actions per run. */
+const MAX_OPERATOR_ACTIONS = 4;
 
 /** What a genome needs besides itself to become a scenario object. */
 export interface GenomeContext {
   readonly protocol: string;
-  readonly model: string;
-  readonly options?: Readonly<Record<string, unknown>>;
+  /** The configuration space, its pins, and `--checks`. */
+  readonly configuration: ConfigurationDraw;
   readonly flaws: readonly string[];
   readonly quiesceMs: number;
   readonly route: FuzzProfile['route'];
-  readonly checks: readonly string[];
   /** Workload op mix (default: the model's). */
   readonly mix?: Readonly<Record<string, number>>;
   /** Op timeout; at most (and by default) a quarter of the quiet period. */
@@ -139,6 +149,7 @@ export interface FuzzSetup {
   readonly profile: FuzzProfile;
   readonly kinds: readonly FuzzFaultKind[];
   readonly swarm: boolean;
+  readonly operators: boolean;
   readonly maxFaults: number;
   readonly seed?: number;
 }
@@ -149,27 +160,33 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
   const definition = protocols.get(options.protocol);
   if (definition === undefined) throw new Error(`unknown protocol ${JSON.stringify(options.protocol)}; expected one of ${[...protocols.keys()].join(', ')}`);
   const flaws = [...(options.flaws ?? [])];
-  // Flaw profiles go under the caller's choices: an explicit option or profile field wins.
-  const flawProfiles = options.flawProfiles === false ? [] : flawProfilesFor(definition.name, flaws);
-  const profile: FuzzProfile = Object.assign({}, profileFor(definition), ...flawProfiles.map((f) => f.profile ?? {}), options.profile) as FuzzProfile;
-  const protocolOptions: Readonly<Record<string, unknown>> = Object.assign({}, ...flawProfiles.map((f) => f.options ?? {}), options.options);
-  const parsed = definition.parseOptions(protocolOptions);
-  if (!parsed.ok) throw new Error(`invalid options for ${definition.name}: ${parsed.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
-  const known = new Set(knownCheckNames(definition.create({ options: parsed.value, flaws: new Set(flaws) })));
-  const wanted = options.checks ?? profile.checks;
-  const unknownChecks = options.checks?.filter((name) => !known.has(name)) ?? [];
-  if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.join(', ')} for ${definition.name}; expected one of ${[...known].join(', ')}`);
+  const profile: FuzzProfile = { ...profileFor(definition), ...options.profile };
+  const known = (definition.flaws ?? []).map((f) => f.name);
+  const unknownFlaws = flaws.filter((f) => !known.includes(f));
+  if (unknownFlaws.length > 0) throw new Error(`unknown flaw(s) ${unknownFlaws.join(', ')} for ${definition.name}; expected one of: ${known.join(', ') || '(none)'}`);
+  // The options a flaw needs go under the caller's pins: an explicit option wins.
+  const needs = flaws.map((f) => definition.flaws?.find((info) => info.name === f)?.needs ?? {});
+  const pinned: Readonly<Record<string, unknown>> = Object.assign({}, ...needs, options.options);
+  const configuration = configurationDraw({
+    definition,
+    pinned,
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.checks !== undefined ? { checks: options.checks } : {}),
+  });
+  // The defaults under the pins must make a valid configuration; this throws when they do not.
+  const fallback = resolveConfiguration(configuration, { model: 0, choice: {} });
+  const checkNames = new Set(knownCheckNames(definition.create({ options: fallback.parsed, flaws: new Set(flaws), model: fallback.model })));
+  const unknownChecks = options.checks?.filter((name) => !checkNames.has(name)) ?? [];
+  if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.join(', ')} for ${definition.name}; expected one of ${[...checkNames].join(', ')}`);
   const kinds = options.faults ?? profile.faultKinds ?? DEFAULT_FAULT_KINDS;
   for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(kind)}; expected some of ${FAULT_KINDS.join(', ')}`);
   return {
     context: {
       protocol: definition.name,
-      model: profile.model ?? definition.models[0] ?? 'kv',
-      ...(Object.keys(protocolOptions).length > 0 ? { options: protocolOptions } : {}),
+      configuration,
       flaws,
       quiesceMs: profile.quiesceMs,
       route: profile.route,
-      checks: wanted.filter((name) => known.has(name)),
       ...(profile.workload?.mix !== undefined ? { mix: profile.workload.mix } : {}),
       ...(profile.workload?.timeoutMs !== undefined ? { timeoutMs: profile.workload.timeoutMs } : {}),
       ...(profile.forShare !== undefined ? { forShare: profile.forShare } : {}),
@@ -182,6 +199,7 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
     profile,
     kinds,
     swarm: options.swarm ?? true,
+    operators: options.operators ?? true,
     maxFaults: options.maxFaults ?? profile.maxFaults ?? 8,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
   };
@@ -237,11 +255,16 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
   };
   const off: fc.Arbitrary<Level> = fc.constant<Level>(0);
   const swarm = fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, kinds.includes(k) ? level(k) : off])) as Record<FuzzFaultKind, fc.Arbitrary<Level>>);
-  // Record order is shrink order: the size of the run first, then the faults, then the details.
+  // Operator actions shrink like faults, by going away.
+  const operators = setup.operators ? fc.array(fc.noShrink(operatorGeneArbitrary()), { maxLength: MAX_OPERATOR_ACTIONS }) : fc.constant([] as OperatorGene[]);
+  // Record order is shrink order: the size of the run first, then the faults and operator
+  // actions, then the configuration (toward the defaults), then the details.
   return fc.record({
     nodes: fc.integer(profile.nodes),
     durationMs: fc.integer(profile.durationMs),
     faults,
+    operators,
+    config: configGeneArbitrary(setup.context.configuration),
     swarm,
     workload: fc.record({
       clients: fc.integer(profile.workload?.clients ?? CLIENTS),
@@ -276,6 +299,11 @@ function targetArbitrary(roles: readonly string[], roleWeight: number | undefine
 /** Maps a genome to a scenario-file object. Pure; every genome gives a valid scenario. */
 export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext): ScenarioObject {
   const { nodes, durationMs, swarm } = genome;
+  const config = resolveConfiguration(context.configuration, genome.config);
+  const actions = context.configuration.definition.operatorActions?.(config.parsed) ?? [];
+  const spares = genome.operators.length > 0 ? sparesFor(actions) : 0;
+  const commands = operatorEntries({ genes: genome.operators, actions, nodes, spares, durationMs });
+  const judged = judgedBy(context.configuration, config, { nodes, commands: commandNames(commands) });
   const node = (index: number): string => `n${(index % nodes) + 1}`;
   const targetOf = (gene: TargetGene): string => (typeof gene === 'number' ? node(gene) : gene);
   const at = (pm: number): string => `${Math.floor((pm * durationMs) / 1000)}ms`;
@@ -286,8 +314,10 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   };
   const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
 
-  const clockOffsetMaxMs = context.clockOffsetMaxMs ?? CLOCK_OFFSET_MAX_MS;
-  const clockDriftMax = context.clockDriftMax ?? CLOCK_DRIFT_MAX;
+  // A configuration that promises only under bounded clocks (a lease) gets clock faults within them.
+  const clockBound = judged.assumes?.clock;
+  const clockOffsetMaxMs = boundedPerLevel(context.clockOffsetMaxMs ?? CLOCK_OFFSET_MAX_MS, clockBound === undefined ? undefined : clockBound.maxJumpUs / 1000);
+  const clockDriftMax = boundedPerLevel(context.clockDriftMax ?? CLOCK_DRIFT_MAX, clockBound?.maxDrift);
 
   const faults: Record<string, unknown>[] = [];
   for (const gene of genome.faults) {
@@ -332,7 +362,9 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const timeoutMs = Math.max(1, Math.min(context.timeoutMs ?? 1000, Math.floor(context.quiesceMs / 4)));
   // Slow links are a fault too, but the final reads get one attempt: a round trip through the
   // slowest tail (or reorder delay) must fit in the op timeout, or liveness fails for nothing.
-  const slowCapMs = Math.max(1, Math.floor(timeoutMs / 5));
+  // A configuration whose timeouts allow for shorter delays (promises.assumes.maxDelayUs) gets
+  // links within them.
+  const slowCapMs = Math.max(1, Math.floor(Math.min(timeoutMs / 5, (judged.assumes?.maxDelayUs ?? Infinity) / 1000)));
 
   const net = genome.network;
   const network: Record<string, unknown> = { latency: latencyOf(net.latency, slowCapMs) };
@@ -352,10 +384,12 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   if (net.fifo) network.fifo = true;
   if (net.deliverInFlight) network.inFlightOnCut = 'deliver';
 
+  faults.push(...commands);
+
   const w = genome.workload;
-  const workload: Record<string, unknown> = { model: context.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
+  const workload: Record<string, unknown> = { model: config.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
   if (context.mix !== undefined) workload.mix = { ...context.mix };
-  if (context.model === 'kv') {
+  if (config.model === 'kv') {
     workload.keys = w.keys;
     if (w.zipfian && w.keys > 1) workload.keyDistribution = 'zipfian';
   }
@@ -363,20 +397,26 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   return {
     name: `fuzz-${context.protocol}${context.flaws.length > 0 ? '-' + context.flaws.join('-') : ''}-${genome.seed}`,
     protocol: context.protocol,
-    ...(context.options !== undefined ? { options: { ...context.options } } : {}),
+    ...(Object.keys(config.options).length > 0 ? { options: { ...config.options } } : {}),
     ...(context.flaws.length > 0 ? { flaws: [...context.flaws] } : {}),
     nodes,
+    ...(spares > 0 ? { spares } : {}),
     seed: genome.seed,
     duration: `${durationMs}ms`,
     network,
     workload,
     faults,
     heal: { quiesce: `${context.quiesceMs}ms`, restart: true },
-    checks: [...context.checks],
+    checks: [...judged.checks],
     expect: 'pass',
     // A storm or livelock fails `health` here instead of running for minutes.
     limits: { events: FUZZ_EVENT_LIMIT },
   };
+}
+
+/** A per-level table capped at `max` (undefined: as is). */
+function boundedPerLevel(table: PerLevel, max: number | undefined): PerLevel {
+  return max === undefined ? table : [0, Math.min(table[1], max), Math.min(table[2], max), Math.min(table[3], max)];
 }
 
 function partitionOf(
@@ -406,18 +446,21 @@ function partitionOf(
 
 function latencyOf(gene: LatencyGene, slowCapMs: number): unknown {
   const ms = (x: number): string => `${x}ms`;
+  // Everything below the slow-link cap: a constant or uniform within it, an exponential whose
+  // mean is a fifth of it (longer delays are then rare: e^-5 per message), a tail up to it.
+  const a = Math.max(1, Math.min(gene.aMs, slowCapMs));
   switch (gene.dist) {
     case 'constant':
-      return ms(gene.aMs);
+      return ms(a);
     case 'uniform':
-      return { dist: 'uniform', min: ms(gene.aMs), max: ms(gene.aMs + gene.bMs) };
+      return { dist: 'uniform', min: ms(a), max: ms(Math.min(a + gene.bMs, slowCapMs)) };
     case 'exponential':
-      return { dist: 'exponential', mean: ms(gene.aMs), min: '1ms' };
+      return { dist: 'exponential', mean: ms(Math.max(1, Math.min(a, Math.floor(slowCapMs / 5)))), min: '1ms' };
     case 'long-tail':
       return {
         dist: 'long-tail',
-        base: { dist: 'exponential', mean: ms(gene.aMs), min: '1ms' },
-        tail: { dist: 'uniform', min: ms(Math.min(50, slowCapMs)), max: ms(Math.min(50 + gene.bMs * 5, Math.max(50, slowCapMs))) },
+        base: { dist: 'exponential', mean: ms(Math.max(1, Math.min(a, Math.floor(slowCapMs / 5)))), min: '1ms' },
+        tail: { dist: 'uniform', min: ms(Math.min(50, slowCapMs)), max: ms(Math.min(50 + gene.bMs * 5, slowCapMs)) },
         p: gene.tailPc / 100,
       };
   }

@@ -10,6 +10,7 @@ import type { RunResult } from '../runner/run.js';
 import { UNFINISHED_TRACE_HASH, hangMessage } from '../kernel/findings.js';
 import { Rng } from '../rng/index.js';
 import { genomeArbitrary, genomeToScenario, scenarioSize, type FuzzSetup, type ScenarioObject, type ScenarioSize } from './arbitraries.js';
+import { minimalOptions } from './configuration.js';
 import { LIVENESS_CHECKS } from './profiles.js';
 import { simulate } from './simulate.js';
 
@@ -104,6 +105,7 @@ export function fuzzSeed(setup: FuzzSetup & { readonly seed: number }, index: nu
   const budget = options.shrinkBudget ?? 200;
   const arbitrary = genomeArbitrary(setup).map((genome) => genomeToScenario(genome, setup.context));
   let calls = 0;
+  let signature: ReadonlySet<string> = new Set();
   let first: Attempt | undefined;
   let smallest: Attempt | undefined;
   let steps = 0;
@@ -116,13 +118,18 @@ export function fuzzSeed(setup: FuzzSetup & { readonly seed: number }, index: nu
       options.onShrinkCandidate(scenario, { traceHash: f.result?.traceHash ?? '', events: f.result?.events ?? 0, ops: f.result?.ops.invoked ?? 0 });
     }
     const attempt = attempt1(scenario, options);
-    if (first === undefined) first = attempt;
+    if (first === undefined) {
+      first = attempt;
+      signature = failureSignature(attempt);
+    }
     const failed = attempt.error !== undefined || attempt.result?.expectation === 'broken';
-    if (failed) {
+    // A smaller candidate counts only when it fails the way the first run did, so shrinking does
+    // not slip from one bug to another (a safety violation to a liveness side effect).
+    if (failed && (smallest === undefined || sameFailure(signature, attempt))) {
       if (smallest !== undefined) steps++;
       smallest = attempt;
     }
-    return !failed;
+    return smallest !== attempt;
   });
   // One case per seed: the run index, not fast-check, walks the seed space.
   fc.check(property, { seed, numRuns: 1 });
@@ -145,7 +152,7 @@ export function fuzzSeed(setup: FuzzSetup & { readonly seed: number }, index: nu
     ...base,
     status: 'failed',
     failure: {
-      scenario: end.scenario,
+      scenario: withMinimalOptions(end.scenario, setup),
       original: start.scenario,
       before: scenarioSize(start.scenario, start.result?.ops.invoked),
       after: scenarioSize(end.scenario, end.result?.ops.invoked),
@@ -156,6 +163,34 @@ export function fuzzSeed(setup: FuzzSetup & { readonly seed: number }, index: nu
       shrinkSteps: steps,
     },
   };
+}
+
+/**
+ * What a failure is, for shrinking: the safety checks it failed (other than health, when there are
+ * others), or (when none) its liveness checks, or that it threw.
+ */
+function failureSignature(attempt: Attempt): ReadonlySet<string> {
+  if (attempt.error !== undefined) return new Set(['(threw)']);
+  const failed = failedChecks(attempt.result);
+  const safety = failed.filter((c) => c.kind === 'safety' && c.verdict === 'fail');
+  // A budget or flood finding (health) often follows a violation a named check saw first.
+  const named = safety.filter((c) => c.name !== 'health');
+  return new Set((named.length > 0 ? named : safety.length > 0 ? safety : failed).map((c) => c.name));
+}
+
+function sameFailure(signature: ReadonlySet<string>, attempt: Attempt): boolean {
+  if (signature.size === 0) return true;
+  if (attempt.error !== undefined) return signature.has('(threw)');
+  return failedChecks(attempt.result).some((c) => signature.has(c.name));
+}
+
+/** The scenario with only the options that differ from the protocol's defaults (the same run). */
+function withMinimalOptions(scenario: ScenarioObject, setup: FuzzSetup): ScenarioObject {
+  const options = scenario.options as Record<string, unknown> | undefined;
+  if (options === undefined) return scenario;
+  const { options: _full, ...rest } = scenario;
+  const minimal = minimalOptions(setup.context.configuration.definition, options);
+  return (Object.keys(minimal).length > 0 ? { ...rest, options: minimal } : rest) as ScenarioObject;
 }
 
 function attempt1(scenario: ScenarioObject, options: FuzzRunOptions): Attempt {

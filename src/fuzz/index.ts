@@ -41,6 +41,8 @@ export {
   type FuzzRunOptions,
   type FuzzRunOutcome,
 } from './engine.js';
-export { FLAW_PROFILES, FUZZ_PROFILES, LIVENESS_CHECKS, flawProfilesFor, profileFor, type FlawProfile, type FuzzProfile, type PerLevel, type Range } from './profiles.js';
+export { FUZZ_PROFILES, LIVENESS_CHECKS, profileFor, type FuzzProfile, type PerLevel, type Range } from './profiles.js';
+export { CHOICE_RANGE, configurationDraw, configGeneArbitrary, defaultGene, minimalOptions, pickIndex, resolveConfiguration, type ConfigGene, type ConfigurationDraw, type RunConfiguration } from './configuration.js';
+export { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } from './operators.js';
 export { describeShrink, describeSize, failureFileName, parseFailureHeader, parseFailureScenario, renderFailureFile, scenarioYaml, type ArtifactMeta, type FailureHeader } from './artifact.js';
 export { WHOLE, parseShard, runIndexOf, runsInShard, type Shard } from './shard.js';

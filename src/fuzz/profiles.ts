@@ -1,8 +1,7 @@
 /**
- * Per-protocol fuzz defaults: cluster sizes, which roles faults may target, how long the quiet
- * period after the heal must be for the protocol to recover, and which checks judge a run.
- * Protocols not in the table get a profile derived from their models, so a user's own protocol
- * (`--module ./my.ts`) fuzzes without configuration.
+ * Per-protocol fuzz defaults: cluster sizes, which roles faults may target, and how long the quiet
+ * period after the heal must be for the protocol to recover. Protocols not in the table get a
+ * generic profile, so a user's own protocol (`--module ./my.ts`) fuzzes without configuration.
  */
 import type { ProtocolDefinition } from '../core/protocol.js';
 
@@ -19,8 +18,6 @@ export interface Range {
 export type PerLevel = readonly [0, number, number, number];
 
 export interface FuzzProfile {
-  /** Workload model (default: the protocol's first). */
-  readonly model?: string;
   /** Cluster size range; shrinking goes down to `min`. */
   readonly nodes: { readonly min: number; readonly max: number };
   /** Main-phase length range in ms; shrinking goes down to `min`. */
@@ -31,11 +28,6 @@ export interface FuzzProfile {
   readonly roles: readonly string[];
   /** Client routing. */
   readonly route: 'random' | 'sticky' | 'leader';
-  /**
-   * Checks that must hold in the protocol's correct configuration, under any faults. Names the
-   * protocol does not know are dropped (a protocol still being written may lack one).
-   */
-  readonly checks: readonly string[];
   /** Client count, total open-loop rate (ops/s) and key count ranges (default 1–5, 10–200, 1–5). */
   readonly workload?: {
     readonly clients?: Range;
@@ -75,187 +67,69 @@ export interface FuzzProfile {
 }
 
 /**
- * What makes one named flaw reachable by fuzzing: protocol options (under the user's `--options`,
- * which win) and profile changes (fault weights, workload, timing). Applied when `--flaws` names
- * the flaw. Each should keep the *correct* configuration passing under the same fault plan, so a
- * failure points at the flaw, not at the profile.
- */
-export interface FlawProfile {
-  /** Why these choices, in a sentence (shown in docs/FUZZING.md). */
-  readonly why: string;
-  readonly options?: Readonly<Record<string, unknown>>;
-  readonly profile?: Partial<FuzzProfile>;
-}
-
-/**
  * Checks judged only after the heal phase (faults off, then the quiet period): eventual
  * properties, for which unavailability during the faults is expected, not a bug.
  */
-export const LIVENESS_CHECKS: ReadonlySet<string> = new Set(['liveness', 'converged', 'broadcast-delivered', 'replicas-converged']);
+export const LIVENESS_CHECKS: ReadonlySet<string> = new Set(['liveness', 'converged', 'broadcast-delivered', 'replicas-converged', 'voters-converged']);
 
-const KV_SAFETY = ['invariants', 'linearizable', 'durable'];
-
-/** Known protocols. Correct configurations only: a flaw (`--flaws`) is what the fuzzer hunts. */
+/**
+ * Known protocols. What judges a run is not here: each run's configuration promises its checks
+ * (`ProtocolDefinition.promises`).
+ */
 export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
   broadcast: {
-    model: 'broadcast',
     nodes: { min: 2, max: 5 },
     durationMs: { min: 200, max: 2000 },
     quiesceMs: 2000,
     roles: [],
     route: 'random',
-    checks: ['invariants', 'broadcast-delivered', 'converged', 'liveness'],
   },
   raft: {
-    model: 'kv',
     nodes: { min: 3, max: 5 },
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
     roles: ['leader'],
     route: 'leader',
-    checks: [...KV_SAFETY, 'converged', 'liveness'],
   },
   paxos: {
-    model: 'kv',
     nodes: { min: 3, max: 5 },
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
     roles: ['leader'],
     route: 'leader',
-    checks: [...KV_SAFETY, 'converged', 'liveness'],
   },
   'master-slave': {
-    model: 'kv',
     nodes: { min: 2, max: 4 },
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
     roles: ['primary'],
     route: 'leader',
-    // The default configuration (async replication, no failover, reads at the primary) is
-    // linearizable: one primary serves everything and recovers its own disk. Configurations that
-    // trade that away (failover: automatic, reads: replica) should be fuzzed with --checks.
-    checks: [...KV_SAFETY, 'converged', 'liveness'],
   },
   leaderless: {
-    model: 'kv',
     nodes: { min: 3, max: 5 },
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
     roles: [],
     route: 'random',
-    // Eventual consistency: not linearizable by design. Each key lives on N replicas only, so
-    // nodes' views differ by design; each key's replicas must agree after the heal.
-    checks: ['invariants', 'replicas-converged', 'liveness'],
   },
   'multi-leader': {
-    model: 'kv',
     nodes: { min: 2, max: 4 },
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
     roles: [],
     route: 'sticky',
-    // Last-writer-wins may drop concurrent writes by design; convergence is the promise.
-    checks: ['invariants', 'converged', 'liveness'],
   },
 };
 
-/**
- * Per-flaw profiles by protocol and flaw. A flaw without one is fuzzed with the protocol's
- * profile as is (most flaws show under plain swarm faults).
- */
-export const FLAW_PROFILES: Readonly<Record<string, Readonly<Record<string, FlawProfile>>>> = {
-  raft: {
-    'stale-read': {
-      why:
-        'A stale read needs a deposed leader that still answers reads after a new leader acknowledged a write: CheckQuorum off (so the old leader ' +
-        'keeps believing it leads), partitions that cut the leader off (isolate, majority-minority, mostly aimed at `leader`), several clients ' +
-        'per zone doing mostly reads on few keys, and a short op timeout so a client stuck on a write in the cut-off zone reads again soon.',
-      options: { checkQuorum: false },
-      profile: {
-        // Judged by safety alone: with a short op timeout and long partitions, liveness is not the question here.
-        checks: ['invariants', 'linearizable', 'durable'],
-        durationMs: { min: 1500, max: 3000 },
-        faultKinds: ['partition'],
-        partitionShapes: ['isolate', 'majority-minority'],
-        minLevel: { partition: 2 },
-        maxFaults: 4,
-        roleTargetWeight: 9,
-        workload: { clients: { min: 6, max: 8 }, ratePerSecond: { min: 100, max: 200 }, keys: { min: 2, max: 3 }, mix: { read: 0.75, write: 0.25 }, timeoutMs: 150 },
-      },
-    },
-    'lease-no-margin': {
-      why:
-        'The flawed lease outlasts the followers\' patience only when the leader\'s clock runs slow: lease reads with frequent heartbeats, ' +
-        'clock faults that slow the leader by 70-80% (and `maxClockDrift: 0.8`, so the correct lease stays safe; no clock jumps, which only ' +
-        'leaseMarginUs covers), then partitions that isolate the leader, in a main phase long enough (3-5 s) for the isolation to outlast the ' +
-        'election; clients and op mix as for stale-read.',
-      options: { reads: 'lease', heartbeatUs: '20ms', maxClockDrift: 0.8 },
-      profile: {
-        checks: ['invariants', 'linearizable', 'durable'],
-        nodes: { min: 3, max: 3 },
-        durationMs: { min: 3000, max: 5000 },
-        faultKinds: ['clock', 'partition'],
-        partitionShapes: ['isolate'],
-        minLevel: { partition: 2, clock: 2 },
-        maxFaults: 4,
-        roleTargetWeight: 12,
-        clockOffsetMaxMs: [0, 0, 0, 0],
-        clockSlowOnly: true,
-        clockDriftMin: [0, 0.7, 0.75, 0.75],
-        clockDriftMax: [0, 0.75, 0.8, 0.8],
-        workload: { clients: { min: 6, max: 8 }, ratePerSecond: { min: 150, max: 250 }, keys: { min: 2, max: 2 }, mix: { read: 0.75, write: 0.25 }, timeoutMs: 150 },
-      },
-    },
-    'no-persist-vote': {
-      why:
-        'A voter votes twice only if it restarts between two candidates\' requests in the same term: PreVote and CheckQuorum off and a narrow ' +
-        'election timeout range (150-165 ms), so elections are contested; three nodes; hard reordering, so the two requests reach a voter far ' +
-        'apart; and many short crashes (up to 2% of the main phase, always restarting) of random nodes and the leader, whose crash starts the ' +
-        'next contested election.',
-      options: { preVote: false, checkQuorum: false, electionTimeoutMinUs: '150ms', electionTimeoutMaxUs: '165ms' },
-      profile: {
-        // Two leaders in one term is what election-safety (an invariant) sees.
-        checks: ['invariants'],
-        nodes: { min: 3, max: 3 },
-        durationMs: { min: 500, max: 1000 },
-        faultKinds: ['crash', 'reorder'],
-        minLevel: { crash: 1, reorder: 3 },
-        faultWeights: { crash: 6 },
-        maxFaults: 40,
-        alwaysEnd: ['crash'],
-        forShare: { crash: [0, 0.005, 0.01, 0.02] },
-      },
-    },
-  },
-  paxos: {
-    'read-without-completion': {
-      why:
-        'The flawed read is a quorum read (any node asks a read quorum for its highest voted slot): `reads: quorum`. Its lease-read form ' +
-        '(a new leader answering before it completed the slots phase 1 revealed) is also reachable with `reads: lease`, but rarely.',
-      options: { reads: 'quorum' },
-    },
-  },
-};
-
-/** The flaw profiles that apply to these flaws, in the order named. */
-export function flawProfilesFor(protocol: string, flaws: readonly string[]): FlawProfile[] {
-  const table = FLAW_PROFILES[protocol] ?? {};
-  return flaws.flatMap((flaw) => (Object.hasOwn(table, flaw) ? [table[flaw]!] : []));
-}
-
-/** The profile for a protocol: from the table, or derived from its models. */
-export function profileFor(definition: Pick<ProtocolDefinition, 'name' | 'models'>): FuzzProfile {
+/** The profile for a protocol: from the table, or a generic one. */
+export function profileFor(definition: Pick<ProtocolDefinition, 'name'>): FuzzProfile {
   const known = FUZZ_PROFILES[definition.name];
   if (known !== undefined) return known;
-  const model = definition.models[0] ?? 'kv';
-  const kvLike = model === 'kv' || model === 'register';
   return {
-    model,
     nodes: { min: 2, max: 5 },
     durationMs: { min: 300, max: 2000 },
     quiesceMs: 2000,
     roles: [],
     route: 'leader',
-    checks: kvLike ? [...KV_SAFETY, 'converged', 'liveness'] : ['invariants', 'converged', 'liveness'],
   };
 }

@@ -6,6 +6,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ProtocolDefinition } from '../core/protocol.js';
+import { promisesOf } from '../core/promises.js';
 import { protocolRegistry } from '../protocols/index.js';
 import type { FaultAction, FaultEvent, PartitionRequest } from '../faults/plan.js';
 import type { LatencySpec } from '../network/latency.js';
@@ -178,7 +179,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
     },
     faults: expandFaults(s.faults),
     heal: s.heal === false ? false : { quiesceUs: s.heal.quiesce, restart: s.heal.restart },
-    checks: s.checks ?? protocol.defaultChecks?.(model, s.heal !== false) ?? defaultChecks(model, s.heal !== false),
+    checks: s.checks ?? (opts.ok ? promisesOf(protocol, { options: opts.value, model, nodes: s.nodes, healed: s.heal !== false, commands: commandNames(s.faults) }).checks : []),
     expect: s.expect,
     limits: s.limits,
     source: s,
@@ -186,11 +187,9 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
   };
 }
 
-function defaultChecks(model: ModelName, healed: boolean): string[] {
-  const checks = ['invariants'];
-  if (model === 'kv' || model === 'register') checks.push('linearizable');
-  if (healed) checks.push('converged', 'liveness');
-  return checks;
+/** The operator commands a fault plan issues, each name once, in order of first use. */
+export function commandNames(faults: readonly { readonly command?: string | undefined }[]): string[] {
+  return [...new Set(faults.flatMap((f) => (f.command !== undefined ? [f.command] : [])))];
 }
 
 function baseName(file: string): string {

@@ -129,7 +129,7 @@ describe('dsim fuzz', () => {
     const cases: Array<[string[], RegExp]> = [
       [['fuzz', '--runs', '5'], /--protocol NAME is required/],
       [['fuzz', '--protocol', 'nope', '--runs', '1'], /unknown protocol "nope"/],
-      [['fuzz', '--protocol', 'broadcast', '--flaws', 'nope', '--runs', '1'], /unknown flaw "nope"/],
+      [['fuzz', '--protocol', 'broadcast', '--flaws', 'nope', '--runs', '1'], /unknown flaw\(s\) nope for broadcast/],
       [['fuzz', '--protocol', 'broadcast', '--faults', 'meteor'], /unknown fault kind\(s\) meteor/],
       [['fuzz', '--protocol', 'broadcast', '--options', '{bad'], /--options is not JSON/],
       [['fuzz', '--protocol', 'broadcast', '--options', '{"gossipIntervalUs":-5}'], /invalid options/],

@@ -172,9 +172,16 @@ export const definition: ProtocolDefinition<Options> = {
   summary: 'gossip broadcast: every node eventually holds every broadcast value',
   models: ['broadcast'],
   flaws: [
-    { name: 'no-retry', description: 'push each value once and never re-send: loss and partitions lose it for good' },
-    { name: 'no-persist', description: 'keep values only in memory: a crash forgets them' },
+    { name: 'no-retry', description: 'push each value once and never re-send: loss and partitions lose it for good', breaks: ['broadcast-delivered'] },
+    { name: 'no-persist', description: 'keep values only in memory: a crash forgets them', breaks: ['broadcast-delivered'] },
   ],
   parseOptions: zodOptions(optionsSchema),
+  space: {
+    // The batch size stays at its default: a backlog drains by one batch per interval, and a small
+    // batch cannot keep up with the fuzzer's workloads within the quiet period.
+    dimensions: [{ name: 'gossipIntervalUs', values: [50_000, 10_000, 200_000] }],
+  },
+  // Every value a client was told was broadcast reaches every node, once faults heal.
+  promises: ({ healed }) => ({ checks: ['invariants', ...(healed ? ['broadcast-delivered', 'converged', 'liveness'] : [])] }),
   create: ({ options, flaws }) => createBroadcast(options, flaws),
 };

@@ -7,11 +7,14 @@ export function withWorkloadModel<O extends { readonly model: StoreModel }>(opti
   return model === 'kv' || model === 'counter' || model === 'set' ? { ...options, model } : options;
 }
 
-/**
- * What a scenario without `checks` is judged by: convergence-family checks, never linearizability.
- * `converged` names the store's convergence check (every node holds every key, or only N do).
- */
-export function convergenceDefaultChecks(model: string, healed: boolean, converged: string): string[] {
-  const byModel: Record<string, string> = { kv: 'lost-updates', counter: 'counter-bounds', set: 'set-complete' };
-  return ['invariants', ...(byModel[model] !== undefined ? [byModel[model]!] : []), ...(healed ? [converged, 'liveness'] : [])];
+/** The check that no acknowledged update is lost, for a store's data model. */
+export function storeModelCheck(model: string): string {
+  switch (model) {
+    case 'counter':
+      return 'counter-bounds';
+    case 'set':
+      return 'set-complete';
+    default:
+      return 'lost-updates';
+  }
 }

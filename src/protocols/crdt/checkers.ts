@@ -6,3 +6,4 @@
  */
 export { checkCounterBounds, checkLostUpdates, checkSetComplete, type KvView } from '../../checkers/crdt-checks.js';
 export { checkMonotonicReads, checkReadYourWrites } from '../../checkers/session.js';
+export { checkConverged } from '../../checkers/generic.js';

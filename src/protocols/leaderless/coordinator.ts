@@ -46,7 +46,10 @@ export function onRequest(state: LeaderlessState, req: ClientRequest, ctx: Ctx, 
       else ctx.send(t.node, { type: 'get', op: id, key });
     }
   } else {
-    const kind = objectKindFor(options.model, options.versioning === 'lww' ? 'lww' : 'version-vector');
+    // `versioning` is for kv; a counter is a PN-Counter and a set an OR-Set whatever it says (an
+    // MV register of whole sets would let a coordinator that holds no replica mint an add that
+    // supersedes its own earlier adds).
+    const kind = objectKindFor(options.model, options.model !== 'kv' ? 'crdt' : options.versioning === 'lww' ? 'lww' : 'version-vector');
     const delta = mintUpdate({ kind, model: options.model, argument: req.op.value, local: state.store[key], seen: state.seen[key] ?? {}, self: state.self, nowUs: ctx.now() }, state.minter);
     persist(state, ctx); // the minter moved: a restart must never mint the same version again
     const op: PendingOp = { kind: 'write', requestId: req.id, key, targets, delta, ackValue: req.op.value, responses: [], acks: 0, replied: false };

@@ -17,7 +17,8 @@ import { parseOptions, type LeaderlessOptions } from './options.js';
 import { heardFrom } from './placement.js';
 import { applyPut, applyRepair, readLocal, type Ctx } from './replica.js';
 import { SINGLE_OBJECT_KEY, type LeaderlessDurable, type LeaderlessMsg, type LeaderlessState } from './types.js';
-import { convergenceDefaultChecks, withWorkloadModel } from '../common/replicated-store.js';
+import { withWorkloadModel } from '../common/replicated-store.js';
+import { promises, space } from './space.js';
 
 export type { LeaderlessOptions } from './options.js';
 export type { LeaderlessState, LeaderlessMsg } from './types.js';
@@ -105,7 +106,8 @@ export const definition: ProtocolDefinition<LeaderlessOptions> = {
   models: ['kv', 'counter', 'set'],
   flaws: [],
   parseOptions,
-  defaultChecks: (model, healed) => convergenceDefaultChecks(model, healed, 'replicas-converged'),
+  space,
+  promises,
   // The workload's model decides what the replicas store (an explicit `options.model` must agree).
   create: ({ options, model }) => createLeaderless(withWorkloadModel(options, model)),
 };

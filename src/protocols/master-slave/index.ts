@@ -7,6 +7,7 @@
 import type { ProtocolDefinition } from '../../core/protocol.js';
 import { parseOptions, type MasterSlaveOptions } from './options.js';
 import { createMasterSlave } from './protocol.js';
+import { operatorActions, promises, space } from './space.js';
 
 export type { MasterSlaveOptions } from './options.js';
 export type { MsState, MsMsg, MsDurable, LogEntry } from './types.js';
@@ -18,5 +19,8 @@ export const definition: ProtocolDefinition<MasterSlaveOptions> = {
   models: ['kv'],
   flaws: [],
   parseOptions,
+  space,
+  promises,
+  operatorActions,
   create: ({ options }) => createMasterSlave(options),
 };

@@ -12,7 +12,8 @@ import { multiLeaderChecks } from './checks.js';
 import { parseOptions, type MultiLeaderOptions } from './options.js';
 import { REPLICATE_TIMER, logLocalUpdate, onReplicate, onReplicateAck, onReplicateTimer, persist, type Ctx } from './replication.js';
 import { SINGLE_OBJECT_KEY, type MultiLeaderDurable, type MultiLeaderMsg, type MultiLeaderState } from './types.js';
-import { convergenceDefaultChecks, withWorkloadModel } from '../common/replicated-store.js';
+import { withWorkloadModel } from '../common/replicated-store.js';
+import { promises, space } from './space.js';
 
 export type { MultiLeaderOptions } from './options.js';
 export type { MultiLeaderState, MultiLeaderMsg } from './types.js';
@@ -102,7 +103,8 @@ export const definition: ProtocolDefinition<MultiLeaderOptions> = {
   models: ['kv', 'counter', 'set'],
   flaws: [],
   parseOptions,
-  defaultChecks: (model, healed) => convergenceDefaultChecks(model, healed, 'converged'),
+  space,
+  promises,
   // The workload's model decides what the replicas store (an explicit `options.model` must agree).
   create: ({ options, model }) => createMultiLeader(withWorkloadModel(options, model)),
 };

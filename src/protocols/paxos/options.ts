@@ -74,26 +74,33 @@ export const FLAWS = [
     name: 'promise-in-memory',
     description:
       "An acceptor persists its promise only when it accepts something: a promise made in phase 1 lives in memory, so an acceptor that restarts forgets it and can accept a lower ballot it promised to ignore.",
+    breaks: ['agreement', 'learner-safety', 'validity', 'linearizable', 'durable'],
   },
   {
     name: 'propose-own-value',
     description:
       'After phase 1 the proposer ignores the values the promises report and proposes its own (its waiting command, or a no-op) in the open slots: a value another proposer already got chosen is overwritten.',
+    breaks: ['agreement', 'learner-safety', 'validity', 'linearizable', 'durable'],
   },
   {
     name: 'count-old-promises',
     description:
       "A proposer that retries with a higher ballot keeps the promises it gathered for the older one (and counts late replies to it): acceptors that never promised the new ballot make up its quorum, and what they accepted since is missed.",
+    breaks: ['agreement', 'learner-safety', 'validity', 'linearizable', 'durable'],
   },
   {
     name: 'read-without-completion',
     description:
       'A read answers from the values learned so far without waiting for the in-flight accepted proposals it found (quorum reads: the acceptors\' highest accepted slot; lease reads: the slots a new leader must complete): a write already acknowledged is missing from the answer.',
+    // The flawed code is on the quorum-read path (its lease-read form is reachable too, but rarely).
+    needs: { reads: 'quorum' },
+    breaks: ['linearizable'],
   },
   {
     name: 'unsafe-quorums',
     description:
       'Flexible Paxos with phase1 + phase2 <= nodes (by default a phase-1 quorum one short of what meets every majority): a new leader\'s phase 1 can miss a value chosen by a phase-2 quorum and overwrite it.',
+    breaks: ['agreement', 'learner-safety', 'validity', 'linearizable', 'durable'],
   },
 ] as const satisfies readonly FlawInfo[];
 

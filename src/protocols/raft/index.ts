@@ -15,6 +15,8 @@ import { FLAWS, parseOptions, resolveFlaws, type RaftOptions } from './options.j
 import { onAppend, onAppendReply, onSnapshotReply, startRound } from './replication.js';
 import { TIMER_CHECK_QUORUM, TIMER_ELECTION, TIMER_HEARTBEAT, TIMER_TRANSFER, refreshConfig, resetElectionTimer } from './roles.js';
 import { onInstallSnapshot } from './snapshot.js';
+import { raftChecks } from './checks.js';
+import { operatorActions, promises, space } from './space.js';
 import type { Ctx, Durable, Env, Message, RaftState } from './types.js';
 
 export type { RaftOptions } from './options.js';
@@ -121,6 +123,7 @@ export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>)
       `term ${s.currentTerm} ${s.role}${s.role !== 'leader' && s.leaderId !== null ? ` (leader ${s.leaderId})` : ''}, log ${lastIndex(s.log)} (snapshot ${s.log.snapshot.lastIndex}), commit ${s.commitIndex}, applied ${s.lastApplied}`,
     view: (state) => state.kv.data,
     invariants: raftInvariants,
+    checks: raftChecks,
   };
 }
 
@@ -131,5 +134,8 @@ export const definition: ProtocolDefinition<RaftOptions> = {
   models: ['kv'],
   flaws: FLAWS,
   parseOptions,
+  space,
+  promises,
+  operatorActions,
   create: ({ options, flaws }) => createRaft(options, flaws),
 };

@@ -56,26 +56,36 @@ export const FLAWS = [
     name: 'commit-previous-term',
     description:
       'A leader commits entries of earlier terms by counting replicas (and appends no no-op on election): the Figure 8 bug, where a "committed" entry is later overwritten.',
+    // The correct code's no-op on election commits earlier entries safely, and would hide the rule.
+    needs: { noopOnElection: false },
+    breaks: ['state-machine-safety', 'leader-completeness', 'linearizable', 'durable'],
   },
   {
     name: 'no-persist-vote',
     description: 'votedFor is not persisted: a node that restarts in the same term can vote twice, electing two leaders in one term.',
+    breaks: ['election-safety'],
   },
   {
     name: 'no-election-restriction',
     description: 'Votes are granted without checking that the candidate\'s log is at least as up to date: a stale node can win and erase committed entries.',
+    breaks: ['leader-completeness', 'state-machine-safety', 'linearizable', 'durable'],
   },
   {
     name: 'truncate-on-stale-append',
     description: 'A follower truncates its log after prevLogIndex on every AppendEntries, even when the entries match: a stale or duplicated message shortens a log the leader already counted.',
+    breaks: ['leader-completeness', 'state-machine-safety', 'log-matching', 'linearizable', 'durable'],
   },
   {
     name: 'stale-read',
     description: 'The leader answers reads from its own state machine at once, without ReadIndex or a lease: a deposed or freshly elected leader returns old values.',
+    breaks: ['linearizable'],
   },
   {
     name: 'lease-no-margin',
     description: 'Lease reads take the full election timeout as the lease, ignoring leaseMarginUs and maxClockDrift: a leader whose clock runs slow serves reads after a new leader took over.',
+    // The flawed code is on the lease-read path only.
+    needs: { reads: 'lease' },
+    breaks: ['linearizable'],
   },
 ] as const satisfies readonly FlawInfo[];
 

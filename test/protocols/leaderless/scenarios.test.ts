@@ -14,6 +14,7 @@ describe('leaderless scenarios', () => {
       'leaderless/lww-skewed-clock-loses-writes.yaml',
       'leaderless/no-quorum-overlap-stale-reads.yaml',
       'leaderless/quorum-overlap-no-stale-reads.yaml',
+      'leaderless/set-coordinator-holds-no-replica.yaml',
       'leaderless/sloppy-quorum-hinted-handoff.yaml',
       'leaderless/strict-quorum-unavailable.yaml',
       'leaderless/vv-skewed-clock-keeps-siblings.yaml',

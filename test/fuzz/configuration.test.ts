@@ -1,0 +1,183 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { protocolRegistry } from '../../src/protocols/index.js';
+import { resolveScenario } from '../../src/scenario/resolve.js';
+import { knownCheckNames } from '../../src/runner/checks.js';
+import { promisesOf } from '../../src/core/promises.js';
+import {
+  defaultGene,
+  fuzzRun,
+  fuzzSetup,
+  genomeArbitrary,
+  genomeToScenario,
+  minimalOptions,
+  operatorEntries,
+  resolveConfiguration,
+  simulate,
+  type ScenarioObject,
+} from '../../src/fuzz/index.js';
+import configurableRegister from '../fixtures/protocols/configurable-register.js';
+
+const protocols = protocolRegistry();
+const SEED = 42;
+
+function scenarios(protocol: string, runs: number, extra: Parameters<typeof fuzzSetup>[0] = { protocol }): ScenarioObject[] {
+  const setup = fuzzSetup({ ...extra, protocol, protocols: extra.protocols ?? protocols });
+  return fc.sample(genomeArbitrary(setup), { seed: SEED, numRuns: runs }).map((g) => genomeToScenario(g, setup.context));
+}
+
+describe('configuration spaces', () => {
+  for (const definition of protocols.values()) {
+    it(`${definition.name}: every draw is a valid scenario judged by known checks, and every value of every dimension and every model is drawn`, () => {
+      const seen = new Map<string, Set<string>>();
+      const models = new Set<string>();
+      for (const scenario of scenarios(definition.name, 300)) {
+        const resolved = resolveScenario(scenario, '<test>', { protocols });
+        const known = new Set(knownCheckNames(definition.create({ options: resolved.options, flaws: new Set(), model: resolved.model })));
+        expect((scenario.checks as string[]).filter((c) => !known.has(c))).toEqual([]);
+        models.add(resolved.model);
+        for (const [key, value] of Object.entries((scenario.options ?? {}) as Record<string, unknown>)) {
+          if (!seen.has(key)) seen.set(key, new Set());
+          seen.get(key)!.add(JSON.stringify(value));
+        }
+      }
+      expect([...models].sort()).toEqual([...definition.models].sort());
+      // Every dimension that maps to an option of its own name takes each of its values.
+      for (const d of definition.space?.dimensions ?? []) {
+        if (!seen.has(d.name)) continue;
+        const values = d.values.filter((v) => v !== null).map((v) => JSON.stringify(v));
+        expect({ [d.name]: values.filter((v) => !seen.get(d.name)!.has(v)) }).toEqual({ [d.name]: [] });
+      }
+    });
+
+    it(`${definition.name}: the default gene is the protocol's default configuration (shrinking ends there)`, () => {
+      const setup = fuzzSetup({ protocol: definition.name, protocols });
+      const config = resolveConfiguration(setup.context.configuration, defaultGene(setup.context.configuration));
+      expect(config.model).toBe(definition.models[0]);
+      const plain = definition.parseOptions({});
+      expect(plain.ok && JSON.stringify(plain.value)).toBe(JSON.stringify(config.parsed));
+      expect(minimalOptions(definition, config.options)).toEqual({});
+    });
+  }
+
+  it('judges a configuration the same way in `dsim run` (a scenario without checks) and in a fuzz run', () => {
+    for (const definition of protocols.values()) {
+      for (const scenario of scenarios(definition.name, 40)) {
+        const { checks, ...withoutChecks } = scenario;
+        expect(resolveScenario(withoutChecks, '<test>', { protocols }).checks).toEqual(checks);
+      }
+    }
+  });
+
+  it('pins what --options names and draws the rest; a drawn option that clashes with a pin gives way', () => {
+    const drawn = scenarios('master-slave', 200, { protocol: 'master-slave', options: { mode: 'async' } });
+    expect(new Set(drawn.map((s) => (s.options as Record<string, unknown>).mode))).toEqual(new Set(['async']));
+    expect(drawn.some((s) => 'k' in (s.options as object))).toBe(false);
+    expect(new Set(drawn.map((s) => (s.options as Record<string, unknown>).failover)).size).toBe(3);
+    // k is not a dimension of its own when mode is drawn: pinning it pins a clash the defaults resolve.
+    const k = scenarios('master-slave', 100, { protocol: 'master-slave', options: { mode: 'semi-sync', k: 2 } });
+    expect(new Set(k.map((s) => (s.options as Record<string, unknown>).k))).toEqual(new Set([2]));
+    expect(() => fuzzSetup({ protocol: 'master-slave', options: { mode: 'async', k: 2 }, protocols })).toThrow(/k applies only to mode: semi-sync/);
+    expect(() => fuzzSetup({ protocol: 'raft', model: 'set', protocols })).toThrow(/raft serves kv, not set/);
+    expect(new Set(scenarios('leaderless', 50, { protocol: 'leaderless', model: 'counter' }).map((s) => (s.workload as Record<string, unknown>).model))).toEqual(new Set(['counter']));
+  });
+
+  it('keeps clock faults within what a lease assumes, and links within what timeouts allow for', () => {
+    for (const scenario of scenarios('raft', 300, { protocol: 'raft', options: { reads: 'lease', maxClockDrift: 0.1, leaseMarginUs: '20ms' } })) {
+      for (const f of scenario.faults) {
+        if (f.skew === undefined) continue;
+        expect(Math.abs(f.drift as number)).toBeLessThanOrEqual(0.1);
+        expect(Math.abs(Number(String(f.offset).replace('ms', '')))).toBeLessThanOrEqual(10);
+      }
+    }
+    // 100ms request timeouts: one-way delays stay within a quarter of it.
+    for (const scenario of scenarios('leaderless', 100, { protocol: 'leaderless', options: { requestTimeoutUs: '100ms' } })) {
+      const latency = (scenario.network as Record<string, unknown>).latency;
+      const text = JSON.stringify(latency);
+      for (const m of text.matchAll(/"(?:max|base)"?:?\s*"?(\d+)ms/g)) expect(Number(m[1])).toBeLessThanOrEqual(25);
+    }
+  });
+
+  it('promises less where a configuration gives a property up, with the reason in code', () => {
+    const ms = protocols.get('master-slave')!;
+    const promised = (raw: Record<string, unknown>, nodes = 3, commands: string[] = []): readonly string[] => {
+      const parsed = ms.parseOptions(raw);
+      if (!parsed.ok) throw new Error('bad options');
+      return promisesOf(ms, { options: parsed.value, model: 'kv', nodes, healed: true, commands }).checks;
+    };
+    expect(promised({})).toEqual(['invariants', 'durable', 'linearizable', 'converged', 'liveness']);
+    expect(promised({ failover: 'automatic' })).toEqual(['invariants', 'converged', 'liveness']);
+    expect(promised({ failover: 'automatic', mode: 'semi-sync', k: 1 })).toEqual(['invariants', 'durable', 'converged', 'liveness']);
+    expect(promised({ failover: 'automatic', mode: 'semi-sync', k: 1, semiSyncTimeout: '100ms' })).not.toContain('durable');
+    expect(promised({ failover: 'automatic', mode: 'sync', readLease: { duration: '300ms', driftMargin: '30ms' } })).toContain('linearizable');
+    expect(promised({ reads: 'replica' })).not.toContain('linearizable');
+    expect(promised({ failover: 'automatic', promotion: 'first-to-notice', mode: 'sync' })).toEqual(['replica-prefix-of-primary', 'liveness']);
+    const raft = protocols.get('raft')!;
+    const raftPromised = (raw: Record<string, unknown>, commands: string[] = []): readonly string[] => {
+      const parsed = raft.parseOptions(raw);
+      if (!parsed.ok) throw new Error('bad options');
+      return promisesOf(raft, { options: parsed.value, model: 'kv', nodes: 3, healed: true, commands }).checks;
+    };
+    expect(raftPromised({})).toEqual(['invariants', 'linearizable', 'durable', 'voters-converged', 'liveness']);
+    expect(raftPromised({ noopOnElection: false })).not.toContain('liveness');
+    expect(raftPromised({ noopOnElection: false, reads: 'log' })).toContain('liveness');
+    expect(raftPromised({ preVote: false, checkQuorum: false }, ['remove-server'])).not.toContain('liveness');
+  });
+});
+
+describe('operator actions drawn like faults', () => {
+  it('raft: membership changes start spares and go to the leader; transfers too; all before the heal', () => {
+    const drawn = scenarios('raft', 300);
+    const commands = new Set(drawn.flatMap((s) => s.faults.flatMap((f) => (typeof f.command === 'string' ? [f.command] : []))));
+    expect([...commands].sort()).toEqual(['add-server', 'remove-server', 'transfer-leadership']);
+    for (const s of drawn) {
+      const starts = s.faults.filter((f) => f.start !== undefined);
+      if (starts.length > 0) expect(s.spares).toBe(2);
+      for (const f of s.faults) if (f.command !== undefined) expect(f.target).toBe('leader');
+      const durationMs = Number(String(s.duration).replace('ms', ''));
+      for (const f of s.faults) expect(Number(String(f.at).replace('ms', ''))).toBeLessThan(durationMs);
+    }
+  });
+
+  it('master-slave: promote only where failover is manual', () => {
+    for (const s of scenarios('master-slave', 300)) {
+      const promotes = s.faults.filter((f) => f.command === 'promote');
+      if (promotes.length > 0) expect((s.options as Record<string, unknown>).failover).toBe('manual');
+    }
+  });
+
+  it('turns off with operators: false, and picks arguments from raw choices deterministically', () => {
+    expect(scenarios('raft', 100, { protocol: 'raft', operators: false }).every((s) => s.faults.every((f) => f.command === undefined && f.start === undefined))).toBe(true);
+    const actions = protocols.get('raft')!.operatorActions!({});
+    const entries = operatorEntries({ genes: [{ atPm: 500, action: 40_000, args: [0, 0, 0, 0] }], actions, nodes: 3, spares: 2, durationMs: 1000 });
+    expect(entries).toEqual([
+      { at: '500ms', command: 'remove-server', target: 'leader', args: { node: 'n1' } },
+      { at: '800ms', command: 'add-server', target: 'leader', args: { node: 'n1' } },
+    ]);
+  });
+});
+
+describe('a user protocol that declares a space', () => {
+  const mine = protocolRegistry([configurableRegister]);
+  it('is drawn, judged by its own promises, and clean over 40 runs', () => {
+    const setup = fuzzSetup({ protocol: 'configurable-register', protocols: mine });
+    const outcomes = Array.from({ length: 40 }, (_, i) => fuzzRun(setup, SEED, i, { protocols: mine, shrinkBudget: 0 }));
+    expect(outcomes.filter((o) => o.status === 'failed').map((o) => o.failure?.failed)).toEqual([]);
+    const drawn = fc.sample(genomeArbitrary(setup), { seed: SEED, numRuns: 60 }).map((g) => genomeToScenario(g, setup.context));
+    expect(new Set(drawn.map((s) => JSON.stringify(s.options ?? {}))).size).toBe(4);
+    expect(drawn.some((s) => s.faults.some((f) => f.command === 'resync'))).toBe(true);
+    for (const s of drawn) expect((s.checks as string[]).includes('linearizable')).toBe((s.options as Record<string, unknown> | undefined)?.reads !== 'any');
+  });
+
+  it('a configuration judged by a check it does not promise fails, and the failure file records that configuration', () => {
+    const setup = fuzzSetup({ protocol: 'configurable-register', options: { reads: 'any' }, checks: ['linearizable'], protocols: mine });
+    let failed;
+    for (let i = 0; i < 60 && failed === undefined; i++) {
+      const o = fuzzRun(setup, SEED, i, { protocols: mine, shrinkBudget: 5 });
+      if (o.status === 'failed') failed = o;
+    }
+    expect(failed).toBeDefined();
+    expect(failed!.failure!.scenario.options).toMatchObject({ reads: 'any' });
+    expect(simulate(failed!.failure!.scenario, { protocols: mine }).traceHash).toBe(failed!.failure!.traceHash);
+  });
+});
