@@ -74,7 +74,7 @@ export const FLAWS = [
     name: 'promise-in-memory',
     description:
       "An acceptor persists its promise only when it accepts something: a promise made in phase 1 lives in memory, so an acceptor that restarts forgets it and can accept a lower ballot it promised to ignore.",
-    breaks: ['agreement', 'learner-safety', 'validity', 'linearizable', 'durable'],
+    breaks: ['promise-monotonicity', 'agreement', 'learner-safety', 'validity', 'linearizable', 'durable'],
   },
   {
     name: 'propose-own-value',
