@@ -12,7 +12,7 @@ import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { fuzzRun, fuzzSetup, type FuzzRunOptions, type FuzzRunOutcome, type FuzzSetup, type ScenarioArbitraryOptions } from '../fuzz/index.js';
 import { protocolsFor } from './load.js';
-import { postNote, workerHeartbeat } from './watchdog.js';
+import { isWatchedWorker, postNote, workerHeartbeat } from './watchdog.js';
 
 export interface FuzzTask {
   /** A user's protocol module (`--module`), loaded in the worker. */
@@ -60,7 +60,8 @@ export async function runFuzzTask(task: FuzzTask, hooks: Pick<FuzzRunOptions, 'o
   return fuzzRun(setup, task.campaignSeed, task.index, { shrinkBudget: task.shrinkBudget, protocols, ...hooks });
 }
 
-if (!isMainThread && parentPort !== null) {
+// fuzz.ts imports this module too, in whatever thread runs the command: only our workers serve tasks.
+if (!isMainThread && parentPort !== null && isWatchedWorker()) {
   const heartbeat = workerHeartbeat();
   const hooks: Pick<FuzzRunOptions, 'onProgress' | 'onShrinkCandidate'> = {
     onProgress: (phase) => heartbeat.progress(phase),

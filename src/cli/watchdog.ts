@@ -173,6 +173,15 @@ function abortError(): Error {
   return error;
 }
 
+/**
+ * Whether this thread is a worker the watchdog started (it hands each one a heartbeat). Modules
+ * that serve tasks when loaded in a worker check this first: they are also imported, for their
+ * exports, by threads that are not ours (a test runner's thread pool, say).
+ */
+export function isWatchedWorker(): boolean {
+  return (workerData as { heartbeat?: unknown } | null | undefined)?.heartbeat instanceof SharedArrayBuffer;
+}
+
 /** Inside a watched worker: beats the heartbeat the main thread watches. */
 export function workerHeartbeat(): { progress(phase: 'simulate' | 'check'): void; idle(): void } {
   const beat = new Int32Array((workerData as { heartbeat: SharedArrayBuffer }).heartbeat);
