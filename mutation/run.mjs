@@ -1,0 +1,88 @@
+// npm run mutation [-- --resample --seed S --per-stratum K --plan-only]
+//
+// Runs StrykerJS on the sampled mutants of src/protocols (mutation/sample.json; made from the
+// current code with --resample, or when missing) against the default fuzz campaign, then writes the
+// score per stratum to mutation/results-<commit>.json and prints it. The same sample file on later
+// code runs the same mutants (by key, see mutants.mjs); keys whose code is gone are counted as gone.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EXCLUDED, listMutants, sampleMutants } from './mutants.mjs';
+import { campaignSettings } from './campaign-settings.mjs';
+import { scoreReport, formatScores } from './score.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    resample: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '11' },
+    'per-stratum': { type: 'string', default: '70' },
+    'plan-only': { type: 'boolean', default: false },
+    'score-only': { type: 'boolean', default: false },
+    sample: { type: 'string', default: 'mutation/sample.json' },
+  },
+});
+
+const sampleFile = resolve(root, args.sample);
+const planFile = join(root, 'reports/mutation/plan.json');
+const reportFile = join(root, 'reports/mutation/mutation.json');
+const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+const mainCommit = execFileSync('git', ['merge-base', 'HEAD', 'main'], { cwd: root, encoding: 'utf8' }).trim().slice(0, 12);
+const dirty = execFileSync('git', ['status', '--porcelain', 'src/protocols'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+
+function writeJson(file, value) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 1) + '\n');
+  renameSync(`${file}.tmp`, file);
+}
+
+const current = await listMutants(root);
+if (args.resample || !existsSync(sampleFile)) {
+  const seed = args.seed;
+  const perStratum = Number(args['per-stratum']);
+  const sample = sampleMutants(current, { seed, perStratum });
+  writeJson(sampleFile, {
+    seed,
+    perStratum,
+    madeAt: commit,
+    excluded: EXCLUDED.map((e) => ({ pattern: String(e.pattern), why: e.why })),
+    mutants: sample.map(({ key, stratum }) => ({ key, stratum })),
+  });
+  console.log(`sampled ${sample.length} of ${current.length} mutants (seed ${seed}, ${perStratum} per stratum) -> ${args.sample}`);
+}
+
+const sample = JSON.parse(readFileSync(sampleFile, 'utf8'));
+const byKey = new Map(current.map((m) => [m.key, m]));
+const present = sample.mutants.flatMap((s) => (byKey.has(s.key) ? [{ ...byKey.get(s.key), stratum: s.stratum }] : []));
+const gone = sample.mutants.filter((s) => !byKey.has(s.key));
+writeJson(planFile, { commit, sample: present });
+console.log(`plan: ${present.length} sampled mutants on ${commit}${dirty ? ' (src/protocols has uncommitted changes)' : ''}; ${gone.length} gone from the code`);
+if (args['plan-only']) process.exit(0);
+
+if (!args['score-only']) {
+  const started = Date.now();
+  const run = spawnSync('nice', ['-n', '10', 'npx', 'stryker', 'run', 'stryker.config.mjs'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, DSIM_MUTATION_PLAN: planFile },
+  });
+  console.log(`stryker exited ${run.status} after ${Math.round((Date.now() - started) / 1000)} s`);
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
+
+const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+const scores = scoreReport(report, present, gone);
+const out = join(root, `mutation/results-${commit}.json`);
+writeJson(out, {
+  commit,
+  mainCommit,
+  dirty,
+  command: 'npm run mutation',
+  sample: { seed: sample.seed, perStratum: sample.perStratum, madeAt: sample.madeAt },
+  campaign: campaignSettings(),
+  ...scores,
+});
+console.log(formatScores(scores));
+console.log(`wrote ${out}`);
