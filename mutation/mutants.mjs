@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Instrumenter } from '@stryker-mutator/instrumenter';
 
 /** Files under src/protocols that are not mutated, and why. */
 export const EXCLUDED = [
@@ -67,6 +66,8 @@ export function keyMutants(mutants, sources) {
 /** Every mutant Stryker's instrumenter makes of these files (0-based lines and columns), keyed. */
 export async function listMutants(root, files = mutatedFiles(root)) {
   const sources = new Map(files.map((f) => [f, readFileSync(join(root, f), 'utf8').split('\n')]));
+  // Loaded here, not at the top: the pure helpers below are unit-tested without Babel.
+  const { Instrumenter } = await import('@stryker-mutator/instrumenter');
   const instrumenter = new Instrumenter(quietLogger);
   const { mutants } = await instrumenter.instrument(
     files.map((name) => ({ name, mutate: true, content: sources.get(name).join('\n') })),
@@ -105,7 +106,11 @@ export function mutateRange(m) {
   return `${m.file}:${start.line + 1}:${start.column}-${end.line + 1}:${end.column}`;
 }
 
-/** A location as the ignorer sees nodes (Babel: 1-based lines, 0-based columns), as a string. */
-export function babelLocKey(location) {
-  return `${location.start.line + 1}:${location.start.column}-${location.end.line + 1}:${location.end.column}`;
+/**
+ * What the ignorer recognizes a file by (it sees nodes, not file names): the text of the file's
+ * first comment, as Babel gives a comment's value. Every mutated file opens with its own.
+ */
+export function fingerprintOf(content) {
+  const m = /^\s*\/\*([\s\S]*?)\*\//.exec(content) ?? /^\s*\/\/(.*)/.exec(content);
+  return m === null ? undefined : m[1];
 }

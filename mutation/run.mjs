@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXCLUDED, listMutants, sampleMutants } from './mutants.mjs';
+import { EXCLUDED, fingerprintOf, listMutants, sampleMutants } from './mutants.mjs';
 import { campaignSettings } from './campaign-settings.mjs';
 import { scoreReport, formatScores } from './score.mjs';
 
@@ -57,7 +57,9 @@ const sample = JSON.parse(readFileSync(sampleFile, 'utf8'));
 const byKey = new Map(current.map((m) => [m.key, m]));
 const present = sample.mutants.flatMap((s) => (byKey.has(s.key) ? [{ ...byKey.get(s.key), stratum: s.stratum }] : []));
 const gone = sample.mutants.filter((s) => !byKey.has(s.key));
-writeJson(planFile, { commit, sample: present });
+const files = [...new Set(present.map((m) => m.file))];
+const fingerprints = Object.fromEntries(files.map((f) => [fingerprintOf(readFileSync(join(root, f), 'utf8')), f]).filter(([fp]) => fp !== undefined));
+writeJson(planFile, { commit, fingerprints, sample: present });
 console.log(`plan: ${present.length} sampled mutants on ${commit}${dirty ? ' (src/protocols has uncommitted changes)' : ''}; ${gone.length} gone from the code`);
 if (args['plan-only']) process.exit(0);
 
