@@ -18,10 +18,14 @@ const { values: args } = parseArgs({
   options: {
     resample: { type: 'boolean', default: false },
     seed: { type: 'string', default: '11' },
-    'per-stratum': { type: 'string', default: '70' },
+    'per-stratum': { type: 'string', default: '40' },
     'plan-only': { type: 'boolean', default: false },
     'score-only': { type: 'boolean', default: false },
     sample: { type: 'string', default: 'mutation/sample.json' },
+    // A shorter re-measure: run again only the mutants that had these statuses in an earlier
+    // results file, and carry the others' earlier status over (marked as carried).
+    'rerun-from': { type: 'string' },
+    statuses: { type: 'string', default: 'survived,noCoverage' },
   },
 });
 
@@ -55,12 +59,16 @@ if (args.resample || !existsSync(sampleFile)) {
 
 const sample = JSON.parse(readFileSync(sampleFile, 'utf8'));
 const byKey = new Map(current.map((m) => [m.key, m]));
-const present = sample.mutants.flatMap((s) => (byKey.has(s.key) ? [{ ...byKey.get(s.key), stratum: s.stratum }] : []));
+const earlier = args['rerun-from'] === undefined ? undefined : JSON.parse(readFileSync(resolve(root, args['rerun-from']), 'utf8'));
+const rerun = args.statuses.split(',');
+const carried = earlier === undefined ? [] : earlier.mutants.filter((m) => !rerun.includes(m.status) && m.status !== 'gone' && byKey.has(m.key));
+const carriedKeys = new Set(carried.map((m) => m.key));
+const present = sample.mutants.flatMap((s) => (byKey.has(s.key) && !carriedKeys.has(s.key) ? [{ ...byKey.get(s.key), stratum: s.stratum }] : []));
 const gone = sample.mutants.filter((s) => !byKey.has(s.key));
 const files = [...new Set(present.map((m) => m.file))];
 const fingerprints = Object.fromEntries(files.map((f) => [fingerprintOf(readFileSync(join(root, f), 'utf8')), f]).filter(([fp]) => fp !== undefined));
 writeJson(planFile, { commit, fingerprints, sample: present });
-console.log(`plan: ${present.length} sampled mutants on ${commit}${dirty ? ' (src/protocols has uncommitted changes)' : ''}; ${gone.length} gone from the code`);
+console.log(`plan: ${present.length} sampled mutants${carried.length ? ` (${carried.length} more carried over from ${args['rerun-from']})` : ''} on ${commit}${dirty ? ' (src/protocols has uncommitted changes)' : ''}; ${gone.length} gone from the code`);
 if (args['plan-only']) process.exit(0);
 
 if (!args['score-only']) {
@@ -75,7 +83,7 @@ if (!args['score-only']) {
 }
 
 const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-const scores = scoreReport(report, present, gone);
+const scores = scoreReport(report, present, gone, carried);
 const out = join(root, `mutation/results-${commit}.json`);
 writeJson(out, {
   commit,
@@ -84,6 +92,7 @@ writeJson(out, {
   command: 'npm run mutation',
   sample: { seed: sample.seed, perStratum: sample.perStratum, madeAt: sample.madeAt },
   campaign: campaignSettings(),
+  ...(earlier !== undefined ? { rerun: { from: args['rerun-from'], statuses: rerun, carried: carried.length } } : {}),
   ...scores,
 });
 console.log(formatScores(scores));

@@ -22,7 +22,7 @@ export function scoreOf(c) {
   return valid === 0 ? null : Math.round((1000 * detected) / valid) / 10;
 }
 
-export function scoreReport(report, present, gone) {
+export function scoreReport(report, present, gone, carried = []) {
   const byKey = new Map();
   for (const [file, entry] of Object.entries(report.files)) for (const m of entry.mutants) byKey.set(reportKey(file, m), m);
   const strata = {};
@@ -42,6 +42,12 @@ export function scoreReport(report, present, gone) {
       ...(r?.killedBy?.length ? { killedBy: r.killedBy.map((id) => report.testFiles ? testName(report, id) : id) } : {}),
       ...(r?.statusReason ? { reason: r.statusReason.split('\n')[0].slice(0, 300) } : {}),
     });
+  }
+  for (const m of carried) {
+    const c = count(m.stratum);
+    c.sampled++;
+    c[m.status]++;
+    mutants.push({ ...m, carried: true });
   }
   for (const g of gone) {
     count(g.stratum).sampled++;

@@ -2,10 +2,10 @@
 //
 // The classic-mistakes catalog: each mutation/planted/NAME.patch is a small bug a developer could
 // write into a protocol. For each, this applies it to a detached git worktree of HEAD (the working
-// tree is never touched), builds, and runs the default campaign `dsim fuzz --protocol P --runs N
-// --seed S` for each campaign seed: found or not, runs to the first failure, which checks failed,
-// the shrunk size. A patch that no longer applies is reported as STALE (refresh it). A finding is
-// checked against the unpatched build on the same seed and runs (a control): if that fails too, the
+// tree is never touched) and runs the default campaign `dsim fuzz --protocol P --runs N --seed S`
+// on that source (through tsx) for each campaign seed: found or not, runs to the first failure,
+// which checks failed, the shrunk size. A patch that no longer applies is reported as STALE (refresh it). A finding is
+// checked against the unpatched source on the same seed and runs (a control): if that fails too, the
 // row says so. Writes mutation/planted-results-<commit>.json and prints a Markdown table.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -41,31 +41,34 @@ const tree = join(work, 'tree');
 git(root, 'worktree', 'add', '--detach', tree, 'HEAD');
 symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
 
-function build() {
-  const r = spawnSync('nice', ['-n', '10', process.execPath, join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: tree, encoding: 'utf8' });
-  return r.status === 0 ? undefined : (r.stdout + r.stderr).split('\n').slice(0, 5).join(' ');
-}
+/**
+ * The patched source runs through tsx (esbuild, on the fly) rather than a tsc build: a build per
+ * patch costs more than most campaigns on a shared machine. A patch that does not compile fails
+ * the first campaign's start (reported as not building); type errors alone go unnoticed, which a
+ * one-line mistake does not need.
+ */
+const cli = ['--import', 'tsx', join(tree, 'src/cli/main.ts')];
 
 function fuzz(protocol, seed, n, label) {
   const out = join(work, 'failures', label);
   const r = spawnSync(
     'nice',
-    ['-n', '10', process.execPath, join(tree, 'dist/cli/main.js'), 'fuzz', '--protocol', protocol, '--runs', String(n), '--seed', String(seed), '--json', '--no-progress', '--out', out],
+    ['-n', '10', process.execPath, ...cli, 'fuzz', '--protocol', protocol, '--runs', String(n), '--seed', String(seed), '--json', '--no-progress', '--out', out],
     { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 },
   );
-  if (r.status !== 0 && r.status !== 1) throw new Error(`dsim fuzz --protocol ${protocol} --seed ${seed} exited ${r.status}: ${r.stderr.slice(0, 500)}`);
+  if (r.status !== 0 && r.status !== 1) throw new BuildError(`dsim fuzz --protocol ${protocol} --seed ${seed} exited ${r.status}: ${r.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
   return campaignOutcome(JSON.parse(r.stdout));
 }
 
-// The unpatched build, run lazily: only where a patch found something, up to that run.
+class BuildError extends Error {}
+
+// The unpatched source, run lazily: only where a patch found something, up to that run.
 const controls = new Map();
 function controlFails(protocol, seed, upTo) {
   const key = `${protocol}:${seed}`;
   const known = controls.get(key);
   if (known !== undefined && (known.found || known.runs >= upTo)) return known.found && known.runsToFind <= upTo;
   git(tree, 'checkout', '-q', '--', '.');
-  const error = build();
-  if (error !== undefined) throw new Error(`the unpatched tree does not build: ${error}`);
   const outcome = fuzz(protocol, seed, upTo, `control-${protocol}-${seed}`);
   controls.set(key, outcome);
   return outcome.found;
@@ -73,6 +76,16 @@ function controlFails(protocol, seed, upTo) {
 
 const rows = [];
 const started = Date.now();
+const cleanup = () => {
+  if (existsSync(tree)) git(root, 'worktree', 'remove', '--force', tree);
+  rmSync(work, { recursive: true, force: true });
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
 try {
   for (const patch of patches) {
     git(tree, 'checkout', '-q', '--', '.');
@@ -83,25 +96,29 @@ try {
       continue;
     }
     git(tree, 'apply', patch.file);
-    const error = build();
-    if (error !== undefined) {
-      rows.push({ ...patch, status: 'stale', error: `does not build: ${error}` });
-      console.log(`STALE ${patch.name}: applies but does not build (${error})`);
-      continue;
-    }
     const outcomes = [];
     for (const seed of seeds) {
-      const o = fuzz(patch.protocol, seed, runs, `${patch.name}-${seed}`);
+      let o;
+      try {
+        o = fuzz(patch.protocol, seed, runs, `${patch.name}-${seed}`);
+      } catch (error) {
+        if (!(error instanceof BuildError)) throw error;
+        console.log(`STALE ${patch.name}: applies but does not run (${error.message})`);
+        break;
+      }
       outcomes.push({ seed, ...o });
       console.log(`${patch.name} seed ${seed}: ${o.found ? `found at run ${o.runsToFind} (${o.checks.join(', ')}; shrunk ${describeSize(o.shrunk)})` : `not found in ${o.runs} runs`}`);
     }
-    // Control after the patch's own runs (the tree is rebuilt unpatched for it).
+    if (outcomes.length < seeds.length) {
+      rows.push({ ...patch, status: 'stale', error: 'applies but does not run' });
+      continue;
+    }
+    // Control after the patch's own runs (the tree is put back unpatched for it).
     for (const o of outcomes) if (o.found) o.controlFails = controlFails(patch.protocol, o.seed, o.runsToFind);
     rows.push({ ...patch, status: 'measured', outcomes, ...summarizeSeeds(outcomes) });
   }
 } finally {
-  git(root, 'worktree', 'remove', '--force', tree);
-  rmSync(work, { recursive: true, force: true });
+  cleanup();
 }
 
 const result = { commit, command: `npm run planted -- --runs ${runs} --seeds ${seeds.join(',')}`, runs, seeds, wallTimeS: Math.round((Date.now() - started) / 1000), rows };
@@ -119,7 +136,7 @@ for (const r of rows) {
     continue;
   }
   const firstFound = r.outcomes.find((o) => o.found);
-  const tainted = r.outcomes.some((o) => o.controlFails) ? ' (the unpatched build fails too on some seed)' : '';
+  const tainted = r.outcomes.some((o) => o.controlFails) ? ' (the unpatched source fails too on some seed)' : '';
   console.log(
     `| \`${r.name}\` | ${r.protocol} | ${r.foundIn}/${r.seeds}${tainted} | ${r.runsToFind.join(', ') || '-'} | ${r.checks.join(', ') || '-'} | ${describeSize(firstFound?.shrunk)} |`,
   );
