@@ -63,6 +63,25 @@ export interface SimulationOptions {
 /** Events between progress callbacks. */
 export const PROGRESS_EVERY = 4096;
 
+/**
+ * A protocol moment the kernel saw on a node, for faults triggered by protocol events (runner/
+ * faults.ts): `role` (detail: the new role, '' when none), `persist`, `send` and `deliver`
+ * (detail: the message type), `reply` (detail: ok, fail, info or redirect), `note` (detail: the
+ * note's name), `crash`, `restart`. Derived from what every protocol does, so a user's protocol
+ * gets them too.
+ */
+export type ObservedKind = 'role' | 'persist' | 'send' | 'deliver' | 'reply' | 'note' | 'crash' | 'restart';
+export type StepObserver = (node: NodeId, kind: ObservedKind, detail: string) => void;
+
+/**
+ * Where an armed crash lands inside a step's effects (see `armCrashPoint`):
+ * - `after-persist`: the next step that persists crashes right after its persist, before any of
+ *   its messages, timers or replies leave;
+ * - `partial-send`: the next step that sends two or more messages crashes after only some of them
+ *   left (a partial broadcast), its persist done and its replies lost.
+ */
+export type CrashPoint = 'after-persist' | 'partial-send';
+
 /** A client (or other actor) that receives replies. */
 export interface ProcessHandler {
   onReply(requestId: string, result: OpResult, from: NodeId): void;
@@ -102,6 +121,8 @@ interface Clock {
   anchorLocalUs: number;
   /** Rate error: 0.001 means this clock runs 0.1% fast. */
   drift: number;
+  /** Coarse clocks: readings are rounded down to a multiple of this (0: exact), so timestamps tie. */
+  resolutionUs: number;
 }
 
 /**
@@ -140,7 +161,11 @@ class NodeSlot implements NodeView<unknown> {
   readonly timers = new Map<string, TimerRecord>();
   /** Events that arrived while paused, delivered in order on resume. */
   paused: SimEvent[] = [];
-  readonly clock: Clock = { anchorTrueUs: 0, anchorLocalUs: 0, drift: 0 };
+  readonly clock: Clock = { anchorTrueUs: 0, anchorLocalUs: 0, drift: 0, resolutionUs: 0 };
+  /** An armed crash point (undefined almost always: one check per step). */
+  crashPoint: { readonly point: CrashPoint; readonly onCrash: (() => void) | undefined } | undefined = undefined;
+  /** The role last reported to the step observer. */
+  observedRole: string | undefined = undefined;
   lastRole: string | undefined = undefined;
   lastSummary: string | undefined = undefined;
   ctx!: NodeContext<unknown, unknown>;
@@ -194,6 +219,11 @@ export class Simulation {
   private currentKind: StepKind | -1 = -1;
   private currentArg: unknown = undefined;
   private currentFrom = '';
+  /** Reports protocol moments for event-triggered faults; undefined unless a scenario has some. */
+  private observer: StepObserver | undefined = undefined;
+  /** Draws for crash points (how many messages of a partial broadcast leave); forked on first use. */
+  private crashRng: Rng | undefined = undefined;
+  private readonly rootRng: Rng;
 
   // Effect buffers of the step in progress (reused; a step never nests). Counts say how much of
   // each buffer is live: resetting a count is cheaper than truncating an array.
@@ -219,6 +249,7 @@ export class Simulation {
     this.trace = options.trace;
     this.onProgress = options.onProgress;
     this.members = [...options.members];
+    this.rootRng = options.rng;
     assert(options.network.nodeCount === options.nodeIds.length, 'network and kernel disagree on the node count');
     const nodeStreams = options.rng.fork('node');
     this.slots = options.nodeIds.map((id, index) => {
@@ -292,6 +323,51 @@ export class Simulation {
     }
     slot.unsyncedUs = unsyncedUs;
   }
+  /**
+   * Permanent node loss: the crashed node's disk is replaced by an empty one (synced and unsynced
+   * writes alike), so its restart boots like a new machine with the same identity.
+   */
+  wipeDisk(id: NodeId): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    assert(slot.status === 'crashed' || slot.status === 'stopped', `wipeDisk(${id}): only a node that is down can lose its disk`);
+    this.hash.mix(0xb000 + slot.index);
+    slot.durable = undefined;
+    slot.hasDurable = false;
+    slot.unsynced = [];
+    this.emit({ kind: 'note', node: id, event: 'disk wiped', data: {} });
+  }
+
+  /**
+   * Arms a crash inside the node's next step whose effects reach `point` (see CrashPoint);
+   * `onCrash` runs right after the crash. Re-arming replaces; `disarmCrashPoint` cancels.
+   */
+  armCrashPoint(id: NodeId, point: CrashPoint, onCrash?: () => void): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    this.hash.mix(0xc000 + slot.index);
+    slot.crashPoint = { point, onCrash };
+  }
+
+  disarmCrashPoint(id: NodeId): void {
+    const slot = this.slots[this.nodeIndex(id)]!;
+    if (slot.crashPoint === undefined) return;
+    this.hash.mix(0xc800 + slot.index);
+    slot.crashPoint = undefined;
+  }
+
+  /** Whether a crash point is armed on the node. */
+  crashPointArmed(id: NodeId): boolean {
+    return this.slots[this.nodeIndex(id)]!.crashPoint !== undefined;
+  }
+
+  /**
+   * Reports protocol moments (role changes, persists, sends, deliveries, replies, notes, crashes,
+   * restarts) to `observer` from now on. One observer; undefined stops. Costs nothing when unset.
+   */
+  observe(observer: StepObserver | undefined): void {
+    this.observer = observer;
+    if (observer !== undefined) for (const slot of this.slots) slot.observedRole = this.safeRole(slot);
+  }
+
   /** The node's clock reading now. */
   clockOf(id: NodeId): number {
     return this.localTime(this.slots[this.nodeIndex(id)]!);
@@ -387,6 +463,9 @@ export class Simulation {
     this.emit({ kind: 'crash', node: id });
     this.noteRoleChange(slot);
     slot.lastSummary = undefined;
+    slot.crashPoint = undefined;
+    slot.observedRole = undefined;
+    if (this.observer !== undefined) this.observer(id, 'crash', '');
   }
 
   restart(id: NodeId): void {
@@ -395,6 +474,8 @@ export class Simulation {
     this.hash.mix(0x6000 + slot.index);
     this.emit({ kind: 'restart', node: id });
     this.boot(slot, 'restart');
+    // (Boot may have crashed it again: a crash point armed for its first step.)
+    if (this.observer !== undefined && (slot.status as NodeStatus) === 'up') this.observer(id, 'restart', '');
   }
 
   pause(id: NodeId): void {
@@ -420,11 +501,19 @@ export class Simulation {
     }
   }
 
-  /** Sets a node's clock: jump to true time + offsetUs (when given) and run at rate 1 + drift. */
-  setClock(id: NodeId, change: { offsetUs?: number; drift?: number }): void {
+  /**
+   * Sets a node's clock: jump to true time + offsetUs (when given), run at rate 1 + drift, and
+   * read in steps of resolutionUs (0: exact).
+   */
+  setClock(id: NodeId, change: { offsetUs?: number; drift?: number; resolutionUs?: number }): void {
     const slot = this.slots[this.nodeIndex(id)]!;
-    const local = this.localTime(slot);
+    const local = this.exactLocalTime(slot);
     const clock = slot.clock;
+    if (change.resolutionUs !== undefined) {
+      assert(Number.isInteger(change.resolutionUs) && change.resolutionUs >= 0, 'clock resolution must be an integer number of µs >= 0');
+      clock.resolutionUs = change.resolutionUs;
+      this.hash.mix(0x9800 + change.resolutionUs);
+    }
     clock.anchorTrueUs = this.nowUs;
     clock.anchorLocalUs = change.offsetUs !== undefined ? this.nowUs + change.offsetUs : local;
     if (change.drift !== undefined) {
@@ -432,7 +521,7 @@ export class Simulation {
       clock.drift = change.drift;
     }
     this.hash.mix(0x9000 + slot.index);
-    this.emit({ kind: 'clock', node: id, offsetUs: clock.anchorLocalUs - clock.anchorTrueUs, drift: clock.drift });
+    this.emit({ kind: 'clock', node: id, offsetUs: clock.anchorLocalUs - clock.anchorTrueUs, drift: clock.drift, ...(clock.resolutionUs > 0 ? { resolutionUs: clock.resolutionUs } : {}) });
   }
 
   /** Delivers an admin command (promote, add-node, ...) to a node as one step. */
@@ -645,6 +734,7 @@ export class Simulation {
     // `current` stays set while effects apply, so an overflow names the node that caused it.
     this.applyEffects(slot);
     this.current = undefined;
+    if (this.observer !== undefined) this.observeStep(slot, kind, arg);
     if (this.trace !== undefined) {
       if (protocol.role !== undefined) this.noteRoleChange(slot);
       if (protocol.summary !== undefined) this.noteSummaryChange(slot);
@@ -676,21 +766,9 @@ export class Simulation {
   }
 
   private applyEffects(slot: NodeSlot): void {
+    if (slot.crashPoint !== undefined && this.crashPointReached(slot)) return;
     // 1. persist: on disk before any message of this step leaves.
-    if (this.persistPending) {
-      if (slot.unsyncedUs > 0) {
-        this.syncDisk(slot);
-        slot.unsynced.push({ value: clonePlain(this.persistValue), syncedAtUs: this.nowUs + slot.unsyncedUs });
-      } else {
-        slot.durable = clonePlain(this.persistValue);
-        slot.hasDurable = true;
-      }
-      this.persistPending = false;
-      this.persistValue = undefined;
-      this.stats.persists++;
-      this.hash.mix(0x1000 + slot.index);
-      if (this.trace !== undefined) this.emit({ kind: 'persist', node: slot.id });
-    }
+    if (this.persistPending) this.applyPersist(slot);
     // 2. sends.
     const sends = this.sendCount;
     if (sends > 0) {
@@ -699,17 +777,7 @@ export class Simulation {
         this.finding('send-flood', `one step sent ${sends} messages (bound ${this.limits.maxSendsPerStep})`, slot);
         return;
       }
-      const sendTo = this.sendTo;
-      const sendMsg = this.sendMsg;
-      for (let i = 0; i < sends; i++) {
-        const msg = sendMsg[i];
-        sendMsg[i] = undefined; // the buffer must not keep messages alive
-        const to = sendTo[i]!;
-        const id = this.nextMessageId++;
-        this.hash.mix(this.typeHash(msg));
-        if (this.trace !== undefined) this.emit({ kind: 'send', from: slot.id, to: this.slots[to]!.id, id, msg, copies: 1 });
-        this.route(EventKind.Message, slot.index, to, msg, id);
-      }
+      this.applySends(slot, sends);
       this.sendCount = 0;
     }
     // 3. timers, in call order (a set then a cancel of one name cancels it).
@@ -762,9 +830,75 @@ export class Simulation {
         const id = this.nextMessageId++;
         if (this.trace !== undefined) this.emit({ kind: 'reply', from: slot.id, to: this.processName(endpoint), id, requestId, result });
         this.route(EventKind.Reply, slot.index, endpoint, { requestId, result }, id);
+        if (this.observer !== undefined) this.observer(slot.id, 'reply', result.type);
       }
       this.replyCount = 0;
     }
+  }
+
+  private applyPersist(slot: NodeSlot): void {
+    if (slot.unsyncedUs > 0) {
+      this.syncDisk(slot);
+      slot.unsynced.push({ value: clonePlain(this.persistValue), syncedAtUs: this.nowUs + slot.unsyncedUs });
+    } else {
+      slot.durable = clonePlain(this.persistValue);
+      slot.hasDurable = true;
+    }
+    this.persistPending = false;
+    this.persistValue = undefined;
+    this.stats.persists++;
+    this.hash.mix(0x1000 + slot.index);
+    if (this.trace !== undefined) this.emit({ kind: 'persist', node: slot.id });
+    if (this.observer !== undefined) this.observer(slot.id, 'persist', '');
+  }
+
+  /** Routes the first `count` buffered sends, in call order. */
+  private applySends(slot: NodeSlot, count: number): void {
+    const sendTo = this.sendTo;
+    const sendMsg = this.sendMsg;
+    const observer = this.observer;
+    for (let i = 0; i < count; i++) {
+      const msg = sendMsg[i];
+      sendMsg[i] = undefined; // the buffer must not keep messages alive
+      const to = sendTo[i]!;
+      const id = this.nextMessageId++;
+      this.hash.mix(this.typeHash(msg));
+      if (this.trace !== undefined) this.emit({ kind: 'send', from: slot.id, to: this.slots[to]!.id, id, msg, copies: 1 });
+      this.route(EventKind.Message, slot.index, to, msg, id);
+      if (observer !== undefined) observer(slot.id, 'send', messageType(msg));
+    }
+  }
+
+  /**
+   * An armed crash point, checked before the step's effects apply: when this step reaches it, the
+   * effects before the point apply, the node crashes, and the rest are lost. True if it crashed.
+   */
+  private crashPointReached(slot: NodeSlot): boolean {
+    const arm = slot.crashPoint!;
+    const sends = this.sendCount;
+    if (sends > this.limits.maxSendsPerStep) return false; // the flood finding wins
+    let leave: number;
+    switch (arm.point) {
+      case 'after-persist':
+        if (!this.persistPending) return false;
+        leave = 0;
+        break;
+      case 'partial-send':
+        if (sends < 2) return false;
+        this.crashRng ??= this.rootRng.fork('crash-points');
+        leave = 1 + this.crashRng.int(sends - 1);
+        break;
+    }
+    slot.crashPoint = undefined;
+    this.hash.mix(0xc400 + leave);
+    if (this.persistPending) this.applyPersist(slot);
+    if (leave > 0) this.applySends(slot, leave);
+    const lost = sends - leave;
+    this.clearEffects();
+    this.emit({ kind: 'note', node: slot.id, event: `crash point ${arm.point}`, data: { sent: leave, lost } });
+    this.crash(slot.id);
+    arm.onCrash?.();
+    return true;
   }
 
   private route(kind: EventKind, source: number, target: number, payload: unknown, id: number): void {
@@ -804,6 +938,18 @@ export class Simulation {
     this.sendCount = 0;
     this.timerCount = 0;
     this.replyCount = 0;
+  }
+
+  /** After a step, for the step observer: the delivery it handled and any role change. */
+  private observeStep(slot: NodeSlot, kind: StepKind, arg: unknown): void {
+    const observer = this.observer!;
+    if (kind === STEP_MESSAGE) observer(slot.id, 'deliver', messageType(arg));
+    if (this.protocol.role === undefined || slot.state === undefined) return;
+    const role = this.safeRole(slot);
+    if (role !== slot.observedRole) {
+      slot.observedRole = role;
+      observer(slot.id, 'role', role ?? '');
+    }
   }
 
   /** After a step of `slot`: no other node's state changed since the previous check. */
@@ -903,6 +1049,13 @@ export class Simulation {
   }
 
   private localTime(slot: NodeSlot): number {
+    const exact = this.exactLocalTime(slot);
+    const resolution = slot.clock.resolutionUs;
+    return resolution === 0 ? exact : Math.floor(exact / resolution) * resolution;
+  }
+
+  /** The clock's reading before rounding to its resolution (anchors keep full precision). */
+  private exactLocalTime(slot: NodeSlot): number {
     const c = slot.clock;
     if (c.drift === 0) return c.anchorLocalUs + (this.nowUs - c.anchorTrueUs);
     return Math.floor(c.anchorLocalUs + (this.nowUs - c.anchorTrueUs) * (1 + c.drift));
@@ -963,6 +1116,7 @@ export class Simulation {
         sim.replyResults[n] = result;
       },
       note(event, data) {
+        if (sim.observer !== undefined && sim.current === slot) sim.observer(slot.id, 'note', event);
         if (sim.trace !== undefined) sim.emit(data === undefined ? { kind: 'note', node: slot.id, event } : { kind: 'note', node: slot.id, event, data: clonePlain(data) });
       },
     };

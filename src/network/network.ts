@@ -18,9 +18,15 @@ export interface NetworkConfig {
   readonly loss: number;
   /** Probability a message is delivered twice (the copy with its own delay). */
   readonly duplicate: number;
-  /** Probability a message gets an extra delay, uniform in [0, reorderDelayUs]: long reordering. */
+  /** Probability a message gets an extra delay, uniform in [reorderMinUs, reorderDelayUs]: long reordering. */
   readonly reorder: number;
   readonly reorderDelayUs: number;
+  /**
+   * Least extra delay of a reordered message (default 0). MIT 6.5840's labrpc holds a share of
+   * messages 200–2200 ms: far beyond election timeouts, which is what makes stale replies arrive
+   * after everything they refer to has moved on.
+   */
+  readonly reorderMinUs?: number;
   /** Per-link FIFO: messages on one directed link arrive in send order. */
   readonly fifo: boolean;
   /** Messages in flight on a link that gets cut: dropped, or still delivered. */
@@ -46,6 +52,9 @@ export class Network {
   private readonly active = new Map<number, Array<[number, number]>>();
   private nextPartitionId = 1;
   private readonly fifoLast = new Map<number, number>();
+  /** Extra one-way delay per directed zone link (slow links), and how many links have one. */
+  private readonly slowUs: Float64Array;
+  private slowCount = 0;
 
   /** The live settings: `configure` changes loss, duplication and reordering mid-run. */
   private config: NetworkConfig;
@@ -60,6 +69,7 @@ export class Network {
     this.sample = latencySampler(baseConfig.latency);
     this.blockedCount = new Uint16Array(nodeCount * nodeCount);
     this.cutEpoch = new Uint32Array(nodeCount * nodeCount);
+    this.slowUs = new Float64Array(nodeCount * nodeCount);
     for (let i = 0; i < nodeCount; i++) this.addEndpoint(i);
   }
 
@@ -94,7 +104,10 @@ export class Network {
     const cfg = this.config;
     const lossy = cfg.lossyClientLinks || (a < this.nodeCount && b < this.nodeCount);
     if (lossy && cfg.loss > 0 && rng.next() < cfg.loss) return DROP_LOSS;
-    let at = nowUs + this.delay(rng, lossy);
+    // A slow link delays every message on it, client or not, with no random draw (so runs without
+    // slow links draw exactly as before).
+    const slowUs = this.slowCount > 0 ? this.slowUs[link]! : 0;
+    let at = nowUs + slowUs + this.delay(rng, lossy);
     if (cfg.fifo) {
       const key = a * 1_048_576 + b;
       const last = this.fifoLast.get(key);
@@ -104,7 +117,7 @@ export class Network {
     this.outTimesUs[0] = at;
     if (lossy && cfg.duplicate > 0 && rng.next() < cfg.duplicate) {
       // A duplicate is a retransmission: it may overtake or trail the original, FIFO or not.
-      this.outTimesUs[1] = nowUs + this.delay(rng, lossy);
+      this.outTimesUs[1] = nowUs + slowUs + this.delay(rng, lossy);
       return 2;
     }
     return 1;
@@ -113,7 +126,10 @@ export class Network {
   private delay(rng: Rng, lossy: boolean): number {
     let d = this.sample(rng);
     const cfg = this.config;
-    if (lossy && cfg.reorder > 0 && rng.next() < cfg.reorder) d += Math.round(rng.next() * cfg.reorderDelayUs);
+    if (lossy && cfg.reorder > 0 && rng.next() < cfg.reorder) {
+      const min = cfg.reorderMinUs ?? 0;
+      d += min + Math.round(rng.next() * Math.max(0, cfg.reorderDelayUs - min));
+    }
     return d;
   }
 
@@ -127,9 +143,39 @@ export class Network {
     return this.blockedCount[link] === 0 && this.cutEpoch[link] === epochAtSend;
   }
 
-  /** Changes loss, duplication or reordering from now on; `reset` restores the scenario's settings. */
-  configure(change: { loss?: number; duplicate?: number; reorder?: number } | 'reset'): void {
+  /**
+   * Changes loss, duplication or reordering (its probability and delay range) from now on;
+   * `reset` restores the scenario's settings.
+   */
+  configure(change: { loss?: number; duplicate?: number; reorder?: number; reorderMinUs?: number; reorderDelayUs?: number } | 'reset'): void {
     this.config = change === 'reset' ? this.baseConfig : { ...this.config, ...change };
+  }
+
+  /**
+   * Adds `extraUs` of one-way delay to each directed link in `links` (node index pairs; clients
+   * share their home node's links); a negative amount takes it back. Slow links compose.
+   */
+  slow(links: ReadonlyArray<readonly [number, number]>, extraUs: number): void {
+    for (const [x, y] of links) {
+      assert(x >= 0 && x < this.nodeCount && y >= 0 && y < this.nodeCount && x !== y, `slow link ${x}>${y} out of range`);
+      const link = x * this.nodeCount + y;
+      const before = this.slowUs[link]!;
+      const after = Math.max(0, before + extraUs);
+      this.slowUs[link] = after;
+      if (before === 0 && after > 0) this.slowCount++;
+      else if (before > 0 && after === 0) this.slowCount--;
+    }
+  }
+
+  /** Every link back to its normal speed (the heal). */
+  clearSlow(): void {
+    this.slowUs.fill(0);
+    this.slowCount = 0;
+  }
+
+  /** Directed node links with extra delay, for reports. */
+  get slowLinks(): number {
+    return this.slowCount;
   }
 
   get settings(): NetworkConfig {

@@ -307,7 +307,7 @@ export function buildReportData(input: ReportInput): ReportData {
         break;
       }
       case 'clock':
-        marks.push([laneIndex.get(e.node)!, e.t, 'clock', `${e.node} clock offset ${formatSignedUs(e.offsetUs)}, drift ${e.drift}`, 0]);
+        marks.push([laneIndex.get(e.node)!, e.t, 'clock', `${e.node} clock offset ${formatSignedUs(e.offsetUs)}, drift ${e.drift}${e.resolutionUs !== undefined ? `, resolution ${e.resolutionUs}µs` : ''}`, 0]);
         break;
       case 'command':
         marks.push([laneIndex.get(e.node)!, e.t, 'command', `${e.node} command ${e.name} ${short(e.args, 160)}`, 0]);

@@ -4,9 +4,9 @@
  */
 import { assertNever } from '../core/assert.js';
 import type { NodeId } from '../core/ids.js';
-import type { FaultAction, PartitionRequest, TargetSpec } from '../faults/plan.js';
+import type { FaultAction, PartitionRequest, TargetSpec, TriggerSpec } from '../faults/plan.js';
 import { describePartition, type PartitionSpec } from '../network/partitions.js';
-import type { Simulation } from '../kernel/simulation.js';
+import type { ObservedKind, Simulation } from '../kernel/simulation.js';
 import type { Rng } from '../rng/index.js';
 
 /** Roles that `random-other` avoids. */
@@ -19,17 +19,38 @@ export interface AppliedFault {
   readonly skipped: boolean;
 }
 
+/** An armed trigger (a `trigger` action) waiting for its protocol moment. */
+interface ArmedTrigger {
+  readonly on: TriggerSpec;
+  readonly delay: { readonly minUs: number; readonly maxUs: number };
+  left: number;
+  readonly action: FaultAction;
+  readonly undo: { readonly afterUs: number; readonly action: FaultAction } | undefined;
+}
+
 export class FaultInjector {
   readonly applied: AppliedFault[] = [];
   private readonly partitions = new Map<string, number>();
   private readonly remembered = new Map<string, NodeId>();
   private readonly lyingDisks = new Set<NodeId>();
+  /** Slow links by name, to take back exactly what was added. */
+  private readonly slowed = new Map<string, { links: Array<[number, number]>; delayUs: number }>();
+  private readonly triggers: ArmedTrigger[] = [];
+  /** Firings so far: each binds its own names (`remember`, partitions) so overlapping ones stay apart. */
+  private firings = 0;
+  /** After the heal, faults a trigger scheduled earlier no longer apply. */
+  private healed = false;
+  /** Trigger delays draw from their own stream, so arming triggers shifts no other draw. */
+  private readonly triggerRng: Rng;
+  private readonly onObserved = (node: NodeId, kind: ObservedKind, detail: string): void => this.observed(node, kind, detail);
 
   constructor(
     private readonly sim: Simulation,
     private readonly rng: Rng,
     private readonly nodeIds: readonly NodeId[],
-  ) {}
+  ) {
+    this.triggerRng = rng.fork('triggers');
+  }
 
   apply(action: FaultAction): void {
     const sim = this.sim;
@@ -65,9 +86,23 @@ export class FaultInjector {
         const node = this.resolve(action.target, 'up');
         if (node === undefined) return this.skip(`${action.kind} ${action.target}: no such node is up`);
         if (action.remember !== undefined) this.remembered.set(action.remember, node);
-        if (action.kind === 'crash') sim.crash(node);
-        else sim.pause(node);
-        return this.record(`${action.kind} ${node}${node !== action.target ? ` (${action.target})` : ''}`);
+        const who = `${node}${node !== action.target ? ` (${action.target})` : ''}`;
+        if (action.kind === 'pause') {
+          sim.pause(node);
+          return this.record(`pause ${who}`);
+        }
+        if (action.point !== undefined) {
+          const { point, wipe, restartAfterUs } = action;
+          sim.armCrashPoint(node, point, () => {
+            if (wipe === true) sim.wipeDisk(node);
+            this.record(`crash ${node} at its crash point (${point})${wipe === true ? ', disk wiped' : ''}`);
+            if (restartAfterUs !== undefined) sim.at(sim.now + restartAfterUs, () => this.apply({ kind: 'restart', target: node }));
+          });
+          return this.record(`arm crash ${who} ${point}${wipe === true ? ' (and wipe its disk)' : ''}`);
+        }
+        sim.crash(node);
+        if (action.wipe === true) sim.wipeDisk(node);
+        return this.record(`crash ${who}${action.wipe === true ? ', disk wiped' : ''}`);
       }
       case 'restart': {
         if (action.target === 'all') {
@@ -89,8 +124,16 @@ export class FaultInjector {
       case 'clock': {
         const node = this.resolve(action.target, 'any');
         if (node === undefined) return this.skip(`skew ${action.target}: no such node`);
-        sim.setClock(node, { ...(action.offsetUs !== undefined ? { offsetUs: action.offsetUs } : {}), ...(action.drift !== undefined ? { drift: action.drift } : {}) });
-        const parts = [action.offsetUs !== undefined ? `offset ${action.offsetUs / 1000}ms` : '', action.drift !== undefined ? `drift ${action.drift}` : ''].filter(Boolean);
+        sim.setClock(node, {
+          ...(action.offsetUs !== undefined ? { offsetUs: action.offsetUs } : {}),
+          ...(action.drift !== undefined ? { drift: action.drift } : {}),
+          ...(action.resolutionUs !== undefined ? { resolutionUs: action.resolutionUs } : {}),
+        });
+        const parts = [
+          action.offsetUs !== undefined ? `offset ${action.offsetUs / 1000}ms` : '',
+          action.drift !== undefined ? `drift ${action.drift}` : '',
+          action.resolutionUs !== undefined ? `resolution ${action.resolutionUs / 1000}ms` : '',
+        ].filter(Boolean);
         return this.record(`skew ${node} ${parts.join(' ')}`);
       }
       case 'command': {
@@ -119,8 +162,62 @@ export class FaultInjector {
         sim.mixHash(`network:${JSON.stringify(action.change)}`);
         return this.record(action.change === 'reset' ? 'network back to normal' : `network ${JSON.stringify(action.change)}`);
       }
+      case 'slow': {
+        const node = this.resolve(action.target, 'any');
+        const to = action.to === undefined ? this.nodeIds.filter((id) => id !== node && sim.nodeStatus(id) !== 'stopped') : action.to.map((t) => this.resolve(t, 'any'));
+        if (node === undefined || to.includes(undefined)) return this.skip(`slow ${action.target}: names no node right now`);
+        const a = this.nodeIds.indexOf(node);
+        const others = [...new Set(to as NodeId[])].filter((id) => id !== node);
+        if (others.length === 0) return this.skip(`slow ${node}: no other node on the link`);
+        const links = others.flatMap((id): Array<[number, number]> => [[a, this.nodeIds.indexOf(id)], [this.nodeIds.indexOf(id), a]]);
+        this.unslow(action.remember);
+        sim.network.slow(links, action.delayUs);
+        this.slowed.set(action.remember, { links, delayUs: action.delayUs });
+        sim.mixHash(`slow:${node}>${others.join(',')}:${action.delayUs}`);
+        return this.record(`slow links ${node} <-> ${others.join(', ')}: +${action.delayUs / 1000}ms`);
+      }
+      case 'unslow':
+        return this.unslow(action.name) ? this.record(`links back to normal speed (${action.name})`) : this.skip(`unslow ${action.name}: not slow`);
+      case 'trigger': {
+        if (this.healed) return this.skip('trigger after the heal');
+        if (this.triggers.length === 0) sim.observe(this.onObserved);
+        this.triggers.push({ on: action.on, delay: action.delay, left: action.times, action: action.action, undo: action.undo });
+        return this.record(`arm trigger: on ${describeTrigger(action.on)}, ${describeAction(action.action)}`);
+      }
       default:
         assertNever(action, 'fault action');
+    }
+  }
+
+  /** Takes back a slow link by name; false if there was none. */
+  private unslow(name: string): boolean {
+    const slowed = this.slowed.get(name);
+    if (slowed === undefined) return false;
+    this.sim.network.slow(slowed.links, -slowed.delayUs);
+    this.slowed.delete(name);
+    this.sim.mixHash(`unslow:${name}`);
+    return true;
+  }
+
+  /** A protocol moment on `node`: fires every armed trigger it matches. */
+  private observed(node: NodeId, kind: ObservedKind, detail: string): void {
+    const sim = this.sim;
+    for (const t of this.triggers) {
+      if (t.left <= 0 || t.on.event !== kind) continue;
+      if (t.on.detail !== undefined && t.on.detail !== detail) continue;
+      if (t.on.node !== undefined && this.resolve(t.on.node, 'any') !== node) continue;
+      t.left--;
+      const suffix = `#${++this.firings}`;
+      const { minUs, maxUs } = t.delay;
+      const atUs = sim.now + (maxUs > minUs ? minUs + this.triggerRng.int(maxUs - minUs + 1) : minUs);
+      sim.mixHash(`trigger:${kind}:${detail}:${node}:${atUs}`);
+      this.record(`trigger: ${describeTrigger({ event: kind, detail })} on ${node}`);
+      const action = bindTrigger(t.action, node, suffix);
+      sim.at(atUs, () => (this.healed ? this.skip(`${describeAction(action)}: triggered, but the heal came first`) : this.apply(action)));
+      if (t.undo !== undefined) {
+        const undo = bindTrigger(t.undo.action, node, suffix);
+        sim.at(atUs + t.undo.afterUs, () => this.apply(undo));
+      }
     }
   }
 
@@ -128,8 +225,20 @@ export class FaultInjector {
   healAll(restartCrashed: boolean): void {
     const sim = this.sim;
     sim.traceEvent({ kind: 'phase', phase: 'heal' });
+    // Faults aimed at protocol moments end with the main phase: nothing fires or crashes after it.
+    this.healed = true;
+    if (this.triggers.length > 0) {
+      this.triggers.length = 0;
+      sim.observe(undefined);
+    }
+    for (const id of this.nodeIds) sim.disarmCrashPoint(id);
     if (sim.network.activePartitions > 0) this.apply({ kind: 'heal' });
     sim.network.configure('reset');
+    if (sim.network.slowLinks > 0) {
+      sim.network.clearSlow();
+      this.slowed.clear();
+      sim.mixHash('unslow:all');
+    }
     for (const node of [...this.lyingDisks]) this.apply({ kind: 'disk', target: node, unsyncedUs: 0 });
     for (const id of this.nodeIds) {
       if (sim.nodeStatus(id) === 'paused') this.apply({ kind: 'resume', target: id });
@@ -148,6 +257,7 @@ export class FaultInjector {
   /** A target to a node id: node ids as given, `@name` as remembered, `random`, or a role. */
   private resolve(target: TargetSpec, want: 'up' | 'crashed' | 'paused' | 'any'): NodeId | undefined {
     if (target.startsWith('@')) return this.remembered.get(target.slice(1));
+    if (target === TRIGGER_TARGET) return undefined; // only meaningful inside a fired trigger, which binds it
     if (this.nodeIds.includes(target)) return target;
     const sim = this.sim;
     const eligible = this.nodeIds.filter((id) => {
@@ -203,6 +313,96 @@ export class FaultInjector {
         return { kind: 'bridge', bridge: index(bridge), left: left.map(index), right: right.map(index) };
       }
     }
+  }
+}
+
+/** The target that names the node a trigger's event happened on. */
+export const TRIGGER_TARGET = 'trigger';
+
+/**
+ * The action a trigger runs when it fires on `node`: target `trigger` becomes the node, and the
+ * names it remembers or heals get `suffix`, so two firings in flight never undo each other's fault.
+ */
+export function bindTrigger(action: FaultAction, node: NodeId, suffix: string): FaultAction {
+  const t = (target: TargetSpec): TargetSpec => (target === TRIGGER_TARGET ? node : target.startsWith('@') ? `${target}${suffix}` : target);
+  const named = <A extends { remember?: string }>(a: A): A => (a.remember !== undefined ? { ...a, remember: `${a.remember}${suffix}` } : a);
+  switch (action.kind) {
+    case 'partition': {
+      const p = action.partition;
+      const partition: PartitionRequest =
+        p.kind === 'isolate'
+          ? { kind: 'isolate', target: t(p.target) }
+          : p.kind === 'majority-minority'
+            ? p.minorityWith !== undefined
+              ? { kind: 'majority-minority', minorityWith: t(p.minorityWith) }
+              : p
+            : p.kind === 'one-way'
+              ? { kind: 'one-way', from: p.from.map(t), to: p.to.map(t) }
+              : p.kind === 'bridge'
+                ? { ...p, bridge: t(p.bridge) }
+                : p;
+      return { kind: 'partition', partition, ...(action.name !== undefined ? { name: `${action.name}${suffix}` } : {}) };
+    }
+    case 'heal':
+      return action.name !== undefined ? { kind: 'heal', name: `${action.name}${suffix}` } : action;
+    case 'crash':
+    case 'pause':
+    case 'disk':
+      return named({ ...action, target: t(action.target) });
+    case 'restart':
+    case 'resume':
+    case 'clock':
+    case 'command':
+      return { ...action, target: t(action.target) };
+    case 'slow':
+      return { ...action, target: t(action.target), ...(action.to !== undefined ? { to: action.to.map(t) } : {}), remember: `${action.remember}${suffix}` };
+    case 'unslow':
+      return { kind: 'unslow', name: `${action.name}${suffix}` };
+    case 'start':
+    case 'network':
+    case 'trigger':
+      return action;
+    default:
+      return assertNever(action, 'fault action');
+  }
+}
+
+function describeTrigger(on: TriggerSpec): string {
+  const what = on.detail ?? 'any';
+  const event = (() => {
+    switch (on.event) {
+      case 'role':
+        return `became ${what}`;
+      case 'send':
+      case 'deliver':
+      case 'reply':
+      case 'note':
+        return `${on.event} ${what}`;
+      case 'persist':
+      case 'crash':
+      case 'restart':
+        return on.event;
+    }
+  })();
+  return on.node !== undefined ? `${event} at ${on.node}` : event;
+}
+
+function describeAction(action: FaultAction): string {
+  switch (action.kind) {
+    case 'partition':
+      return `partition ${action.partition.kind} ${describeRequest(action.partition)}`;
+    case 'crash':
+    case 'pause':
+    case 'restart':
+    case 'resume':
+    case 'clock':
+    case 'disk':
+    case 'slow':
+      return `${action.kind} ${action.target}${action.kind === 'crash' && action.point !== undefined ? ` at ${action.point}` : ''}`;
+    case 'command':
+      return `command ${action.name} -> ${action.target}`;
+    default:
+      return action.kind;
   }
 }
 

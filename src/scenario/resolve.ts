@@ -139,6 +139,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
     duplicate: net.duplicate,
     reorder: net.reorder?.p ?? 0,
     reorderDelayUs: net.reorder?.delay ?? 0,
+    ...(net.reorder?.min !== undefined ? { reorderMinUs: net.reorder.min } : {}),
     fifo: net.fifo,
     inFlightOnCut: net.inFlightOnCut,
     lossyClientLinks: net.lossyClientLinks,
@@ -197,16 +198,35 @@ function baseName(file: string): string {
   return last.replace(/\.ya?ml$/, '');
 }
 
-/** Turns each entry into one action, plus its undo when `for:` is given; sorted by time (stable). */
+/**
+ * Turns each entry into one action, plus its undo when `for:` is given; sorted by time (stable).
+ * A triggered entry (`on:`) becomes one `trigger` action carrying both; a crash at a crash point
+ * restarts `for` after the crash itself, whenever that comes.
+ */
 export function expandFaults(entries: readonly FaultEntry[]): FaultEvent[] {
   const events: FaultEvent[] = [];
   entries.forEach((entry, i) => {
-    const action = toAction(entry, i);
-    events.push({ atUs: entry.at, action });
-    if (entry.for !== undefined) {
-      const undo = undoOf(action);
-      if (undo !== undefined) events.push({ atUs: entry.at + entry.for, action: undo });
+    let action = toAction(entry, i);
+    let undo = entry.for !== undefined ? undoOf(action) : undefined;
+    if (action.kind === 'crash' && action.point !== undefined && entry.for !== undefined) {
+      action = { ...action, restartAfterUs: entry.for };
+      undo = undefined;
     }
+    if (entry.on !== undefined) {
+      const minUs = entry.after ?? 0;
+      const maxUs = entry.within ?? minUs;
+      action = {
+        kind: 'trigger',
+        on: entry.on,
+        delay: { minUs, maxUs },
+        times: entry.times ?? 1,
+        action,
+        ...(undo !== undefined ? { undo: { afterUs: entry.for!, action: undo } } : {}),
+      };
+      undo = undefined;
+    }
+    events.push({ atUs: entry.at, action });
+    if (undo !== undefined) events.push({ atUs: entry.at + entry.for!, action: undo });
   });
   return events
     .map((event, order) => ({ event, order }))
@@ -219,16 +239,34 @@ function toAction(f: FaultEntry, index: number): FaultAction {
     return { kind: 'partition', partition: toPartition(f), name: f.name ?? `p${index + 1}` };
   }
   if (f.heal !== undefined) return f.heal === 'all' ? { kind: 'heal' } : { kind: 'heal', name: f.heal };
-  if (f.crash !== undefined) return { kind: 'crash', target: f.crash, ...(f.for !== undefined ? { remember: `fault${index + 1}` } : {}) };
+  if (f.crash !== undefined) {
+    return {
+      kind: 'crash',
+      target: f.crash,
+      ...(f.for !== undefined ? { remember: `fault${index + 1}` } : {}),
+      ...(f.point !== undefined ? { point: f.point } : {}),
+      ...(f.wipe === true ? { wipe: true } : {}),
+    };
+  }
   if (f.restart !== undefined) return { kind: 'restart', target: f.restart };
   if (f.pause !== undefined) return { kind: 'pause', target: f.pause, ...(f.for !== undefined ? { remember: `fault${index + 1}` } : {}) };
   if (f.resume !== undefined) return { kind: 'resume', target: f.resume };
   if (f.start !== undefined) return { kind: 'start', target: f.start };
   if (f.skew !== undefined) {
-    return { kind: 'clock', target: f.skew, ...(f.offset !== undefined ? { offsetUs: f.offset } : {}), ...(f.drift !== undefined ? { drift: f.drift } : {}) };
+    return {
+      kind: 'clock',
+      target: f.skew,
+      ...(f.offset !== undefined ? { offsetUs: f.offset } : {}),
+      ...(f.drift !== undefined ? { drift: f.drift } : {}),
+      ...(f.resolution !== undefined ? { resolutionUs: f.resolution } : {}),
+    };
   }
   if (f.command !== undefined) return { kind: 'command', target: f.target!, name: f.command, args: f.args ?? {} };
-  if (f.network !== undefined) return { kind: 'network', change: f.network };
+  if (f.network !== undefined) {
+    const { reorderDelay, ...rest } = f.network;
+    return { kind: 'network', change: { ...rest, ...(reorderDelay !== undefined ? { reorderMinUs: reorderDelay.minUs, reorderDelayUs: reorderDelay.maxUs } : {}) } };
+  }
+  if (f.slow !== undefined) return { kind: 'slow', target: f.slow, ...(f.to !== undefined ? { to: f.to } : {}), delayUs: f.delay!, remember: `slow${index + 1}` };
   if (f.disk !== undefined) return { kind: 'disk', target: f.disk, unsyncedUs: f.unsynced ?? 0, ...(f.for !== undefined ? { remember: `fault${index + 1}` } : {}) };
   throw new Error('unreachable: the schema requires one action');
 }
@@ -262,6 +300,8 @@ function undoOf(action: FaultAction): FaultAction | undefined {
       return { kind: 'network', change: 'reset' };
     case 'disk':
       return { kind: 'disk', target: `@${action.remember}`, unsyncedUs: 0 };
+    case 'slow':
+      return { kind: 'unslow', name: action.remember };
     default:
       return undefined;
   }

@@ -67,7 +67,10 @@ const networkSchema = z
     latency: latencyObject.optional(),
     loss: probability.default(0),
     duplicate: probability.default(0),
-    reorder: z.strictObject({ p: probability, delay: duration }).optional(),
+    reorder: z
+      .strictObject({ p: probability, delay: duration, min: duration.optional() })
+      .refine((r) => r.min === undefined || r.min <= r.delay, { message: 'min must be at most delay', path: ['min'] })
+      .optional(),
     fifo: z.boolean().default(false),
     inFlightOnCut: z.enum(['drop', 'deliver']).default('drop'),
     lossyClientLinks: z.boolean().default(false),
@@ -93,6 +96,52 @@ const workloadSchema = z
   })
   .default({ clients: 3, think: 0, keys: 3, keyDistribution: 'uniform', timeout: 1_000_000, retryDelay: 10_000, route: 'leader', finalReads: true });
 
+/** The extra delay of reordered messages: up to a duration, or a range (`{ min: 200ms, max: 2200ms }`). */
+const reorderDelay = z.preprocess(
+  (raw) => (typeof raw === 'object' && raw !== null ? raw : { max: raw }),
+  z
+    .strictObject({ min: duration.optional(), max: duration })
+    .refine((r) => r.max >= (r.min ?? 0), { message: 'max must be at least min', path: ['max'] })
+    .transform((r) => ({ minUs: r.min ?? 0, maxUs: r.max })),
+);
+
+const TRIGGER_EVENTS = ['became', 'persist', 'send', 'deliver', 'reply', 'note', 'crash', 'restart'] as const;
+/** `any` (or `true` for events without a detail) matches every occurrence. */
+const triggerDetail = z.union([z.string().min(1), z.literal(true)]);
+
+/**
+ * `on:` of a triggered fault: one protocol moment, e.g. `{ became: leader }`, `{ send: vote-reply }`,
+ * `{ reply: ok }`, `{ note: installed-snapshot }`, `persist`, `{ crash: any, node: n2 }`.
+ */
+const triggerSchema = z.preprocess(
+  // `on: persist` is short for `on: { persist: any }`.
+  (raw) => (typeof raw === 'string' ? { [raw]: true } : raw),
+  z
+    .strictObject({
+      became: triggerDetail.optional(),
+      persist: triggerDetail.optional(),
+      send: triggerDetail.optional(),
+      deliver: triggerDetail.optional(),
+      reply: z.enum(['ok', 'fail', 'info', 'redirect', 'any']).optional(),
+      note: triggerDetail.optional(),
+      crash: triggerDetail.optional(),
+      restart: triggerDetail.optional(),
+      /** Only events on this node (an id, or a role resolved when the event happens). */
+      node: z.string().min(1).optional(),
+    })
+    .superRefine((on, ctx) => {
+      const events = TRIGGER_EVENTS.filter((k) => on[k] !== undefined);
+      if (events.length !== 1) ctx.addIssue({ code: 'custom', message: `expected exactly one event: ${TRIGGER_EVENTS.join(', ')}${events.length > 1 ? ` (got ${events.join(' and ')})` : ''}` });
+      if (on.node === 'random' || on.node === 'random-other' || on.node === 'trigger') ctx.addIssue({ code: 'custom', path: ['node'], message: 'expected a node id or a role' });
+    })
+    .transform((on) => {
+      const key = TRIGGER_EVENTS.find((k) => on[k] !== undefined)!;
+      const raw = on[key];
+      const detail = raw === true || raw === 'any' ? undefined : raw;
+      return { event: key === 'became' ? ('role' as const) : key, ...(detail !== undefined ? { detail } : {}), ...(on.node !== undefined ? { node: on.node } : {}) };
+    }),
+);
+
 /** Fault entries: `at`, optional `for`, and exactly one action key. */
 const faultSchema = z
   .strictObject({
@@ -112,6 +161,10 @@ const faultSchema = z
     heal: z.string().optional(),
     // nodes
     crash: target.optional(),
+    /** crash: inside the next step that reaches this point, instead of now. */
+    point: z.enum(['after-persist', 'partial-send']).optional(),
+    /** crash: the node comes back with an empty disk (a replaced machine). */
+    wipe: z.boolean().optional(),
     restart: target.optional(),
     pause: target.optional(),
     resume: target.optional(),
@@ -119,13 +172,26 @@ const faultSchema = z
     skew: target.optional(),
     offset: signedDuration.optional(),
     drift: z.number().gt(-1).lt(10).optional(),
+    /** skew: readings rounded down to a multiple of this (a coarse clock: timestamps tie). */
+    resolution: duration.optional(),
+    /** slow links: `slow: n1` (every link of n1) or with `to: [n2]`; each message takes `delay` longer. */
+    slow: target.optional(),
+    delay: duration.optional(),
     disk: target.optional(),
     unsynced: duration.optional(),
     command: z.string().optional(),
     args: z.record(z.string(), z.unknown()).optional(),
     network: z
-      .strictObject({ loss: probability.optional(), duplicate: probability.optional(), reorder: probability.optional() })
+      .strictObject({ loss: probability.optional(), duplicate: probability.optional(), reorder: probability.optional(), reorderDelay: reorderDelay.optional() })
       .optional(),
+    // triggered faults
+    on: triggerSchema.optional(),
+    /** A triggered fault fires this long after its event (default 0)... */
+    after: duration.optional(),
+    /** ...or at a random delay up to this long after it. */
+    within: duration.optional(),
+    /** How many times a trigger fires (default 1). */
+    times: z.number().int().min(1).max(10_000).optional(),
   })
   .superRefine((fault, ctx) => {
     const actions = ACTION_KEYS.filter((key) => fault[key] !== undefined);
@@ -161,15 +227,29 @@ const faultSchema = z
     }
     if (fault.command !== undefined) need('target', 'for a command: the node that receives it');
     if (fault.disk !== undefined) need('unsynced', 'for a disk fault: how long a write stays unsynced (e.g. 50ms; 0 makes the disk honest)');
-    if (fault.skew !== undefined && fault.offset === undefined && fault.drift === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['offset'], message: 'a skew needs an offset, a drift or both' });
+    if (fault.skew !== undefined && fault.offset === undefined && fault.drift === undefined && fault.resolution === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['offset'], message: 'a skew needs an offset, a drift, a resolution or several' });
     }
-    if (fault.for !== undefined && !['partition', 'crash', 'pause', 'network', 'disk'].includes(actions[0]!)) {
-      ctx.addIssue({ code: 'custom', path: ['for'], message: '`for` applies to partition, crash, pause, network and disk faults' });
+    if (fault.slow !== undefined) need('delay', 'for slow links: how much longer each message takes (e.g. 200ms)');
+    const only = (field: keyof typeof fault, action: (typeof ACTION_KEYS)[number], what: string): void => {
+      if (fault[field] !== undefined && actions[0] !== action) ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to ${what} only` });
+    };
+    only('point', 'crash', 'crash faults');
+    only('wipe', 'crash', 'crash faults');
+    only('resolution', 'skew', 'skew (clock) faults');
+    only('delay', 'slow', 'slow links');
+    if (fault.to !== undefined && fault.partition !== 'one-way' && fault.slow === undefined) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to applies to one-way partitions and slow links' });
+    for (const field of ['after', 'within', 'times'] as const) {
+      if (fault[field] !== undefined && fault.on === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to triggered faults (with on:)` });
+    }
+    if (fault.after !== undefined && fault.within !== undefined) ctx.addIssue({ code: 'custom', path: ['within'], message: 'give after (a fixed delay) or within (a random one), not both' });
+    if (fault.on !== undefined && (actions[0] === 'heal' || actions[0] === 'start')) ctx.addIssue({ code: 'custom', path: ['on'], message: `a ${actions[0]} cannot be triggered` });
+    if (fault.for !== undefined && !['partition', 'crash', 'pause', 'network', 'disk', 'slow'].includes(actions[0]!)) {
+      ctx.addIssue({ code: 'custom', path: ['for'], message: '`for` applies to partition, crash, pause, network, disk and slow faults' });
     }
   });
 
-const ACTION_KEYS = ['partition', 'heal', 'crash', 'restart', 'pause', 'resume', 'start', 'skew', 'command', 'network', 'disk'] as const;
+const ACTION_KEYS = ['partition', 'heal', 'crash', 'restart', 'pause', 'resume', 'start', 'skew', 'command', 'network', 'disk', 'slow'] as const;
 
 export const scenarioSchema = z
   .strictObject({

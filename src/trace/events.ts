@@ -25,7 +25,7 @@ export type TraceEvent = Base &
     | { readonly kind: 'start' | 'crash' | 'restart' | 'pause' | 'resume'; readonly node: string }
     | { readonly kind: 'partition'; readonly id: number; readonly description: string; readonly name?: string }
     | { readonly kind: 'heal'; readonly id?: number; readonly description: string }
-    | { readonly kind: 'clock'; readonly node: string; readonly offsetUs: number; readonly drift: number }
+    | { readonly kind: 'clock'; readonly node: string; readonly offsetUs: number; readonly drift: number; readonly resolutionUs?: number }
     | { readonly kind: 'command'; readonly node: string; readonly name: string; readonly args: unknown }
     | { readonly kind: 'note'; readonly node: string; readonly event: string; readonly data?: unknown }
     | { readonly kind: 'role'; readonly node: string; readonly role: string | null }
@@ -80,7 +80,7 @@ export function describeTraceEvent(e: TraceEvent): string {
     case 'heal':
       return `heal ${e.description}`;
     case 'clock':
-      return `${e.node} clock offset ${e.offsetUs}µs drift ${e.drift}`;
+      return `${e.node} clock offset ${e.offsetUs}µs drift ${e.drift}${e.resolutionUs !== undefined ? ` resolution ${e.resolutionUs}µs` : ''}`;
     case 'command':
       return `${e.node} command ${e.name} ${short(e.args)}`;
     case 'note':

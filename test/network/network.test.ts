@@ -118,4 +118,39 @@ describe('Network', () => {
     expect(tails).toBeGreaterThan(120);
     expect(tails).toBeLessThan(280);
   });
+
+  it('long reordering: a reordered message is held within [reorderMinUs, reorderDelayUs] extra', () => {
+    const net = make({ latency: { dist: 'constant', valueUs: 1000 }, reorder: 0.5, reorderMinUs: 200_000, reorderDelayUs: 2_200_000 });
+    let held = 0;
+    for (let i = 0; i < 4000; i++) {
+      net.route(0, 1, 0);
+      const at = net.outTimesUs[0]!;
+      if (at === 1000) continue;
+      held++;
+      expect(at).toBeGreaterThanOrEqual(201_000);
+      expect(at).toBeLessThanOrEqual(2_201_000);
+    }
+    expect(Math.abs(held - 2000)).toBeLessThan(4 * Math.sqrt(4000 * 0.25));
+  });
+
+  it('a slow link delays both directions of that link only, clients in its zones too, until taken back', () => {
+    const net = make({ latency: { dist: 'constant', valueUs: 1000 } }, 3);
+    const client = net.addEndpoint(0); // homed with node 0
+    net.slow([[0, 1], [1, 0]], 50_000);
+    expect(net.slowLinks).toBe(2);
+    const at = (a: number, b: number): number => (net.route(a, b, 0), net.outTimesUs[0]!);
+    expect(at(0, 1)).toBe(51_000);
+    expect(at(1, 0)).toBe(51_000);
+    expect(at(client, 1)).toBe(51_000);
+    expect(at(client, 0)).toBe(1000);
+    expect(at(0, 2)).toBe(1000);
+    net.slow([[0, 1]], 30_000); // slow links compose
+    expect(at(0, 1)).toBe(81_000);
+    net.slow([[0, 1], [1, 0]], -50_000);
+    expect(at(0, 1)).toBe(31_000);
+    expect(at(1, 0)).toBe(1000);
+    net.clearSlow();
+    expect(net.slowLinks).toBe(0);
+    expect(at(0, 1)).toBe(1000);
+  });
 });
