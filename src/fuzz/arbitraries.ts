@@ -22,14 +22,17 @@ import { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } 
 import { profileFor, type FuzzProfile, type PerLevel } from './profiles.js';
 
 /** The fault kinds the fuzzer injects; `--faults` picks among them. */
-export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder', 'disk'] as const;
+export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder', 'slow', 'disk', 'wipe'] as const;
 export type FuzzFaultKind = (typeof FAULT_KINDS)[number];
 /**
- * What is injected unless `--faults` says otherwise: everything but lying disks, which break the
- * persistence promise every protocol relies on — ask for them (`--faults disk,crash`) to test what
- * a protocol does when its storage lies.
+ * Kinds that break a promise every protocol here relies on, injected only when `--faults` names
+ * them: lying disks (`disk`: a persist is not durable when the step ends) and wiped disks (`wipe`:
+ * a node comes back empty under its old identity, which no protocol here can tell from a node
+ * that never voted or acknowledged anything).
  */
-export const DEFAULT_FAULT_KINDS: readonly FuzzFaultKind[] = FAULT_KINDS.filter((k) => k !== 'disk');
+export const OPT_IN_FAULT_KINDS: readonly FuzzFaultKind[] = ['disk', 'wipe'];
+/** What is injected unless `--faults` says otherwise: everything but the opt-in kinds. */
+export const DEFAULT_FAULT_KINDS: readonly FuzzFaultKind[] = FAULT_KINDS.filter((k) => !OPT_IN_FAULT_KINDS.includes(k));
 
 export const PARTITION_SHAPES = ['isolate', 'split', 'majority-minority', 'one-way', 'bridge'] as const;
 export type PartitionShape = (typeof PARTITION_SHAPES)[number];
@@ -40,12 +43,44 @@ export type Level = 0 | 1 | 2 | 3;
 /** A node index (taken modulo the cluster size), `random`, or a role such as `leader`. */
 export type TargetGene = number | string;
 
+/**
+ * A protocol moment a fault waits for (see TriggerSpec in faults/plan.ts): `pick` chooses the role
+ * or note name among the profile's (or any), `withinPm` the largest delay after it in per mille
+ * of the main phase (0: at once), `times` how often it may fire.
+ */
+export type TriggerGene = { readonly event: 'role' | 'persist' | 'reply' | 'note' | 'crash' | 'restart'; readonly pick: number; readonly withinPm: number; readonly times: number };
+
+export type CrashPointGene = 'after-persist' | 'partial-send' | null;
+
 export type FaultGene =
-  | { readonly kind: 'partition'; readonly shape: PartitionShape; readonly atPm: number; readonly forPm: number | null; readonly a: TargetGene; readonly b: TargetGene; readonly assign: readonly number[]; readonly withTarget: boolean }
-  | { readonly kind: 'crash' | 'pause'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene }
-  | { readonly kind: 'clock'; readonly atPm: number; readonly target: TargetGene; readonly offsetPc: number; readonly driftPc: number }
-  | { readonly kind: 'loss' | 'duplicate' | 'reorder'; readonly atPm: number; readonly forPm: number | null; readonly strengthPc: number }
-  | { readonly kind: 'disk'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly strengthPc: number };
+  | {
+      readonly kind: 'partition';
+      readonly shape: PartitionShape;
+      readonly atPm: number;
+      readonly forPm: number | null;
+      readonly a: TargetGene;
+      readonly b: TargetGene;
+      readonly assign: readonly number[];
+      readonly withTarget: boolean;
+      readonly trigger: TriggerGene | null;
+    }
+  | { readonly kind: 'crash'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly point: CrashPointGene; readonly trigger: TriggerGene | null }
+  /** Many short crashes that always restart: `count` of them spread over `spanPm` from `atPm`. */
+  | { readonly kind: 'crash-storm'; readonly atPm: number; readonly spanPm: number; readonly count: number; readonly forPm: number; readonly target: TargetGene }
+  | { readonly kind: 'pause'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly trigger: TriggerGene | null }
+  | { readonly kind: 'clock'; readonly atPm: number; readonly target: TargetGene; readonly offsetPc: number; readonly driftPc: number; readonly resolutionPc: number | null }
+  | { readonly kind: 'loss' | 'duplicate'; readonly atPm: number; readonly forPm: number | null; readonly strengthPc: number }
+  /** `long`: the delays of labrpc's long reordering (200–2200 ms), far past any timeout. */
+  | { readonly kind: 'reorder'; readonly atPm: number; readonly forPm: number | null; readonly strengthPc: number; readonly long: boolean }
+  /** One slow node (`b` null: all its links) or one slow link between `a` and `b`. */
+  | { readonly kind: 'slow'; readonly atPm: number; readonly forPm: number | null; readonly a: TargetGene; readonly b: TargetGene | null; readonly strengthPc: number }
+  | { readonly kind: 'disk'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly strengthPc: number }
+  | { readonly kind: 'wipe'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly trigger: TriggerGene | null };
+
+/** The swarm kind whose level governs a gene. */
+export function geneKind(gene: FaultGene): FuzzFaultKind {
+  return gene.kind === 'crash-storm' ? 'crash' : gene.kind;
+}
 
 export type LatencyGene = { readonly dist: 'constant' | 'uniform' | 'exponential' | 'long-tail'; readonly aMs: number; readonly bMs: number; readonly tailPc: number };
 
@@ -103,6 +138,16 @@ const CLOCK_OFFSET_MAX_MS: PerLevel = [0, 10, 100, 500];
 const CLOCK_DRIFT_MAX: PerLevel = [0, 0.01, 0.05, 0.2];
 /** How long a lying disk keeps a write unsynced, at most, by level. */
 const DISK_UNSYNCED_MAX_MS: PerLevel = [0, 20, 100, 500];
+/** Coarsest clock resolution, by level: ties between timestamps become common. */
+const CLOCK_RESOLUTION_MAX_MS: PerLevel = [0, 1, 10, 50];
+/** Extra delay of a slow link, at most, by level: past election and op timeouts when hard. */
+const SLOW_MAX_MS: PerLevel = [0, 20, 150, 1000];
+/** Crashes in a storm beyond the first three, at most, by level. */
+const STORM_EXTRA: PerLevel = [0, 5, 15, 30];
+/** How long each crash of a storm lasts, at most, as a share of the main phase, by level. */
+const STORM_FOR_SHARE: PerLevel = [0, 0.005, 0.01, 0.02];
+/** labrpc's long reordering: a reordered message is held this long (ms). */
+const LONG_REORDER_MS = { min: 200, max: 2200 } as const;
 const CLIENTS: { min: number; max: number } = { min: 1, max: 5 };
 const RATE_PER_SECOND: { min: number; max: number } = { min: 10, max: 200 };
 const KEYS: { min: number; max: number } = { min: 1, max: 5 };
@@ -141,6 +186,9 @@ export interface GenomeContext {
   readonly clockDriftMax?: PerLevel;
   readonly clockDriftMin?: PerLevel;
   readonly clockSlowOnly?: boolean;
+  /** Roles the protocol reports (trigger on becoming one) and note names it is known to use. */
+  readonly roles?: readonly string[];
+  readonly notes?: readonly string[];
 }
 
 /** The resolved settings an arbitrary was built from (also used to build the genome arbitrary). */
@@ -195,6 +243,8 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
       ...(profile.clockDriftMax !== undefined ? { clockDriftMax: profile.clockDriftMax } : {}),
       ...(profile.clockDriftMin !== undefined ? { clockDriftMin: profile.clockDriftMin } : {}),
       ...(profile.clockSlowOnly === true ? { clockSlowOnly: true } : {}),
+      ...(profile.roles.length > 0 ? { roles: profile.roles } : {}),
+      ...(profile.notes !== undefined && profile.notes.length > 0 ? { notes: profile.notes } : {}),
     },
     profile,
     kinds,
@@ -219,6 +269,20 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
   const atPm = fc.integer({ min: 0, max: 999 });
   const forPm = fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null, freq: 4 });
   const pc = fc.integer({ min: 0, max: 100 });
+  // A fault aimed at a protocol moment about 2 times in 5; the delay after it is mostly short.
+  const trigger: fc.Arbitrary<TriggerGene | null> = fc.oneof(
+    { weight: 3, arbitrary: fc.constant(null) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        event: fc.constantFrom('role' as const, 'persist' as const, 'reply' as const, 'note' as const, 'crash' as const, 'restart' as const),
+        pick: fc.integer({ min: 0, max: 15 }),
+        withinPm: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 21, max: 200 })),
+        times: fc.integer({ min: 1, max: 3 }),
+      }),
+    },
+  );
+  const point: fc.Arbitrary<CrashPointGene> = fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom<CrashPointGene>('after-persist', 'partial-send') });
   const byKind: Record<FuzzFaultKind, fc.Arbitrary<FaultGene>> = {
     partition: fc.record({
       kind: fc.constant('partition' as const),
@@ -229,14 +293,37 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       b: target,
       assign: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: profile.nodes.max, maxLength: profile.nodes.max }),
       withTarget: fc.boolean(),
+      trigger,
     }),
-    crash: fc.record({ kind: fc.constant('crash' as const), atPm, forPm, target }),
-    pause: fc.record({ kind: fc.constant('pause' as const), atPm, forPm, target }),
-    clock: fc.record({ kind: fc.constant('clock' as const), atPm, target, offsetPc: fc.integer({ min: -100, max: 100 }), driftPc: fc.integer({ min: -100, max: 100 }) }),
+    crash: fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('crash' as const), atPm, forPm, target, point, trigger }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('crash-storm' as const),
+          atPm,
+          spanPm: fc.integer({ min: 50, max: 1000 }),
+          count: fc.integer({ min: 0, max: 100 }),
+          forPm: fc.integer({ min: 1, max: 1000 }),
+          target,
+        }),
+      },
+    ),
+    pause: fc.record({ kind: fc.constant('pause' as const), atPm, forPm, target, trigger }),
+    clock: fc.record({
+      kind: fc.constant('clock' as const),
+      atPm,
+      target,
+      offsetPc: fc.integer({ min: -100, max: 100 }),
+      driftPc: fc.integer({ min: -100, max: 100 }),
+      resolutionPc: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }) }),
+    }),
     loss: fc.record({ kind: fc.constant('loss' as const), atPm, forPm, strengthPc: pc }),
     duplicate: fc.record({ kind: fc.constant('duplicate' as const), atPm, forPm, strengthPc: pc }),
-    reorder: fc.record({ kind: fc.constant('reorder' as const), atPm, forPm, strengthPc: pc }),
+    reorder: fc.record({ kind: fc.constant('reorder' as const), atPm, forPm, strengthPc: pc, long: fc.boolean() }),
+    slow: fc.record({ kind: fc.constant('slow' as const), atPm, forPm, a: target, b: fc.option(target, { nil: null, freq: 3 }), strengthPc: pc }),
     disk: fc.record({ kind: fc.constant('disk' as const), atPm, forPm, target, strengthPc: pc }),
+    wipe: fc.record({ kind: fc.constant('wipe' as const), atPm, forPm, target, trigger }),
   };
   const faults =
     kinds.length === 0
@@ -282,7 +369,8 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       baseLossPc: pc,
       baseDuplicatePc: pc,
       reorderPc: pc,
-      reorderDelayMs: fc.integer({ min: 1, max: 100 }),
+      // Mostly short; one time in four past the protocols' timeouts (labrpc holds messages 2.2 s).
+      reorderDelayMs: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 100 }) }, { weight: 1, arbitrary: fc.integer({ min: 101, max: LONG_REORDER_MS.max }) }),
       fifo: fc.boolean(),
       deliverInFlight: fc.boolean(),
     }),
@@ -318,33 +406,90 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const clockBound = judged.assumes?.clock;
   const clockOffsetMaxMs = boundedPerLevel(context.clockOffsetMaxMs ?? CLOCK_OFFSET_MAX_MS, clockBound === undefined ? undefined : clockBound.maxJumpUs / 1000);
   const clockDriftMax = boundedPerLevel(context.clockDriftMax ?? CLOCK_DRIFT_MAX, clockBound?.maxDrift);
+  // Long delays (reordering, slow links) may outlast every timeout, but a message in flight at the
+  // heal must still land before the final reads, half-way through the quiet period: on a FIFO
+  // link everything behind it waits too, and no protocol can deliver over a stalled link.
+  const stallCapMs = Math.max(1, Math.floor(context.quiesceMs / 2));
+  const longReorder = { min: Math.min(LONG_REORDER_MS.min, Math.floor(stallCapMs / 2)), max: Math.min(LONG_REORDER_MS.max, stallCapMs) };
+
+  // A triggered fault: `on:` and its delay; the node the event happened on is the target `trigger`.
+  const triggerOf = (gene: TriggerGene | null): Record<string, unknown> => {
+    if (gene === null) return {};
+    const choose = (names: readonly string[] | undefined): string => {
+      const list = names ?? [];
+      const i = gene.pick % (list.length + 1);
+      return i < list.length ? list[i]! : 'any';
+    };
+    const on =
+      gene.event === 'role' ? { became: choose(context.roles) } : gene.event === 'note' ? { note: choose(context.notes) } : gene.event === 'reply' ? { reply: 'ok' } : gene.event;
+    const withinMs = Math.floor((gene.withinPm * durationMs) / 1000);
+    return { on, ...(withinMs > 0 ? { within: `${withinMs}ms` } : {}), ...(gene.times > 1 ? { times: gene.times } : {}) };
+  };
+  /** The fault's own target, or the node of its trigger (a crash hits someone else: that one is down). */
+  const aimed = (gene: TriggerGene | null, target: TargetGene): string => (gene !== null && gene.event !== 'crash' ? 'trigger' : targetOf(target));
 
   const faults: Record<string, unknown>[] = [];
   for (const gene of genome.faults) {
-    const level = swarm[gene.kind];
+    const level = swarm[geneKind(gene)];
     if (level === 0) continue;
     switch (gene.kind) {
       case 'partition':
-        faults.push({ at: at(gene.atPm), ...partitionOf(gene, nodes, node, targetOf), ...forOf(gene.forPm, level, 'partition') });
+        faults.push({ at: at(gene.atPm), ...partitionOf(gene, nodes, node, targetOf, aimed(gene.trigger, gene.a)), ...forOf(gene.forPm, level, 'partition'), ...triggerOf(gene.trigger) });
         break;
       case 'crash':
-        faults.push({ at: at(gene.atPm), crash: targetOf(gene.target), ...forOf(gene.forPm, level, 'crash') });
+        faults.push({
+          at: at(gene.atPm),
+          crash: aimed(gene.trigger, gene.target),
+          ...(gene.point !== null ? { point: gene.point } : {}),
+          ...forOf(gene.forPm, level, 'crash'),
+          ...triggerOf(gene.trigger),
+        });
         break;
+      case 'crash-storm': {
+        // Many very short crashes that always restart: the shape that makes a node restart between
+        // two messages of one exchange (a vote requested, a vote granted, a vote requested again).
+        const count = 3 + Math.floor((gene.count / 100) * STORM_EXTRA[level]);
+        const forMs = Math.max(1, Math.floor((gene.forPm / 1000) * durationMs * STORM_FOR_SHARE[level]));
+        for (let k = 0; k < count; k++) {
+          const pm = Math.min(999, gene.atPm + Math.floor((k * gene.spanPm) / count));
+          faults.push({ at: at(pm), crash: targetOf(gene.target), for: `${forMs}ms` });
+        }
+        break;
+      }
       case 'pause':
-        faults.push({ at: at(gene.atPm), pause: targetOf(gene.target), ...forOf(gene.forPm, level, 'pause') });
+        faults.push({ at: at(gene.atPm), pause: aimed(gene.trigger, gene.target), ...forOf(gene.forPm, level, 'pause'), ...triggerOf(gene.trigger) });
+        break;
+      case 'wipe':
+        faults.push({ at: at(gene.atPm), crash: aimed(gene.trigger, gene.target), wipe: true, ...forOf(gene.forPm, level, 'wipe'), ...triggerOf(gene.trigger) });
         break;
       case 'clock': {
         const offsetMs = Math.round((gene.offsetPc / 100) * clockOffsetMaxMs[level]);
         const minDrift = context.clockDriftMin?.[level] ?? 0;
         const sign = context.clockSlowOnly === true ? -1 : Math.sign(gene.driftPc);
         const drift = sign * (minDrift + (Math.abs(gene.driftPc) / 100) * (clockDriftMax[level] - minDrift));
-        faults.push({ at: at(gene.atPm), skew: targetOf(gene.target), offset: `${offsetMs}ms`, drift: round(drift) });
+        const resolutionUs = gene.resolutionPc === null ? 0 : Math.max(1, Math.round((gene.resolutionPc / 100) * CLOCK_RESOLUTION_MAX_MS[level] * 1000));
+        faults.push({ at: at(gene.atPm), skew: targetOf(gene.target), offset: `${offsetMs}ms`, drift: round(drift), ...(resolutionUs > 0 ? { resolution: `${resolutionUs}us` } : {}) });
         break;
       }
       case 'loss':
       case 'duplicate':
-      case 'reorder':
         faults.push({ at: at(gene.atPm), network: { [gene.kind]: round((gene.strengthPc / 100) * BURST_MAX[gene.kind][level]!) }, ...forOf(gene.forPm, level, gene.kind) });
+        break;
+      case 'reorder':
+        faults.push({
+          at: at(gene.atPm),
+          network: { reorder: round((gene.strengthPc / 100) * BURST_MAX.reorder[level]!), ...(gene.long ? { reorderDelay: { min: `${longReorder.min}ms`, max: `${longReorder.max}ms` } } : {}) },
+          ...forOf(gene.forPm, level, 'reorder'),
+        });
+        break;
+      case 'slow':
+        faults.push({
+          at: at(gene.atPm),
+          slow: targetOf(gene.a),
+          ...(gene.b !== null ? { to: [targetOf(gene.b)] } : {}),
+          delay: `${Math.max(1, Math.round((gene.strengthPc / 100) * Math.min(SLOW_MAX_MS[level], stallCapMs)))}ms`,
+          ...forOf(gene.forPm, level, 'slow'),
+        });
         break;
       case 'disk':
         faults.push({
@@ -379,8 +524,10 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   if (duplicate > 0) background.duplicate = duplicate;
   if (reorder > 0) background.reorder = reorder;
   if (Object.keys(background).length > 0) faults.unshift({ at: '0ms', network: background });
-  // Reordering needs a delay to draw from, so the setting exists whenever the kind is on.
-  if (swarm.reorder > 0) network.reorder = { p: 0, delay: `${Math.min(net.reorderDelayMs, slowCapMs)}ms` };
+  // Reordering needs a delay to draw from, so the setting exists whenever the kind is on. It is
+  // capped by the stall cap, not by the op timeout like slow latency: the heal turns reordering
+  // off, so the final reads never wait for it, and delays past the protocols' timeouts are the point.
+  if (swarm.reorder > 0) network.reorder = { p: 0, delay: `${Math.min(net.reorderDelayMs, stallCapMs)}ms` };
   if (net.fifo) network.fifo = true;
   if (net.deliverInFlight) network.inFlightOnCut = 'deliver';
 
@@ -424,10 +571,12 @@ function partitionOf(
   nodes: number,
   node: (index: number) => string,
   targetOf: (gene: TargetGene) => string,
+  /** The node the partition is aimed at (gene `a`, or `trigger`). */
+  a: string,
 ): Record<string, unknown> {
   switch (gene.shape) {
     case 'isolate':
-      return { partition: 'isolate', target: targetOf(gene.a) };
+      return { partition: 'isolate', target: a };
     case 'split': {
       // Nodes assigned group 0 form the unlisted rest; groups 1 and 2 are listed.
       const groups = [1, 2]
@@ -436,11 +585,11 @@ function partitionOf(
       return { partition: 'split', groups: groups.length > 0 ? groups : [[node(0)]] };
     }
     case 'majority-minority':
-      return gene.withTarget ? { partition: 'majority-minority', minorityWith: targetOf(gene.a) } : { partition: 'majority-minority' };
+      return gene.withTarget || a === 'trigger' ? { partition: 'majority-minority', minorityWith: a } : { partition: 'majority-minority' };
     case 'one-way':
-      return { partition: 'one-way', from: [targetOf(gene.a)], to: [targetOf(gene.b)] };
+      return { partition: 'one-way', from: [a], to: [targetOf(gene.b)] };
     case 'bridge':
-      return { partition: 'bridge', bridge: targetOf(gene.a) };
+      return { partition: 'bridge', bridge: a };
   }
 }
 

@@ -6,7 +6,7 @@
 import type { ProtocolDefinition } from '../core/protocol.js';
 
 /** A fault kind the fuzzer injects (see FAULT_KINDS in arbitraries.ts). */
-type FaultKind = 'partition' | 'crash' | 'pause' | 'clock' | 'loss' | 'duplicate' | 'reorder' | 'disk';
+type FaultKind = 'partition' | 'crash' | 'pause' | 'clock' | 'loss' | 'duplicate' | 'reorder' | 'slow' | 'disk' | 'wipe';
 
 /** An inclusive integer range. */
 export interface Range {
@@ -24,8 +24,13 @@ export interface FuzzProfile {
   readonly durationMs: { readonly min: number; readonly max: number };
   /** Quiet period after the heal, ms: long enough to elect, catch up and answer the final reads. */
   readonly quiesceMs: number;
-  /** Roles the protocol reports (fault targets such as `leader`). */
+  /** Roles the protocol reports (fault targets such as `leader`, and triggers: on becoming one). */
   readonly roles: readonly string[];
+  /**
+   * Names the protocol gives its `ctx.note`s (elections, truncations, snapshots installed...):
+   * triggered faults may wait for one. Without them, a trigger waits for any note.
+   */
+  readonly notes?: readonly string[];
   /** Client routing. */
   readonly route: 'random' | 'sticky' | 'leader';
   /** Client count, total open-loop rate (ops/s) and key count ranges (default 1–5, 10–200, 1–5). */
@@ -89,6 +94,7 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
     roles: ['leader'],
+    notes: ['campaign', 'leader', 'step-down', 'check-quorum-lost', 'installed-snapshot', 'truncating-committed', 'membership', 'transfer'],
     route: 'leader',
   },
   paxos: {
@@ -103,6 +109,7 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
     roles: ['primary'],
+    notes: ['primary-silent', 'campaign', 'promoted', 'step-down', 'restart-as-replica', 'semi-sync-off', 'semi-sync-on', 'truncate'],
     route: 'leader',
   },
   leaderless: {
@@ -110,6 +117,7 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
     roles: [],
+    notes: ['hints-delivered'],
     route: 'random',
   },
   'multi-leader': {

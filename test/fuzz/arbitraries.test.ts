@@ -19,16 +19,31 @@ const SEED = 42;
 function faultKeys(fault: Record<string, unknown>): string[] {
   if (fault.partition !== undefined) return [`partition:${String(fault.partition)}`];
   if (fault.network !== undefined) return Object.keys(fault.network as object).map((k) => `network:${k}`);
-  const action = ['crash', 'pause', 'skew', 'restart', 'resume'].find((k) => fault[k] !== undefined) ?? '?';
+  const action = ['crash', 'pause', 'skew', 'restart', 'resume', 'slow'].find((k) => fault[k] !== undefined) ?? '?';
   return [fault.for !== undefined ? `${action}+for` : action];
+}
+
+/** The shapes aimed at protocol moments a fault entry has. */
+function momentKeys(fault: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  const on = fault.on;
+  if (on !== undefined) keys.push(`on:${typeof on === 'string' ? on : Object.keys(on as object)[0]!}`);
+  if (fault.point !== undefined) keys.push(`point:${String(fault.point)}`);
+  if (fault.wipe === true) keys.push('wipe');
+  if (fault.resolution !== undefined) keys.push('clock-resolution');
+  if (fault.slow !== undefined) keys.push(fault.to !== undefined ? 'slow-link' : 'slow-node');
+  const net = fault.network as Record<string, unknown> | undefined;
+  if (net?.reorderDelay !== undefined) keys.push('long-reorder');
+  return keys;
 }
 
 function kindsOf(fault: Record<string, unknown>): FuzzFaultKind[] {
   if (fault.partition !== undefined) return ['partition'];
-  if (fault.crash !== undefined) return ['crash'];
+  if (fault.crash !== undefined) return [fault.wipe === true ? 'wipe' : 'crash'];
   if (fault.pause !== undefined) return ['pause'];
   if (fault.skew !== undefined) return ['clock'];
-  return Object.keys(fault.network as object) as FuzzFaultKind[];
+  if (fault.slow !== undefined) return ['slow'];
+  return Object.keys(fault.network as object).filter((k) => k !== 'reorderDelay') as FuzzFaultKind[];
 }
 
 describe('scenario arbitraries', () => {
@@ -55,6 +70,7 @@ describe('scenario arbitraries', () => {
         'network:duplicate',
         'network:loss',
         'network:reorder',
+        'network:reorderDelay',
         'partition:bridge',
         'partition:isolate',
         'partition:majority-minority',
@@ -63,8 +79,29 @@ describe('scenario arbitraries', () => {
         'pause',
         'pause+for',
         'skew',
+        'slow',
+        'slow+for',
       ].sort(),
     );
+  });
+
+  it('the default swarm draws every shape aimed at protocol moments (wiped disks only when asked for)', () => {
+    const count = new Map<string, number>();
+    let stormy = 0;
+    for (const s of fc.sample(scenarioArbitrary({ protocol: 'raft' }), { seed: SEED, numRuns: 400 })) {
+      for (const f of s.faults) for (const key of momentKeys(f)) count.set(key, (count.get(key) ?? 0) + 1);
+      // A crash storm: many crashes of a few ms each.
+      if (s.faults.filter((f) => f.crash !== undefined && /^\d+ms$/.test(String(f.for)) && Number.parseInt(String(f.for), 10) <= 60).length >= 5) stormy++;
+    }
+    expect([...count.keys()].sort()).toEqual(
+      ['clock-resolution', 'long-reorder', 'on:became', 'on:crash', 'on:note', 'on:persist', 'on:reply', 'on:restart', 'point:after-persist', 'point:partial-send', 'slow-link', 'slow-node'].sort(),
+    );
+    expect(stormy).toBeGreaterThan(5);
+    const notes = new Set(fc.sample(scenarioArbitrary({ protocol: 'raft' }), { seed: SEED, numRuns: 400 }).flatMap((s) => s.faults.flatMap((f) => ((f.on as { note?: string } | undefined)?.note !== undefined ? [(f.on as { note: string }).note] : []))));
+    expect(notes).toContain('installed-snapshot');
+    expect(notes).toContain('any');
+    const wiped = fc.sample(scenarioArbitrary({ protocol: 'raft', faults: ['wipe'] }), { seed: SEED, numRuns: 100 }).flatMap((s) => s.faults.filter((f) => f.wipe === true));
+    expect(wiped.length).toBeGreaterThan(20);
   });
 
   it('targets roles the protocol reports, when its profile names any', () => {
@@ -85,8 +122,8 @@ describe('scenario arbitraries', () => {
       if (s.faults.length === 0) withoutFaults++;
       combos.add([...kinds].sort().join('+'));
     }
-    // 7 kinds: 128 subsets; swarm mode should reach a good share of them in 400 cases.
-    expect(combos.size).toBeGreaterThan(40);
+    // 8 kinds: 256 subsets; swarm mode should reach a good share of them in 400 cases.
+    expect(combos.size).toBeGreaterThan(60);
     expect(withoutFaults).toBeGreaterThan(0);
   });
 
