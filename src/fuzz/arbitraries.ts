@@ -142,8 +142,8 @@ const DISK_UNSYNCED_MAX_MS: PerLevel = [0, 20, 100, 500];
 const CLOCK_RESOLUTION_MAX_MS: PerLevel = [0, 1, 10, 50];
 /** Extra delay of a slow link, at most, by level: past election and op timeouts when hard. */
 const SLOW_MAX_MS: PerLevel = [0, 20, 150, 1000];
-/** Crashes in a storm beyond the first three, at most, by level. */
-const STORM_EXTRA: PerLevel = [0, 5, 15, 30];
+/** Crashes in a storm beyond the first, at most, by level. */
+const STORM_EXTRA: PerLevel = [0, 7, 17, 32];
 /** How long each crash of a storm lasts, at most, as a share of the main phase, by level. */
 const STORM_FOR_SHARE: PerLevel = [0, 0.005, 0.01, 0.02];
 /** labrpc's long reordering: a reordered message is held this long (ms). */
@@ -296,17 +296,17 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       trigger,
     }),
     crash: fc.oneof(
-      { weight: 4, arbitrary: fc.record({ kind: fc.constant('crash' as const), atPm, forPm, target, point, trigger }) },
+      { weight: 4, arbitrary: fc.noShrink(fc.record({ kind: fc.constant('crash' as const), atPm, forPm, target, point, trigger })) },
       {
         weight: 1,
-        arbitrary: fc.record({
-          kind: fc.constant('crash-storm' as const),
-          atPm,
-          spanPm: fc.integer({ min: 50, max: 1000 }),
-          count: fc.integer({ min: 0, max: 100 }),
-          forPm: fc.integer({ min: 1, max: 1000 }),
-          target,
-        }),
+        // A storm shrinks by losing crashes (its count), never by moving them.
+        arbitrary: fc
+          .tuple(
+            fc.noShrink(fc.record({ kind: fc.constant('crash-storm' as const), atPm, spanPm: fc.integer({ min: 50, max: 1000 }) })),
+            fc.integer({ min: 0, max: 100 }),
+            fc.noShrink(fc.record({ forPm: fc.integer({ min: 1, max: 1000 }), target })),
+          )
+          .map(([head, count, tail]) => ({ ...head, count, ...tail })),
       },
     ),
     pause: fc.record({ kind: fc.constant('pause' as const), atPm, forPm, target, trigger }),
@@ -330,7 +330,8 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       ? fc.constant([] as FaultGene[])
       : // A fault shrinks by going away, not by changing: each candidate run is a new interleaving,
         // so shrink runs are better spent on removing faults, nodes and time.
-        fc.array(fc.noShrink(fc.oneof(...kinds.map((k) => ({ weight: profile.faultWeights?.[k] ?? 1, arbitrary: byKind[k] })))), {
+        // (Only a crash storm shrinks inside: by losing crashes.)
+        fc.array(fc.oneof(...kinds.map((k) => ({ weight: profile.faultWeights?.[k] ?? 1, arbitrary: k === 'crash' ? byKind[k] : fc.noShrink(byKind[k]) }))), {
           maxLength: setup.maxFaults,
           // A profile that asks for many faults means it: draw counts over the whole range.
           ...(profile.maxFaults !== undefined && profile.maxFaults > 8 ? { size: 'max' as const } : {}),
@@ -448,7 +449,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
       case 'crash-storm': {
         // Many very short crashes that always restart: the shape that makes a node restart between
         // two messages of one exchange (a vote requested, a vote granted, a vote requested again).
-        const count = 3 + Math.floor((gene.count / 100) * STORM_EXTRA[level]);
+        const count = 1 + Math.floor((gene.count / 100) * STORM_EXTRA[level]);
         const forMs = Math.max(1, Math.floor((gene.forPm / 1000) * durationMs * STORM_FOR_SHARE[level]));
         for (let k = 0; k < count; k++) {
           const pm = Math.min(999, gene.atPm + Math.floor((k * gene.spanPm) / count));
