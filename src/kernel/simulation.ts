@@ -896,6 +896,9 @@ export class Simulation {
     const lost = sends - leave;
     this.clearEffects();
     this.emit({ kind: 'note', node: slot.id, event: `crash point ${arm.point}`, data: { sent: leave, lost } });
+    // The handler finished in memory before the crash: invariants see that state once (messages it
+    // sent carry it, e.g. a proposal), then the crash drops it.
+    if (this.monitors.length > 0 && !this.stopped) this.checkInvariants(slot);
     this.crash(slot.id);
     arm.onCrash?.();
     return true;

@@ -87,6 +87,21 @@ describe('crash points', () => {
     expect(sim.crashPointArmed('n1')).toBe(false);
   });
 
+  it('invariants see the state the crashing step computed, before the crash drops it', () => {
+    const seen: number[] = [];
+    const watched: Protocol<S, M, { ticks: number }> = {
+      ...broadcaster,
+      invariants: [{ name: 'watch', monitor: () => (cluster) => (cluster.changed?.id === 'n1' && cluster.changed.state !== undefined ? (seen.push(cluster.changed.state.ticks), undefined) : undefined) }],
+    };
+    const { sim } = makeSim({ protocol: watched, nodes: 2 });
+    sim.start();
+    sim.armCrashPoint('n1', 'partial-send');
+    sim.armCrashPoint('n1', 'after-persist'); // re-arming replaces
+    sim.run(15_000);
+    expect(sim.nodeStatus('n1')).toBe('crashed');
+    expect(seen).toEqual([0, 1]); // init, then the tick that crashed after its persist
+  });
+
   it('is part of the run: the same arming gives the same trace hash, a different point another', () => {
     const run = (point: 'after-persist' | 'partial-send'): string => {
       const { sim } = makeSim({ protocol: broadcaster, nodes: 3 });
