@@ -110,7 +110,7 @@ const FLAW_BUDGETS: Readonly<Record<string, { runs: number; shrinkBudget?: numbe
   'paxos/promise-in-memory': { runs: 150, shrinkBudget: 60 },
   'paxos/propose-own-value': { runs: 60, shrinkBudget: 60 },
   'paxos/count-old-promises': { runs: 250, shrinkBudget: 60 },
-  'paxos/read-without-completion': { runs: 60, shrinkBudget: 60 },
+  'paxos/read-without-completion': { runs: 400, shrinkBudget: 60 },
   'paxos/unsafe-quorums': { runs: 60, shrinkBudget: 60 },
 };
 
