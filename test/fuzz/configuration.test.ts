@@ -111,7 +111,7 @@ describe('configuration spaces', () => {
     expect(promised({ failover: 'automatic', mode: 'semi-sync', k: 1, semiSyncTimeout: '100ms' })).not.toContain('durable');
     expect(promised({ failover: 'automatic', mode: 'sync', readLease: { duration: '300ms', driftMargin: '30ms' } })).toContain('linearizable');
     expect(promised({ reads: 'replica' })).not.toContain('linearizable');
-    expect(promised({ failover: 'automatic', promotion: 'first-to-notice', mode: 'sync' })).toEqual(['replica-prefix-of-primary', 'liveness']);
+    expect(promised({ failover: 'automatic', promotion: 'first-to-notice', mode: 'sync' })).toEqual(['liveness']);
     const raft = protocols.get('raft')!;
     const raftPromised = (raw: Record<string, unknown>, commands: string[] = []): readonly string[] => {
       const parsed = raft.parseOptions(raw);
@@ -172,7 +172,8 @@ describe('a user protocol that declares a space', () => {
   it('a configuration judged by a check it does not promise fails, and the failure file records that configuration', () => {
     const setup = fuzzSetup({ protocol: 'configurable-register', options: { reads: 'any' }, checks: ['linearizable'], protocols: mine });
     let failed;
-    for (let i = 0; i < 60 && failed === undefined; i++) {
+    // Found at run 83 today (under the fault shapes aimed at protocol moments); a comfortable bound.
+    for (let i = 0; i < 300 && failed === undefined; i++) {
       const o = fuzzRun(setup, SEED, i, { protocols: mine, shrinkBudget: 5 });
       if (o.status === 'failed') failed = o;
     }
