@@ -15,6 +15,7 @@
 import { pairOperations, type History, type Operation } from '../core/history.js';
 import type { CheckVerdict } from '../core/protocol.js';
 import { canonicalJson } from '../core/canonical.js';
+import { plural } from '../core/plural.js';
 
 /** A kv node view: key → value, or the sorted array of siblings. */
 export type KvView = Readonly<Record<string, unknown>>;
@@ -111,7 +112,7 @@ export function checkLostUpdates(history: History, finalViews: readonly KvView[]
   if (phantoms.length > 0) {
     return { verdict: 'fail', detail: `${phantoms.length} final value(s) no write produced`, evidence: phantoms.slice(0, EVIDENCE_LIMIT) };
   }
-  return { verdict: 'pass', detail: `${acked.length} acknowledged writes, each present or superseded in all ${finalViews.length} final view(s)` };
+  return { verdict: 'pass', detail: `${plural(acked.length, 'acknowledged write')}, each present or superseded in ${plural(finalViews.length, 'final view')}` };
 }
 
 /** The amount an add carries (default 1). */
@@ -148,7 +149,7 @@ export function checkCounterBounds(history: History, finalValues: readonly numbe
   if (outside.length > 0) {
     return { verdict: 'fail', detail: `final value ${outside[0]!.value} outside ${range}`, evidence: { lower, upper, outside } };
   }
-  return { verdict: 'pass', detail: `all ${finalValues.length} final value(s) (${[...new Set(finalValues)].join(', ')}) within ${range}` };
+  return { verdict: 'pass', detail: `${plural(finalValues.length, 'final value')} (${[...new Set(finalValues)].join(', ')}) within ${range}` };
 }
 
 /** set-complete: every acknowledged add is in each final set, and nothing appears that was never added. */
@@ -174,5 +175,5 @@ export function checkSetComplete(history: History, finalSets: readonly (readonly
     };
   }
   if (phantoms.length > 0) return { verdict: 'fail', detail: `${phantoms.length} element(s) nobody added`, evidence: phantoms.slice(0, EVIDENCE_LIMIT) };
-  return { verdict: 'pass', detail: `all ${acked.length} acknowledged adds present in all ${finalSets.length} final set(s)` };
+  return { verdict: 'pass', detail: `${plural(acked.length, 'acknowledged add')} present in ${plural(finalSets.length, 'final set')}` };
 }

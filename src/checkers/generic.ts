@@ -6,6 +6,7 @@
 import type { Operation } from '../core/history.js';
 import type { CheckVerdict } from '../core/protocol.js';
 import { canonicalJson } from '../core/canonical.js';
+import { plural } from '../core/plural.js';
 
 /** The value a successful write-like op leaves behind (write: its value; cas: the new value). */
 function writtenValue(op: Operation): unknown {
@@ -68,14 +69,14 @@ export function checkDurable(ops: readonly Operation[], finalReadFromUs: number)
     const first = lost[0]!;
     return {
       verdict: 'fail',
-      detail: `${lost.length} key(s) lost acknowledged writes; e.g. key ${first.key}: the write of ${JSON.stringify(first.lostWrite.value)} by p${first.lostWrite.process} was acknowledged, but the final read returned ${JSON.stringify(first.finalValue)}`,
+      detail: `${plural(lost.length, 'key')} lost acknowledged writes; e.g. key ${first.key}: the write of ${JSON.stringify(first.lostWrite.value)} by p${first.lostWrite.process} was acknowledged, but the final read returned ${JSON.stringify(first.finalValue)}`,
       evidence: lost,
     };
   }
   if (noFinal.length > 0) {
     return { verdict: 'unknown', detail: `no successful final read for ${noFinal.join(', ')} (the system was unavailable at the end)` };
   }
-  return { verdict: 'pass', detail: `${ackedWrites} acknowledged writes over ${keysChecked} key(s): none lost` };
+  return { verdict: 'pass', detail: `${plural(ackedWrites, 'acknowledged write')} over ${plural(keysChecked, 'key')}: none lost` };
 }
 
 export { canonicalJson } from '../core/canonical.js';
@@ -105,7 +106,7 @@ export function checkLiveness(ops: readonly Operation[], finalReadFromUs: number
   const finals = ops.filter((op) => (op.invokeTimeUs ?? 0) >= finalReadFromUs);
   if (finals.length === 0) return { verdict: 'unknown', detail: 'no op was issued after the heal' };
   const stuck = finals.filter((op) => op.outcome !== 'ok');
-  if (stuck.length === 0) return { verdict: 'pass', detail: `all ${finals.length} ops issued after the heal completed ok` };
+  if (stuck.length === 0) return { verdict: 'pass', detail: finals.length === 1 ? 'the one op issued after the heal completed ok' : `all ${finals.length} ops issued after the heal completed ok` };
   return {
     verdict: 'fail',
     detail: `${stuck.length} of ${finals.length} ops issued after the heal did not complete ok (e.g. p${stuck[0]!.process} ${stuck[0]!.f}${stuck[0]!.key ? ' ' + stuck[0]!.key : ''}: ${stuck[0]!.outcome}${stuck[0]!.error ? ', ' + stuck[0]!.error : ''})`,

@@ -10,13 +10,14 @@ import { performance } from 'node:perf_hooks';
 import { HistoryError, pairOperations } from '../core/history.js';
 import type { Operation } from '../core/history.js';
 import { formatUs, parseDurationUs } from '../core/time.js';
-import { checkLinearizability, describeOperation, getModel, modelNames } from '../checkers/linearizability/index.js';
+import { checkLinearizability, describeOperation, getModel, modelNames, partitionByKey } from '../checkers/linearizability/index.js';
 import type { AnyModel, LinearizabilityResult, PartitionEvidence } from '../checkers/linearizability/index.js';
 import { renderLinearizabilityHtml } from '../report/linearizability-html.js';
 import { EXIT, UsageError } from './errors.js';
 import { readHistoryFile } from './history-file.js';
 import { isTxnModel, runIsolationCheck } from './check-isolation.js';
 import { TXN_MODELS } from '../checkers/isolation/index.js';
+import { plural } from '../core/plural.js';
 
 export interface CheckCommandOptions {
   readonly model: string;
@@ -133,34 +134,33 @@ function formatOp(model: AnyModel, op: Operation): string {
   return `process ${op.process}: ${describeOp(model, op)}  [invoke ${op.invokeIndex}, ${end}]${times}`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function formatText(file: string, model: AnyModel, result: LinearizabilityResult, elapsedMs: number, empty: boolean): string {
   const s = result.stats;
+  // A kv model splits the history per key: say "key partition", so nobody reads network partitions.
+  const unit = model.partition === partitionByKey ? 'key partition' : 'partition';
   const verdict =
     result.kind === 'linearizable' ? 'LINEARIZABLE' : result.kind === 'not-linearizable' ? 'NOT LINEARIZABLE' : 'UNKNOWN';
   const out: string[] = [];
   out.push(`${file}: ${verdict} (model ${model.name})`);
   out.push(
     `  ops: ${s.operations} (ok ${s.ok}, fail ${s.failed}, info ${s.indeterminate}); searched ${s.searched}` +
-      `; partitions: ${s.partitionsChecked} of ${s.partitions} checked; ${s.steps} steps; ${elapsedMs.toFixed(1)} ms`,
+      `; ${unit}s: ${s.partitionsChecked} of ${s.partitions} checked; ${s.steps} steps; ${elapsedMs.toFixed(1)} ms`,
   );
   if (empty) out.push('  the history has no operations');
   if (result.kind === 'unknown') out.push(`  inconclusive: ${result.reason}`);
   if (result.kind === 'not-linearizable') {
-    for (const evidence of result.evidence) out.push(...formatEvidence(model, evidence, result.stats.partitions > 1));
+    for (const evidence of result.evidence) out.push(...formatEvidence(model, evidence, result.stats.partitions > 1, unit));
     if (s.partitionsChecked < s.partitions) {
-      out.push(`  (${plural(s.partitions - s.partitionsChecked, 'other partition')} not checked: the verdict was settled)`);
+      out.push(`  (${plural(s.partitions - s.partitionsChecked, `other ${unit}`)} not checked: the verdict was settled)`);
     }
   }
   return `${out.join('\n')}\n`;
 }
 
-function formatEvidence(model: AnyModel, evidence: PartitionEvidence, partitioned: boolean): string[] {
+function formatEvidence(model: AnyModel, evidence: PartitionEvidence, partitioned: boolean, unit: string): string[] {
   const out: string[] = [];
-  const where = partitioned ? ` in partition ${evidence.partition}${evidence.key === undefined ? '' : ` (key ${JSON.stringify(evidence.key)})`}` : '';
+  const where = !partitioned ? '' : evidence.key !== undefined ? ` on key ${JSON.stringify(evidence.key)} (${unit} ${evidence.partition})` : ` in ${unit} ${evidence.partition}`;
   const prefix = evidence.longestPrefix;
   out.push(`  violation${where}: the longest linearizable prefix has ${prefix.length} of ${plural(evidence.operations, 'op')}`);
   if (prefix.length > PREFIX_TAIL_SHOWN) out.push(`    ... ${prefix.length - PREFIX_TAIL_SHOWN} earlier ops`);

@@ -1,6 +1,9 @@
 /** Text rendering of run results for terminals and CI logs. */
 import chalk from 'chalk';
 import { formatUs } from '../core/time.js';
+import { plural } from '../core/plural.js';
+import { formatTable } from './table.js';
+import { userFrame } from './user-frame.js';
 import type { CheckResult, RunResult } from '../runner/index.js';
 
 export function verdictMark(verdict: CheckResult['verdict']): string {
@@ -14,28 +17,41 @@ export function verdictMark(verdict: CheckResult['verdict']): string {
   }
 }
 
+/**
+ * The result line: HELD or BROKEN, and what that means for this scenario — a scenario written to
+ * show a weakness holds when the weakness shows ("broke, as expected").
+ */
 export function expectationText(result: RunResult): string {
-  const expected = result.expected === 'pass' ? 'expected: pass' : `expected to violate: ${result.expected.violates.join(', ')}`;
+  const mustFail = result.expected === 'pass' ? [] : result.expected.violates;
+  const failed = result.checks.filter((c) => c.verdict === 'fail').map((c) => c.name);
+  const undecided = result.checks.filter((c) => c.verdict === 'unknown').map((c) => c.name);
+  const list = (names: readonly string[]): string => names.join(', ');
   switch (result.expectation) {
     case 'held':
-      return `${chalk.green.bold('HELD')} (${expected})`;
-    case 'broken':
-      return `${chalk.red.bold('BROKEN')} (${expected})`;
+      return `${chalk.green.bold('HELD')}: ${mustFail.length === 0 ? 'every check passed, as expected' : `${list(mustFail)} broke, as expected`}`;
+    case 'broken': {
+      const unexpected = failed.filter((name) => !mustFail.includes(name));
+      const held = mustFail.filter((name) => result.checks.some((c) => c.name === name && c.verdict === 'pass'));
+      const why = [
+        ...(unexpected.length > 0 ? [`${list(unexpected)} failed, expected to pass`] : []),
+        ...(held.length > 0 ? [`${list(held)} held, expected to break`] : []),
+      ];
+      return `${chalk.red.bold('BROKEN')}: ${why.join('; ')}`;
+    }
     case 'inconclusive':
-      return `${chalk.yellow.bold('INCONCLUSIVE')} (${expected}; a check could not decide)`;
+      return `${chalk.yellow.bold('INCONCLUSIVE')}: ${list(undecided)} could not decide (${mustFail.length === 0 ? 'expected: pass' : `expected to break: ${list(mustFail)}`})`;
   }
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
-/** The readable summary of one run. */
-/** `simulateMs`: the wall time of the simulation alone (the rest of `wallMs` is checking). */
+/** The readable summary of one run. `simulateMs`: the simulation alone (the rest of `wallMs` is checking). */
 export function formatRun(result: RunResult, wallMs: number, simulateMs?: number): string {
   const lines: string[] = [];
   const label = (text: string): string => chalk.dim(text.padEnd(10));
   lines.push(`${label('scenario')}${chalk.bold(result.scenario)} ${chalk.dim(`(${result.file})`)}`);
   const flaws = result.flaws.length > 0 ? `  flaws ${chalk.magenta(result.flaws.join(', '))}` : '';
-  lines.push(`${label('cluster')}${result.protocol}, ${result.nodes} nodes, seed ${result.seed}${flaws}`);
+  lines.push(`${label('cluster')}${result.protocol}, ${plural(result.nodes, 'node')}, seed ${result.seed}${flaws}`);
   const applied = result.faults.filter((f) => !f.skipped);
   const skipped = result.faults.length - applied.length;
   if (result.faults.length === 0) lines.push(`${label('faults')}none`);
@@ -45,7 +61,7 @@ export function formatRun(result: RunResult, wallMs: number, simulateMs?: number
     if (result.faults.length > 12) lines.push(`${' '.repeat(10)}${chalk.dim(`... ${result.faults.length - 12} more`)}`);
   }
   const o = result.ops;
-  lines.push(`${label('ops')}${n(o.invoked)} invoked: ${chalk.green(n(o.ok) + ' ok')}, ${n(o.fail)} fail, ${o.info > 0 ? chalk.yellow(n(o.info) + ' info') : '0 info'}${o.shed > 0 ? `, ${n(o.shed)} shed` : ''}${o.redirects > 0 ? `  (${n(o.redirects)} redirects)` : ''}`);
+  lines.push(`${label('ops')}${n(o.invoked)} invoked: ${chalk.green(n(o.ok) + ' ok')}, ${n(o.fail)} fail, ${o.info > 0 ? chalk.yellow(n(o.info) + ' info') : '0 info'}${o.shed > 0 ? `, ${n(o.shed)} shed` : ''}${o.redirects > 0 ? `  (${plural(o.redirects, 'redirect')})` : ''}`);
   const lat = Object.entries(result.latency)
     .map(([f, l]) => `${f} p50 ${formatUs(l.p50Us)} p99 ${formatUs(l.p99Us)}`)
     .join(', ');
@@ -64,13 +80,18 @@ export function formatRun(result: RunResult, wallMs: number, simulateMs?: number
   const width = Math.max(...result.checks.map((c) => c.name.length));
   result.checks.forEach((check, i) => {
     lines.push(`${label(i === 0 ? 'checks' : '')}${verdictMark(check.verdict)} ${check.name.padEnd(width)}  ${check.detail}`);
+    if (check.name === 'health' && check.verdict === 'fail') {
+      // Where the user's handler threw, so the finding leads straight to the line.
+      const frame = userFrame(result.findings.find((f) => f.kind === 'handler-threw')?.stack);
+      if (frame !== undefined) lines.push(`${label('')}  ${' '.repeat(width)}  ${chalk.bold(`at ${frame}`)}`);
+    }
   });
   lines.push(`${label('result')}${expectationText(result)}`);
   return lines.join('\n');
 }
 
 /** One row per run, for directories and several files. */
-export function formatSummaryTable(rows: ReadonlyArray<{ result: RunResult; wallMs: number }>): string {
+export function formatSummaryTable(rows: ReadonlyArray<{ result: RunResult; wallMs: number }>, width?: number): string {
   const header = ['scenario', 'protocol', 'seed', 'events', 'ops ok/inv', 'checks', 'result'];
   const body = rows.map(({ result }) => [
     result.scenario,
@@ -81,11 +102,21 @@ export function formatSummaryTable(rows: ReadonlyArray<{ result: RunResult; wall
     result.checks.map((c) => `${c.verdict === 'pass' ? '✓' : c.verdict === 'fail' ? '✗' : '?'}${c.name}`).join(' '),
     result.expectation.toUpperCase(),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  const colour = (row: string[], text: string): string => {
-    const result = row[6];
-    return result === 'HELD' ? text : result === 'BROKEN' ? chalk.red(text) : chalk.yellow(text);
+  const paint = (i: number, line: string): string => {
+    const expectation = rows[i]!.result.expectation;
+    return expectation === 'held' ? line : expectation === 'broken' ? chalk.red(line) : chalk.yellow(line);
   };
-  return [chalk.bold(fmt(header)), ...body.map((r) => colour(r, fmt(r)))].join('\n');
+  return formatTable({ header, rows: body, paint, bold: chalk.bold, ...(width !== undefined ? { width } : {}) });
+}
+
+/** The last line of a run of several scenarios: `41 scenarios: 39 as expected, 2 broken (a, b)`. */
+export function formatTotals(results: ReadonlyArray<Pick<RunResult, 'scenario' | 'expectation'>>): string {
+  const named = (expectation: RunResult['expectation']): string[] => results.filter((r) => r.expectation === expectation).map((r) => r.scenario);
+  const broken = named('broken');
+  const inconclusive = named('inconclusive');
+  const few = (names: readonly string[]): string => (names.length <= 5 ? names.join(', ') : `${names.slice(0, 5).join(', ')}, ...`);
+  const parts = [`${results.length - broken.length - inconclusive.length} as expected`];
+  if (broken.length > 0) parts.push(chalk.red(`${broken.length} broken (${few(broken)})`));
+  if (inconclusive.length > 0) parts.push(chalk.yellow(`${inconclusive.length} inconclusive (${few(inconclusive)})`));
+  return `${plural(results.length, 'scenario')}: ${parts.join(', ')}`;
 }

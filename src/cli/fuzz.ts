@@ -13,7 +13,6 @@ import { join, relative, isAbsolute } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
 import fc from 'fast-check';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { parseDurationUs } from '../core/time.js';
 import type { ProtocolDefinition } from '../core/protocol.js';
@@ -40,6 +39,8 @@ import { resolveScenario } from '../scenario/resolve.js';
 import { writeFileAtomic } from './atomic.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { dsimVersion } from './version.js';
+import { plural } from '../core/plural.js';
+import { besideProgress, progressWanted, startProgress } from './progress.js';
 import { replayCommand } from './replay.js';
 import { loadProtocolModule, loadScenarioFile, protocolsFor } from './load.js';
 import type { Io } from './run.js';
@@ -161,7 +162,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
   const version = dsimVersion();
   const foundBy = commandLine(plan);
   const json = opts.json === true;
-  const showProgress = !json && opts.progress !== false && process.stderr.isTTY === true;
+  const showProgress = progressWanted({ json, ...(opts.progress !== undefined ? { progress: opts.progress } : {}) });
   const total = plan.runs === undefined ? undefined : runsInShard(plan.shard, plan.runs);
   const space = describeSpace(setup);
   if (!json) {
@@ -169,14 +170,20 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
       `fuzz ${plan.protocol}${plan.flaws.length ? ` with flaws ${plan.flaws.join(', ')}` : ''}: seed ${plan.campaignSeed}, ` +
         `${plan.runs !== undefined ? `${total} runs` : `for ${plan.timeMs! / 1000}s`}` +
         `${plan.shard.count > 1 ? ` (shard ${plan.shard.index}/${plan.shard.count} of ${plan.runs ?? 'unbounded'})` : ''}, ` +
-        `${plan.workers} worker${plan.workers > 1 ? 's' : ''}`,
+        `${plural(plan.workers, 'worker')}`,
     );
     io.out(`  configurations  ${space.configurations}; models ${space.models.join(', ')}; operator actions ${space.operators}`);
     io.out(`  faults          ${(plan.faults ?? DEFAULT_FAULT_KINDS).join(', ') || 'none'}; swarm ${plan.swarm ? 'on' : 'off'}`);
     io.out(`  checks          ${setup.context.configuration.checks?.join(', ') ?? 'what each configuration promises'}`);
   }
 
-  const bar = showProgress ? makeBar(total, plan.timeMs) : undefined;
+  const bar = startProgress(
+    plan.timeMs !== undefined
+      ? { format: 'fuzz [{bar}] {runs} runs | {speed} runs/s | {failures} failed | {duration_formatted}', total: plan.timeMs, fields: { runs: 0, speed: '0', failures: 0 } }
+      : { format: 'fuzz [{bar}] {value}/{total} runs | {speed} runs/s | {failures} failed | eta {eta_formatted}', total: total ?? 0, fields: { runs: 0, speed: '0', failures: 0 } },
+    showProgress,
+  );
+  const say = besideProgress(io, bar);
   const started = performance.now();
   const counts = { done: 0, passed: 0, failed: 0, inconclusive: 0 };
   const failures: Array<Record<string, unknown>> = [];
@@ -217,21 +224,16 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
         shrinkRuns: f.shrinkRuns,
       });
       if (!json) {
-        const say = (line: string): void => {
-          // Clear the bar's line first; it redraws on its next update.
-          if (bar !== undefined) process.stderr.write('\r\x1b[2K');
-          io.out(line);
-        };
         const what =
           f.hang !== undefined
             ? `hang: a handler did not return within ${f.hang.timeoutMs / 1000}s${f.hang.during === 'shrink' ? ' (while shrinking)' : ''}`
             : f.failed.map((c) => `${c.name} [${c.kind}]`).join(', ') || 'the run threw';
-        say(`${chalk.red('FAIL')} run ${outcome.index} (seed ${outcome.seed}): ${what}`);
-        for (const c of f.failed) say(`  ${c.name}: ${c.detail}`);
-        if (f.error !== undefined) say(`  error: ${f.error}`);
-        say(f.hang !== undefined ? `  not shrunk: a hang is reported as found (each try would cost the timeout)` : `  shrunk: ${describeShrink(f)}`);
-        say(`  wrote ${path}`);
-        say(`  replay: ${replay}`);
+        say.out(`${chalk.red('FAIL')} run ${outcome.index} (seed ${outcome.seed}): ${what}`);
+        for (const c of f.failed) say.out(`  ${c.name}: ${c.detail}`);
+        if (f.error !== undefined) say.out(`  error: ${f.error}`);
+        say.out(f.hang !== undefined ? `  not shrunk: a hang is reported as found (each try would cost the timeout)` : `  shrunk: ${describeShrink(f)}`);
+        say.out(`  wrote ${path}`);
+        say.out(`  replay: ${replay}`);
       }
     }
     bar?.update(plan.timeMs !== undefined ? Math.min(plan.timeMs, performance.now() - started) : counts.done, {
@@ -297,7 +299,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     );
   } else {
     io.out(
-      `${interrupted ? 'interrupted' : 'done'}: ${counts.done} runs in ${(wallMs / 1000).toFixed(1)}s (${rate(counts.done, wallMs)} runs/s, ` +
+      `${interrupted ? 'interrupted' : 'done'}: ${plural(counts.done, 'run')} in ${(wallMs / 1000).toFixed(1)}s (${rate(counts.done, wallMs)} runs/s, ` +
         `${counts.done ? Math.round(sizes.events / counts.done) : 0} events and ${counts.done ? Math.round(sizes.ops / counts.done) : 0} ops per run): ` +
         `${counts.failed ? chalk.red(`${counts.failed} failed`) : '0 failed'}, ${counts.inconclusive} inconclusive, ${counts.passed} passed`,
     );
@@ -558,20 +560,6 @@ function describeSpace(setup: FuzzSetup): { configurations: string; models: read
     (pins.length > 0 ? `, pinned ${JSON.stringify(draw.pinned)}` : '');
   const operators = !setup.operators ? 'off' : draw.definition.operatorActions === undefined ? 'none (the protocol declares none)' : 'on where the configuration accepts them';
   return { configurations, models: draw.models, operators };
-}
-
-function makeBar(total: number | undefined, timeMs: number | undefined): cliProgress.SingleBar {
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format: timeMs !== undefined ? 'fuzz [{bar}] {runs} runs | {speed} runs/s | {failures} failed | {duration_formatted}' : 'fuzz [{bar}] {value}/{total} runs | {speed} runs/s | {failures} failed | eta {eta_formatted}',
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(timeMs ?? total ?? 0, 0, { runs: 0, speed: '0', failures: 0 });
-  return bar;
 }
 
 function rate(runs: number, ms: number): string {

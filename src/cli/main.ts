@@ -4,7 +4,7 @@
  * time. Every command exits 0 (all held), 1 (a property was violated), 2 (inconclusive) or
  * 3 (bad input or usage); bad input is one clear message, never a stack trace.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
 import { ScenarioError } from '../scenario/resolve.js';
 import { scenarioJsonSchema } from '../scenario/json-schema.js';
@@ -14,6 +14,7 @@ import { runCommand, type Io } from './run.js';
 import { protocolsFor } from './load.js';
 import { registerFuzzCommands } from './fuzz.js';
 import { dsimVersion } from './version.js';
+import { decideColour } from './colour.js';
 import { runCheckCommand } from './check.js';
 
 // `dsim run ... | head` closes the pipe early: that is the reader's choice, not an error.
@@ -36,6 +37,7 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .name('dsim')
     .description('Deterministic distributed-systems simulator: replication protocols under faults, in virtual time, judged by checkers.')
     .version(dsimVersion())
+    .option('--no-color', 'plain output without colours (anywhere on the line; NO_COLOR=1 does the same)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) })
     .showHelpAfterError('(run dsim --help for usage)');
@@ -48,14 +50,18 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .option('--json', 'print one JSON object per run')
     .option('--trace <file>', 'write every event as JSON lines')
     .option('--check-determinism', 'run twice more and name the first diverging event, if any')
-    .option('--protocol <module>', 'load your own protocol from a .ts or .js module')
+    .option('--module <path>', 'load your own protocol from a .ts or .js module (a scenario may also name it: protocol: ./mine.ts)')
+    .addOption(new Option('--protocol <module>', 'the old name of --module').hideHelp())
     .option('--html <file>', 'write a self-contained HTML report: space-time diagram, faults, ops, the violation')
     .option('--timeline', 'print the key events (roles, faults, heals, violations) as a text timeline')
     .option('--history <file>', 'write the client history: Jepsen EDN for .edn, JSON lines otherwise')
     .option('--seeds <range>', 'run each scenario over many seeds (20, or 5..50) and print how many held')
     .option('--hang-timeout <duration>', 'wall time a handler may run without returning before the run is reported as a hang (0: off)', '10s')
-    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; history?: string; seeds?: string }) => {
-      setExit(await runCommand(paths, opts, io));
+    .option('--no-progress', 'no progress line (drawn on a terminal for directories and --seeds)')
+    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; module?: string; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; history?: string; seeds?: string; progress?: boolean }) => {
+      const { protocol, ...rest } = opts;
+      const module = moduleOption(opts.module, protocol);
+      setExit(await runCommand(paths, { ...rest, ...(module !== undefined ? { module } : {}) }, io));
     });
 
   program
@@ -84,9 +90,10 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
   program
     .command('protocols')
     .description('list the protocols, the data models they serve and their named flaws')
-    .option('--protocol <module>', 'include your own protocol module')
-    .action(async (opts: { protocol?: string }) => {
-      const protocols = await protocolsFor(opts.protocol);
+    .option('--module <path>', 'include your own protocol module')
+    .addOption(new Option('--protocol <module>', 'the old name of --module').hideHelp())
+    .action(async (opts: { module?: string; protocol?: string }) => {
+      const protocols = await protocolsFor(moduleOption(opts.module, opts.protocol));
       for (const p of protocols.values()) {
         io.out(`${chalk.bold(p.name)}  ${p.summary}`);
         io.out(`  models: ${p.models.join(', ')}`);
@@ -102,11 +109,17 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
   return program;
 }
 
+/** `--module`, or its old name `--protocol` on commands that took a module path. */
+function moduleOption(module: string | undefined, oldName: string | undefined): string | undefined {
+  if (module !== undefined && oldName !== undefined && module !== oldName) throw new UsageError('give the protocol module once, with --module');
+  return module ?? oldName;
+}
+
 export async function main(argv: readonly string[], io: Io = processIo): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const program = buildProgram((c) => (code = c), io);
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(decideColour(argv, process.env));
     return code;
   } catch (error) {
     return reportError(error, io);

@@ -13,7 +13,9 @@ import { toEdn, toJsonLines } from '../history/index.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { parseSeedRange, sweepCommand } from './sweep.js';
 import { WatchedRunner, parseHangTimeoutMs } from './watchdog.js';
-import { formatRun, formatSummaryTable } from './format.js';
+import { formatRun, formatSummaryTable, formatTotals } from './format.js';
+import { outputWidth } from './colour.js';
+import { besideProgress, progressWanted, startProgress } from './progress.js';
 import { protocolTables } from './tables.js';
 import { expandScenarioPaths, loadScenarioFile, protocolsFor } from './load.js';
 
@@ -24,7 +26,8 @@ export interface RunCommandOptions {
   readonly json?: boolean;
   readonly trace?: string;
   readonly checkDeterminism?: boolean;
-  readonly protocol?: string;
+  /** A user protocol module to load (`--module`). */
+  readonly module?: string;
   /** Write a self-contained HTML report of the run here. */
   readonly html?: string;
   /** Print the key events as a coloured text timeline. */
@@ -33,6 +36,8 @@ export interface RunCommandOptions {
   readonly history?: string;
   /** Run every scenario over these seeds (`20` or `5..50`) and print one row per scenario. */
   readonly seeds?: string;
+  /** Progress line on stderr (default: when stderr is a terminal and not --json). */
+  readonly progress?: boolean;
 }
 
 export interface Io {
@@ -41,7 +46,7 @@ export interface Io {
 }
 
 export async function runCommand(inputs: readonly string[], options: RunCommandOptions, io: Io): Promise<ExitCode> {
-  const protocols = await protocolsFor(options.protocol);
+  const protocols = await protocolsFor(options.module);
   const files = expandScenarioPaths(inputs);
   // Validate every file before running any: bad input fails fast, naming the file and field.
   const scenarios = files.map((file) => loadScenarioFile(file, protocols));
@@ -50,8 +55,14 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   if (options.seeds !== undefined) {
     const clash = (['seed', 'trace', 'html', 'history', 'timeline', 'checkDeterminism'] as const).filter((k) => options[k] !== undefined && options[k] !== false);
     if (clash.length > 0) throw new UsageError(`--seeds runs many seeds; it does not combine with ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
-    return sweepCommand(scenarios, parseSeedRange(options.seeds), { ...(options.protocol !== undefined ? { protocolModule: options.protocol } : {}), json: options.json === true, hangTimeoutMs }, io);
+    return sweepCommand(scenarios, parseSeedRange(options.seeds), { ...(options.module !== undefined ? { protocolModule: options.module } : {}), json: options.json === true, hangTimeoutMs, progress: progressWanted(options) }, io);
   }
+  const width = outputWidth(process.env, process.stdout);
+  const progress = startProgress(
+    { format: 'run [{bar}] {value}/{total} scenarios | {scenario}', total: scenarios.length, fields: { scenario: scenarios[0]!.name } },
+    scenarios.length > 1 && progressWanted(options),
+  );
+  const say = besideProgress(io, progress);
   // Scenarios run in a worker under a watchdog, so a handler that loops forever is a finding.
   const watched = hangTimeoutMs > 0 ? new WatchedRunner(hangTimeoutMs) : undefined;
   const rows: RunRow[] = [];
@@ -63,7 +74,7 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
       const historyPath = suffixed(options.history);
       const job: RunJob = {
         file: scenario.file,
-        ...(options.protocol !== undefined ? { protocolModule: options.protocol } : {}),
+        ...(options.module !== undefined ? { protocolModule: options.module } : {}),
         ...(seed !== undefined ? { seed } : {}),
         ...(tracePath !== undefined ? { tracePath } : {}),
         ...(htmlPath !== undefined ? { htmlPath } : {}),
@@ -76,23 +87,26 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
       rows.push(row);
       if (row.timeline !== undefined) {
         // JSON lines on stdout stay parseable: the timeline goes to stderr then.
-        if (options.json) io.err(row.timeline);
-        else io.out(row.timeline + '\n');
+        if (options.json) say.err(row.timeline);
+        else say.out(row.timeline + '\n');
       }
-      if (options.json) io.out(JSON.stringify(toJson(row.result, row.wallMs, row.determinism, row.simulateMs)));
+      if (options.json) say.out(JSON.stringify(toJson(row.result, row.wallMs, row.determinism, row.simulateMs)));
       else {
-        io.out(formatRun(row.result, row.wallMs, row.simulateMs));
-        if (htmlPath !== undefined && row.result.findings.every((f) => f.kind !== 'hang')) io.out(`${chalk.dim('report'.padEnd(10))}${htmlPath}`);
-        if (row.determinism !== undefined) io.out(row.determinism.message);
-        io.out('');
+        say.out(formatRun(row.result, row.wallMs, row.simulateMs));
+        if (htmlPath !== undefined && row.result.findings.every((f) => f.kind !== 'hang')) say.out(`${chalk.dim('report'.padEnd(10))}${htmlPath}`);
+        if (row.determinism !== undefined) say.out(row.determinism.message);
+        say.out('');
       }
+      progress?.update(rows.length, { scenario: scenarios[rows.length]?.name ?? '' });
     }
   } finally {
+    progress?.stop();
     await watched?.close();
   }
   if (!options.json && rows.length > 1) {
-    io.out(formatSummaryTable(rows));
-    for (const table of protocolTables(rows.map((r) => r.result))) io.out('\n' + table);
+    io.out(formatSummaryTable(rows, width));
+    for (const table of protocolTables(rows.map((r) => r.result), width)) io.out('\n' + table);
+    io.out('\n' + formatTotals(rows.map((r) => r.result)));
   }
   return exitCodeOf(rows.map((r) => ({ expectation: r.result.expectation, diverged: r.determinism?.diverged === true })));
 }

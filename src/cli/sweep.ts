@@ -9,6 +9,9 @@ import type { Scenario } from '../scenario/resolve.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { runOne, toJson, type Io, type RunJob } from './run.js';
 import { WatchedRunner } from './watchdog.js';
+import { outputWidth } from './colour.js';
+import { besideProgress, startProgress } from './progress.js';
+import { formatTable } from './table.js';
 
 /** Most seeds one sweep may ask for: a bound, so a typo cannot start a day-long run. */
 const MAX_SEEDS = 100_000;
@@ -40,11 +43,19 @@ interface SweepRow {
 export async function sweepCommand(
   scenarios: readonly Scenario[],
   range: { first: number; last: number },
-  options: { readonly protocolModule?: string; readonly json?: boolean; readonly hangTimeoutMs: number },
+  options: { readonly protocolModule?: string; readonly json?: boolean; readonly hangTimeoutMs: number; readonly progress?: boolean },
   io: Io,
 ): Promise<ExitCode> {
   const watched = options.hangTimeoutMs > 0 ? new WatchedRunner(options.hangTimeoutMs) : undefined;
   const rows: SweepRow[] = [];
+  const seeds = range.last - range.first + 1;
+  const progress = startProgress(
+    { format: 'seeds [{bar}] {value}/{total} runs | {broken} broken | {scenario}', total: seeds * scenarios.length, fields: { broken: 0, scenario: scenarios[0]?.name ?? '' } },
+    options.progress === true,
+  );
+  const say = besideProgress(io, progress);
+  let done = 0;
+  let broken = 0;
   try {
     for (const scenario of scenarios) {
       const row: SweepRow = { scenario: scenario.name, runs: 0, counts: { held: 0, broken: 0, inconclusive: 0 }, broken: [], inconclusive: [], unexpected: new Map() };
@@ -52,14 +63,17 @@ export async function sweepCommand(
         const job: RunJob = { file: scenario.file, ...(options.protocolModule !== undefined ? { protocolModule: options.protocolModule } : {}), seed, timeline: false, colour: false, checkDeterminism: false };
         const { result, wallMs } = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
         record(row, seed, result);
-        if (options.json) io.out(JSON.stringify(toJson(result, wallMs)));
+        if (options.json) say.out(JSON.stringify(toJson(result, wallMs)));
+        if (result.expectation === 'broken') broken++;
+        progress?.update(++done, { broken, scenario: scenario.name });
       }
       rows.push(row);
     }
   } finally {
+    progress?.stop();
     await watched?.close();
   }
-  if (!options.json) io.out(formatSweep(rows, range));
+  if (!options.json) io.out(formatSweep(rows, range, outputWidth(process.env, process.stdout)));
   if (rows.some((r) => r.counts.broken > 0)) return EXIT.violated;
   if (rows.some((r) => r.counts.inconclusive > 0)) return EXIT.unknown;
   return EXIT.ok;
@@ -79,7 +93,7 @@ function record(row: SweepRow, seed: number, result: RunResult): void {
   }
 }
 
-function formatSweep(rows: readonly SweepRow[], range: { first: number; last: number }): string {
+function formatSweep(rows: readonly SweepRow[], range: { first: number; last: number }, width: number | undefined): string {
   const seeds = (list: readonly number[]): string => (list.length === 0 ? '-' : list.slice(0, 8).join(' ') + (list.length > 8 ? ` (+${list.length - 8})` : ''));
   const header = ['scenario', 'seeds', 'held', 'broken', 'inconclusive', 'checks against expectation (runs)', 'broken on seeds'];
   const body = rows.map((r) => [
@@ -91,7 +105,6 @@ function formatSweep(rows: readonly SweepRow[], range: { first: number; last: nu
     [...r.unexpected].map(([what, n]) => `${what} ${n}`).join(', ') || '-',
     seeds(r.broken),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [chalk.bold(line(header)), ...body.map((row, i) => (rows[i]!.counts.broken > 0 ? chalk.red(line(row)) : rows[i]!.counts.inconclusive > 0 ? chalk.yellow(line(row)) : line(row)))].join('\n');
+  const paint = (i: number, line: string): string => (rows[i]!.counts.broken > 0 ? chalk.red(line) : rows[i]!.counts.inconclusive > 0 ? chalk.yellow(line) : line);
+  return formatTable({ header, rows: body, paint, bold: chalk.bold, ...(width !== undefined ? { width } : {}) });
 }

@@ -1,7 +1,8 @@
 /** Protocol-specific tables printed after a directory run (after a directory run). */
 import { pairOperations } from '../core/history.js';
-import { formatTradeoffTable, tradeoffTable } from '../protocols/master-slave/tradeoffs.js';
+import { tradeoffTable } from '../protocols/master-slave/tradeoffs.js';
 import type { RunResult } from '../runner/index.js';
+import { formatTable } from './table.js';
 
 /** Ops invoked from the first fault until the heal: what clients saw while the fault was on. */
 function opsDuringFaults(result: RunResult): { ok: number; invoked: number } | undefined {
@@ -13,11 +14,11 @@ function opsDuringFaults(result: RunResult): { ok: number; invoked: number } | u
 }
 
 /** The protocol tables a directory run ends with (empty when none applies). */
-export function protocolTables(results: readonly RunResult[]): string[] {
-  return [masterSlaveTradeoffs(results)].filter((text) => text !== '');
+export function protocolTables(results: readonly RunResult[], width?: number): string[] {
+  return [masterSlaveTradeoffs(results, width)].filter((text) => text !== '');
 }
 
-function masterSlaveTradeoffs(results: readonly RunResult[]): string {
+function masterSlaveTradeoffs(results: readonly RunResult[], width: number | undefined): string {
   const runs = results.filter((r) => r.protocol === 'master-slave');
   if (runs.length < 2) return '';
   const table = tradeoffTable(
@@ -26,5 +27,5 @@ function masterSlaveTradeoffs(results: readonly RunResult[]): string {
       return { scenario: r.scenario, options: r.options, checks: r.checks, ops: r.ops, latency: r.latency, ...(during !== undefined ? { opsDuringFaults: during } : {}) };
     }),
   );
-  return `master-slave: the trade-off at a glance (measured)\n${formatTradeoffTable(table)}`;
+  return `master-slave: the trade-off at a glance (measured)\n${formatTable({ header: table.header, rows: table.rows, rule: true, ...(width !== undefined ? { width } : {}) })}`;
 }

@@ -8,3 +8,4 @@ export * from './clone.js';
 export * from './canonical.js';
 export * from './short-json.js';
 export * from './promises.js';
+export * from './plural.js';

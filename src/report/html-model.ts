@@ -13,6 +13,7 @@ import type { RunResult } from '../runner/run.js';
 import type { TraceEvent } from '../trace/events.js';
 import { collectEvidence, containsValue, emptyFacts, matchOps, mergeFacts, scanProse } from './html-evidence.js';
 import { shortJson } from '../core/short-json.js';
+import { plural } from '../core/plural.js';
 
 export interface ReportLimits {
   /** Most message arrows drawn (each message is one arrow, a duplicate adds one). */
@@ -454,10 +455,10 @@ export function buildReportData(input: ReportInput): ReportData {
   const highlights: string[] = [];
   if (facts.nodes.size > 0) highlights.push(`nodes ${[...facts.nodes].sort(naturalCompare).join(', ')}`);
   if (facts.terms.size > 0) highlights.push(`term ${[...facts.terms].sort((a, b) => a - b).join(', ')}`);
-  if (highlightedOps.size > 0) highlights.push(`${highlightedOps.size} op(s) named by the evidence`);
+  if (highlightedOps.size > 0) highlights.push(`${plural(highlightedOps.size, 'op')} named by the evidence`);
   const hlMessages = records.filter((r) => r.highlighted).length;
-  if (hlMessages > 0) highlights.push(`${hlMessages} dropped message(s) that carried a value the evidence names`);
-  if (roles.some((r) => r[4] === 1)) highlights.push(`${roles.filter((r) => r[4] === 1).length} leader period(s) overlapping the violation`);
+  if (hlMessages > 0) highlights.push(`${plural(hlMessages, 'dropped message')} that carried a value the evidence names`);
+  if (roles.some((r) => r[4] === 1)) highlights.push(`${plural(roles.filter((r) => r[4] === 1).length, 'leader period')} overlapping the violation`);
 
   const laneHighlighted = new Set<number>();
   for (const node of facts.nodes) laneHighlighted.add(laneIndex.get(node)!);

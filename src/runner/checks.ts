@@ -5,7 +5,8 @@
 import { pairOperations, type History, type Operation } from '../core/history.js';
 import type { AnyProtocol, CheckVerdict, NodeView } from '../core/protocol.js';
 import { checkConverged, checkDurable, checkLiveness } from '../checkers/generic.js';
-import { checkLinearizability, describeOperation, getModel } from '../checkers/linearizability/index.js';
+import { checkLinearizability, describeOperation, getModel, partitionByKey } from '../checkers/linearizability/index.js';
+import { plural } from '../core/plural.js';
 import type { Finding } from '../kernel/findings.js';
 import type { ModelName } from '../workload/generators.js';
 
@@ -51,7 +52,7 @@ export const genericChecks = new Map<string, { description: string; run: Generic
       run: (i) => {
         const count = i.protocol.invariants?.length ?? 0;
         const broken = i.findings.filter((f) => f.kind === 'invariant');
-        if (broken.length === 0) return { verdict: 'pass', detail: count === 0 ? 'the protocol declares no invariants' : `${count} invariants held after every step` };
+        if (broken.length === 0) return { verdict: 'pass', detail: count === 0 ? 'the protocol declares no invariants' : `${plural(count, 'invariant')} held after every step` };
         return {
           verdict: 'fail',
           detail: broken.map((f) => `${f.name}: ${f.message} (at ${f.timeUs}µs, event ${f.eventIndex})`).join('; '),
@@ -82,7 +83,7 @@ function linearizable(input: CheckInput): CheckVerdict {
   const stats = result.stats;
   switch (result.kind) {
     case 'linearizable':
-      return { verdict: 'pass', detail: `${stats.searched} ops in ${stats.partitions} partition(s) linearizable (${model.name} model)` };
+      return { verdict: 'pass', detail: `${plural(stats.searched, 'op')} in ${plural(stats.partitions, model.partition === partitionByKey ? 'key partition' : 'partition')} linearizable (${model.name} model)` };
     case 'unknown':
       return { verdict: 'unknown', detail: `undecided: ${result.reason}` };
     case 'not-linearizable': {

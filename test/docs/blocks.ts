@@ -198,38 +198,73 @@ export function normalize(text: string): string {
 }
 
 /**
- * Compares normalized output with the block shown, where a `...` line matches any run of lines.
- * Returns the actual output with the elided runs replaced by `...` when it matches (so a
- * caller can compare it with `expected` for a readable diff), or the closest projection of it.
+ * Lines of `actual` that a block with `...` lines shows: for each run of shown lines, where it
+ * lies in `actual` (index and length), or undefined when the runs cannot be placed in order.
+ * Without `...` the whole output is one run.
  */
-export function project(actual: string, expected: string): string {
-  const want = expected.split('\n');
-  const got = actual.split('\n');
-  if (!want.includes('...')) return actual;
+export function alignment(actual: readonly string[], expected: readonly string[]): Array<{ at: number; length: number }> | undefined {
+  if (!expected.includes('...')) return [{ at: 0, length: actual.length }];
   const segments: string[][] = [[]];
-  for (const line of want) {
+  for (const line of expected) {
     if (line === '...') segments.push([]);
     else segments[segments.length - 1]!.push(line);
   }
-  const out: string[] = [];
+  const out: Array<{ at: number; length: number }> = [];
   let at = 0;
   for (let s = 0; s < segments.length; s++) {
     const segment = segments[s]!;
-    const last = s === segments.length - 1;
-    let found: number;
-    if (s === 0) found = 0;
-    else if (last) found = Math.max(at, got.length - segment.length);
-    else found = indexOfRun(got, segment, at);
-    if (found < 0) return actual; // no alignment: show everything
-    if (s > 0) out.push('...');
-    out.push(...got.slice(found, found + segment.length));
+    if (s > 0 && s === segments.length - 1) {
+      // The tail: from the last line that starts it (so added lines show in a diff) to the end.
+      let anchor = segment.length === 0 ? actual.length : actual.lastIndexOf(segment[0]!);
+      if (anchor < at) anchor = Math.max(at, actual.length - segment.length);
+      out.push({ at: anchor, length: actual.length - anchor });
+      break;
+    }
+    const found = s === 0 ? 0 : indexOfRun(actual, segment, at);
+    if (found < 0) return undefined;
+    out.push({ at: found, length: segment.length });
     at = found + segment.length;
   }
-  return out.join('\n');
+  return out;
+}
+
+/** The actual output as the block would show it: the elided runs replaced by `...`. */
+export function project(actual: string, expected: string): string {
+  const got = actual.split('\n');
+  const runs = alignment(got, expected.split('\n'));
+  if (runs === undefined) return actual; // no alignment: show everything
+  return runs.flatMap((r, i) => [...(i > 0 ? ['...'] : []), ...got.slice(r.at, r.at + r.length)]).join('\n');
 }
 
 function indexOfRun(lines: readonly string[], run: readonly string[], from: number): number {
   if (run.length === 0) return from;
   for (let i = from; i + run.length <= lines.length; i++) if (run.every((line, k) => lines[i + k] === line)) return i;
   return -1;
+}
+
+/**
+ * `DSIM_DOCS_UPDATE=1`: rewrites a doc's output block with what the command printed now, keeping
+ * its `...` elisions (the runs are placed by the normalized text, then copied raw). Returns the
+ * new doc text, or undefined when the block's runs cannot be placed.
+ */
+export function updateBlock(docText: string, step: Pick<RunStep, 'source' | 'line'>, rawOutput: string, expected: string): string | undefined {
+  const all = fences(docText);
+  // Found by its text, nearest its original line: blocks updated before it may have moved it.
+  const candidates = all.map((f, i) => ({ f, i })).filter(({ f }) => f.info.split(/\s+/).includes('doctest') && f.body.join('\n') === step.source);
+  candidates.sort((a, b) => Math.abs(a.f.line - step.line) - Math.abs(b.f.line - step.line));
+  const k = candidates[0]?.i ?? -1;
+  const block = all[k + 1];
+  if (k < 0 || block === undefined) return undefined;
+  const raw = rawOutput.split('\n').map((l) => l.trimEnd());
+  while (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
+  const runs = alignment(normalize(rawOutput).split('\n'), normalize(expected).split('\n'));
+  if (runs === undefined) return undefined;
+  // A line that differs only in its timings keeps the doc's numbers (no churn from a busy machine).
+  const old = expected.split('\n');
+  const keep = (line: string): string => old.find((o) => o !== line && normalize(o) === normalize(line)) ?? line;
+  const shown = runs.flatMap((r, i) => [...(i > 0 ? ['...'] : []), ...raw.slice(r.at, r.at + r.length).map(keep)]);
+  const lines = docText.split('\n');
+  // The body starts on the line after the opening fence (0-based index block.line).
+  lines.splice(block.line, block.body.length, ...shown);
+  return lines.join('\n');
 }

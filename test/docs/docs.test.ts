@@ -4,7 +4,8 @@
  * blocks run in one child process through the CLI's `main`, each doc in a scratch directory.
  *
  * When this fails, the message names the doc, the line of the block and the command, with a diff:
- * update the doc to what the command prints now (or fix the command).
+ * update the doc to what the command prints now (or fix the command). `DSIM_DOCS_UPDATE=1` rewrites
+ * the differing blocks in place.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/cli.js';
-import { docFiles, docSteps, fences, normalize, project, readDoc, type RunStep, type Step } from './blocks.js';
+import { docFiles, docSteps, fences, normalize, project, readDoc, updateBlock, type RunStep, type Step } from './blocks.js';
 
 const docs = docFiles(repoRoot).map((doc) => ({ doc, steps: docSteps(doc, readDoc(repoRoot, doc)) }));
 const runSteps = docs.flatMap((d) => d.steps.filter((s): s is RunStep => s.kind === 'run'));
@@ -59,9 +60,19 @@ describe('executable docs', () => {
     const got = printed.find((p) => p.doc === step.doc && p.line === step.line);
     expect(got, `${where}: the doc runner produced nothing for this block`).toBeDefined();
     const command = step.source.split('\n').find((l) => l.trim() !== '') ?? '';
-    const hint = `${where}: the block \`${command.trim()}\` prints something other than the output shown after it; update the doc (or the command). Timings are normalized; a \`...\` line skips lines.`;
+    const hint =
+      `${where}: the block \`${command.trim()}\` prints something other than the output shown after it; update the doc ` +
+      `(DSIM_DOCS_UPDATE=1 npx vitest run test/docs rewrites it, keeping \`...\` elisions), or fix the command. Timings are normalized.`;
     const expected = normalize(step.expected);
-    expect(project(normalize(got!.output), expected), hint).toBe(expected);
+    const actual = project(normalize(got!.output), expected);
+    if (actual !== expected && process.env['DSIM_DOCS_UPDATE'] === '1') {
+      const path = join(repoRoot, step.doc);
+      const updated = updateBlock(readFileSync(path, 'utf8'), step, got!.output, step.expected);
+      expect(updated, `${where}: cannot place the shown lines around its \`...\`; edit this block by hand`).toBeDefined();
+      writeFileSync(path, updated!);
+      return;
+    }
+    expect(actual, hint).toBe(expected);
     const codes = got!.codes;
     expect(codes.slice(0, -1).every((c) => c === 0) && codes[codes.length - 1] === step.exit, `${where}: exit codes ${codes.join(', ')}; the doc says the last exits ${step.exit} (\`exit=N\` after doctest)`).toBe(true);
   });
@@ -112,5 +123,16 @@ describe('docs refer to what exists', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the block matcher', () => {
+  it('matches `...` to any run of lines, aligns the tail to the end, and keeps the doc\'s timings on update', () => {
+    expect(project('a\nb\nc\nd', 'a\n...\nd')).toBe('a\n...\nd');
+    expect(project('a\nb\nc\nd\ne', '...\nc\nd')).toBe('...\nc\nd\ne'); // the added line shows in the diff
+    expect(project('x\ny', 'a\n...\nb')).toBe('x\n...\ny');
+    const doc = ['```sh doctest', 'dsim run x', '```', '```', 'events 3: 5ms simulating', 'old', '```', ''].join('\n');
+    const updated = updateBlock(doc, { source: 'dsim run x', line: 1 }, 'events 3: 9ms simulating\nnew\n', 'events 3: 5ms simulating\nold');
+    expect(updated).toBe(['```sh doctest', 'dsim run x', '```', '```', 'events 3: 5ms simulating', 'new', '```', ''].join('\n'));
   });
 });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { CheckVerdict, NodeContext, Protocol, ProtocolDefinition } from '../../core/protocol.js';
 import type { ClientRequest } from '../../core/ops.js';
 import { pairOperations } from '../../core/history.js';
+import { plural } from '../../core/plural.js';
 import { zodOptions } from '../common/options.js';
 
 const optionsSchema = z.strictObject({
@@ -154,10 +155,10 @@ function broadcastDelivered(
       missingCount.set(node.id, lost.length);
     }
   }
-  if (missing.length === 0) return { verdict: 'pass', detail: `${acked.length} acknowledged values on all ${up.length} up nodes` };
+  if (missing.length === 0) return { verdict: 'pass', detail: `${plural(acked.length, 'acknowledged value')} on ${up.length === 1 ? 'the one up node' : `all ${up.length} up nodes`}` };
   return {
     verdict: 'fail',
-    detail: `of ${acked.length} acknowledged values, ${missing
+    detail: `of ${plural(acked.length, 'acknowledged value')}, ${missing
       .map((m) => {
         const count = missingCount.get(m.node)!;
         return `${m.node} misses ${count === 1 ? 'value' : `${count} values:`} ${m.values.join(', ')}${count > m.values.length ? ', ...' : ''}`;

@@ -5,6 +5,7 @@
  * keys, so the generic `converged` (equal node views) does not apply; `replicas-converged` does.
  */
 import type { CheckVerdict, NodeView, ProtocolCheck, ProtocolCheckInput } from '../../core/protocol.js';
+import { plural } from '../../core/plural.js';
 import { checkCounterBounds, checkLostUpdates, checkMonotonicReads, checkReadYourWrites, checkSetComplete, type KvView } from '../crdt/checkers.js';
 import { clientValue, mergeOptional, sameObject } from '../crdt/object.js';
 import type { LeaderlessOptions } from './options.js';
@@ -80,9 +81,9 @@ export function checkReplicasConverged(nodes: readonly NodeView<LeaderlessState>
       if (!sameObject(mergeOptional(home.store[h.key], h.obj), home.store[h.key])) undelivered.push({ holder, for: h.intended, key: h.key });
     }
   }
-  if (diverged.length > 0) return { verdict: 'fail', detail: `${diverged.length} key(s) differ between their replicas`, evidence: diverged.slice(0, 10) };
+  if (diverged.length > 0) return { verdict: 'fail', detail: `${plural(diverged.length, 'key')} ${diverged.length === 1 ? 'differs' : 'differ'} between their replicas`, evidence: diverged.slice(0, 10) };
   if (undelivered.length > 0) return { verdict: 'fail', detail: `${undelivered.length} hint(s) hold data their home replica lacks`, evidence: undelivered.slice(0, 10) };
-  return { verdict: 'pass', detail: `${keys.length} key(s): every key's replicas agree, and no hint is pending` };
+  return { verdict: 'pass', detail: `${plural(keys.length, 'key')}: every key's replicas agree, and no hint is pending` };
 }
 
 /** Every update the clients invoked was acknowledged (none timed out or failed). */
@@ -95,7 +96,7 @@ export function checkWritesAvailable(input: Input): CheckVerdict {
     else if (e.type !== 'ok') failed.push({ process: e.process, f: e.f, key: e.key ?? null, value: e.value, outcome: e.type, error: e.error ?? null, node: e.node ?? null });
   }
   if (failed.length > 0) return { verdict: 'fail', detail: `${failed.length} of ${updates} updates were not acknowledged`, evidence: failed.slice(0, 10) };
-  return { verdict: 'pass', detail: `all ${updates} updates acknowledged` };
+  return { verdict: 'pass', detail: updates === 1 ? 'the one update was acknowledged' : `all ${updates} updates acknowledged` };
 }
 
 export function leaderlessChecks(options: LeaderlessOptions): ProtocolCheck<LeaderlessState>[] {

@@ -2,7 +2,7 @@
  * The replication-mode trade-off at a glance: given the results of a directory of master-slave
  * scenario runs, one row per mode (async, semi-sync with its k and fallback, sync) and one column
  * per property: durable, linearizable, converged, availability (ok / invoked), write latency.
- * Pure: the CLI renders it after running the scenarios.
+ * Pure data: the CLI renders it (one table formatter for every table) after running the scenarios.
  */
 import { formatUs } from '../../core/time.js';
 
@@ -49,13 +49,6 @@ export function tradeoffTable(runs: readonly TradeoffRun[]): TradeoffTable {
 }
 
 /** The table as aligned plain text (a header, a rule, the rows). */
-export function formatTradeoffTable(table: TradeoffTable): string {
-  const all = [table.header, ...table.rows];
-  const widths = table.header.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
-  const line = (row: readonly string[]): string => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
-  return [line(table.header), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)].join('\n');
-}
-
 function describeMode(options: unknown): { label: string; order: [number, number, number] } {
   const o = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
   const mode = typeof o['mode'] === 'string' ? o['mode'] : 'async';
