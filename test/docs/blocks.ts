@@ -183,7 +183,7 @@ export const NOISE: ReadonlyArray<readonly [RegExp, string]> = [
   [/then \d[\d,]*ms checking/g, 'then <ms> checking'],
   // dsim check: "; 294 steps; 9.2 ms"
   [/; \d+(\.\d+)? ms$/gm, '; <ms>'],
-  // dsim fuzz: "done: 1 runs in 0.2s (4.7 runs/s, ..."
+  // dsim fuzz: "done: 6 runs in 0.2s (4.7 runs/s, ..."
   [/ in \d+(\.\d+)?s \(\d+(\.\d+)? runs\/s,/g, ' in <s> (<rate> runs/s,'],
 ];
 
