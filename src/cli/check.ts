@@ -18,6 +18,7 @@ import { readHistoryFile } from './history-file.js';
 import { isTxnModel, runIsolationCheck } from './check-isolation.js';
 import { TXN_MODELS } from '../checkers/isolation/index.js';
 import { plural } from '../core/plural.js';
+import { didYouMean } from '../core/suggest.js';
 
 export interface CheckCommandOptions {
   readonly model: string;
@@ -47,7 +48,7 @@ export async function runCheckCommand(historyPath: string, options: CheckCommand
   if (options.consistency !== undefined) throw new UsageError('--consistency applies to the transactional models list-append and rw-register', undefined, '--consistency');
   const model = getModel(options.model);
   if (model === undefined) {
-    throw new UsageError(`unknown model ${JSON.stringify(options.model)} (known: ${[...modelNames(), ...TXN_MODELS].join(', ')})`, undefined, '--model');
+    throw new UsageError(`unknown model ${JSON.stringify(options.model)}${didYouMean(options.model, [...modelNames(), ...TXN_MODELS])} (known: ${[...modelNames(), ...TXN_MODELS].join(', ')})`, undefined, '--model');
   }
   let timeoutUs: number | undefined;
   if (options.timeout !== undefined) {

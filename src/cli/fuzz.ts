@@ -9,7 +9,7 @@
  * which worker finished first.
  */
 import { randomInt } from 'node:crypto';
-import { join, relative, isAbsolute } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
 import fc from 'fast-check';
@@ -39,7 +39,10 @@ import { resolveScenario } from '../scenario/resolve.js';
 import { writeFileAtomic } from './atomic.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { dsimVersion } from './version.js';
+import { DSIM, displayPath, shellQuote } from './command-line.js';
+import { mergeCommand, summaryFileName } from './fuzz-merge.js';
 import { plural } from '../core/plural.js';
+import { didYouMean } from '../core/suggest.js';
 import { besideProgress, progressWanted, startProgress } from './progress.js';
 import { replayCommand } from './replay.js';
 import { loadProtocolModule, loadScenarioFile, protocolsFor } from './load.js';
@@ -77,7 +80,7 @@ export interface FuzzCommandOptions {
 }
 
 export function registerFuzzCommands(program: Command, setExit: (code: ExitCode) => void, io: Io): void {
-  program
+  const fuzz = program
     .command('fuzz')
     .description('fuzz a protocol with generated fault scenarios; shrink and save every failure as a scenario file')
     .option('--protocol <name>', 'the protocol to fuzz (a built-in, or the one --module exports)')
@@ -93,7 +96,7 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--no-swarm', 'turn every chosen fault kind on at medium strength in every run, instead of letting each run pick')
     .option('--checks <list>', 'checks that judge each run (default: what each run\'s configuration promises)')
     .option('--workers <n>', 'worker threads (default 1)')
-    .option('--shard <i/n>', 'run only shard i of n of the seed space (for a CI matrix)')
+    .option('--shard <i/n>', 'run only shard i of n of the seed space (for a CI matrix); writes its summary into --out for `fuzz merge`')
     .option('--out <dir>', 'where failure files go', 'failures')
     .option('--max-failures <n>', 'stop after this many failures (default 1)')
     .option('--max-faults <n>', 'most fault entries per generated scenario (default 8)')
@@ -104,6 +107,18 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--no-progress', 'no progress bar')
     .action(async (opts: FuzzCommandOptions) => {
       setExit(await fuzzCommand(opts, io));
+    });
+  // `merge` has its own --out and --json: fuzz's options are read only before the subcommand.
+  program.enablePositionalOptions();
+  fuzz.enablePositionalOptions();
+  fuzz
+    .command('merge')
+    .description('merge the shards of one campaign (directories holding their fuzz-summary-I-of-N.json): add up the runs, keep each distinct failure once')
+    .argument('<dirs...>', 'shard output directories (searched two levels deep) or summary files')
+    .option('--out <dir>', 'write the campaign summary (fuzz-campaign.json) and copy the distinct failure files here')
+    .option('--json', 'print the merged summary as one JSON object')
+    .action((dirs: string[], opts: { out?: string; json?: boolean }) => {
+      setExit(mergeCommand(dirs, opts, io));
     });
 
   program
@@ -205,10 +220,11 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     else {
       counts.failed++;
       const path = join(plan.out, failureFileName(outcome));
-      const replay =
-        `dsim replay ${shellQuote(displayPath(path))}${plan.module !== undefined ? ` --module ${shellQuote(plan.module)}` : ''}` +
-        (plan.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS && plan.hangTimeoutMs > 0 ? ` --hang-timeout ${plan.hangTimeoutMs / 1000}s` : '');
-      writeFileAtomic(path, renderFailureFile(outcome, { dsimVersion: version, foundBy, replayCommand: replay }));
+      // The file names a user's module by its path from the file, so replay and run need no flag.
+      const replay = `${DSIM} replay ${shellQuote(displayPath(path))}` + (plan.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS && plan.hangTimeoutMs > 0 ? ` --hang-timeout ${plan.hangTimeoutMs / 1000}s` : '');
+      // A time-bounded campaign is repeated exactly by the runs it made up to this one.
+      const found = plan.timeMs !== undefined ? commandLine(plan, outcome.index + 1) : foundBy;
+      writeFileAtomic(path, renderFailureFile(withModulePath(outcome, plan.module, path), { dsimVersion: version, foundBy: found, replayCommand: replay }));
       const f = outcome.failure!;
       failures.push({
         index: outcome.index,
@@ -270,40 +286,50 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
   if (plan.html) await writeFailureReports(failures, plan, protocols, json ? undefined : io);
 
   const wallMs = performance.now() - started;
+  // Interrupted or time-bounded: the runs made, as a run count that repeats them exactly.
+  const made = plan.timeMs !== undefined || interrupted ? (counts.done === 0 ? 0 : runIndexOf(plan.shard, counts.done - 1) + 1) : undefined;
+  const repeat = commandLine(plan, made);
+  const summary = {
+    protocol: plan.protocol,
+    flaws: plan.flaws,
+    options: plan.options ?? {},
+    models: space.models,
+    dimensions: setup.context.configuration.dimensions.map((d) => d.name),
+    operators: plan.operators,
+    checks: setup.context.configuration.checks ?? 'promised',
+    faults: plan.faults ?? DEFAULT_FAULT_KINDS,
+    swarm: plan.swarm,
+    seed: plan.campaignSeed,
+    shard: `${plan.shard.index}/${plan.shard.count}`,
+    requestedRuns: plan.runs ?? null,
+    timeLimitMs: plan.timeMs ?? null,
+    dsimVersion: version,
+    workers: plan.workers,
+    runs: counts.done,
+    passed: counts.passed,
+    failed: counts.failed,
+    inconclusive: counts.inconclusive,
+    interrupted,
+    wallTimeMs: Math.round(wallMs),
+    runsPerSecond: Number(rate(counts.done, wallMs)),
+    meanEvents: counts.done ? Math.round(sizes.events / counts.done) : 0,
+    meanOps: counts.done ? Math.round(sizes.ops / counts.done) : 0,
+    repeat,
+    failures,
+  };
+  // A shard of a campaign leaves its summary beside its failures, for `dsim fuzz merge`.
+  const summaryPath = plan.shard.count > 1 ? join(plan.out, summaryFileName(plan.shard)) : undefined;
+  if (summaryPath !== undefined) writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n');
   if (json) {
-    io.out(
-      JSON.stringify({
-        protocol: plan.protocol,
-        flaws: plan.flaws,
-        options: plan.options ?? {},
-        models: space.models,
-        dimensions: setup.context.configuration.dimensions.map((d) => d.name),
-        operators: plan.operators,
-        checks: setup.context.configuration.checks ?? 'promised',
-        faults: plan.faults ?? DEFAULT_FAULT_KINDS,
-        swarm: plan.swarm,
-        seed: plan.campaignSeed,
-        shard: `${plan.shard.index}/${plan.shard.count}`,
-        workers: plan.workers,
-        runs: counts.done,
-        passed: counts.passed,
-        failed: counts.failed,
-        inconclusive: counts.inconclusive,
-        interrupted,
-        wallTimeMs: Math.round(wallMs),
-        runsPerSecond: Number(rate(counts.done, wallMs)),
-        meanEvents: counts.done ? Math.round(sizes.events / counts.done) : 0,
-        meanOps: counts.done ? Math.round(sizes.ops / counts.done) : 0,
-        failures,
-      }),
-    );
+    io.out(JSON.stringify(summary));
   } else {
     io.out(
       `${interrupted ? 'interrupted' : 'done'}: ${plural(counts.done, 'run')} in ${(wallMs / 1000).toFixed(1)}s (${rate(counts.done, wallMs)} runs/s, ` +
         `${counts.done ? Math.round(sizes.events / counts.done) : 0} events and ${counts.done ? Math.round(sizes.ops / counts.done) : 0} ops per run): ` +
         `${counts.failed ? chalk.red(`${counts.failed} failed`) : '0 failed'}, ${counts.inconclusive} inconclusive, ${counts.passed} passed`,
     );
-    if (counts.failed === 0) io.out(`no failure; to repeat these runs: ${foundBy}`);
+    io.out(`${counts.failed === 0 ? 'no failure; ' : ''}to repeat these runs: ${repeat}`);
+    if (summaryPath !== undefined) io.out(`summary: ${summaryPath} (merge shards with: ${DSIM} fuzz merge DIR...)`);
   }
   return counts.failed > 0 ? EXIT.violated : EXIT.ok;
 }
@@ -391,6 +417,22 @@ export interface Executor {
 }
 
 /** Runs in this thread, unwatched (`--hang-timeout 0`): a handler that never returns hangs the tool. */
+const DEFAULT_MAX_FAILURES = 1;
+const DEFAULT_SHRINK_BUDGET = 200;
+
+/**
+ * A failure of a user's module names the module by its path from the failure file (scenario files
+ * resolve `protocol: ./x.ts` from their own directory), or by its absolute path when the two do not
+ * share the working directory.
+ */
+function withModulePath(outcome: FuzzRunOutcome, module: string | undefined, file: string): FuzzRunOutcome {
+  if (module === undefined || outcome.failure === undefined) return outcome;
+  const inside = (path: string): boolean => !relative(process.cwd(), resolve(path)).startsWith('..');
+  const fromFile = relative(dirname(resolve(file)), resolve(module)).split('\\').join('/');
+  const protocol = !inside(file) || !inside(module) ? resolve(module) : fromFile.startsWith('.') ? fromFile : `./${fromFile}`;
+  return { ...outcome, failure: { ...outcome.failure, scenario: { ...outcome.failure.scenario, protocol } } };
+}
+
 export const inProcess: Executor = { run: (task) => runFuzzTask(task), close: async () => {} };
 
 /**
@@ -451,7 +493,7 @@ async function makePlan(opts: FuzzCommandOptions): Promise<Plan> {
   const faults = opts.faults === undefined ? undefined : list(opts.faults);
   if (faults !== undefined) {
     const unknown = faults.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
-    if (unknown.length > 0) throw new UsageError(`unknown fault kind(s) ${unknown.join(', ')} in --faults; expected some of ${FAULT_KINDS.join(', ')}`);
+    if (unknown.length > 0) throw new UsageError(`unknown fault kind(s) ${unknown.map((k) => `${k}${didYouMean(k, FAULT_KINDS)}`).join(', ')} in --faults; expected some of ${FAULT_KINDS.join(', ')}`);
   }
   let shard = WHOLE;
   if (opts.shard !== undefined) {
@@ -484,8 +526,8 @@ async function makePlan(opts: FuzzCommandOptions): Promise<Plan> {
     workers: positiveInt(opts.workers ?? '1', '--workers', 1),
     shard,
     out: opts.out ?? 'failures',
-    maxFailures: positiveInt(opts.maxFailures ?? '1', '--max-failures', 1),
-    shrinkBudget: positiveInt(opts.shrinkBudget ?? '200', '--shrink-budget', 0),
+    maxFailures: positiveInt(opts.maxFailures ?? String(DEFAULT_MAX_FAILURES), '--max-failures', 1),
+    shrinkBudget: positiveInt(opts.shrinkBudget ?? String(DEFAULT_SHRINK_BUDGET), '--shrink-budget', 0),
     hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout),
     html: opts.html === true,
   };
@@ -506,8 +548,13 @@ function arbitraryOptions(plan: Plan): FuzzTask['arbitrary'] {
 }
 
 /** The command that reproduces this campaign. */
-function commandLine(plan: Plan): string {
-  const parts = ['dsim fuzz', `--protocol ${shellQuote(plan.protocol)}`];
+/**
+ * The command that reproduces this campaign, runnable after `npm install` (npx). `runs` replaces
+ * a time bound or the requested count with the number of runs actually made, so a `--time` or
+ * interrupted campaign can be repeated exactly.
+ */
+function commandLine(plan: Plan, runs?: number): string {
+  const parts = [`${DSIM} fuzz`, `--protocol ${shellQuote(plan.protocol)}`];
   if (plan.module !== undefined) parts.push(`--module ${shellQuote(plan.module)}`);
   if (plan.options !== undefined) parts.push(`--options ${shellQuote(JSON.stringify(plan.options))}`);
   if (plan.model !== undefined) parts.push(`--model ${shellQuote(plan.model)}`);
@@ -518,7 +565,9 @@ function commandLine(plan: Plan): string {
   if (plan.checks !== undefined) parts.push(`--checks ${plan.checks.join(',')}`);
   if (plan.maxFaults !== undefined) parts.push(`--max-faults ${plan.maxFaults}`);
   if (plan.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS) parts.push(`--hang-timeout ${plan.hangTimeoutMs / 1000}s`);
-  parts.push(plan.runs !== undefined ? `--runs ${plan.runs}` : `--time ${plan.timeMs! / 1000}s`);
+  if (plan.maxFailures !== DEFAULT_MAX_FAILURES) parts.push(`--max-failures ${plan.maxFailures}`);
+  if (plan.shrinkBudget !== DEFAULT_SHRINK_BUDGET) parts.push(`--shrink-budget ${plan.shrinkBudget}`);
+  parts.push(runs !== undefined ? `--runs ${runs}` : plan.runs !== undefined ? `--runs ${plan.runs}` : `--time ${plan.timeMs! / 1000}s`);
   if (plan.shard.count > 1) parts.push(`--shard ${plan.shard.index}/${plan.shard.count}`);
   parts.push(`--seed ${plan.campaignSeed}`);
   return parts.join(' ');
@@ -540,7 +589,7 @@ async function writeFailureReports(
       const file = failure['file'] as string;
       if (failure['kind'] === 'hang') continue;
       const htmlPath = file.replace(/\.ya?ml$/, '') + '.html';
-      const scenario = loadScenarioFile(file, protocols);
+      const scenario = await loadScenarioFile(file, protocols);
       await watched.run({ file, ...(plan.module !== undefined ? { protocolModule: plan.module } : {}), htmlPath, timeline: false, colour: false, checkDeterminism: false }, scenario);
       failure['html'] = htmlPath;
       io?.out(`  report: ${htmlPath}`);
@@ -580,12 +629,3 @@ function positiveInt(text: string, flag: string, min: number): number {
   return value;
 }
 
-function shellQuote(text: string): string {
-  return /^[\w./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-function displayPath(path: string): string {
-  if (!isAbsolute(path)) return path;
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith('..') ? path : rel;
-}

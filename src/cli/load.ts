@@ -1,10 +1,12 @@
 /** Reading scenario files and directories, and loading a user's protocol module. */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import { pathToFileURL } from 'node:url';
 import type { AnyProtocol, ProtocolDefinition } from '../core/protocol.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { parseScenarioText, type Scenario } from '../scenario/resolve.js';
+import { prepareProtocol } from '../runner/index.js';
 import { UsageError } from './errors.js';
 
 /** Expands files and directories (recursively, sorted) into scenario file paths. */
@@ -29,14 +31,44 @@ export function expandScenarioPaths(inputs: readonly string[]): string[] {
   return out;
 }
 
-export function loadScenarioFile(path: string, protocols: ReadonlyMap<string, ProtocolDefinition>): Scenario {
+/**
+ * Reads and validates a scenario file. Its `protocol:` may name a module instead of a registered
+ * protocol (`protocol: ./my-protocol.ts`), resolved relative to the file: the module is loaded and
+ * stands under that name for this file.
+ */
+export async function loadScenarioFile(path: string, protocols: ReadonlyMap<string, ProtocolDefinition>): Promise<Scenario> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read: ${(error as Error).message}`, path);
   }
-  return parseScenarioText(text, path, { protocols });
+  const named = protocolField(text);
+  let known = protocols;
+  if (named !== undefined && !protocols.has(named) && looksLikeModulePath(named)) {
+    const module = resolve(dirname(path), named);
+    if (!existsSync(module)) throw new UsageError(`no such protocol module ${JSON.stringify(named)} (resolved from the scenario's directory to ${module})`, path, 'protocol');
+    known = new Map([...protocols, [named, await loadProtocolModule(module)]]);
+  }
+  const scenario = parseScenarioText(text, path, { protocols: known });
+  // Check names are the protocol's to define: validate them now, not in a worker mid-run.
+  prepareProtocol(scenario);
+  return scenario;
+}
+
+/** A protocol named by path (`./x.ts`, `../x.js`, `/abs/x.mjs`) rather than by name. */
+export function looksLikeModulePath(name: string): boolean {
+  return /^\.\.?[\\/]/.test(name) || isAbsolute(name) || /\.[mc]?[jt]s$/.test(name);
+}
+
+/** The scenario's top-level `protocol:` string, if the text parses that far (errors are parseScenarioText's to report). */
+function protocolField(text: string): string | undefined {
+  try {
+    const value = parseDocument(text).get('protocol');
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

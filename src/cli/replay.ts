@@ -12,7 +12,7 @@ import { WatchedRunner, parseHangTimeoutMs } from './watchdog.js';
 /** `dsim replay FILE`: run it, confirm the recorded trace hash, say whether it still fails. */
 export async function replayCommand(file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; html?: string; timeline?: boolean }, io: Io): Promise<ExitCode> {
   const protocols = await protocolsFor(opts.module);
-  const scenario = loadScenarioFile(file, protocols);
+  const scenario = await loadScenarioFile(file, protocols);
   const header = parseFailureHeader(readFileSync(file, 'utf8'));
   const hangTimeoutMs = parseHangTimeoutMs(opts.hangTimeout);
   // Under the watchdog like `dsim run`: a failure file of a hang must report the hang, not hang.

@@ -15,7 +15,7 @@ parentPort!.on('message', (job: RunJob) => {
   void (async () => {
     try {
       const protocols = await protocolsFor(job.protocolModule);
-      const scenario = loadScenarioFile(job.file, protocols);
+      const scenario = await loadScenarioFile(job.file, protocols);
       // The main thread owns the terminal and decided about colour.
       chalk.level = job.colour ? Math.max(chalk.level, 1) as 1 : 0;
       const row = runOne(scenario, job, (phase) => {

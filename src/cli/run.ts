@@ -49,7 +49,8 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   const protocols = await protocolsFor(options.module);
   const files = expandScenarioPaths(inputs);
   // Validate every file before running any: bad input fails fast, naming the file and field.
-  const scenarios = files.map((file) => loadScenarioFile(file, protocols));
+  const scenarios: Scenario[] = [];
+  for (const file of files) scenarios.push(await loadScenarioFile(file, protocols));
   const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
   const hangTimeoutMs = parseHangTimeoutMs(options.hangTimeout);
   if (options.seeds !== undefined) {

@@ -9,3 +9,4 @@ export * from './canonical.js';
 export * from './short-json.js';
 export * from './promises.js';
 export * from './plural.js';
+export * from './suggest.js';

@@ -14,6 +14,7 @@
  */
 import fc from 'fast-check';
 import type { ProtocolDefinition } from '../core/protocol.js';
+import { didYouMean } from '../core/suggest.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { knownCheckNames } from '../runner/checks.js';
 import { commandNames } from '../scenario/resolve.js';
@@ -206,12 +207,12 @@ export interface FuzzSetup {
 export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
   const protocols = options.protocols ?? protocolRegistry();
   const definition = protocols.get(options.protocol);
-  if (definition === undefined) throw new Error(`unknown protocol ${JSON.stringify(options.protocol)}; expected one of ${[...protocols.keys()].join(', ')}`);
+  if (definition === undefined) throw new Error(`unknown protocol ${JSON.stringify(options.protocol)}${didYouMean(options.protocol, protocols.keys())}; expected one of ${[...protocols.keys()].join(', ')}`);
   const flaws = [...(options.flaws ?? [])];
   const profile: FuzzProfile = { ...profileFor(definition), ...options.profile };
   const known = (definition.flaws ?? []).map((f) => f.name);
   const unknownFlaws = flaws.filter((f) => !known.includes(f));
-  if (unknownFlaws.length > 0) throw new Error(`unknown flaw(s) ${unknownFlaws.join(', ')} for ${definition.name}; expected one of: ${known.join(', ') || '(none)'}`);
+  if (unknownFlaws.length > 0) throw new Error(`unknown flaw(s) ${unknownFlaws.map((f) => `${f}${didYouMean(f, known)}`).join(', ')} for ${definition.name}; expected one of: ${known.join(', ') || '(none)'}`);
   // The options a flaw needs go under the caller's pins: an explicit option wins.
   const needs = flaws.map((f) => definition.flaws?.find((info) => info.name === f)?.needs ?? {});
   const pinned: Readonly<Record<string, unknown>> = Object.assign({}, ...needs, options.options);
@@ -225,9 +226,9 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
   const fallback = resolveConfiguration(configuration, { model: 0, choice: {} });
   const checkNames = new Set(knownCheckNames(definition.create({ options: fallback.parsed, flaws: new Set(flaws), model: fallback.model })));
   const unknownChecks = options.checks?.filter((name) => !checkNames.has(name)) ?? [];
-  if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.join(', ')} for ${definition.name}; expected one of ${[...checkNames].join(', ')}`);
+  if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.map((c) => `${c}${didYouMean(c, checkNames)}`).join(', ')} for ${definition.name}; expected one of ${[...checkNames].join(', ')}`);
   const kinds = options.faults ?? profile.faultKinds ?? DEFAULT_FAULT_KINDS;
-  for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(kind)}; expected some of ${FAULT_KINDS.join(', ')}`);
+  for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(kind)}${didYouMean(kind, FAULT_KINDS)}; expected some of ${FAULT_KINDS.join(', ')}`);
   return {
     context: {
       protocol: definition.name,

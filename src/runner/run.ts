@@ -4,6 +4,7 @@
  */
 import type { HistoryEvent } from '../core/history.js';
 import type { AnyProtocol } from '../core/protocol.js';
+import { didYouMean } from '../core/suggest.js';
 import { UNFINISHED_TRACE_HASH, hangMessage, isFatal, type Finding } from '../kernel/findings.js';
 import { Simulation, emptySimStats, type SimStats } from '../kernel/simulation.js';
 import { Network } from '../network/network.js';
@@ -58,10 +59,11 @@ export interface RunResult {
   readonly finalReadFromUs?: number;
 }
 
-/** Runs a scenario to the end and judges it. Throws ScenarioError for unknown check names. */
-export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
-  const seed = String(options.seed ?? scenario.seed);
-  const root = Rng.root(seed);
+/**
+ * Builds the scenario's protocol and checks that its check names exist. Throws ScenarioError: the
+ * CLI calls it when it loads a file, so bad names are bad input before any run starts.
+ */
+export function prepareProtocol(scenario: Scenario): AnyProtocol {
   let protocol: AnyProtocol;
   try {
     protocol = scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws), model: scenario.model });
@@ -70,6 +72,14 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     throw new ScenarioError(scenario.file, [{ path: ['protocol'], message: `${scenario.protocol.name}: create() threw: ${error instanceof Error ? error.message : String(error)}` }]);
   }
   validateChecks(scenario, protocol);
+  return protocol;
+}
+
+/** Runs a scenario to the end and judges it. Throws ScenarioError for unknown check names. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const seed = String(options.seed ?? scenario.seed);
+  const root = Rng.root(seed);
+  const protocol = prepareProtocol(scenario);
 
   const total = scenario.nodes + scenario.spares;
   const nodeIds = Array.from({ length: total }, (_, i) => `n${i + 1}`);
@@ -205,10 +215,10 @@ function validateChecks(scenario: Scenario, protocol: AnyProtocol): void {
   const issues = scenario.checks
     .map((name, i) => ({ name, i }))
     .filter(({ name }) => !known.has(name))
-    .map(({ name, i }) => ({ path: ['checks', i] as (string | number)[], message: `unknown check ${JSON.stringify(name)}; expected one of: ${[...known].join(', ')}` }));
+    .map(({ name, i }) => ({ path: ['checks', i] as (string | number)[], message: `unknown check ${JSON.stringify(name)}${didYouMean(name, known)}; expected one of: ${[...known].join(', ')}` }));
   if (scenario.expect !== 'pass') {
     scenario.expect.violates.forEach((name, i) => {
-      if (!known.has(name)) issues.push({ path: ['expect', 'violates', i], message: `unknown check ${JSON.stringify(name)}; expected one of: ${[...known].join(', ')}` });
+      if (!known.has(name)) issues.push({ path: ['expect', 'violates', i], message: `unknown check ${JSON.stringify(name)}${didYouMean(name, known)}; expected one of: ${[...known].join(', ')}` });
       else if (name !== 'health' && !scenario.checks.includes(name)) issues.push({ path: ['expect', 'violates', i], message: `${name} is expected to fail but is not in checks` });
     });
   }

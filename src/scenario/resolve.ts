@@ -7,6 +7,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { promisesOf } from '../core/promises.js';
+import { didYouMean } from '../core/suggest.js';
 import { protocolRegistry } from '../protocols/index.js';
 import type { FaultAction, FaultEvent, PartitionRequest } from '../faults/plan.js';
 import type { LatencySpec } from '../network/latency.js';
@@ -14,6 +15,7 @@ import type { NetworkConfig } from '../network/network.js';
 import { DEFAULT_MIX, MODEL_OPS, type KeyDistribution, type ModelName } from '../workload/generators.js';
 import type { WorkloadConfig } from '../workload/clients.js';
 import { scenarioSchema, type FaultEntry, type ParsedScenario } from './schema.js';
+import { knownKeysAt, unknownKeysMessage } from '../protocols/common/options.js';
 
 export interface ScenarioIssue {
   /** Field path inside the file: ['faults', 2, 'crash']. */
@@ -104,7 +106,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
 
   const protocol = options.protocols.get(s.protocol);
   if (protocol === undefined) {
-    throw new ScenarioError(file, [{ path: ['protocol'], message: `unknown protocol ${JSON.stringify(s.protocol)}; expected one of ${[...options.protocols.keys()].join(', ')}` }]);
+    throw new ScenarioError(file, [{ path: ['protocol'], message: `unknown protocol ${JSON.stringify(s.protocol)}${didYouMean(s.protocol, options.protocols.keys())}; expected one of ${[...options.protocols.keys()].join(', ')}, or a module path such as ./my-protocol.ts` }]);
   }
   const issues: ScenarioIssue[] = [];
   const opts = protocol.parseOptions(s.options);
@@ -112,7 +114,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
   const knownFlaws = new Set((protocol.flaws ?? []).map((f) => f.name));
   s.flaws.forEach((flaw, i) => {
     if (!knownFlaws.has(flaw))
-      issues.push({ path: ['flaws', i], message: `unknown flaw ${JSON.stringify(flaw)} for ${protocol.name}; expected one of: ${[...knownFlaws].join(', ') || '(none)'}` });
+      issues.push({ path: ['flaws', i], message: `unknown flaw ${JSON.stringify(flaw)} for ${protocol.name}${didYouMean(flaw, knownFlaws)}; expected one of: ${[...knownFlaws].join(', ') || '(none)'}` });
   });
   if (opts.ok && protocol.clusterIssues !== undefined && issues.length === 0) {
     for (const issue of protocol.clusterIssues({ options: opts.value, flaws: new Set(s.flaws), nodes: s.nodes })) issues.push({ path: ['options', ...issue.path], message: issue.message });
@@ -314,7 +316,7 @@ function zodIssues(error: z.ZodError): ScenarioIssue[] {
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (see docs/SCENARIOS.md)`;
+      return `${unknownKeysMessage('field', issue.keys, knownKeysAt(scenarioSchema, issue.path))} (see docs/SCENARIOS.md)`;
     case 'invalid_type':
       return issue.message.startsWith('Invalid input') ? `expected ${issue.expected}` : issue.message;
     default:

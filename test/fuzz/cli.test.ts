@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dsim } from '../support/cli.js';
+import { dsim, repoRoot } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dsim-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +34,7 @@ describe('dsim fuzz', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/done: 40 runs .*0 failed, 0 inconclusive, 40 passed/);
-    expect(r.stdout).toContain('to repeat these runs: dsim fuzz --protocol broadcast --runs 40 --seed 1');
+    expect(r.stdout).toContain('to repeat these runs: npx dsim fuzz --protocol broadcast --runs 40 --seed 1');
   });
 
   it('finds a flaw, writes the shrunk scenario, and replay confirms it; after a "fix" replay says it passes', () => {
@@ -46,13 +46,13 @@ describe('dsim fuzz', () => {
     const files = readdirSync(out);
     expect(files).toHaveLength(1);
     const file = join(out, files[0]!);
-    expect(r.stdout).toContain(`replay: dsim replay ${file}`);
+    expect(r.stdout).toContain(`replay: npx dsim replay ${file}`);
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/^# seed: \d+$/m);
     expect(text).toMatch(/^# dsim version: \d+\.\d+\.\d+$/m);
     expect(text).toMatch(/^# trace hash: [0-9a-f]+$/m);
     expect(text).toMatch(/^# failing checks: broadcast-delivered \(liveness\)/m);
-    expect(text).toContain(`# replay: dsim replay ${file}`);
+    expect(text).toContain(`# replay: npx dsim replay ${file}`);
 
     const replay = dsim(['replay', file]);
     expect(replay.code).toBe(1);
@@ -82,19 +82,31 @@ describe('dsim fuzz', () => {
     const base = ['fuzz', '--protocol', 'broadcast', '--runs', '21', '--seed', '5', '--json', '--out', join(dir, 'shard')];
     expect(json(dsim([...base, '--shard', '1/2']).stdout).runs).toBe(11);
     expect(json(dsim([...base, '--shard', '2/2']).stdout).runs).toBe(10);
-    const timed = dsim(['fuzz', '--protocol', 'broadcast', '--time', '1s', '--seed', '5', '--json', '--out', join(dir, 'timed')]);
+    const timed = dsim(['fuzz', '--protocol', 'broadcast', '--time', '1s', '--seed', '5', '--shard', '2/3', '--json', '--out', join(dir, 'timed')]);
     expect(timed.code).toBe(0);
-    expect(json(timed.stdout).runs).toBeGreaterThan(0);
+    const summary = json(timed.stdout);
+    expect(summary.runs).toBeGreaterThan(0);
+    // The repeat command names the runs made, so it reproduces them exactly.
+    const runs = 3 * ((summary.runs as number) - 1) + 2;
+    expect(summary.repeat).toBe(`npx dsim fuzz --protocol broadcast --runs ${runs} --shard 2/3 --seed 5`);
+    const again = json(dsim(['fuzz', '--protocol', 'broadcast', '--runs', String(runs), '--shard', '2/3', '--seed', '5', '--json', '--out', join(dir, 'timed')]).stdout);
+    expect([again.runs, again.passed, again.meanEvents]).toEqual([summary.runs, summary.passed, summary.meanEvents]);
   });
 
-  it('fuzzes a user protocol module (--module), and replays with it', () => {
-    const out = join(dir, 'module');
+  it('fuzzes a user protocol module (--module); the failure file names the module, so replay and run need no flag', () => {
+    const out = 'failures/test-module';
+    rmSync(join(repoRoot, out), { recursive: true, force: true });
     const r = dsim(['fuzz', '--module', 'test/fuzz/fixtures/my-gossip.ts', '--flaws', 'no-retry', '--runs', '20', '--seed', '1', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^fuzz my-gossip with flaws no-retry/m);
     expect(r.stdout).toContain('--module test/fuzz/fixtures/my-gossip.ts');
-    const file = join(out, readdirSync(out)[0]!);
-    expect(dsim(['replay', file, '--module', 'test/fuzz/fixtures/my-gossip.ts']).code).toBe(1);
+    const name = readdirSync(join(repoRoot, out))[0]!;
+    expect(r.stdout).toContain(`replay: npx dsim replay ${out}/${name}\n`);
+    expect(readFileSync(join(repoRoot, out, name), 'utf8')).toMatch(/^protocol: \.\.\/\.\.\/test\/fuzz\/fixtures\/my-gossip\.ts$/m);
+    const replay = dsim(['replay', `${out}/${name}`]);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toMatch(/the same run, event for event/);
+    rmSync(join(repoRoot, out), { recursive: true, force: true });
   });
 
   it('a protocol whose handler never returns is a hang failure with its seed, written and replayable; the tool does not hang', () => {
@@ -111,10 +123,10 @@ describe('dsim fuzz', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(new RegExp(`^# seed: ${fail![2]}$`, 'm'));
     expect(text).toMatch(/^#\s+health: hang: a handler did not return/m);
-    expect(text).toContain(`# replay: dsim replay ${file} --module ${module} --hang-timeout 1s`);
+    expect(text).toContain(`# replay: npx dsim replay ${file} --hang-timeout 1s`);
 
     // Replay runs under the same watchdog: it reports the hang and exits.
-    const replay = dsim(['replay', file, '--module', module, '--hang-timeout', '1s']);
+    const replay = dsim(['replay', file, '--hang-timeout', '1s']);
     expect(replay.code).toBe(1);
     expect(replay.stdout).toMatch(/STILL FAILS: hang: a handler did not return within 1s/);
     // Two hangs at about 1s each, not a stuck process (the test timeout would say so).
