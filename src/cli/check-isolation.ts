@@ -36,7 +36,7 @@ export interface IsolationCheckOptions {
 }
 
 /** Examples printed per anomaly type (the JSON has every one kept). */
-const SHOWN_PER_TYPE = 2;
+const SHOWN_PER_TYPE = 1;
 
 export async function runIsolationCheck(historyPath: string, options: IsolationCheckOptions, io: { out(s: string): void }): Promise<number> {
   const consistency = options.consistency ?? 'strict-serializable';

@@ -1,6 +1,7 @@
 /** Protocol-specific tables printed after a directory run (after a directory run). */
 import { pairOperations } from '../core/history.js';
 import { tradeoffTable } from '../protocols/master-slave/tradeoffs.js';
+import { txTradeoffTable } from '../protocols/transactions/tradeoffs.js';
 import type { RunResult } from '../runner/index.js';
 import { formatTable } from './table.js';
 
@@ -15,7 +16,13 @@ function opsDuringFaults(result: RunResult): { ok: number; invoked: number } | u
 
 /** The protocol tables a directory run ends with (empty when none applies). */
 export function protocolTables(results: readonly RunResult[], width?: number): string[] {
-  return [masterSlaveTradeoffs(results, width)].filter((text) => text !== '');
+  return [masterSlaveTradeoffs(results, width), transactionTradeoffs(results, width)].filter((text) => text !== '');
+}
+
+function transactionTradeoffs(results: readonly RunResult[], width: number | undefined): string {
+  const table = txTradeoffTable(results.filter((r) => r.protocol === 'transactions'));
+  if (table === undefined) return '';
+  return `transactions: the isolation trade-off at a glance (measured; runs without faults or flaws)\n${formatTable({ header: table.header, rows: table.rows, rule: true, ...(width !== undefined ? { width } : {}) })}`;
 }
 
 function masterSlaveTradeoffs(results: readonly RunResult[], width: number | undefined): string {

@@ -21,6 +21,7 @@ import { commandNames } from '../scenario/resolve.js';
 import { configGeneArbitrary, configurationDraw, judgedBy, resolveConfiguration, type ConfigGene, type ConfigurationDraw } from './configuration.js';
 import { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } from './operators.js';
 import { profileFor, type FuzzProfile, type PerLevel } from './profiles.js';
+import { isTxnModel } from '../workload/generators.js';
 
 /** The fault kinds the fuzzer injects; `--faults` picks among them. */
 export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder', 'slow', 'disk', 'wipe'] as const;
@@ -538,7 +539,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const w = genome.workload;
   const workload: Record<string, unknown> = { model: config.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
   if (context.mix !== undefined) workload.mix = { ...context.mix };
-  if (config.model === 'kv') {
+  if (config.model === 'kv' || isTxnModel(config.model)) {
     workload.keys = w.keys;
     if (w.zipfian && w.keys > 1) workload.keyDistribution = 'zipfian';
   }

@@ -120,6 +120,18 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     notes: ['hints-delivered'],
     route: 'random',
   },
+  transactions: {
+    model: 'list-append',
+    nodes: { min: 2, max: 5 },
+    durationMs: { min: 300, max: 3000 },
+    quiesceMs: 3000,
+    roles: [],
+    route: 'random',
+    // Serializable 2PC: strictly serializable histories (the isolation checker), atomic commits
+    // (an invariant), no acknowledged commit lost, and every final read answered after the heal.
+    checks: ['invariants', 'isolation', 'durable', 'liveness'],
+    workload: { keys: { min: 2, max: 8 } },
+  },
   'multi-leader': {
     nodes: { min: 2, max: 4 },
     durationMs: { min: 300, max: 3000 },

@@ -6,6 +6,7 @@ import { definition as leaderless } from './leaderless/index.js';
 import { definition as multiLeader } from './multi-leader/index.js';
 import { definition as paxos } from './paxos/index.js';
 import { definition as raft } from './raft/index.js';
+import { definition as transactions } from './transactions/index.js';
 
 export const builtinProtocols: readonly ProtocolDefinition[] = [
   broadcast as ProtocolDefinition,
@@ -14,6 +15,7 @@ export const builtinProtocols: readonly ProtocolDefinition[] = [
   multiLeader as ProtocolDefinition,
   raft as ProtocolDefinition,
   paxos as ProtocolDefinition,
+  transactions as ProtocolDefinition,
 ];
 
 export function protocolRegistry(extra: readonly ProtocolDefinition[] = []): Map<string, ProtocolDefinition> {

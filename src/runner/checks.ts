@@ -7,6 +7,8 @@ import type { AnyProtocol, CheckVerdict, NodeView } from '../core/protocol.js';
 import { checkConverged, checkDurable, checkLiveness } from '../checkers/generic.js';
 import { checkLinearizability, describeOperation, getModel, partitionByKey } from '../checkers/linearizability/index.js';
 import { plural } from '../core/plural.js';
+import { checkIsolation, describeAnomaly, forbids, type ConsistencyModel, type IsolationResult } from '../checkers/isolation/index.js';
+import { checkTxnDurable } from '../checkers/isolation/durable.js';
 import type { Finding } from '../kernel/findings.js';
 import type { ModelName } from '../workload/generators.js';
 
@@ -28,9 +30,18 @@ export interface CheckInput {
 
 export type GenericCheck = (input: CheckInput) => CheckVerdict;
 
+/** The consistency models a scenario can name as checks of a transactional history. */
+export const ISOLATION_CHECKS: readonly ConsistencyModel[] = ['read-committed', 'snapshot-isolation', 'serializable', 'strict-serializable'];
+
 /** Checks any protocol can be judged by. More (linearizability) register themselves here. */
 export const genericChecks = new Map<string, { description: string; run: GenericCheck }>([
-  ['durable', { description: 'no acknowledged write is lost (final reads after heal)', run: (i) => checkDurable(i.ops, i.finalReadFromUs) }],
+  [
+    'durable',
+    {
+      description: 'no acknowledged write is lost (final reads after heal)',
+      run: (i) => (i.model === 'list-append' || i.model === 'rw-register' ? checkTxnDurable(i.ops, i.model, i.finalReadFromUs) : checkDurable(i.ops, i.finalReadFromUs)),
+    },
+  ],
   [
     'converged',
     {
@@ -63,6 +74,12 @@ export const genericChecks = new Map<string, { description: string; run: Generic
   ],
 ]);
 
+// Isolation: one check per consistency model, judging a transactional history with the isolation
+// checker (the history shows no anomaly the model forbids).
+for (const consistency of ISOLATION_CHECKS) {
+  genericChecks.set(consistency, { description: `the transactional history shows no anomaly ${consistency} forbids (isolation checker)`, run: (i) => isolation(i, consistency) });
+}
+
 /** Which checker model judges each workload model's history. */
 const LINEARIZABILITY_MODEL: Readonly<Record<ModelName, string | undefined>> = {
   kv: 'kv',
@@ -70,6 +87,8 @@ const LINEARIZABILITY_MODEL: Readonly<Record<ModelName, string | undefined>> = {
   counter: 'counter',
   set: 'set',
   broadcast: undefined,
+  'list-append': undefined,
+  'rw-register': undefined,
 };
 
 /** Search steps before the check gives up as unknown: deterministic, about a minute at worst. */
@@ -97,6 +116,34 @@ function linearizable(input: CheckInput): CheckVerdict {
       };
     }
   }
+}
+
+/** One isolation check per run and consistency model, however many checks ask (keyed by the run's ops). */
+const isolationCache = new WeakMap<readonly Operation[], Map<ConsistencyModel, IsolationResult>>();
+
+export function isolationResultOf(ops: readonly Operation[], model: 'list-append' | 'rw-register', consistency: ConsistencyModel): IsolationResult {
+  let byModel = isolationCache.get(ops);
+  if (byModel === undefined) isolationCache.set(ops, (byModel = new Map()));
+  let result = byModel.get(consistency);
+  if (result === undefined) byModel.set(consistency, (result = checkIsolation(ops, { model, consistency })));
+  return result;
+}
+
+function isolation(input: CheckInput, consistency: ConsistencyModel): CheckVerdict {
+  if (input.model !== 'list-append' && input.model !== 'rw-register') return { verdict: 'unknown', detail: `${consistency} judges transactional histories (list-append, rw-register), not ${input.model}` };
+  const result = isolationResultOf(input.ops, input.model, consistency);
+  const s = result.stats;
+  const counts = result.anomalyTypes.map((t) => `${t} ×${result.counts[t]}`).join(', ');
+  if (result.valid) {
+    const allowed = result.anomalyTypes.length === 0 ? 'no anomalies' : `only anomalies ${consistency} allows (${counts})`;
+    return { verdict: 'pass', detail: `${s.txns} txns (${s.ok} ok, ${s.fail} fail, ${s.info} info): ${allowed}`, evidence: result };
+  }
+  const first = result.anomalies.find((a) => forbids(consistency, a.type));
+  return {
+    verdict: 'fail',
+    detail: `${counts} in ${s.txns} txns (weakest model violated: ${result.weakestViolated})${first !== undefined ? `; e.g. ${describeAnomaly(first)}` : ''}`,
+    evidence: result,
+  };
 }
 
 /** Always judged: the protocol did not throw, flood or exceed its budget. */

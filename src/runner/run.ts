@@ -13,7 +13,7 @@ import { ScenarioError, type Scenario } from '../scenario/resolve.js';
 import type { TraceSink } from '../trace/events.js';
 import { Workload, type WorkloadStats } from '../workload/clients.js';
 import { OpGenerator } from '../workload/generators.js';
-import { knownCheckNames, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
+import { ISOLATION_CHECKS, knownCheckNames, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
 import { FaultInjector, type AppliedFault } from './faults.js';
 
 export interface RunOptions {
@@ -102,7 +102,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   });
 
   const w = scenario.workload;
-  const generator = new OpGenerator({ model: scenario.model, keys: w.keys, keyDistribution: w.keyDistribution, mix: w.mix });
+  const generator = new OpGenerator({ model: scenario.model, keys: w.keys, keyDistribution: w.keyDistribution, mix: w.mix, maxTxnOps: w.maxTxnOps });
   // Clients may address every node that has booted: spares become targets once started.
   const targets = (): string[] => nodeIds.filter((id) => sim.nodeStatus(id) !== 'stopped');
   const workload = new Workload(w, sim, generator, root.fork('workload'), targets, members);
@@ -122,10 +122,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     endUs = scenario.durationUs + heal.quiesceUs;
     sim.at(scenario.durationUs, () => injector.healAll(heal.restart));
     if (w.finalReads) {
-      const keys = scenario.model === 'kv' ? generator.keyNames() : [undefined];
       sim.at(finalReadFromUs, () => {
         sim.traceEvent({ kind: 'phase', phase: 'final-reads' });
-        workload.finalReads(keys);
+        workload.finalReads(generator.finalReads());
       });
     }
   }
@@ -204,7 +203,7 @@ export function unfinishedRun(scenario: Scenario, options: { readonly seed: stri
 }
 
 /** Checks that judge whatever history there is, so they still apply to a run that stopped early. */
-const HISTORY_PREFIX_CHECKS = new Set(['linearizable', 'invariants']);
+const HISTORY_PREFIX_CHECKS = new Set(['linearizable', 'invariants', ...ISOLATION_CHECKS]);
 
 function isInvariantName(protocol: AnyProtocol, name: string): boolean {
   return (protocol.invariants ?? []).some((inv) => inv.name === name);

@@ -12,7 +12,7 @@ import { protocolRegistry } from '../protocols/index.js';
 import type { FaultAction, FaultEvent, PartitionRequest } from '../faults/plan.js';
 import type { LatencySpec } from '../network/latency.js';
 import type { NetworkConfig } from '../network/network.js';
-import { DEFAULT_MIX, MODEL_OPS, type KeyDistribution, type ModelName } from '../workload/generators.js';
+import { DEFAULT_MIX, MODEL_OPS, isTxnModel, type KeyDistribution, type ModelName } from '../workload/generators.js';
 import type { WorkloadConfig } from '../workload/clients.js';
 import { scenarioSchema, type FaultEntry, type ParsedScenario } from './schema.js';
 import { knownKeysAt, unknownKeysMessage } from '../protocols/common/options.js';
@@ -59,6 +59,7 @@ export interface Scenario {
     readonly keys: number;
     readonly keyDistribution: KeyDistribution;
     readonly mix: Readonly<Record<string, number>>;
+    readonly maxTxnOps: number;
     readonly untilUs: number;
     readonly finalReads: boolean;
   };
@@ -129,7 +130,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
   }
   const mix = s.workload.mix ?? DEFAULT_MIX[model];
   for (const f of Object.keys(mix)) {
-    if (!MODEL_OPS[model].includes(f)) issues.push({ path: ['workload', 'mix', f], message: `model ${model} has ops ${MODEL_OPS[model].join(', ')}, not ${f}` });
+    if (!MODEL_OPS[model].includes(f)) issues.push({ path: ['workload', 'mix', f], message: `model ${model} has ${isTxnModel(model) ? 'micro-ops' : 'ops'} ${MODEL_OPS[model].join(', ')}, not ${f}` });
   }
   if (Object.values(mix).every((w) => w === 0)) issues.push({ path: ['workload', 'mix'], message: 'at least one op needs a weight above 0' });
   if (issues.length > 0) throw new ScenarioError(file, issues);
@@ -177,8 +178,9 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
       keys: w.keys,
       keyDistribution,
       mix,
+      maxTxnOps: w.maxTxnOps,
       untilUs: Math.min(w.until ?? s.duration, s.duration),
-      finalReads: w.finalReads && MODEL_OPS[model].includes('read'),
+      finalReads: w.finalReads && (MODEL_OPS[model].includes('read') || isTxnModel(model)),
     },
     faults: expandFaults(s.faults),
     heal: s.heal === false ? false : { quiesceUs: s.heal.quiesce, restart: s.heal.restart },

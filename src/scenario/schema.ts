@@ -79,7 +79,7 @@ const networkSchema = z
 
 const workloadSchema = z
   .strictObject({
-    model: z.enum(['kv', 'register', 'counter', 'set', 'broadcast']).optional(),
+    model: z.enum(['kv', 'register', 'counter', 'set', 'broadcast', 'list-append', 'rw-register']).optional(),
     clients: z.number().int().min(1).max(1000).default(3),
     rate: rate.optional(),
     think: duration.default(0),
@@ -88,13 +88,15 @@ const workloadSchema = z
       .union([z.literal('uniform'), z.literal('zipfian'), z.strictObject({ zipfian: z.number().positive() })])
       .default('uniform'),
     mix: z.record(z.string(), z.number().min(0)).optional(),
+    /** Transactional models: most micro-ops per transaction (each has 1 to this many). */
+    maxTxnOps: z.number().int().min(1).max(100).default(5),
     timeout: duration.default(1_000_000),
     retryDelay: duration.default(10_000),
     route: z.enum(['random', 'sticky', 'leader']).default('leader'),
     until: duration.optional(),
     finalReads: z.boolean().default(true),
   })
-  .default({ clients: 3, think: 0, keys: 3, keyDistribution: 'uniform', timeout: 1_000_000, retryDelay: 10_000, route: 'leader', finalReads: true });
+  .default({ clients: 3, think: 0, keys: 3, keyDistribution: 'uniform', maxTxnOps: 5, timeout: 1_000_000, retryDelay: 10_000, route: 'leader', finalReads: true });
 
 /** The extra delay of reordered messages: up to a duration, or a range (`{ min: 200ms, max: 2200ms }`). */
 const reorderDelay = z.preprocess(

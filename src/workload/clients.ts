@@ -162,24 +162,20 @@ export class Workload {
   }
 
   /**
-   * One read per key (or one read for single-object models), each by a client whose zone can still
-   * reach a node: the "final reads" of Jepsen, used by durability and convergence checks.
+   * The final reads (one per key, one single-read transaction per key, or one read for
+   * single-object models), each by a client whose zone can still reach a node: the "final reads" of
+   * Jepsen, used by durability and convergence checks.
    */
-  finalReads(keys: readonly (string | undefined)[]): void {
+  finalReads(ops: readonly Op[]): void {
     let i = 0;
-    for (const key of keys) {
+    for (const op of ops) {
       const client = this.clients[i++ % this.clients.length]!;
-      const op = this.generatorRead(key);
       const tryIssue = (): void => {
         if (client.inFlight === undefined) this.invoke(client, op);
         else this.host.at(this.host.now + this.config.retryDelayUs, tryIssue);
       };
       tryIssue();
     }
-  }
-
-  private generatorRead(key: string | undefined): Op {
-    return this.generator.readOf(key);
   }
 
   private scheduleArrival(): void {

@@ -5,7 +5,14 @@
 import type { Op } from '../core/ops.js';
 import type { Rng } from '../rng/index.js';
 
-export type ModelName = 'kv' | 'register' | 'counter' | 'set' | 'broadcast';
+export type ModelName = 'kv' | 'register' | 'counter' | 'set' | 'broadcast' | 'list-append' | 'rw-register';
+
+/** Transactional models: each op is `f: txn` with a list of micro-ops `[f key value]` (Jepsen's form). */
+export const TXN_MODELS: readonly ModelName[] = ['list-append', 'rw-register'];
+
+export function isTxnModel(model: string): boolean {
+  return model === 'list-append' || model === 'rw-register';
+}
 
 export const MODEL_OPS: Readonly<Record<ModelName, readonly string[]>> = {
   kv: ['read', 'write', 'cas'],
@@ -13,6 +20,9 @@ export const MODEL_OPS: Readonly<Record<ModelName, readonly string[]>> = {
   counter: ['add', 'read'],
   set: ['add', 'read'],
   broadcast: ['broadcast', 'read'],
+  // Transactional models: the mix weighs micro-ops, not ops.
+  'list-append': ['append', 'r'],
+  'rw-register': ['w', 'r'],
 };
 
 export const DEFAULT_MIX: Readonly<Record<ModelName, Readonly<Record<string, number>>>> = {
@@ -21,7 +31,12 @@ export const DEFAULT_MIX: Readonly<Record<ModelName, Readonly<Record<string, num
   counter: { add: 0.7, read: 0.3 },
   set: { add: 0.7, read: 0.3 },
   broadcast: { broadcast: 0.8, read: 0.2 },
+  'list-append': { append: 0.5, r: 0.5 },
+  'rw-register': { w: 0.5, r: 0.5 },
 };
+
+/** A transactional key retires after this many writes and a fresh key takes its place (as Elle's generator does), so reads stay short. */
+export const WRITES_PER_KEY = 32;
 
 export type KeyDistribution = { readonly kind: 'uniform' } | { readonly kind: 'zipfian'; readonly exponent: number };
 
@@ -63,6 +78,8 @@ export interface OpGeneratorConfig {
   readonly keys: number;
   readonly keyDistribution: KeyDistribution;
   readonly mix: Readonly<Record<string, number>>;
+  /** Transactional models: most micro-ops per transaction (each has 1 to this many). */
+  readonly maxTxnOps?: number;
 }
 
 /** Generates ops for one run; shares the unique-value counter and per-key last values across clients. */
@@ -72,6 +89,11 @@ export class OpGenerator {
   private readonly sampleKey: (rng: Rng) => number;
   private readonly ops: string[];
   private readonly cumulative: number[];
+  /** Transactional models: the keys in use (slot → key), writes per key, every key ever used. */
+  private readonly activeKeys: number[] = [];
+  private readonly writesTo = new Map<number, number>();
+  private readonly usedKeys = new Set<number>();
+  private nextKey = 1;
 
   constructor(private readonly config: OpGeneratorConfig) {
     this.sampleKey = keySampler(config.keys, config.keyDistribution);
@@ -82,6 +104,7 @@ export class OpGenerator {
     const total = this.ops.reduce((sum, f) => sum + config.mix[f]!, 0);
     let acc = 0;
     this.cumulative = this.ops.map((f) => (acc += config.mix[f]! / total));
+    if (isTxnModel(config.model)) for (let i = 0; i < Math.max(1, config.keys); i++) this.activeKeys.push(this.nextKey++);
   }
 
   /** Keys an op may touch (for final reads). */
@@ -90,11 +113,53 @@ export class OpGenerator {
     return Array.from({ length: this.config.keys }, (_, i) => keyName(i));
   }
 
-  next(rng: Rng): Op {
+  /**
+   * The final reads: one per key for kv, one single-read transaction per key ever used (or in use)
+   * for the transactional models, one read for single-object models.
+   */
+  finalReads(): Op[] {
+    if (this.config.model === 'kv') return this.keyNames().map((key) => this.readOf(key));
+    if (isTxnModel(this.config.model)) {
+      const keys = new Set([...this.usedKeys, ...this.activeKeys]);
+      return [...keys].sort((a, b) => a - b).map((key) => ({ f: 'txn', value: [['r', key, null]] }));
+    }
+    return [this.readOf(undefined)];
+  }
+
+  private pickOp(rng: Rng): string {
     const u = rng.next();
     let i = 0;
     while (i < this.cumulative.length - 1 && u >= this.cumulative[i]!) i++;
-    const f = this.ops[i]!;
+    return this.ops[i]!;
+  }
+
+  /** A transaction of 1 to maxTxnOps micro-ops over the active keys; written values are unique. */
+  private nextTxn(rng: Rng): Op {
+    const length = 1 + rng.int(this.config.maxTxnOps ?? 5);
+    const mops: unknown[][] = [];
+    for (let m = 0; m < length; m++) {
+      const f = this.pickOp(rng);
+      const slot = this.sampleKey(rng) % this.activeKeys.length;
+      const key = this.activeKeys[slot]!;
+      this.usedKeys.add(key);
+      if (f === 'r') {
+        mops.push(['r', key, null]);
+        continue;
+      }
+      mops.push([f, key, this.nextValue++]);
+      const writes = (this.writesTo.get(key) ?? 0) + 1;
+      this.writesTo.set(key, writes);
+      if (writes >= WRITES_PER_KEY) {
+        this.writesTo.delete(key);
+        this.activeKeys[slot] = this.nextKey++;
+      }
+    }
+    return { f: 'txn', value: mops };
+  }
+
+  next(rng: Rng): Op {
+    if (isTxnModel(this.config.model)) return this.nextTxn(rng);
+    const f = this.pickOp(rng);
     const key = this.config.model === 'kv' ? keyName(this.sampleKey(rng)) : undefined;
     const slot = key ?? '';
     switch (f) {

@@ -112,6 +112,11 @@ const FLAW_BUDGETS: Readonly<Record<string, { runs: number; shrinkBudget?: numbe
   'paxos/count-old-promises': { runs: 250, shrinkBudget: 60 },
   'paxos/read-without-completion': { runs: 400, shrinkBudget: 60 },
   'paxos/unsafe-quorums': { runs: 60, shrinkBudget: 60 },
+  // Transactions: no flaw profiles, the ordinary one finds each (found at runs 0, 154, 154, 0).
+  'transactions/unilateral-abort': { runs: 10, shrinkBudget: 60 },
+  'transactions/commit-before-log': { runs: 400, shrinkBudget: 60 },
+  'transactions/vote-before-log': { runs: 400, shrinkBudget: 60 },
+  'transactions/early-read-unlock': { runs: 10, shrinkBudget: 60 },
 };
 
 const NAMED_FLAWS = [...protocols.values()].flatMap((d) => (d.flaws ?? []).map((f) => ({ protocol: d.name, flaw: f.name, breaks: f.breaks ?? [] })));

@@ -29,7 +29,7 @@ import {
 } from './models.js';
 import { addProcessEdges, addRealtimeEdges } from './order.js';
 import { analyzeRwRegister } from './rw-register.js';
-import { formatMops, txnsOf, type Txn } from './txn.js';
+import { formatMopsBrief, txnsOf, type Txn } from './txn.js';
 
 export type TxnModel = 'list-append' | 'rw-register';
 export const TXN_MODELS: readonly TxnModel[] = ['list-append', 'rw-register'];
@@ -276,7 +276,7 @@ export function txnRef(txn: Txn): TxnRef {
     name: txn.name,
     process: txn.process,
     outcome: txn.outcome,
-    value: formatMops(txn.mops),
+    value: formatMopsBrief(txn.mops),
     invokeIndex: txn.invokeIndex,
     completeIndex: txn.completeIndex === Infinity ? null : txn.completeIndex,
     ...(txn.invokeTimeUs !== undefined ? { invokeTimeUs: txn.invokeTimeUs } : {}),

@@ -6,3 +6,4 @@ export { CONSISTENCY_MODELS, isConsistencyModel, meaningOf, weakestViolatedBy, f
 export type { AnomalyType, ConsistencyModel } from './models.js';
 export { formatMop, formatMops, formatValue, parseMops, txnsOf } from './txn.js';
 export type { MicroOp, Txn } from './txn.js';
+export { checkTxnDurable } from './durable.js';

@@ -25,7 +25,7 @@ interface Write {
 interface KeyState {
   readonly key: unknown;
   readonly writes: Map<number | string, Write>;
-  /** External reads (the txn's first access to the key is this read) of ok txns, by value id; nil under 'nil'. */
+  /** Reads of ok txns that do not follow their own write of the key, by value id; nil under 'nil'. */
   readonly readers: Map<number | string, number[]>;
   /** The value behind each read value id. */
   readonly values: Map<number | string, unknown>;
@@ -73,14 +73,29 @@ export function analyzeRwRegister(txns: readonly Txn[], keepPerType: number): An
       }
     });
     if (txn.outcome === 'fail') continue;
+    if (txn.outcome === 'ok') {
+      // Every read that does not follow the txn's own write of the key saw a committed version.
+      const wroteSoFar = new Set<string>();
+      const seen = new Set<string>();
+      for (const mop of txn.mops) {
+        if (mop.f === 'w') wroteSoFar.add(mop.keyId);
+        else if (!wroteSoFar.has(mop.keyId)) {
+          const id = idOf(mop.value);
+          const once = `${mop.keyId}\u0000${String(id)}`;
+          if (seen.has(once)) continue;
+          seen.add(once);
+          const s = keys.get(mop.keyId)!;
+          push(s.readers, id, txn.index);
+          s.values.set(id, mop.value);
+        }
+      }
+    }
     for (const [keyId, first] of firstAccess) {
       const mop = txn.mops[first]!;
       const s = keys.get(keyId)!;
       const wrote = lastWrite.has(keyId);
       if (mop.f === 'r' && txn.outcome === 'ok') {
         const id = idOf(mop.value);
-        push(s.readers, id, txn.index);
-        s.values.set(id, mop.value);
         if (wrote) {
           if (mop.value === null) s.roots.push(txn.index);
           else push(s.followers, id, txn.index);
@@ -104,14 +119,15 @@ export function analyzeRwRegister(txns: readonly Txn[], keepPerType: number): An
         continue;
       }
       const before = current.get(mop.keyId);
-      current.set(mop.keyId, { value: mop.value, own: false });
-      if (before !== undefined) {
+      if (before?.own === true) {
+        // A read after the txn's own write sees that write. (A re-read after a read may see a newer
+        // committed value: read committed allows it; stronger models see it as a cycle.)
         if (idOf(before.value) !== idOf(mop.value)) {
-          const what = before.own ? `its own write of ${formatValue(before.value)}` : `${formatValue(before.value)}, as its earlier read did`;
-          sink.add('internal', () => ({ key: mop.key, txns: [txn.index], explanation: `${txn.name} read ${k} = ${formatValue(mop.value)} but expected ${what}` }));
+          sink.add('internal', () => ({ key: mop.key, txns: [txn.index], explanation: `${txn.name} read ${k} = ${formatValue(mop.value)} but expected its own write of ${formatValue(before.value)}` }));
         }
         continue;
       }
+      current.set(mop.keyId, { value: mop.value, own: false });
       if (mop.value === null) continue;
       const w = s.writes.get(valueId(mop.value));
       if (w === undefined) {

@@ -127,6 +127,11 @@ export function formatMops(mops: readonly MicroOp[]): string {
   return `[${mops.map(formatMop).join(' ')}]`;
 }
 
+/** Like formatMops, with long read lists cut to their first and last elements: `[r 3 [1 2 ... 8 9]]`. */
+export function formatMopsBrief(mops: readonly MicroOp[]): string {
+  return `[${mops.map((m) => (Array.isArray(m.value) && m.value.length > 6 ? `[${m.f} ${formatValue(m.key)} [${[...m.value.slice(0, 2).map(formatValue), '...', ...m.value.slice(-3).map(formatValue)].join(' ')}]]` : formatMop(m))).join(' ')}]`;
+}
+
 /** A value as evidence shows it: lists in brackets without commas, nil for null. */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'nil';

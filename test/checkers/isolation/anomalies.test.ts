@@ -122,6 +122,21 @@ describe('list-append: one hand-built history per anomaly class', () => {
     expect(r.weakestViolated).toBe('read-uncommitted');
   });
 
+  it('a re-read that shows a newly committed append is not internal: read committed allows it, serializability sees a cycle', () => {
+    const specs = concurrent([
+      { p: 0, ops: [['r', 'x', [1]], ['append', 'x', 5], ['r', 'x', [1, 2, 5]]] },
+      { p: 1, ops: [['append', 'x', 2]] },
+      { p: 2, ops: [['r', 'x', [1, 2, 5]]] },
+    ]);
+    specs.unshift({ p: 3, ops: [['append', 'x', 1]], start: -20, end: -10 });
+    const rc = check(txnHistory(specs), { ...la, consistency: 'read-committed' });
+    expect(rc.anomalyTypes).not.toContain('internal');
+    expect(rc.valid).toBe(true);
+    expect(check(txnHistory(specs), la).anomalyTypes).toContain('G-single');
+    const shrinking = check(txnHistory([{ p: 0, ops: [['append', 'x', 1]] }, { p: 1, ops: [['r', 'x', [1]], ['r', 'x', null]] }]), la);
+    expect(only(shrinking, 'internal').explanation).toBe('T2 read x = [] but its earlier read saw [1] before its own appends, and lists only grow');
+  });
+
   it('duplicate elements and garbage reads', () => {
     const r = check(txnHistory([{ p: 0, ops: [['append', 'x', 1]] }, { p: 1, ops: [['r', 'x', [1, 1]]] }, { p: 1, ops: [['r', 'y', [9]]] }]), la);
     expect(only(r, 'duplicate-elements').explanation).toBe('T2 read x = [1 1], which holds 1 twice');

@@ -1,0 +1,259 @@
+/**
+ * The coordinator side: a client's transaction runs micro-op by micro-op at the shards that own
+ * its keys (consecutive micro-ops on one shard go in one round trip), then commits atomically:
+ *   2PC: PREPARE → votes → the decision, forced to the log before it is sent or acknowledged;
+ *   3PC: PREPARE → votes → PRECOMMIT → acks → the decision.
+ * Presumed abort (2PC): only commit decisions are logged, so a coordinator with no record of a
+ * transaction answers "aborted". A 3PC coordinator cannot presume (participants may have committed
+ * among themselves), so it answers what it knows or "unknown".
+ */
+import type { ClientRequest } from '../../core/ops.js';
+import { formatUs } from '../../core/time.js';
+import type { NodeId } from '../../core/ids.js';
+import { adoptMap, lazyWrite } from './participant.js';
+import { nodeOfShard, shardOf, shardOfNode } from './shard-map.js';
+import { logDecision, persist } from './store.js';
+import type { CoordTxn, Ctx, Env, Mop, ShardId, TxMsg, TxState, TxnId } from './types.js';
+
+type Msg<T extends TxMsg['type']> = Extract<TxMsg, { type: T }>;
+
+const MOP_NAMES = new Set(['append', 'r', 'w']);
+
+/** The client's micro-ops, or a reason they are malformed. */
+function parseTxn(value: unknown, env: Env): Mop[] | string {
+  if (!Array.isArray(value) || value.length === 0) return 'a txn is a non-empty list of micro-ops [f key value]';
+  const write = env.model === 'list-append' ? 'append' : 'w';
+  for (const mop of value) {
+    if (!Array.isArray(mop) || mop.length !== 3 || !MOP_NAMES.has(mop[0] as string)) return `not a micro-op: ${JSON.stringify(mop)}`;
+    if (mop[0] !== 'r' && mop[0] !== write) return `${env.model} takes r and ${write}, not ${String(mop[0])}`;
+    if (typeof mop[1] !== 'number' && typeof mop[1] !== 'string') return `a micro-op's key is a number or a string, got ${JSON.stringify(mop[1])}`;
+  }
+  return value as Mop[];
+}
+
+export function onClientRequest(state: TxState, req: ClientRequest, ctx: Ctx, env: Env): void {
+  if (req.op.f !== 'txn') {
+    ctx.reply(req.id, { type: 'fail', error: `transactions serve f: txn, not ${req.op.f}` });
+    return;
+  }
+  const mops = parseTxn(req.op.value, env);
+  if (typeof mops === 'string') {
+    ctx.reply(req.id, { type: 'fail', error: mops });
+    return;
+  }
+  const now = ctx.now();
+  const id = `${ctx.self}/${req.id}`;
+  const txn: CoordTxn = {
+    id,
+    requestId: req.id,
+    priority: [now, id],
+    mops,
+    results: [],
+    next: 0,
+    seq: 0,
+    awaiting: null,
+    batch: 0,
+    rounds: {},
+    phase: 'executing',
+    participants: [],
+    yes: [],
+    acks: [],
+    deadlineUs: now + env.options.txnTimeout,
+    sentUs: now,
+  };
+  state.coord.set(id, txn);
+  executeNext(state, txn, ctx);
+}
+
+/** Sends the next run of micro-ops that share a shard; when none is left, starts the vote. */
+function executeNext(state: TxState, txn: CoordTxn, ctx: Ctx): void {
+  if (txn.next >= txn.mops.length) {
+    startVote(state, txn, ctx);
+    return;
+  }
+  const shard = shardOf(state.map, txn.mops[txn.next]![1]);
+  let end = txn.next + 1;
+  while (end < txn.mops.length && shardOf(state.map, txn.mops[end]![1]) === shard) end++;
+  if (!txn.participants.includes(shard)) txn.participants.push(shard);
+  txn.seq++;
+  txn.awaiting = shard;
+  txn.batch = end - txn.next;
+  sendExec(state, txn, ctx);
+}
+
+function sendExec(state: TxState, txn: CoordTxn, ctx: Ctx): void {
+  txn.sentUs = ctx.now();
+  const shard = txn.awaiting!;
+  ctx.send(nodeOfShard(state.map, shard)!, {
+    type: 'exec',
+    txn: txn.id,
+    coord: ctx.self,
+    priority: txn.priority,
+    seq: txn.seq,
+    prior: txn.rounds[shard] ?? 0,
+    mops: txn.mops.slice(txn.next, txn.next + txn.batch),
+    map: state.map,
+  });
+}
+
+export function onExecOk(state: TxState, msg: Msg<'exec-ok'>, ctx: Ctx): void {
+  const txn = state.coord.get(msg.txn);
+  if (txn === undefined || txn.phase !== 'executing' || msg.seq !== txn.seq) return;
+  txn.results.push(...msg.results);
+  txn.next += msg.results.length;
+  txn.rounds[txn.awaiting!] = (txn.rounds[txn.awaiting!] ?? 0) + 1;
+  txn.awaiting = null;
+  executeNext(state, txn, ctx);
+}
+
+export function onExecFail(state: TxState, msg: Msg<'exec-fail'>, ctx: Ctx): void {
+  if (msg.map !== undefined && adoptMap(state, msg.map, ctx)) ctx.note('map-from-participant', { epoch: msg.map.epoch });
+  const txn = state.coord.get(msg.txn);
+  if (txn === undefined || txn.phase !== 'executing' || msg.seq !== txn.seq) return;
+  abort(state, txn, msg.reason, ctx);
+}
+
+function startVote(state: TxState, txn: CoordTxn, ctx: Ctx): void {
+  txn.phase = 'voting';
+  txn.sentUs = ctx.now();
+  for (const shard of txn.participants) ctx.send(nodeOfShard(state.map, shard)!, { type: 'prepare', txn: txn.id, participants: txn.participants });
+}
+
+export function onVote(state: TxState, from: NodeId, msg: Msg<'vote'>, ctx: Ctx, env: Env): void {
+  const txn = state.coord.get(msg.txn);
+  if (txn === undefined || txn.phase !== 'voting') return;
+  if (!msg.yes) {
+    abort(state, txn, `a participant voted no (${msg.reason ?? 'no reason'})`, ctx);
+    return;
+  }
+  const shard = shardOfNode(state.map, from);
+  if (shard === undefined || !txn.participants.includes(shard) || txn.yes.includes(shard)) return;
+  txn.yes.push(shard);
+  if (txn.yes.length < txn.participants.length) return;
+  if (env.options.commit === '2pc') {
+    decideCommit(state, txn, ctx, env);
+    return;
+  }
+  txn.phase = 'precommitting';
+  txn.sentUs = ctx.now();
+  for (const shard of txn.participants) ctx.send(nodeOfShard(state.map, shard)!, { type: 'precommit', txn: txn.id });
+}
+
+/** 3PC: every participant is precommitted; the decision can be taken. */
+export function onPrecommitAckAsCoordinator(state: TxState, from: NodeId, msg: Msg<'precommit-ack'>, ctx: Ctx, env: Env): boolean {
+  const txn = state.coord.get(msg.txn);
+  if (txn === undefined || txn.phase !== 'precommitting') return false;
+  const shard = shardOfNode(state.map, from);
+  if (shard !== undefined && txn.participants.includes(shard) && !txn.acks.includes(shard)) txn.acks.push(shard);
+  if (txn.acks.length === txn.participants.length) decideCommit(state, txn, ctx, env);
+  return true;
+}
+
+/**
+ * Commit: the decision goes to the log, then to the participants and the client. (The kernel
+ * applies a step's persist before its sends and replies; the commit-before-log flaw defers the
+ * log write to the next flush.)
+ */
+function decideCommit(state: TxState, txn: CoordTxn, ctx: Ctx, env: Env): void {
+  state.decisions[txn.id] = txn.participants;
+  logDecision(state, txn.id, 'commit', 'coordinator');
+  if (env.flaws.commitBeforeLog) lazyWrite(state, 'decisions', txn.id, ctx, env);
+  persist(state, ctx);
+  txn.phase = 'committing';
+  txn.acks = [];
+  txn.sentUs = ctx.now();
+  for (const shard of txn.participants) ctx.send(nodeOfShard(state.map, shard)!, { type: 'decide', txn: txn.id, decision: 'commit' });
+  if (txn.requestId !== null) {
+    const value = txn.mops.map(([f, key, v], i) => [f, key, f === 'r' ? (txn.results[i] ?? null) : v]);
+    ctx.reply(txn.requestId, { type: 'ok', value });
+    txn.requestId = null;
+  }
+}
+
+/** Abort: nothing to log (presumed abort); the participants are told, the client gets a definite fail. */
+function abort(state: TxState, txn: CoordTxn, reason: string, ctx: Ctx): void {
+  state.coord.delete(txn.id);
+  for (const shard of txn.participants) ctx.send(nodeOfShard(state.map, shard)!, { type: 'decide', txn: txn.id, decision: 'abort' });
+  if (txn.requestId !== null) ctx.reply(txn.requestId, { type: 'fail', error: `aborted: ${reason}` });
+}
+
+export function onDecideAck(state: TxState, from: NodeId, msg: Msg<'decide-ack'>, ctx: Ctx): void {
+  const txn = state.coord.get(msg.txn);
+  if (txn === undefined || txn.phase !== 'committing') return;
+  const shard = shardOfNode(state.map, from);
+  if (shard !== undefined && txn.participants.includes(shard) && !txn.acks.includes(shard)) txn.acks.push(shard);
+  if (txn.acks.length < txn.participants.length) return;
+  // Every participant applied the commit: the log entry can go.
+  state.coord.delete(txn.id);
+  delete state.decisions[txn.id];
+  persist(state, ctx);
+}
+
+/** A participant (or a fellow participant's termination round) asks what the coordinator decided. */
+export function answerAsCoordinator(state: TxState, from: NodeId, id: TxnId, ctx: Ctx, env: Env): void {
+  let answer: Msg<'state'>['state'] | undefined;
+  if (state.decisions[id] !== undefined) answer = 'committed';
+  else {
+    const txn = state.coord.get(id);
+    if (txn !== undefined) answer = txn.phase === 'precommitting' ? 'precommitted' : undefined; // still deciding: ask again later
+    else answer = env.options.commit === '2pc' ? 'aborted' : 'unknown'; // presumed abort (2PC only)
+  }
+  if (answer !== undefined) ctx.send(from, { type: 'state', txn: id, state: answer, fromCoordinator: true });
+}
+
+/** Deadlines and retries of the transactions this node coordinates. */
+export function coordinatorTick(state: TxState, ctx: Ctx, env: Env): void {
+  const now = ctx.now();
+  for (const txn of [...state.coord.values()]) {
+    switch (txn.phase) {
+      case 'executing':
+      case 'voting':
+        if (now >= txn.deadlineUs) abort(state, txn, `no decision within ${formatUs(env.options.txnTimeout)} (${txn.phase === 'voting' ? 'votes missing' : 'an execution did not answer'})`, ctx);
+        else if (now - txn.sentUs >= env.options.decisionTimeout) {
+          // Messages get lost: ask again (participants answer a repeated round or prepare the same way).
+          if (txn.phase === 'executing' && txn.awaiting !== null) sendExec(state, txn, ctx);
+          if (txn.phase === 'voting') sendToMissing(state, txn, txn.yes, { type: 'prepare', txn: txn.id, participants: txn.participants }, ctx);
+        }
+        break;
+      case 'precommitting':
+        // 3PC: participants that did not acknowledge are presumed failed; they learn on recovery.
+        if (now >= txn.deadlineUs) decideCommit(state, txn, ctx, env);
+        else if (now - txn.sentUs >= env.options.decisionTimeout) sendToMissing(state, txn, txn.acks, { type: 'precommit', txn: txn.id }, ctx);
+        break;
+      case 'committing':
+        if (now - txn.sentUs >= env.options.decisionTimeout) sendToMissing(state, txn, txn.acks, { type: 'decide', txn: txn.id, decision: 'commit' }, ctx);
+        break;
+    }
+  }
+}
+
+/** Sends `msg` to the participants that have not answered yet. */
+function sendToMissing(state: TxState, txn: CoordTxn, answered: readonly ShardId[], msg: TxMsg, ctx: Ctx): void {
+  txn.sentUs = ctx.now();
+  for (const shard of txn.participants) if (!answered.includes(shard)) ctx.send(nodeOfShard(state.map, shard)!, msg);
+}
+
+/** After a restart: commits in the log not yet acknowledged by everyone are sent again. */
+export function recoverDecisions(state: TxState, nowUs: number): void {
+  for (const id of Object.keys(state.decisions)) {
+    const participants = [...state.decisions[id]!] as ShardId[];
+    state.coord.set(id, {
+      id,
+      requestId: null,
+      priority: [nowUs, id],
+      mops: [],
+      results: [],
+      next: 0,
+      seq: 0,
+      awaiting: null,
+      batch: 0,
+      rounds: {},
+      phase: 'committing',
+      participants,
+      yes: [...participants],
+      acks: [],
+      deadlineUs: nowUs,
+      sentUs: Number.MIN_SAFE_INTEGER,
+    });
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * A sharded transactional key-value store: keys placed on shards by consistent hashing, multi-key
+ * transactions (list-append or read/write registers) under strict two-phase locking (wait-die or
+ * no-wait), committed atomically by two-phase commit with presumed abort (or three-phase commit),
+ * with recovery from the logs, cooperative termination, read-committed as an option, and live
+ * key-range moves fenced by the shard map's epoch. The handlers only dispatch; each module does one
+ * job. See docs/protocols/transactions.md.
+ */
+import { assertNever } from '../../core/assert.js';
+import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
+import { isolationCheck, nonBlockingCheck } from './checks.js';
+import { coordinatorTick, onClientRequest, onDecideAck, onExecFail, onExecOk, onPrecommitAckAsCoordinator, onVote, recoverDecisions } from './coordinator.js';
+import { invariants } from './invariants.js';
+import { migrationTick, onMigrate, onMigrateAck, onMove, onMoveCommand } from './migration.js';
+import { FLAWS, parseOptions, resolveFlaws, type TxOptions } from './options.js';
+import { adoptMap, onDecide, onExec, onPrecommit, onPrepare, restorePrepared } from './participant.js';
+import { initialMap, shardOfNode } from './shard-map.js';
+import { emptyBlocking, emptyOutcomes, flush, indexOutcomes, persist } from './store.js';
+import { onPrecommitAckAsParticipant, onState, onStateReq, participantTick } from './termination.js';
+import { TIMER_FLUSH, TIMER_TICK, type Env, type TxDurable, type TxMsg, type TxState } from './types.js';
+
+export type { TxOptions } from './options.js';
+export type { TxState, TxMsg, TxDurable } from './types.js';
+
+export function createTransactions(options: TxOptions, flawNames: ReadonlySet<string>, model: 'list-append' | 'rw-register'): Protocol<TxState, TxMsg, TxDurable> {
+  const env: Env = { options, flaws: resolveFlaws(flawNames), model };
+  const promised = options.isolation === 'serializable' ? 'strict-serializable' : 'read-committed';
+
+  return {
+    name: 'transactions',
+
+    init(ctx, durable) {
+      const initial = initialMap(ctx.members, options.tokensPerShard);
+      const outcomes = durable === undefined ? emptyOutcomes() : { chunks: durable.outcomes.chunks, tail: { ...durable.outcomes.tail } };
+      const state: TxState = {
+        self: ctx.self,
+        shard: shardOfNode(initial, ctx.self),
+        map: durable?.map ?? initial,
+        data: durable?.data ?? Object.freeze({}),
+        txns: new Map(),
+        locks: new Map(),
+        outcomes,
+        outcomeIndex: new Map(),
+        blocking: durable === undefined ? emptyBlocking() : { ...durable.blocking, buckets: [...durable.blocking.buckets] },
+        moving: durable?.moving == null ? null : { ...durable.moving },
+        coord: new Map(),
+        decisions: { ...(durable?.decisions ?? {}) },
+        unflushed: { prepared: new Set(), decisions: new Set() },
+        outcomeLog: [],
+        outcomeBase: 0,
+      };
+      indexOutcomes(outcomes, state.outcomeIndex);
+      const now = ctx.now();
+      if (durable !== undefined) {
+        restorePrepared(state, durable.prepared, now, env);
+        recoverDecisions(state, now);
+      } else persist(state, ctx);
+      ctx.setTimer(TIMER_TICK, options.tick);
+      return state;
+    },
+
+    onMessage(state, from, msg, ctx) {
+      switch (msg.type) {
+        case 'exec':
+          return onExec(state, from, msg, ctx, env);
+        case 'exec-ok':
+          return onExecOk(state, msg, ctx);
+        case 'exec-fail':
+          return onExecFail(state, msg, ctx);
+        case 'prepare':
+          return onPrepare(state, from, msg, ctx, env);
+        case 'vote':
+          return onVote(state, from, msg, ctx, env);
+        case 'precommit':
+          return onPrecommit(state, from, msg, ctx);
+        case 'precommit-ack':
+          if (!onPrecommitAckAsCoordinator(state, from, msg, ctx, env)) onPrecommitAckAsParticipant(state, from, msg, ctx, env);
+          return;
+        case 'decide':
+          return onDecide(state, from, msg, ctx, env);
+        case 'decide-ack':
+          return onDecideAck(state, from, msg, ctx);
+        case 'state-req':
+          return onStateReq(state, from, msg, ctx, env);
+        case 'state':
+          return onState(state, from, msg, ctx, env);
+        case 'map':
+          adoptMap(state, msg.map, ctx);
+          return;
+        case 'migrate':
+          return onMigrate(state, from, msg, ctx);
+        case 'migrate-ack':
+          return onMigrateAck(state, msg, ctx);
+        case 'move':
+          return onMove(state, from, msg, ctx);
+        default:
+          return assertNever(msg, 'transactions message');
+      }
+    },
+
+    onTimer(state, timer, ctx) {
+      switch (timer) {
+        case TIMER_TICK:
+          coordinatorTick(state, ctx, env);
+          participantTick(state, ctx, env);
+          migrationTick(state, ctx, env);
+          ctx.setTimer(TIMER_TICK, options.tick);
+          return;
+        case TIMER_FLUSH:
+          return flush(state, ctx);
+        default:
+          throw new Error(`transactions has no timer ${timer}`);
+      }
+    },
+
+    onRequest(state, request, ctx) {
+      onClientRequest(state, request, ctx, env);
+    },
+
+    onCommand(state, command, ctx) {
+      switch (command.name) {
+        case 'move':
+          return onMoveCommand(state, command, ctx);
+        default:
+          throw new Error(`transactions takes the command move (args: key, to), not ${command.name}`);
+      }
+    },
+
+    summary: (s) => {
+      let active = 0;
+      let prepared = 0;
+      for (const t of s.txns.values()) if (t.status === 'active') active++;
+      else prepared++;
+      return `${s.shard ?? 'no shard'} (map epoch ${s.map.epoch}${s.moving !== null ? `, moving a range to ${s.moving.to}` : ''}): ${active} active, ${prepared} in doubt; coordinating ${s.coord.size}; ${Object.keys(s.data).length} keys`;
+    },
+    view: (s) => s.data,
+    invariants,
+    checks: [isolationCheck(promised, model), nonBlockingCheck(options.blockingBound)],
+  };
+}
+
+export const definition: ProtocolDefinition<TxOptions> = {
+  name: 'transactions',
+  summary:
+    'a sharded kv store (consistent hashing, live range moves fenced by the shard-map epoch) with multi-key transactions: strict 2PL (wait-die or no-wait), 2PC with presumed abort and recovery (or 3PC), cooperative termination, serializable or read-committed',
+  models: ['list-append', 'rw-register'],
+  flaws: FLAWS,
+  parseOptions,
+  defaultChecks: (_model, healed) => ['invariants', 'isolation', ...(healed ? ['durable', 'liveness'] : [])],
+  create: ({ options, flaws, model }) => createTransactions(options, flaws, model === 'rw-register' ? 'rw-register' : 'list-append'),
+};
