@@ -22,10 +22,14 @@ export function promisesOf(definition: Pick<ProtocolDefinition, 'promises'>, req
 
 /**
  * For a protocol that declares nothing: its invariants, linearizability and durability where the
- * model has a single-copy meaning (kv, register), and convergence and liveness once faults heal.
+ * model has a single-copy meaning (kv, register), strict serializability and durability for the
+ * transactional models, and convergence (not for those) and liveness once faults heal.
  */
 export function genericPromises(model: string, healed: boolean): string[] {
   const checks = ['invariants'];
+  // Transactional models: the isolation checker, and durability of acknowledged commits. (A store
+  // serving them may shard its data, so node views are not expected to be equal.)
+  if (model === 'list-append' || model === 'rw-register') return [...checks, 'strict-serializable', ...(healed ? ['durable', 'liveness'] : [])];
   const singleCopy = model === 'kv' || model === 'register';
   if (singleCopy) checks.push('linearizable');
   // Durability is judged from the final reads, which only a heal phase has.

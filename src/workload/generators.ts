@@ -38,6 +38,9 @@ export const DEFAULT_MIX: Readonly<Record<ModelName, Readonly<Record<string, num
 /** A transactional key retires after this many writes and a fresh key takes its place (as Elle's generator does), so reads stay short. */
 export const WRITES_PER_KEY = 32;
 
+/** Keys one final-read transaction reads (a run that used more gets several). */
+export const FINAL_READS_PER_TXN = 32;
+
 export type KeyDistribution = { readonly kind: 'uniform' } | { readonly kind: 'zipfian'; readonly exponent: number };
 
 /** Samples key indexes in [0, keys). Zipfian: key i has weight 1 / (i+1)^s (key 0 is hottest). */
@@ -114,14 +117,16 @@ export class OpGenerator {
   }
 
   /**
-   * The final reads: one per key for kv, one single-read transaction per key ever used (or in use)
-   * for the transactional models, one read for single-object models.
+   * The final reads: one per key for kv, read-only transactions over every key ever used (or in
+   * use) for the transactional models, one read for single-object models.
    */
   finalReads(): Op[] {
     if (this.config.model === 'kv') return this.keyNames().map((key) => this.readOf(key));
     if (isTxnModel(this.config.model)) {
-      const keys = new Set([...this.usedKeys, ...this.activeKeys]);
-      return [...keys].sort((a, b) => a - b).map((key) => ({ f: 'txn', value: [['r', key, null]] }));
+      const keys = [...new Set([...this.usedKeys, ...this.activeKeys])].sort((a, b) => a - b);
+      const ops: Op[] = [];
+      for (let i = 0; i < keys.length; i += FINAL_READS_PER_TXN) ops.push({ f: 'txn', value: keys.slice(i, i + FINAL_READS_PER_TXN).map((key) => ['r', key, null]) });
+      return ops;
     }
     return [this.readOf(undefined)];
   }

@@ -43,17 +43,22 @@ export function onClientRequest(state: TxState, req: ClientRequest, ctx: Ctx, en
   }
   const now = ctx.now();
   const id = `${ctx.self}/${req.id}`;
+  // A read-only transaction's reads do not depend on one another: they run grouped by shard (one
+  // round trip per shard, not per change of shard), in the client's order within each shard.
+  const order = mops.every(([f]) => f === 'r') ? mops.map((_, i) => i).sort((a, b) => compareShards(shardOf(state.map, mops[a]![1]), shardOf(state.map, mops[b]![1])) || a - b) : null;
   const txn: CoordTxn = {
     id,
     requestId: req.id,
     priority: [now, id],
-    mops,
+    order,
+    mops: order === null ? mops : order.map((i) => mops[i]!),
     results: [],
     next: 0,
     seq: 0,
     awaiting: null,
     batch: 0,
     rounds: {},
+    reroutes: 0,
     phase: 'executing',
     participants: [],
     yes: [],
@@ -107,11 +112,36 @@ export function onExecOk(state: TxState, msg: Msg<'exec-ok'>, ctx: Ctx): void {
 }
 
 export function onExecFail(state: TxState, msg: Msg<'exec-fail'>, ctx: Ctx): void {
-  if (msg.map !== undefined && adoptMap(state, msg.map, ctx)) ctx.note('map-from-participant', { epoch: msg.map.epoch });
+  if (msg.map !== undefined) adoptMap(state, msg.map, ctx);
   const txn = state.coord.get(msg.txn);
   if (txn === undefined || txn.phase !== 'executing' || msg.seq !== txn.seq) return;
+  const shard = txn.awaiting!;
+  const moved = msg.map !== undefined && txn.mops.slice(txn.next, txn.next + txn.batch).some(([, key]) => shardOf(state.map, key) !== shard);
+  if (moved && (txn.rounds[shard] ?? 0) === 0 && txn.reroutes < MAX_REROUTES) {
+    // The keys moved, and the refusing shard holds nothing of this transaction yet: run the same
+    // micro-ops where the newer map puts them.
+    txn.reroutes++;
+    txn.participants.splice(txn.participants.indexOf(shard), 1);
+    ctx.note('reroute', { txn: txn.id, from: shard, epoch: state.map.epoch });
+    executeNext(state, txn, ctx);
+    return;
+  }
   abort(state, txn, msg.reason, ctx);
 }
+
+function compareShards(a: ShardId, b: ShardId): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Items in the client's order again: `sorted[k]` is the client's item `order[k]`. */
+function unsort<T>(sorted: readonly T[], order: readonly number[]): T[] {
+  const out = new Array<T>(sorted.length);
+  order.forEach((original, k) => (out[original] = sorted[k]!));
+  return out;
+}
+
+/** Times one transaction follows a newer map before it gives up (maps only grow, so this is rare). */
+const MAX_REROUTES = 3;
 
 function startVote(state: TxState, txn: CoordTxn, ctx: Ctx): void {
   txn.phase = 'voting';
@@ -164,7 +194,8 @@ function decideCommit(state: TxState, txn: CoordTxn, ctx: Ctx, env: Env): void {
   txn.sentUs = ctx.now();
   for (const shard of txn.participants) ctx.send(nodeOfShard(state.map, shard)!, { type: 'decide', txn: txn.id, decision: 'commit' });
   if (txn.requestId !== null) {
-    const value = txn.mops.map(([f, key, v], i) => [f, key, f === 'r' ? (txn.results[i] ?? null) : v]);
+    const executed = txn.mops.map(([f, key, v], i) => [f, key, f === 'r' ? (txn.results[i] ?? null) : v]);
+    const value = txn.order === null ? executed : unsort(executed, txn.order);
     ctx.reply(txn.requestId, { type: 'ok', value });
     txn.requestId = null;
   }
@@ -241,6 +272,7 @@ export function recoverDecisions(state: TxState, nowUs: number): void {
       id,
       requestId: null,
       priority: [nowUs, id],
+      order: null,
       mops: [],
       results: [],
       next: 0,
@@ -248,6 +280,7 @@ export function recoverDecisions(state: TxState, nowUs: number): void {
       awaiting: null,
       batch: 0,
       rounds: {},
+      reroutes: 0,
       phase: 'committing',
       participants,
       yes: [...participants],

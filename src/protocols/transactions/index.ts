@@ -15,6 +15,7 @@ import { migrationTick, onMigrate, onMigrateAck, onMove, onMoveCommand } from '.
 import { FLAWS, parseOptions, resolveFlaws, type TxOptions } from './options.js';
 import { adoptMap, onDecide, onExec, onPrecommit, onPrepare, restorePrepared } from './participant.js';
 import { initialMap, shardOfNode } from './shard-map.js';
+import { operatorActions, promises, space } from './space.js';
 import { emptyBlocking, emptyOutcomes, flush, indexOutcomes, persist } from './store.js';
 import { onPrecommitAckAsParticipant, onState, onStateReq, participantTick } from './termination.js';
 import { TIMER_FLUSH, TIMER_TICK, type Env, type TxDurable, type TxMsg, type TxState } from './types.js';
@@ -146,6 +147,8 @@ export const definition: ProtocolDefinition<TxOptions> = {
   models: ['list-append', 'rw-register'],
   flaws: FLAWS,
   parseOptions,
-  defaultChecks: (_model, healed) => ['invariants', 'isolation', ...(healed ? ['durable', 'liveness'] : [])],
+  space,
+  promises,
+  operatorActions,
   create: ({ options, flaws, model }) => createTransactions(options, flaws, model === 'rw-register' ? 'rw-register' : 'list-append'),
 };

@@ -51,21 +51,30 @@ export const FLAWS = [
     name: 'unilateral-abort',
     description:
       'A participant in doubt (PREPARED, voted yes) that hears no decision within decisionTimeout aborts on its own: when the coordinator is cut off after deciding commit, one participant commits and another aborts.',
+    // 3PC promises no atomicity under the fuzzer's faults, so only 2PC can show what breaks.
+    needs: { commit: '2pc' },
+    breaks: ['atomicity', 'durable'],
   },
   {
     name: 'commit-before-log',
     description:
       'The coordinator sends COMMIT (and acknowledges the client) before its decision is on disk (it reaches the log at the next flush): a coordinator that crashes in between comes back with no record, presumes abort, and tells the other participants to abort what one already committed.',
+    needs: { commit: '2pc' },
+    breaks: ['atomicity', 'durable'],
   },
   {
     name: 'vote-before-log',
     description:
       'A participant votes yes before its PREPARED record is on disk (it reaches the log at the next flush): one that crashes in between forgets the transaction and its writes, though the coordinator counted its yes and commits.',
+    needs: { commit: '2pc' },
+    breaks: ['atomicity', 'durable'],
   },
   {
     name: 'early-read-unlock',
     description:
       'Read locks are released right after each read, as read committed does, while the store still promises serializability: write skew (G2-item) and read skew follow.',
+    needs: { commit: '2pc', isolation: 'serializable' },
+    breaks: ['isolation'],
   },
 ] as const satisfies readonly FlawInfo[];
 

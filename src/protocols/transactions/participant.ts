@@ -39,7 +39,16 @@ export function onExec(state: TxState, from: NodeId, msg: Msg<'exec'>, ctx: Ctx,
     ctx.send(from, { type: 'exec-fail', txn: msg.txn, seq: msg.seq, reason: `${state.shard} already ${decided === 'commit' ? 'committed' : 'aborted'} it` });
     return;
   }
-  let txn = state.txns.get(msg.txn);
+  const known = state.txns.get(msg.txn);
+  const why = msg.mops.map(([, key]) => notServed(state, key)).find((w) => w !== undefined);
+  if (why !== undefined) {
+    // Not ours (any more): refuse with our map. A transaction that ran nothing here leaves no
+    // trace, so the coordinator may send these micro-ops where the map now puts them.
+    if (known !== undefined && known.status === 'active') abortActive(state, known, ctx, env);
+    ctx.send(from, { type: 'exec-fail', txn: msg.txn, seq: msg.seq, reason: why, map: state.map });
+    return;
+  }
+  let txn = known;
   if (txn === undefined) {
     txn = newPartTxn(msg.txn, msg.coord, msg.priority, ctx.now());
     state.txns.set(txn.id, txn);
@@ -54,14 +63,6 @@ export function onExec(state: TxState, from: NodeId, msg: Msg<'exec'>, ctx: Ctx,
     abortActive(state, txn, ctx, env);
     ctx.send(from, { type: 'exec-fail', txn: msg.txn, seq: msg.seq, reason: `${state.shard} lost the transaction's earlier micro-ops (restarted)` });
     return;
-  }
-  for (const [, key] of msg.mops) {
-    const why = notServed(state, key);
-    if (why !== undefined) {
-      abortActive(state, txn, ctx, env);
-      ctx.send(from, { type: 'exec-fail', txn: msg.txn, seq: msg.seq, reason: why, map: state.map });
-      return;
-    }
   }
   txn.lastUs = ctx.now();
   txn.lastSeq = msg.seq;

@@ -108,6 +108,8 @@ export interface CoordTxn {
   /** The client request to answer; null once answered (or for a commit recovered from the log). */
   requestId: string | null;
   readonly priority: Priority;
+  /** Read-only transactions run grouped by shard: the client's index of each executed micro-op. */
+  readonly order: readonly number[] | null;
   readonly mops: readonly Mop[];
   readonly results: unknown[];
   /** Next micro-op to execute, and the exec round in flight (shard, seq). */
@@ -118,6 +120,8 @@ export interface CoordTxn {
   batch: number;
   /** Exec rounds each participant completed, by shard. */
   readonly rounds: Record<ShardId, number>;
+  /** Times it followed a newer shard map to another shard. */
+  reroutes: number;
   phase: 'executing' | 'voting' | 'precommitting' | 'committing';
   readonly participants: ShardId[];
   yes: ShardId[];
