@@ -11,12 +11,13 @@ import { formatUs } from '../core/time.js';
 import { escapeHtml } from './escape.js';
 import { CLIENT_CSS, CLIENT_JS } from './html-client.js';
 import { buildReportData, type ReportData, type ReportInput } from './html-model.js';
+import { ISOLATION_CSS, transactionsSection } from './isolation-html.js';
 
 export { buildReportData, DEFAULT_LIMITS, isReportEvent, type ReportData, type ReportInput, type ReportLimits } from './html-model.js';
 
-/** Renders a run as one self-contained HTML page. */
+/** Renders a run as one self-contained HTML page (with the transactional view for transactional runs). */
 export function renderRunHtml(input: ReportInput): string {
-  return renderReportHtml(buildReportData(input));
+  return renderReportHtml(buildReportData(input), transactionsSection(input.result.checks));
 }
 
 export { escapeHtml };
@@ -29,7 +30,8 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export function renderReportHtml(data: ReportData): string {
+/** `extra`: sections (trusted HTML, already escaped) placed after the summary. */
+export function renderReportHtml(data: ReportData, extra = ''): string {
   const m = data.meta;
   const e = escapeHtml;
   const title = `dsim: ${m.scenario} (seed ${m.seed})`;
@@ -71,7 +73,7 @@ export function renderReportHtml(data: ReportData): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${e(title)}</title>
-<style>${CLIENT_CSS}</style>
+<style>${CLIENT_CSS}${extra === '' ? '' : ISOLATION_CSS}</style>
 </head>
 <body>
 <header>
@@ -83,6 +85,7 @@ export function renderReportHtml(data: ReportData): string {
 <div><h2>Checks</h2><table class="checks">${checks}</table></div>
 <div>${data.violations.length > 0 ? `<h2>Violations</h2><ul class="violations">${violations}</ul>` : '<h2>Violations</h2><p>none</p>'}${highlights}<ul class="highlights" id="evidence-items"></ul></div>
 </section>
+${extra}
 ${omitted}
 <div class="toolbar">
 <div class="group"><button type="button" id="zoom-in" title="zoom in (+, wheel)">+</button><button type="button" id="zoom-out" title="zoom out (-)">−</button><button type="button" id="pan-left" title="pan left (←, drag)">◀</button><button type="button" id="pan-right" title="pan right (→, drag)">▶</button><button type="button" id="zoom-fit" title="whole run (0)">fit</button><button type="button" id="zoom-violation" title="zoom to the violation (v)">violation</button><span id="view-label"></span></div>

@@ -156,3 +156,20 @@ ${renderIsolationSection({ result: input.result, heading: 'Isolation' })}
 </html>
 `;
 }
+
+/**
+ * For a run report: the view of the first isolation check's result (a failing one first), or ''
+ * when no check judged transactions.
+ */
+export function transactionsSection(checks: readonly { readonly name: string; readonly verdict: string; readonly evidence?: unknown }[]): string {
+  const judged = checks.filter((c) => isIsolationResult(c.evidence));
+  const chosen = judged.find((c) => c.verdict === 'fail') ?? judged[0];
+  if (chosen === undefined) return '';
+  return renderIsolationSection({ result: chosen.evidence as IsolationResult, heading: `Transactions (check ${chosen.name})` });
+}
+
+function isIsolationResult(value: unknown): value is IsolationResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<IsolationResult>;
+  return Array.isArray(v.anomalies) && typeof v.consistency === 'string' && typeof v.stats === 'object';
+}

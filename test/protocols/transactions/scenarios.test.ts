@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario, type RunResult } from '../../../src/runner/index.js';
 import { parseScenarioText } from '../../../src/scenario/index.js';
 import { txTradeoffTable } from '../../../src/protocols/transactions/tradeoffs.js';
+import { renderRunHtml } from '../../../src/report/html.js';
 
 const DIR = join(import.meta.dirname, '../../../scenarios/transactions');
 const results = new Map<string, RunResult>();
@@ -68,5 +69,13 @@ describe('transactions scenarios', () => {
     expect(Number(rc[3])).toBeGreaterThan(0);
     expect(Number(rc[4])).toBeGreaterThan(Number(ser[4]));
     expect(parseFloat(rc[5]!)).toBeLessThan(parseFloat(ser[5]!));
+  });
+
+  it('the run report draws the anomalies\' cycles', () => {
+    const html = renderRunHtml({ result: run('flaw-early-read-unlock.yaml'), events: [], truncated: false });
+    expect(html).toContain('<section class="txn-view">');
+    expect(html).toMatch(/<h2>Transactions \(check isolation\): <span class="verdict-invalid" id="txn-verdict">not strict-serializable<\/span>/);
+    expect(html).toMatch(/<div class="anomaly" data-type="G-single"><svg/);
+    expect((html.match(/<li><span class="kind"/g) ?? []).length).toBeGreaterThan(3);
   });
 });
