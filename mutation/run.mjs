@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     // results file, and carry the others' earlier status over (marked as carried).
     'rerun-from': { type: 'string' },
     statuses: { type: 'string', default: 'survived,noCoverage' },
+    // Only these strata (comma-separated), when time allows no more; the results file says so.
+    strata: { type: 'string' },
   },
 });
 
@@ -61,10 +63,13 @@ const sample = JSON.parse(readFileSync(sampleFile, 'utf8'));
 const byKey = new Map(current.map((m) => [m.key, m]));
 const earlier = args['rerun-from'] === undefined ? undefined : JSON.parse(readFileSync(resolve(root, args['rerun-from']), 'utf8'));
 const rerun = args.statuses.split(',');
-const carried = earlier === undefined ? [] : earlier.mutants.filter((m) => !rerun.includes(m.status) && m.status !== 'gone' && byKey.has(m.key));
+const inStrata = (m) => args.strata === undefined || args.strata.split(',').includes(m.stratum);
+const carried = earlier === undefined ? [] : earlier.mutants.filter((m) => inStrata(m) && !rerun.includes(m.status) && m.status !== 'gone' && byKey.has(m.key));
 const carriedKeys = new Set(carried.map((m) => m.key));
-const present = sample.mutants.flatMap((s) => (byKey.has(s.key) && !carriedKeys.has(s.key) ? [{ ...byKey.get(s.key), stratum: s.stratum }] : []));
-const gone = sample.mutants.filter((s) => !byKey.has(s.key));
+const strata = args.strata?.split(',');
+const chosen = sample.mutants.filter((s) => strata === undefined || strata.includes(s.stratum));
+const present = chosen.flatMap((s) => (byKey.has(s.key) && !carriedKeys.has(s.key) ? [{ ...byKey.get(s.key), stratum: s.stratum }] : []));
+const gone = chosen.filter((s) => !byKey.has(s.key));
 const files = [...new Set(present.map((m) => m.file))];
 const fingerprints = Object.fromEntries(files.map((f) => [fingerprintOf(readFileSync(join(root, f), 'utf8')), f]).filter(([fp]) => fp !== undefined));
 writeJson(planFile, { commit, fingerprints, sample: present });
@@ -84,7 +89,7 @@ if (!args['score-only']) {
 
 const report = JSON.parse(readFileSync(reportFile, 'utf8'));
 const scores = scoreReport(report, present, gone, carried);
-const out = join(root, `mutation/results-${commit}.json`);
+const out = join(root, `mutation/results-${commit}${strata === undefined ? '' : `-${strata.join('-')}`}.json`);
 writeJson(out, {
   commit,
   mainCommit,
@@ -92,6 +97,7 @@ writeJson(out, {
   command: 'npm run mutation',
   sample: { seed: sample.seed, perStratum: sample.perStratum, madeAt: sample.madeAt },
   campaign: campaignSettings(),
+  ...(strata !== undefined ? { strata } : {}),
   ...(earlier !== undefined ? { rerun: { from: args['rerun-from'], statuses: rerun, carried: carried.length } } : {}),
   ...scores,
 });

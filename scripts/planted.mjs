@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { campaignOutcome, describeSize, parsePatch, summarizeSeeds } from './planted-lib.mjs';
@@ -21,12 +21,16 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '1000' },
     seeds: { type: 'string', default: '1,2,3,4,5' },
     only: { type: 'string' },
+    // The commit whose protocols are measured (default HEAD): a baseline can be finished later.
+    ref: { type: 'string', default: 'HEAD' },
+    // An older ref may need the dependencies it was written against (default: this checkout's).
+    'node-modules': { type: 'string', default: 'node_modules' },
   },
 });
 const runs = Number(args.runs);
 const seeds = args.seeds.split(',').map(Number);
 const git = (cwd, ...a) => execFileSync('git', a, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const commit = git(root, 'rev-parse', '--short=12', 'HEAD').trim();
+const commit = git(root, 'rev-parse', '--short=12', args.ref).trim();
 
 const dir = join(root, 'mutation/planted');
 const only = args.only?.split(',');
@@ -38,8 +42,8 @@ const patches = readdirSync(dir)
 
 const work = mkdtempSync(join(tmpdir(), 'dsim-planted-'));
 const tree = join(work, 'tree');
-git(root, 'worktree', 'add', '--detach', tree, 'HEAD');
-symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
+git(root, 'worktree', 'add', '--detach', tree, commit);
+symlinkSync(resolve(root, args['node-modules']), join(tree, 'node_modules'));
 
 /**
  * The patched source runs through tsx (esbuild, on the fly) rather than a tsc build: a build per
@@ -57,7 +61,13 @@ function fuzz(protocol, seed, n, label) {
     { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   if (r.status !== 0 && r.status !== 1) throw new BuildError(`dsim fuzz --protocol ${protocol} --seed ${seed} exited ${r.status}: ${r.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
-  return campaignOutcome(JSON.parse(r.stdout));
+  let summary;
+  try {
+    summary = JSON.parse(r.stdout);
+  } catch {
+    throw new BuildError(`dsim fuzz --protocol ${protocol} --seed ${seed} printed no summary (exit ${r.status}): ${r.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
+  }
+  return campaignOutcome(summary);
 }
 
 class BuildError extends Error {}
@@ -121,12 +131,17 @@ try {
   cleanup();
 }
 
-const result = { commit, command: `npm run planted -- --runs ${runs} --seeds ${seeds.join(',')}`, runs, seeds, wallTimeS: Math.round((Date.now() - started) / 1000), rows };
+const result = { commit, command: `npm run planted -- --runs ${runs} --seeds ${seeds.join(',')}${args.ref !== 'HEAD' ? ` --ref ${args.ref}` : ''}`, runs, seeds, wallTimeS: Math.round((Date.now() - started) / 1000), rows };
+// Rows of earlier (partial) runs on the same commit and settings are kept unless measured again.
 const out = join(root, `mutation/planted-results-${commit}.json`);
-if (only === undefined) {
-  writeFileSync(`${out}.tmp`, JSON.stringify(result, null, 1) + '\n');
-  renameSync(`${out}.tmp`, out);
+const before = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined;
+if (before !== undefined && before.runs === runs && before.seeds.join() === seeds.join()) {
+  const fresh = new Set(rows.map((r) => r.name));
+  rows.unshift(...before.rows.filter((r) => !fresh.has(r.name)));
+  rows.sort((a, b) => a.name.localeCompare(b.name));
 }
+writeFileSync(`${out}.tmp`, JSON.stringify({ ...result, rows }, null, 1) + '\n');
+renameSync(`${out}.tmp`, out);
 
 console.log(`\n| patch | protocol | found (of ${seeds.length} seeds) | runs to first failure | failing checks | shrunk (faults / ops / nodes / main phase) |`);
 console.log('|---|---|---|---|---|---|');
@@ -142,5 +157,4 @@ for (const r of rows) {
   );
 }
 const found = rows.filter((r) => r.status === 'measured' && r.foundIn > 0).length;
-console.log(`\n${found} of ${rows.length} planted bugs found by at least one of ${seeds.length} campaigns of ${runs} runs (${Math.round((Date.now() - started) / 1000)} s)${only === undefined ? `; wrote ${out}` : ''}`);
-if (existsSync(out) && only === undefined) console.log(`results: ${out}`);
+console.log(`\n${found} of ${rows.length} planted bugs found by at least one of ${seeds.length} campaigns of ${runs} runs on ${commit} (${Math.round((Date.now() - started) / 1000)} s); wrote ${out}`);
