@@ -184,6 +184,13 @@ export interface Promises {
      * an election timeout): liveness is promised on links no slower. The fuzzer's links stay within it.
      */
     readonly maxDelayUs?: number;
+    /**
+     * How long after every fault heals the configuration may need before it serves again:
+     * failure detection, elections (with a split vote or two) and the clocks' drift, on the
+     * configuration's own timeouts. Liveness is promised after that; the fuzzer makes its quiet
+     * period long enough for it (default: the fuzz profile's quiet period is enough).
+     */
+    readonly recoveryUs?: number;
     readonly clock?: {
       /** Largest clock rate error on any node (0.01 = 1%). */
       readonly maxDrift: number;

@@ -405,6 +405,13 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   };
   const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
 
+  // The quiet period must outlast the configuration's own recovery (failure detection and a split
+  // vote or two on its timeouts), with room for a final read after it: liveness asks whether
+  // service comes back, on the configuration's clocks, not on the profile's.
+  const baseTimeoutMs = Math.max(1, Math.min(context.timeoutMs ?? 1000, Math.floor(context.quiesceMs / 4)));
+  const recoveryMs = Math.ceil((judged.assumes?.recoveryUs ?? 0) / 1000);
+  const quiesceMs = Math.max(context.quiesceMs, recoveryMs + 2 * baseTimeoutMs);
+
   // A configuration that promises only under bounded clocks (a lease) gets clock faults within them.
   const clockBound = judged.assumes?.clock;
   const clockOffsetMaxMs = boundedPerLevel(context.clockOffsetMaxMs ?? CLOCK_OFFSET_MAX_MS, clockBound === undefined ? undefined : clockBound.maxJumpUs / 1000);
@@ -412,7 +419,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   // Long delays (reordering, slow links) may outlast every timeout, but a message in flight at the
   // heal must still land before the final reads, half-way through the quiet period: on a FIFO
   // link everything behind it waits too, and no protocol can deliver over a stalled link.
-  const stallCapMs = Math.max(1, Math.floor(context.quiesceMs / 2));
+  const stallCapMs = Math.max(1, Math.floor(quiesceMs / 2));
   const longReorder = { min: Math.min(LONG_REORDER_MS.min, Math.floor(stallCapMs / 2)), max: Math.min(LONG_REORDER_MS.max, stallCapMs) };
 
   // A triggered fault: `on:` and its delay; the node the event happened on is the target `trigger`.
@@ -507,7 +514,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
 
   // Ops still in flight at the heal must time out before the final reads start (half-way through
   // the quiet period), or a client busy with an old op would issue its final read too late to count.
-  const timeoutMs = Math.max(1, Math.min(context.timeoutMs ?? 1000, Math.floor(context.quiesceMs / 4)));
+  const timeoutMs = baseTimeoutMs;
   // Slow links are a fault too, but the final reads get one attempt: a round trip through the
   // slowest tail (or reorder delay) must fit in the op timeout, or liveness fails for nothing.
   // A configuration whose timeouts allow for shorter delays (promises.assumes.maxDelayUs) gets
@@ -556,7 +563,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
     network,
     workload,
     faults,
-    heal: { quiesce: `${context.quiesceMs}ms`, restart: true },
+    heal: { quiesce: `${quiesceMs}ms`, restart: true },
     checks: [...judged.checks],
     expect: 'pass',
     // A storm or livelock fails `health` here instead of running for minutes.

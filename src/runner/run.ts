@@ -124,7 +124,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     if (w.finalReads) {
       sim.at(finalReadFromUs, () => {
         sim.traceEvent({ kind: 'phase', phase: 'final-reads' });
-        workload.finalReads(generator.finalReads());
+        workload.finalReads(generator.finalReads(), endUs);
       });
     }
   }

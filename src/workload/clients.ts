@@ -76,6 +76,8 @@ interface InFlight {
   node: NodeId;
   /** Last refusal, reported if the op ends without another answer. */
   lastError: string;
+  /** A final read: retried until it completes ok or no attempt could finish before this time. */
+  readonly finalUntilUs: number | undefined;
 }
 
 class Client {
@@ -164,18 +166,24 @@ export class Workload {
   /**
    * The final reads (one per key, one single-read transaction per key, or one read for
    * single-object models), each by a client whose zone can still reach a node: the "final reads" of
-   * Jepsen, used by durability and convergence checks.
+   * Jepsen, used by durability, convergence and liveness checks. A final read that does not
+   * complete ok is issued again (as a new op) while a whole attempt still fits before `untilUs`:
+   * service may come back some time into the quiet period (an election after a split vote), and
+   * liveness asks whether it comes back, not whether it was back at one instant.
    */
-  finalReads(ops: readonly Op[]): void {
+  finalReads(ops: readonly Op[], untilUs: number): void {
     let i = 0;
-    for (const op of ops) {
-      const client = this.clients[i++ % this.clients.length]!;
-      const tryIssue = (): void => {
-        if (client.inFlight === undefined) this.invoke(client, op);
-        else this.host.at(this.host.now + this.config.retryDelayUs, tryIssue);
-      };
-      tryIssue();
-    }
+    for (const op of ops) this.issueFinal(this.clients[i++ % this.clients.length]!, op, untilUs, false);
+  }
+
+  /** The first attempt always goes out; a retry only while it can finish before `untilUs`. */
+  private issueFinal(client: Client, op: Op, untilUs: number, retry: boolean): void {
+    const tryIssue = (): void => {
+      if (retry && this.host.now + this.config.timeoutUs > untilUs) return;
+      if (client.inFlight === undefined) this.invoke(client, op, untilUs);
+      else this.host.at(this.host.now + this.config.retryDelayUs, tryIssue);
+    };
+    tryIssue();
   }
 
   private scheduleArrival(): void {
@@ -203,7 +211,7 @@ export class Workload {
     this.invoke(client, this.generator.next(client.rng));
   }
 
-  private invoke(client: Client, op: Op): void {
+  private invoke(client: Client, op: Op, finalUntilUs?: number): void {
     const now = this.host.now;
     client.seq++;
     client.opCount++;
@@ -218,6 +226,7 @@ export class Workload {
       awaiting: false,
       node,
       lastError: '',
+      finalUntilUs,
     };
     client.inFlight = flight;
     this.stats.invoked++;
@@ -306,6 +315,10 @@ export class Workload {
     }
     if (this.config.ratePerSecond === undefined && this.issuing) {
       this.host.at(this.host.now + this.config.thinkUs, client.issue);
+    }
+    const finalUntilUs = flight.finalUntilUs;
+    if (type !== 'ok' && finalUntilUs !== undefined) {
+      this.host.at(this.host.now + this.config.retryDelayUs, () => this.issueFinal(client, flight.op, finalUntilUs, true));
     }
   }
 

@@ -84,8 +84,18 @@ export function promises({ options: o, nodes, healed }: PromiseQuery<MasterSlave
   // The lease margin covers the clocks' disagreement over one lease: two clocks drifting apart
   // and jumping apart; half of it for each.
   const lease = o.readLease;
-  const assumes = linearizable && lease !== undefined && o.failover !== 'none' ? { clock: { maxDrift: lease.driftMarginUs / (4 * lease.durationUs), maxJumpUs: Math.floor(lease.driftMarginUs / 4) } } : undefined;
-  return { checks, ...(assumes !== undefined ? { assumes } : {}) };
+  const clock = linearizable && lease !== undefined && o.failover !== 'none' ? { maxDrift: lease.driftMarginUs / (4 * lease.durationUs), maxJumpUs: Math.floor(lease.driftMarginUs / 4) } : undefined;
+  return { checks, assumes: { recoveryUs: recoveryUs(o), ...(clock !== undefined ? { clock } : {}) } };
+}
+
+/**
+ * After a heal, a replica notices a silent primary within a failure timeout (checked every
+ * heartbeat) and campaigns; a split vote backs off up to two failure timeouts (fencing.ts) before
+ * the next campaign. Allowing two split votes, and a quarter more for a slow clock.
+ */
+function recoveryUs(o: MasterSlaveOptions): number {
+  if (o.failover !== 'automatic') return o.heartbeatUs * 4;
+  return Math.ceil(1.25 * (o.heartbeatUs + o.failureTimeoutUs + 2 * 2 * o.failureTimeoutUs));
 }
 
 export function operatorActions(options: MasterSlaveOptions): readonly OperatorAction[] {
