@@ -1,15 +1,16 @@
 /**
  * End-of-run checks a leaderless scenario can name. The pure checkers in src/checkers judge the
- * history against final views; this module builds those views from the replicas: view i holds, for
- * every key, what the key's i-th replica stores. With N below the cluster size nodes hold different
- * keys, so the generic `converged` (equal node views) does not apply; `replicas-converged` does.
+ * history against final views; this module builds those views from the nodes' stores: view i
+ * holds, for every key, what the key's i-th holder stores. Which nodes hold a key is read from the
+ * stores, never asked of the protocol's placement code (which is under test too). With N below the
+ * cluster size nodes hold different keys, so the generic `converged` (equal node views) does not
+ * apply; `replicas-converged` does.
  */
 import type { CheckVerdict, NodeView, ProtocolCheck, ProtocolCheckInput } from '../../core/protocol.js';
 import { plural } from '../../core/plural.js';
 import { checkCounterBounds, checkLostUpdates, checkMonotonicReads, checkReadYourWrites, checkSetComplete, type KvView } from '../crdt/checkers.js';
 import { clientValue, mergeOptional, sameObject } from '../crdt/object.js';
 import type { LeaderlessOptions } from './options.js';
-import { replicasOf } from './placement.js';
 import { SINGLE_OBJECT_KEY, type LeaderlessState } from './types.js';
 
 type Input = ProtocolCheckInput<LeaderlessState>;
@@ -26,28 +27,39 @@ function allKeys(states: Map<string, LeaderlessState>): string[] {
   return [...keys].sort();
 }
 
-/** View i: each key's value at its i-th replica (skipping replicas that are down). */
+/**
+ * Where each key lives, as the nodes show it: the up nodes whose store holds it, in id order. The
+ * checks judge placement from this, never from the protocol's own ring code, so a placement bug
+ * (a preference list with a duplicate host, say) shows up as a key on too few nodes.
+ */
+function holdersByKey(states: Map<string, LeaderlessState>, keys: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const key of keys) out.set(key, [...states.keys()].filter((id) => states.get(id)!.store[key] !== undefined).sort());
+  return out;
+}
+
+/**
+ * View i: each key's value at its i-th holder (the last holder's when it has fewer), so a key held
+ * anywhere is judged at every copy and a key held nowhere is absent from every view.
+ */
 export function replicaViews(nodes: readonly NodeView<LeaderlessState>[], options: LeaderlessOptions): unknown[] {
   const states = upStates(nodes);
-  const any = states.values().next().value;
-  if (any === undefined) return [];
+  if (states.size === 0) return [];
   const keys = options.model === 'kv' ? allKeys(states) : [SINGLE_OBJECT_KEY];
+  const holders = holdersByKey(states, keys);
+  const width = Math.max(1, ...[...holders.values()].map((h) => h.length));
   const views: unknown[] = [];
-  for (let i = 0; i < options.N; i++) {
+  for (let i = 0; i < width; i++) {
     const view: Record<string, unknown> = {};
-    let single: unknown = undefined;
-    let used = false;
+    let single: unknown = clientValue(undefined, options.model);
     for (const key of keys) {
-      const node = replicasOf(any, key, options)[i];
-      const state = node === undefined ? undefined : states.get(node);
-      if (state === undefined) continue;
-      used = true;
-      const value = clientValue(state.store[key], options.model);
-      if (options.model === 'kv') {
-        if (state.store[key] !== undefined) view[key] = value;
-      } else single = value;
+      const list = holders.get(key)!;
+      if (list.length === 0) continue;
+      const value = clientValue(states.get(list[Math.min(i, list.length - 1)]!)!.store[key], options.model);
+      if (options.model === 'kv') view[key] = value;
+      else single = value;
     }
-    if (used) views.push(options.model === 'kv' ? view : single);
+    views.push(options.model === 'kv' ? view : single);
   }
   return views;
 }
@@ -60,18 +72,24 @@ function modelCheck(name: string, model: LeaderlessOptions['model'], description
   };
 }
 
-/** Every key's up replicas hold equal data, and no hint holds anything its home replica lacks. */
+/**
+ * After the heal: every key any node stores is held by min(N, up nodes) distinct up nodes that all
+ * hold equal data, and no hint holds anything its home node lacks. Judged from the stores alone:
+ * which nodes hold a key is read from them, not computed by the protocol's placement code.
+ */
 export function checkReplicasConverged(nodes: readonly NodeView<LeaderlessState>[], options: LeaderlessOptions): CheckVerdict {
   const states = upStates(nodes);
-  const any = states.values().next().value;
-  if (any === undefined) return { verdict: 'unknown', detail: 'no node is up' };
-  const keys = options.model === 'kv' ? allKeys(states) : [SINGLE_OBJECT_KEY];
+  if (states.size === 0) return { verdict: 'unknown', detail: 'no node is up' };
+  const keys = options.model === 'kv' ? allKeys(states) : [...states.values()].some((st) => st.store[SINGLE_OBJECT_KEY] !== undefined) ? [SINGLE_OBJECT_KEY] : [];
+  const holders = holdersByKey(states, keys);
+  const wanted = Math.min(options.N, states.size);
   const diverged: unknown[] = [];
+  const underReplicated: unknown[] = [];
   for (const key of keys) {
-    const replicas = replicasOf(any, key, options).filter((n) => states.has(n));
-    const first = states.get(replicas[0]!)?.store[key];
-    const values = replicas.map((n) => ({ node: n, value: clientValue(states.get(n)!.store[key], options.model) }));
-    if (replicas.some((n) => !sameObject(states.get(n)!.store[key], first))) diverged.push({ key, replicas: values });
+    const list = holders.get(key)!;
+    if (list.length < wanted) underReplicated.push({ key, holders: list, wanted });
+    const first = states.get(list[0]!)!.store[key];
+    if (list.some((n) => !sameObject(states.get(n)!.store[key], first))) diverged.push({ key, replicas: list.map((n) => ({ node: n, value: clientValue(states.get(n)!.store[key], options.model) })) });
   }
   const undelivered: unknown[] = [];
   for (const [holder, s] of states) {
@@ -81,9 +99,17 @@ export function checkReplicasConverged(nodes: readonly NodeView<LeaderlessState>
       if (!sameObject(mergeOptional(home.store[h.key], h.obj), home.store[h.key])) undelivered.push({ holder, for: h.intended, key: h.key });
     }
   }
-  if (diverged.length > 0) return { verdict: 'fail', detail: `${plural(diverged.length, 'key')} ${diverged.length === 1 ? 'differs' : 'differ'} between their replicas`, evidence: diverged.slice(0, 10) };
+  if (diverged.length > 0) return { verdict: 'fail', detail: `${plural(diverged.length, 'key')} ${diverged.length === 1 ? 'differs' : 'differ'} between the nodes holding ${diverged.length === 1 ? 'it' : 'them'}`, evidence: diverged.slice(0, 10) };
+  if (underReplicated.length > 0) {
+    const first = underReplicated[0] as { key: string; holders: string[]; wanted: number };
+    return {
+      verdict: 'fail',
+      detail: `${plural(underReplicated.length, 'key')} on fewer than ${first.wanted} nodes after the heal; e.g. ${JSON.stringify(first.key)} only on ${first.holders.join(', ') || 'no node'} (N = ${options.N})`,
+      evidence: underReplicated.slice(0, 10),
+    };
+  }
   if (undelivered.length > 0) return { verdict: 'fail', detail: `${undelivered.length} hint(s) hold data their home replica lacks`, evidence: undelivered.slice(0, 10) };
-  return { verdict: 'pass', detail: `${plural(keys.length, 'key')}: every key's replicas agree, and no hint is pending` };
+  return { verdict: 'pass', detail: `${plural(keys.length, 'key')}, each on ${wanted} or more nodes that agree, and no hint is pending` };
 }
 
 /** Every update the clients invoked was acknowledged (none timed out or failed). */
@@ -106,7 +132,7 @@ export function leaderlessChecks(options: LeaderlessOptions): ProtocolCheck<Lead
     modelCheck('set-complete', 'set', 'every acknowledged add is in the final set at every replica', (i) => checkSetComplete(i.history, replicaViews(i.nodes, options) as unknown[][]), options),
     { name: 'read-your-writes', description: 'each process reads its own acknowledged writes (or newer)', check: (i) => checkReadYourWrites(i.history) },
     { name: 'monotonic-reads', description: 'no process reads older data than it read before', check: (i) => checkMonotonicReads(i.history) },
-    { name: 'replicas-converged', description: 'after heal, each key’s replicas agree and no hint is undelivered', check: (i) => checkReplicasConverged(i.nodes, options) },
+    { name: 'replicas-converged', description: 'after heal, each key is on N nodes that agree (read from the stores, not the placement code) and no hint is undelivered', check: (i) => checkReplicasConverged(i.nodes, options) },
     { name: 'writes-available', description: 'every update was acknowledged (none timed out or failed)', check: checkWritesAvailable },
   ];
 }

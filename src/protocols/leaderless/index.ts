@@ -11,6 +11,7 @@ import { createRing } from '../common/ring.js';
 import { clientValue, newMinter } from '../crdt/object.js';
 import { ANTI_ENTROPY_TIMER, onAntiEntropyTimer, onDiff, onDigests, onPush } from './anti-entropy.js';
 import { leaderlessChecks } from './checks.js';
+import { mintingInvariants } from '../crdt/invariants.js';
 import { isCoordinatorTimer, onCoordinatorTimer, onGetReply, onPutAck, onRequest } from './coordinator.js';
 import { HANDOFF_TIMER, onHandoff, onHandoffAck, onHandoffTimer } from './handoff.js';
 import { parseOptions, type LeaderlessOptions } from './options.js';
@@ -96,6 +97,7 @@ export function createLeaderless(options: LeaderlessOptions): Protocol<Leaderles
     },
     summary: (s) =>
       `${Object.keys(s.store).length} keys, ${s.hints.length} hints held, ${Object.keys(s.pending).length} ops coordinating, suspects ${Object.keys(s.suspects).sort().join(',') || 'none'}`,
+    invariants: mintingInvariants<LeaderlessState>(),
     checks: leaderlessChecks(options),
   };
 }

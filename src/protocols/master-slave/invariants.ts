@@ -8,6 +8,7 @@
  *   so the check is O(nodes) per step.
  */
 import type { ClusterView, Invariant } from '../../core/protocol.js';
+import { eachChanged, type Visit } from '../common/monitor.js';
 import type { MsState } from './types.js';
 
 export const singlePrimaryPerEpoch: Invariant<MsState> = {
@@ -52,4 +53,74 @@ export const replicaPrefixOfPrimary: Invariant<MsState> = {
   },
 };
 
-export const invariants: readonly Invariant<MsState>[] = [singlePrimaryPerEpoch, replicaPrefixOfPrimary];
+/**
+ * A node's epoch and the epoch of its ballot never go back, even across restarts (both are
+ * persisted), and within one ballot epoch it never changes whom it voted for: an epoch fenced is
+ * fenced for good, and a vote granted is a vote kept.
+ */
+export const epochsOnlyGrow: Invariant<MsState> = {
+  name: 'epochs-only-grow',
+  description: "a node's epoch and ballot epoch never decrease, even across restarts, and it votes for one candidate per epoch",
+  monitor() {
+    const epochOf: number[] = [];
+    const ballotOf: number[] = [];
+    const voteOf: Array<string | null> = [];
+    const visit: Visit<MsState> = (i, id, s) => {
+      const epoch = epochOf[i];
+      if (epoch !== undefined && s.epoch < epoch) return `${id}'s epoch went back from ${epoch} to ${s.epoch}`;
+      epochOf[i] = s.epoch;
+      const ballot = ballotOf[i];
+      if (ballot !== undefined && s.votedEpoch < ballot) return `${id}'s ballot went back from epoch ${ballot} to ${s.votedEpoch}`;
+      const vote = voteOf[i] ?? null;
+      if (ballot === s.votedEpoch && vote !== null && s.votedFor !== vote) return `${id} voted for ${vote} and then for ${s.votedFor ?? 'nobody'} in epoch ${ballot}`;
+      ballotOf[i] = s.votedEpoch;
+      voteOf[i] = s.votedFor;
+      return undefined;
+    };
+    return (cluster: ClusterView<MsState>) => eachChanged(cluster, visit);
+  },
+};
+
+/**
+ * What a primary counts as confirmed by a replica of its epoch, the replica holds: the replica's
+ * log reaches the confirmed position and has the primary's entry there — and every node applied
+ * only entries it holds. (The analogue of Raft's match index: a replica's confirmed position never
+ * exceeds what it holds.)
+ */
+export const confirmedHeld: Invariant<MsState> = {
+  name: 'confirmed-held',
+  description: "a primary's confirmed position for a replica of its epoch never exceeds what that replica holds, with the same entries; nodes apply only what they hold",
+  monitor() {
+    const judge = (primary: MsState, primaryId: string, replica: MsState, replicaId: string): string | undefined => {
+      const m = primary.matchSeq[replicaId] ?? 0;
+      if (m === 0) return undefined;
+      if (replica.log.length < m) return `${primaryId} (primary of epoch ${primary.epoch}) counts seq ${m} as confirmed by ${replicaId}, which holds only ${replica.log.length} entries`;
+      const mine = primary.log[m - 1];
+      const theirs = replica.log[m - 1]!;
+      if (mine !== undefined && (mine.epoch !== theirs.epoch || mine.key !== theirs.key || JSON.stringify(mine.value) !== JSON.stringify(theirs.value))) {
+        return `${primaryId} (primary of epoch ${primary.epoch}) counts seq ${m} as confirmed by ${replicaId}, which holds a different entry there: ${JSON.stringify(theirs)} vs ${JSON.stringify(mine)}`;
+      }
+      return undefined;
+    };
+    return (cluster: ClusterView<MsState>) => {
+      const nodes = cluster.nodes;
+      for (const n of nodes) {
+        const s = n.state;
+        if (s !== undefined && s.appliedSeq > s.log.length) return `${n.id} applied through seq ${s.appliedSeq} but holds only ${s.log.length} entries`;
+      }
+      for (const p of nodes) {
+        const primary = p.state;
+        if (primary === undefined || primary.role !== 'primary') continue;
+        for (const r of nodes) {
+          const replica = r.state;
+          if (replica === undefined || r.id === p.id || replica.role !== 'replica' || replica.epoch !== primary.epoch || replica.primary !== p.id) continue;
+          const message = judge(primary, p.id, replica, r.id);
+          if (message !== undefined) return message;
+        }
+      }
+      return undefined;
+    };
+  },
+};
+
+export const invariants: readonly Invariant<MsState>[] = [singlePrimaryPerEpoch, replicaPrefixOfPrimary, epochsOnlyGrow, confirmedHeld];

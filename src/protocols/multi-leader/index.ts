@@ -9,6 +9,7 @@ import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
 import { canonical } from '../crdt/canonical.js';
 import { clientValue, mergeOptional, mintUpdate, newMinter, objectKindFor, type ObjectKind } from '../crdt/object.js';
 import { multiLeaderChecks } from './checks.js';
+import { multiLeaderInvariants } from './invariants.js';
 import { parseOptions, type MultiLeaderOptions } from './options.js';
 import { REPLICATE_TIMER, logLocalUpdate, onReplicate, onReplicateAck, onReplicateTimer, persist, type Ctx } from './replication.js';
 import { SINGLE_OBJECT_KEY, type MultiLeaderDurable, type MultiLeaderMsg, type MultiLeaderState } from './types.js';
@@ -93,6 +94,7 @@ export function createMultiLeader(options: MultiLeaderOptions): Protocol<MultiLe
     role: () => 'leader',
     summary: (s) => `${Object.keys(s.store).length} keys, ${s.log.length} own updates unacknowledged, applied ${Object.entries(s.applied).map(([n, seq]) => `${n}:${seq}`).join(' ')}`,
     view,
+    invariants: multiLeaderInvariants,
     checks: multiLeaderChecks(options, view),
   };
 }

@@ -4,13 +4,15 @@
  * Work per step is proportional to what changed: only the node that just stepped (the kernel names
  * it in `cluster.changed`), and in it only new log entries, new commits, new applies.
  */
-import type { Invariant } from '../../core/protocol.js';
+import type { ClusterView, Invariant, NodeView } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
 import { eachChanged, eachNode, type Visit as MonitorVisit } from '../common/monitor.js';
-import { chainAt, entryAt } from './log.js';
+import { chainAt, entryAt, lastIndex } from './log.js';
 import type { LogEntry, RaftState } from './types.js';
 
 type Visit = MonitorVisit<RaftState>;
+type Cluster = ClusterView<RaftState>;
+type Node = NodeView<RaftState>;
 
 /** At most one leader per term, ever. Only a node's own step makes it leader. */
 const electionSafety: Invariant<RaftState> = {
@@ -172,4 +174,126 @@ const stateMachineSafety: Invariant<RaftState> = {
   },
 };
 
-export const raftInvariants: readonly Invariant<RaftState>[] = [electionSafety, logMatching, leaderCompleteness, stateMachineSafety];
+/**
+ * The invariants below catch a mistake at the step it happens, where the four above often see only
+ * its consequences later (or, for mistakes that merely stall the cluster, never).
+ */
+
+/**
+ * A node's term never goes back, even across a restart (it is persisted), and a node never votes
+ * for two candidates in one term — the vote must survive a crash too. Remembered per node index
+ * across incarnations: a restarted node is the same voter.
+ */
+const termsAndVotes: Invariant<RaftState> = {
+  name: 'terms-and-votes',
+  description: "a node's term never decreases, even across restarts, and it votes for at most one candidate per term",
+  monitor() {
+    const termOf: number[] = [];
+    const voteOf: Array<NodeId | null> = [];
+    const visit: Visit = (i, id, state) => {
+      const term = state.currentTerm;
+      const known = termOf[i];
+      if (known !== undefined && term < known) return `${id}'s term went back from ${known} to ${term}`;
+      if (known === undefined || term > known) {
+        termOf[i] = term;
+        voteOf[i] = state.votedFor;
+        return undefined;
+      }
+      const vote = voteOf[i] ?? null;
+      if (vote !== null && state.votedFor === null) return `${id} forgot its vote for ${vote} in term ${term} (a vote must survive a crash)`;
+      if (vote !== null && state.votedFor !== vote) return `${id} voted for ${vote} and then for ${state.votedFor} in term ${term}`;
+      voteOf[i] = state.votedFor;
+      return undefined;
+    };
+    return (cluster) => eachChanged(cluster, visit);
+  },
+};
+
+/**
+ * A node's commit index never exceeds its last log index and never decreases while it is up (a
+ * restart may forget it: it is volatile), and what it applied never exceeds what it committed.
+ */
+const commitBounded: Invariant<RaftState> = {
+  name: 'commit-bounded',
+  description: "a node's commit index stays within its log and never decreases while it is up; it applies only what is committed",
+  monitor() {
+    const stateOf: Array<RaftState | undefined> = [];
+    const commitOf: number[] = [];
+    const visit: Visit = (i, id, state) => {
+      const last = lastIndex(state.log);
+      if (state.commitIndex > last) return `${id} has commit index ${state.commitIndex} beyond its last log index ${last}`;
+      if (state.lastApplied > state.commitIndex) return `${id} applied through ${state.lastApplied}, past its commit index ${state.commitIndex}`;
+      if (stateOf[i] === state && state.commitIndex < commitOf[i]!) return `${id}'s commit index went back from ${commitOf[i]} to ${state.commitIndex}`;
+      stateOf[i] = state;
+      commitOf[i] = state.commitIndex;
+      return undefined;
+    };
+    return (cluster) => eachChanged(cluster, visit);
+  },
+};
+
+/**
+ * What a leader believes a follower holds (its match index) is what the follower holds: while both
+ * are in the leader's term, the follower's log reaches the match index and agrees with the
+ * leader's there (equal chains). A leader of an older term may hold stale beliefs; a follower
+ * that moved on to a later term is no longer the leader's to judge.
+ */
+const matchIndexHeld: Invariant<RaftState> = {
+  name: 'match-index-held',
+  description: "a leader's match index for a follower of its term never exceeds what that follower holds, and their logs agree up to it",
+  monitor() {
+    const judge = (leader: RaftState, leaderId: NodeId, follower: RaftState, followerId: NodeId): string | undefined => {
+      const peer = leader.leader!.peers.find((p) => p.id === followerId);
+      if (peer === undefined || peer.matchIndex === 0) return undefined;
+      const m = peer.matchIndex;
+      const held = lastIndex(follower.log);
+      if (held < m) return `${leaderId} (leader of term ${leader.currentTerm}) has match index ${m} for ${followerId}, which holds only ${held} entries`;
+      const mine = chainAt(leader.log, m);
+      const theirs = chainAt(follower.log, m);
+      if (mine !== undefined && theirs !== undefined && mine !== theirs) return `${leaderId} (leader of term ${leader.currentTerm}) has match index ${m} for ${followerId}, whose log differs from the leader's at or before it`;
+      return undefined;
+    };
+    const nodesOf = (cluster: Cluster): readonly Node[] => cluster.nodes as readonly Node[];
+    /** Every follower of `leader` that is in its term. */
+    const asLeader = (cluster: Cluster, leader: RaftState, leaderId: NodeId): string | undefined => {
+      for (const n of nodesOf(cluster)) {
+        const f = n.state;
+        if (f === undefined || n.id === leaderId || f.currentTerm !== leader.currentTerm) continue;
+        const message = judge(leader, leaderId, f, n.id);
+        if (message !== undefined) return message;
+      }
+      return undefined;
+    };
+    /** Every leader of `follower`'s term. */
+    const asFollower = (cluster: Cluster, follower: RaftState, followerId: NodeId): string | undefined => {
+      for (const n of nodesOf(cluster)) {
+        const l = n.state;
+        if (l === undefined || n.id === followerId || l.leader === null || l.currentTerm !== follower.currentTerm) continue;
+        const message = judge(l, n.id, follower, followerId);
+        if (message !== undefined) return message;
+      }
+      return undefined;
+    };
+    const visit = (cluster: Cluster, id: NodeId, state: RaftState): string | undefined => (state.leader !== null ? asLeader(cluster, state, id) : asFollower(cluster, state, id));
+    return (cluster) => {
+      const changed = cluster.changed;
+      if (changed !== undefined && cluster.changedIndex !== undefined) return changed.state === undefined ? undefined : visit(cluster, changed.id, changed.state);
+      for (const n of nodesOf(cluster)) {
+        if (n.state === undefined || n.state.leader === null) continue;
+        const message = asLeader(cluster, n.state, n.id);
+        if (message !== undefined) return message;
+      }
+      return undefined;
+    };
+  },
+};
+
+export const raftInvariants: readonly Invariant<RaftState>[] = [
+  electionSafety,
+  logMatching,
+  leaderCompleteness,
+  stateMachineSafety,
+  termsAndVotes,
+  commitBounded,
+  matchIndexHeld,
+];

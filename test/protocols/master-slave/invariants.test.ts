@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterView } from '../../../src/core/protocol.js';
-import { replicaPrefixOfPrimary, singlePrimaryPerEpoch } from '../../../src/protocols/master-slave/invariants.js';
+import { confirmedHeld, epochsOnlyGrow, replicaPrefixOfPrimary, singlePrimaryPerEpoch } from '../../../src/protocols/master-slave/invariants.js';
 import type { LogEntry, MsState } from '../../../src/protocols/master-slave/types.js';
 import { msCluster } from './harness.js';
 
@@ -47,5 +47,30 @@ describe('master-slave invariants', () => {
     c.advance(2_000_000);
     expect(c.primaries().length).toBe(2); // n1 (isolated, epoch 1) and the winner of n2/n3
     expect(c.sim.findings).toEqual([]);
+  });
+
+  it('epochs-only-grow: epochs and ballots never go back, across restarts, and one vote per epoch', () => {
+    const check = epochsOnlyGrow.monitor();
+    const at = (n: ReturnType<typeof node>): ClusterView<MsState> => ({ nowUs: 0, nodes: [n], changed: n, changedIndex: 0 });
+    expect(check(at(node('n1', { epoch: 3, votedEpoch: 3, votedFor: 'n2' })))).toBeUndefined();
+    expect(check(at(node('n1', { epoch: 3, votedEpoch: 3, votedFor: 'n3' })))).toBe('n1 voted for n2 and then for n3 in epoch 3');
+    const back = epochsOnlyGrow.monitor();
+    expect(back(at(node('n1', { epoch: 3, votedEpoch: 3, votedFor: 'n2' })))).toBeUndefined();
+    expect(back(at(node('n1', { epoch: 2, votedEpoch: 3, votedFor: 'n2' })))).toBe("n1's epoch went back from 3 to 2");
+    const ballot = epochsOnlyGrow.monitor();
+    expect(ballot(at(node('n1', { epoch: 3, votedEpoch: 3, votedFor: 'n2' })))).toBeUndefined();
+    expect(ballot(at(node('n1', { epoch: 3, votedEpoch: 2, votedFor: 'n2' })))).toBe("n1's ballot went back from epoch 3 to 2");
+    expect(ballot(at(node('n1', { epoch: 4, votedEpoch: 4, votedFor: 'n3' })))).toBeUndefined(); // a new epoch, a new vote
+  });
+
+  it("confirmed-held: a primary's confirmed position for a replica is what the replica holds", () => {
+    const check = confirmedHeld.monitor();
+    const primary = node('n1', { role: 'primary', primary: 'n1', log: [entry(1, 1), entry(1, 2)], matchSeq: { n2: 2 }, appliedSeq: 2 });
+    expect(check(view(primary, node('n2', { log: [entry(1, 1), entry(1, 2)], appliedSeq: 2 })))).toBeUndefined();
+    expect(check(view(primary, node('n2', { log: [entry(1, 1)], appliedSeq: 1 })))).toBe('n1 (primary of epoch 1) counts seq 2 as confirmed by n2, which holds only 1 entries');
+    expect(check(view(primary, node('n2', { log: [entry(1, 1), entry(1, 9)], appliedSeq: 2 })))).toMatch(/counts seq 2 as confirmed by n2, which holds a different entry there/);
+    expect(check(view(primary, node('n2', { log: [entry(1, 1), entry(1, 2)], appliedSeq: 3 })))).toBe('n2 applied through seq 3 but holds only 2 entries');
+    // A replica of another epoch or primary is not the primary's to judge.
+    expect(check(view(primary, node('n2', { epoch: 2, log: [], appliedSeq: 0 })))).toBeUndefined();
   });
 });
