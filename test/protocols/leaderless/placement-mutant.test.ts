@@ -8,13 +8,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { run } from '../../support/runs.js';
 import { resolveScenario } from '../../../src/scenario/index.js';
 import { protocolRegistry } from '../../../src/protocols/index.js';
+import type * as RingModule from '../../../src/protocols/common/ring.js';
 
 vi.mock('../../../src/protocols/common/ring.js', async (importOriginal) => {
-  const ring = await importOriginal<typeof import('../../../src/protocols/common/ring.js')>();
+  const ring = await importOriginal<typeof RingModule>();
   return {
     ...ring,
     // The mutant: the first N tokens clockwise, hosts repeated.
-    preferenceList: (r: import('../../../src/protocols/common/ring.js').Ring, key: string, n: number) => {
+    preferenceList: (r: RingModule.Ring, key: string, n: number) => {
       const all = ring.ringWalk(r, key);
       const start = r.tokens.findIndex((t) => t.hash >= ring.hash32(key));
       const from = start < 0 ? 0 : start;
