@@ -35,7 +35,7 @@ export type { FaultAction, FaultEvent, PartitionRequest } from './faults/index.j
 export { TraceRecorder, describeTraceEvent, type TraceEvent, type TraceSink } from './trace/index.js';
 
 export { parseScenarioText, resolveScenario, ScenarioError, scenarioJsonSchema, type Scenario, type ScenarioInput } from './scenario/index.js';
-export { runScenario, judgeExpectation, type RunResult, type RunOptions, type CheckResult } from './runner/index.js';
+export { runScenario, judgeExpectation, assertHeld, ExpectationError, type RunResult, type RunOptions, type CheckResult } from './runner/index.js';
 export { builtinProtocols, protocolRegistry } from './protocols/index.js';
 export { checkDurable, checkConverged, checkLiveness, canonicalJson } from './checkers/generic.js';
 export {

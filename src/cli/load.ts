@@ -71,16 +71,46 @@ function protocolField(text: string): string | undefined {
   }
 }
 
+/** What loads a `.ts` module: tsx when installed, else Node's own type stripping, else nothing. */
+export type TypeScriptLoader = 'tsx' | 'import' | 'none';
+
 /**
- * Loads a user's protocol module (.ts through tsx, or .js/.mjs). It may export a
+ * tsx (an optional peer dependency: it brings esbuild and its install script) when the project has
+ * it; else Node's type stripping when this Node has it on (23.6+ by default, 22.6+ with
+ * --experimental-strip-types; `process.features.typescript`); else none.
+ */
+export function chooseTypeScriptLoader(options: { readonly tsxInstalled: boolean; readonly nodeStripsTypes: boolean }): TypeScriptLoader {
+  return options.tsxInstalled ? 'tsx' : options.nodeStripsTypes ? 'import' : 'none';
+}
+
+async function typeScriptLoader(): Promise<TypeScriptLoader> {
+  let tsxInstalled = true;
+  try {
+    await import('tsx/esm/api');
+  } catch {
+    tsxInstalled = false;
+  }
+  const features = process.features as { typescript?: unknown };
+  return chooseTypeScriptLoader({ tsxInstalled, nodeStripsTypes: typeof features.typescript === 'string' });
+}
+
+export const NO_TYPESCRIPT_LOADER =
+  `a .ts protocol module needs a TypeScript loader: install tsx in your project (npm install --save-dev tsx), ` +
+  `or run Node 23.6+ (or 22.6+ with --experimental-strip-types), or compile the module to .js (Node ${process.versions.node} here)`;
+
+/**
+ * Loads a user's protocol module (.ts through tsx or Node's type stripping, or .js/.mjs). It may export a
  * ProtocolDefinition or a bare Protocol, as `default`, `definition` or `protocol`.
  */
 export async function loadProtocolModule(path: string): Promise<ProtocolDefinition> {
   const full = resolve(path);
   if (!existsSync(full)) throw new UsageError('no such protocol module', path);
   let mod: Record<string, unknown>;
+  const typescript = ['.ts', '.mts', '.cts'].includes(extname(full));
+  const loader = typescript ? await typeScriptLoader() : 'import';
+  if (loader === 'none') throw new UsageError(NO_TYPESCRIPT_LOADER, path);
   try {
-    if (['.ts', '.mts', '.cts'].includes(extname(full))) {
+    if (loader === 'tsx') {
       const { tsImport } = await import('tsx/esm/api');
       mod = (await tsImport(pathToFileURL(full).href, import.meta.url)) as Record<string, unknown>;
     } else {

@@ -27,6 +27,7 @@ export {
   type ScenarioSize,
 } from './arbitraries.js';
 export { simulate, type SimulateOptions } from './simulate.js';
+export { assertHeld, ExpectationError } from '../runner/assert-held.js';
 export {
   HANG_TRACE_HASH,
   firstScenario,

@@ -1,3 +1,4 @@
 export * from './run.js';
 export * from './checks.js';
 export * from './faults.js';
+export * from './assert-held.js';

@@ -4,13 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scenarioArbitrary, simulate, scenarioYaml, type ScenarioObject } from '../../src/fuzz/index.js';
+import { assertHeld, scenarioArbitrary, simulate, scenarioYaml, type ScenarioObject } from '../../src/fuzz/index.js';
 
 describe('dsim fuzz as a library', () => {
   // --- the example in docs/FUZZING.md, verbatim ---
   it('gossip broadcast delivers every value under any faults', () => {
     fc.assert(
-      fc.property(scenarioArbitrary({ protocol: 'broadcast' }), (scenario) => simulate(scenario).expectation === 'held'),
+      fc.property(scenarioArbitrary({ protocol: 'broadcast' }), (scenario) => assertHeld(simulate(scenario))),
       { seed: 42, numRuns: 50 },
     );
   });
@@ -30,5 +30,7 @@ describe('dsim fuzz as a library', () => {
     expect(counterexample!.nodes).toBe(2);
     // ...and it is a scenario file.
     expect(scenarioYaml(counterexample!)).toMatch(/^protocol: broadcast$/m);
+    // assertHeld says what went wrong, check by check, with the seed to replay it.
+    expect(() => assertHeld(simulate(counterexample!))).toThrow(/BROKEN, expected every check to pass\n {2}✗ (broadcast-delivered|converged): .*\n[\s\S]*--seed \d+/);
   });
 });
