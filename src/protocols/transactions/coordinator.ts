@@ -43,6 +43,7 @@ export function onClientRequest(state: TxState, req: ClientRequest, ctx: Ctx, en
   }
   const now = ctx.now();
   const id = `${ctx.self}/${req.id}`;
+  if (state.coord.has(id)) return; // the same request again (a duplicated message): it is running
   // A read-only transaction's reads do not depend on one another: they run grouped by shard (one
   // round trip per shard, not per change of shard), in the client's order within each shard.
   const order = mops.every(([f]) => f === 'r') ? mops.map((_, i) => i).sort((a, b) => compareShards(shardOf(state.map, mops[a]![1]), shardOf(state.map, mops[b]![1])) || a - b) : null;
@@ -101,9 +102,18 @@ function sendExec(state: TxState, txn: CoordTxn, ctx: Ctx): void {
   });
 }
 
-export function onExecOk(state: TxState, msg: Msg<'exec-ok'>, ctx: Ctx): void {
+export function onExecOk(state: TxState, from: NodeId, msg: Msg<'exec-ok'>, ctx: Ctx): void {
   const txn = state.coord.get(msg.txn);
-  if (txn === undefined || txn.phase !== 'executing' || msg.seq !== txn.seq) return;
+  if (txn === undefined) {
+    // An execution answered after this coordinator gave the transaction up (a slow link) or lost it
+    // (a restart): the participant would hold its locks for nothing until its idle timeout. Not a
+    // decision: the answer may be a stale duplicate of one whose transaction has since prepared
+    // (and, under 3PC, committed without this coordinator), so the participant drops only an
+    // execution that has not voted.
+    ctx.send(from, { type: 'abandon', txn: msg.txn });
+    return;
+  }
+  if (txn.phase !== 'executing' || msg.seq !== txn.seq) return;
   txn.results.push(...msg.results);
   txn.next += msg.results.length;
   txn.rounds[txn.awaiting!] = (txn.rounds[txn.awaiting!] ?? 0) + 1;

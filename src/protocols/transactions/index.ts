@@ -13,7 +13,7 @@ import { coordinatorTick, onClientRequest, onDecideAck, onExecFail, onExecOk, on
 import { invariants } from './invariants.js';
 import { migrationTick, onMigrate, onMigrateAck, onMove, onMoveCommand } from './migration.js';
 import { FLAWS, parseOptions, resolveFlaws, type TxOptions } from './options.js';
-import { adoptMap, onDecide, onExec, onPrecommit, onPrepare, restorePrepared } from './participant.js';
+import { adoptMap, onAbandon, onDecide, onExec, onPrecommit, onPrepare, restorePrepared } from './participant.js';
 import { initialMap, shardOfNode } from './shard-map.js';
 import { operatorActions, promises, space } from './space.js';
 import { emptyBlocking, emptyOutcomes, flush, indexOutcomes, persist } from './store.js';
@@ -65,9 +65,11 @@ export function createTransactions(options: TxOptions, flawNames: ReadonlySet<st
         case 'exec':
           return onExec(state, from, msg, ctx, env);
         case 'exec-ok':
-          return onExecOk(state, msg, ctx);
+          return onExecOk(state, from, msg, ctx);
         case 'exec-fail':
           return onExecFail(state, msg, ctx);
+        case 'abandon':
+          return onAbandon(state, msg, ctx, env);
         case 'prepare':
           return onPrepare(state, from, msg, ctx, env);
         case 'vote':

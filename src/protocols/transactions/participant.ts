@@ -178,12 +178,23 @@ export function onPrecommit(state: TxState, from: NodeId, msg: Msg<'precommit'>,
   ctx.send(from, { type: 'precommit-ack', txn: msg.txn });
 }
 
-/** A decision from the coordinator or a termination round. Commits are acknowledged. */
+/**
+ * A decision from the coordinator or a termination round. Commits are acknowledged. An abort of a
+ * transaction not seen here yet is remembered: its execution may still be on the way (overtaken by
+ * the abort), and must be refused, not run to hold locks for a transaction that is over.
+ */
 export function onDecide(state: TxState, from: NodeId, msg: Msg<'decide'>, ctx: Ctx, env: Env): void {
   const txn = state.txns.get(msg.txn);
   if (txn !== undefined) finish(state, txn, msg.decision, ctx, env);
-  else if (!state.outcomeIndex.has(msg.txn) && msg.decision === 'commit') ctx.note('commit-unknown', { txn: msg.txn, from });
+  else if (msg.decision === 'abort') rememberOutcome(state, msg.txn, 'abort', false);
+  else if (!state.outcomeIndex.has(msg.txn)) ctx.note('commit-unknown', { txn: msg.txn, from });
   if (msg.decision === 'commit') ctx.send(from, { type: 'decide-ack', txn: msg.txn });
+}
+
+/** The coordinator no longer runs the transaction: an execution here that has not voted ends. */
+export function onAbandon(state: TxState, msg: Msg<'abandon'>, ctx: Ctx, env: Env): void {
+  const txn = state.txns.get(msg.txn);
+  if (txn !== undefined && txn.status === 'active') abortActive(state, txn, ctx, env);
 }
 
 /** Applies (commit) or drops (abort) the transaction's writes, releases its locks, remembers the outcome. */

@@ -213,6 +213,8 @@ export type TxMsg =
   | { readonly type: 'exec'; readonly txn: TxnId; readonly coord: NodeId; readonly priority: Priority; readonly seq: number; readonly prior: number; readonly mops: readonly Mop[]; readonly map: ShardMap }
   | { readonly type: 'exec-ok'; readonly txn: TxnId; readonly seq: number; readonly results: readonly unknown[] }
   | { readonly type: 'exec-fail'; readonly txn: TxnId; readonly seq: number; readonly reason: string; readonly map?: ShardMap }
+  /** The coordinator no longer runs this transaction (it gave up, or restarted): abort it if it has not voted. */
+  | { readonly type: 'abandon'; readonly txn: TxnId }
   | { readonly type: 'prepare'; readonly txn: TxnId; readonly participants: readonly ShardId[] }
   | { readonly type: 'vote'; readonly txn: TxnId; readonly yes: boolean; readonly reason?: string }
   | { readonly type: 'precommit'; readonly txn: TxnId }

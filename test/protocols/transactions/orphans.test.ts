@@ -1,0 +1,110 @@
+/**
+ * Executions orphaned by their coordinator: an abort that overtakes the execution it ends, and an
+ * execution answered after the coordinator gave up. Neither may leave a participant holding locks
+ * for a transaction that is over; neither may touch a transaction that has voted. Two nodes driven
+ * handler by handler, every message in our hands (delivered, reordered or dropped at will).
+ */
+import { describe, expect, it } from 'vitest';
+import type { NodeContext, Protocol } from '../../../src/core/protocol.js';
+import { createTransactions } from '../../../src/protocols/transactions/index.js';
+import { parseOptions } from '../../../src/protocols/transactions/options.js';
+import { shardOf } from '../../../src/protocols/transactions/shard-map.js';
+import type { TxDurable, TxMsg, TxState } from '../../../src/protocols/transactions/types.js';
+
+interface Sent {
+  readonly from: string;
+  readonly to: string;
+  readonly msg: TxMsg;
+}
+
+function pair() {
+  const parsed = parseOptions({});
+  if (!parsed.ok) throw new Error('default options');
+  const protocol: Protocol<TxState, TxMsg, TxDurable> = createTransactions(parsed.value, new Set(), 'list-append');
+  const members = ['n1', 'n2'];
+  const sent: Sent[] = [];
+  const replies: Array<{ id: string; type: string }> = [];
+  let nowUs = 0;
+  const ctxOf = (self: string): NodeContext<TxMsg, TxDurable> => ({
+    self,
+    peers: members.filter((m) => m !== self),
+    members,
+    now: () => nowUs,
+    random: () => 0.5,
+    send: (to, msg) => sent.push({ from: self, to, msg }),
+    setTimer: () => undefined,
+    cancelTimer: () => undefined,
+    persist: () => undefined,
+    reply: (id, result) => replies.push({ id, type: result.type }),
+    note: () => undefined,
+  });
+  const ctx = { n1: ctxOf('n1'), n2: ctxOf('n2') };
+  const state = { n1: protocol.init(ctx.n1, undefined), n2: protocol.init(ctx.n2, undefined) };
+  // A key n2 serves, so n1 coordinates and n2 participates.
+  const key = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((k) => shardOf(state.n1.map, k) === 's2')!;
+  /** Takes the oldest message of this type from `from` to `to` out of the air. */
+  const take = (type: TxMsg['type'], from: string, to: string): TxMsg => {
+    const i = sent.findIndex((s) => s.msg.type === type && s.from === from && s.to === to);
+    expect(i, `a ${type} from ${from} to ${to} in ${JSON.stringify(sent.map((s) => s.msg.type))}`).toBeGreaterThanOrEqual(0);
+    return sent.splice(i, 1)[0]!.msg;
+  };
+  const deliver = (type: TxMsg['type'], from: 'n1' | 'n2', to: 'n1' | 'n2'): void => protocol.onMessage(state[to], from, take(type, from, to), ctx[to]);
+  const begin = (): void => protocol.onRequest(state.n1, { id: 'c1:1:1', client: 'c1', seq: 1, op: { f: 'txn', value: [['append', key, 7]] } }, ctx.n1);
+  /** n1's transaction deadline passes: it aborts and tells n2. */
+  const coordinatorGivesUp = (): void => {
+    nowUs += parsed.value.txnTimeout;
+    protocol.onTimer(state.n1, 'tick', ctx.n1);
+  };
+  return { protocol, state, ctx, sent, replies, deliver, take, begin, coordinatorGivesUp, lockHeld: () => state.n2.locks.get(String(key))?.writer ?? null };
+}
+
+describe('transactions: executions orphaned by their coordinator', () => {
+  it('an abort that overtakes its execution is remembered, and the execution is refused without taking a lock', () => {
+    const t = pair();
+    t.begin();
+    t.coordinatorGivesUp();
+    expect(t.replies).toEqual([{ id: 'c1:1:1', type: 'fail' }]);
+    t.deliver('decide', 'n1', 'n2'); // the abort arrives first
+    t.deliver('exec', 'n1', 'n2'); // then the slow execution
+    expect(t.state.n2.txns.size).toBe(0);
+    expect(t.lockHeld()).toBeNull();
+    const refusal = t.take('exec-fail', 'n2', 'n1');
+    expect(refusal).toMatchObject({ reason: expect.stringMatching(/already aborted/) });
+  });
+
+  it('an execution answered after the coordinator gave up (its abort lost) is abandoned, and the lock freed', () => {
+    const t = pair();
+    t.begin();
+    t.deliver('exec', 'n1', 'n2');
+    expect(t.lockHeld()).toBe('n1/c1:1:1');
+    t.coordinatorGivesUp();
+    t.take('decide', 'n1', 'n2'); // the abort is lost
+    t.deliver('exec-ok', 'n2', 'n1'); // the late answer reaches a coordinator that no longer runs it
+    t.deliver('abandon', 'n1', 'n2');
+    expect(t.state.n2.txns.size).toBe(0);
+    expect(t.lockHeld()).toBeNull();
+  });
+
+  it('a stale answer does not end a transaction that has voted: only a decision does', () => {
+    const t = pair();
+    t.begin();
+    t.deliver('exec', 'n1', 'n2');
+    const answer = t.take('exec-ok', 'n2', 'n1');
+    t.protocol.onMessage(t.state.n1, 'n2', answer, t.ctx.n1);
+    t.deliver('prepare', 'n1', 'n2');
+    expect(t.state.n2.txns.get('n1/c1:1:1')?.status).toBe('prepared');
+    // n1 restarts and forgets the undecided transaction; a duplicate of the old answer arrives.
+    t.state.n1.coord.clear();
+    t.protocol.onMessage(t.state.n1, 'n2', answer, t.ctx.n1);
+    t.deliver('abandon', 'n1', 'n2');
+    expect(t.state.n2.txns.get('n1/c1:1:1')?.status).toBe('prepared');
+    expect(t.lockHeld()).toBe('n1/c1:1:1');
+  });
+
+  it('a duplicated client request does not start the transaction twice', () => {
+    const t = pair();
+    t.begin();
+    t.begin();
+    expect(t.sent.filter((s) => s.msg.type === 'exec')).toHaveLength(1);
+  });
+});
