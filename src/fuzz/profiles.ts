@@ -104,6 +104,17 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     roles: ['leader'],
     route: 'leader',
   },
+  'cas-paxos': {
+    model: 'kv',
+    nodes: { min: 3, max: 5 },
+    durationMs: { min: 300, max: 3000 },
+    quiesceMs: 3000,
+    roles: [],
+    route: 'random',
+    // Each register lives on a quorum: a minority may keep an older copy until the key's next
+    // change, so node copies are not expected to converge.
+    checks: [...KV_SAFETY, 'liveness'],
+  },
   'master-slave': {
     nodes: { min: 2, max: 4 },
     durationMs: { min: 300, max: 3000 },

@@ -1,6 +1,7 @@
 /** The built-in protocols, by scenario name. */
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { definition as broadcast } from './broadcast/index.js';
+import { definition as casPaxos } from './cas-paxos/index.js';
 import { definition as masterSlave } from './master-slave/index.js';
 import { definition as leaderless } from './leaderless/index.js';
 import { definition as multiLeader } from './multi-leader/index.js';
@@ -16,6 +17,7 @@ export const builtinProtocols: readonly ProtocolDefinition[] = [
   raft as ProtocolDefinition,
   paxos as ProtocolDefinition,
   transactions as ProtocolDefinition,
+  casPaxos as ProtocolDefinition,
 ];
 
 export function protocolRegistry(extra: readonly ProtocolDefinition[] = []): Map<string, ProtocolDefinition> {

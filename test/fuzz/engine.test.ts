@@ -117,6 +117,9 @@ const FLAW_BUDGETS: Readonly<Record<string, { runs: number; shrinkBudget?: numbe
   'transactions/commit-before-log': { runs: 300, shrinkBudget: 60 },
   'transactions/vote-before-log': { runs: 200, shrinkBudget: 60 },
   'transactions/early-read-unlock': { runs: 10, shrinkBudget: 60 },
+  'cas-paxos/promise-in-memory': { runs: 60, shrinkBudget: 60 },
+  'cas-paxos/propose-own-value': { runs: 20, shrinkBudget: 60 },
+  'cas-paxos/read-without-completion': { runs: 20, shrinkBudget: 60 },
 };
 
 const NAMED_FLAWS = [...protocols.values()].flatMap((d) => (d.flaws ?? []).map((f) => ({ protocol: d.name, flaw: f.name, breaks: f.breaks ?? [] })));

@@ -1,0 +1,191 @@
+/**
+ * The proposer, any node: per key, one client op at a time. Phase 1 reads the register from a
+ * quorum (the highest-ballot vote wins), the op's change function computes the next value, phase 2
+ * writes it to a quorum, and only then is the client answered. A conflict (a higher ballot) or a
+ * silent quorum means a retry with a new ballot after a random backoff. With the one-round-trip
+ * optimization a proposer whose last accept on the key also got its next ballot promised by a
+ * quorum skips phase 1.
+ */
+import type { NodeId } from '../../core/ids.js';
+import type { ClientRequest, OpResult } from '../../core/ops.js';
+import { ballotOf } from '../paxos/ballot.js';
+import { accept, prepare, registerOf, seeBallot } from './acceptor.js';
+import { applyChange } from './change.js';
+import type { Attempt, CasState, Env, KeyProposer, Message, Versioned } from './types.js';
+
+type Msg<T extends Message['type']> = Extract<Message, { type: T }>;
+
+export const TIMER_ATTEMPT = 'attempt:';
+export const TIMER_RETRY = 'retry:';
+
+function proposerOf(state: CasState, key: string): KeyProposer {
+  let kp = state.proposers[key];
+  if (kp === undefined) state.proposers[key] = kp = { queue: [], attempt: null, cache: null, conflicts: 0, backoffUntilUs: 0 };
+  return kp;
+}
+
+function newBallot(state: CasState): number {
+  state.maxRound++;
+  return ballotOf(state.maxRound, state.selfIndex);
+}
+
+export function onClientRequest(state: CasState, env: Env, req: ClientRequest): void {
+  if (state.pending >= env.options.maxPendingRequests) {
+    env.ctx.reply(req.id, { type: 'fail', error: 'overloaded: too many pending requests' });
+    return;
+  }
+  const key = req.op.key ?? '';
+  const kp = proposerOf(state, key);
+  state.pending++;
+  kp.queue.push(req);
+  if (kp.attempt === null) startNext(state, env, key);
+}
+
+/** Takes the next queued op of `key`, if none is running. */
+function startNext(state: CasState, env: Env, key: string): void {
+  const kp = proposerOf(state, key);
+  const req = kp.queue.shift();
+  if (req === undefined) return;
+  kp.attempt = { req, ballot: 0, phase: 'prepare', promises: [], acks: [], nextAcks: [], nextBallot: 0, proposed: null, result: null, acceptSent: false, tries: 0 };
+  const wait = kp.backoffUntilUs - env.ctx.now();
+  if (wait > 0) env.ctx.setTimer(TIMER_RETRY + key, wait);
+  else begin(state, env, key);
+}
+
+/** Starts an attempt: phase 1 with a new ballot, or straight to phase 2 on a cached promise. */
+function begin(state: CasState, env: Env, key: string): void {
+  const kp = proposerOf(state, key);
+  const a = kp.attempt!;
+  a.tries++;
+  a.promises = [];
+  a.acks = [];
+  a.nextAcks = [];
+  env.ctx.setTimer(TIMER_ATTEMPT + key, env.options.attemptTimeoutUs);
+  const cache = kp.cache;
+  if (env.options.oneRoundTrip && cache !== null) {
+    kp.cache = null;
+    a.ballot = cache.ballot;
+    propose(state, env, key, cache.value);
+    return;
+  }
+  a.ballot = newBallot(state);
+  a.phase = 'prepare';
+  for (const peer of state.members) if (peer !== state.self) env.ctx.send(peer, { type: 'prepare', key, ballot: a.ballot });
+  onReply(state, env, state.self, prepare(state, env, key, a.ballot));
+}
+
+/** Applies the op's change to `current` and sends the result to every acceptor. */
+function propose(state: CasState, env: Env, key: string, current: Versioned): void {
+  const a = proposerOf(state, key).attempt!;
+  const change = applyChange(current, a.req);
+  if (change.value !== current) state.trail.introduced.push({ key, value: change.value });
+  a.phase = 'accept';
+  a.proposed = change.value;
+  a.result = change.result;
+  a.acceptSent = a.acceptSent || a.req.op.f !== 'read';
+  a.nextBallot = env.options.oneRoundTrip ? newBallot(state) : 0;
+  const msg: Message = { type: 'accept', key, ballot: a.ballot, value: change.value, next: a.nextBallot };
+  for (const peer of state.members) if (peer !== state.self) env.ctx.send(peer, msg);
+  onReply(state, env, state.self, accept(state, env, key, a.ballot, change.value, a.nextBallot));
+}
+
+/** A reply from an acceptor (this node's own, or a peer's). */
+export function onReply(state: CasState, env: Env, from: NodeId, msg: Message): void {
+  switch (msg.type) {
+    case 'promise':
+      return onPromise(state, env, from, msg);
+    case 'accepted':
+      return onAccepted(state, env, from, msg);
+    case 'conflict':
+      return onConflict(state, env, msg);
+    case 'prepare':
+    case 'accept':
+      return;
+  }
+}
+
+function current(state: CasState, key: string, msg: { ballot: number }): Attempt | undefined {
+  const a = state.proposers[key]?.attempt ?? null;
+  return a !== null && a.ballot === msg.ballot ? a : undefined;
+}
+
+function onPromise(state: CasState, env: Env, from: NodeId, msg: Msg<'promise'>): void {
+  const a = current(state, msg.key, msg);
+  if (a === undefined || a.phase !== 'prepare' || a.promises.some((p) => p.from === from)) return;
+  a.promises.push({ from, accepted: msg.accepted, value: msg.value });
+  if (a.promises.length < state.quorum) return;
+  // The register's value: the highest-ballot vote among the promises (the flaw: this node's own copy).
+  let best = a.promises[0]!;
+  for (const p of a.promises) if (p.accepted > best.accepted) best = p;
+  const value = env.flaws.proposeOwnValue ? registerOf(state, msg.key).value : best.value;
+  if (a.req.op.f === 'read' && env.flaws.readWithoutCompletion) {
+    // The flaw: answer from phase 1 alone; the value read may be a minority's, never chosen.
+    state.trail.learned.push({ key: msg.key, value });
+    finish(state, env, msg.key, { type: 'ok', value: value.data });
+    return;
+  }
+  propose(state, env, msg.key, value);
+}
+
+function onAccepted(state: CasState, env: Env, from: NodeId, msg: Msg<'accepted'>): void {
+  const a = current(state, msg.key, msg);
+  if (a === undefined || a.phase !== 'accept' || a.acks.includes(from)) return;
+  a.acks.push(from);
+  if (msg.promisedNext) a.nextAcks.push(from);
+  if (a.acks.length < state.quorum) return;
+  const kp = proposerOf(state, msg.key);
+  state.trail.learned.push({ key: msg.key, value: a.proposed! });
+  // The quorum that voted also promised the next ballot: the next op here may skip phase 1.
+  kp.cache = env.options.oneRoundTrip && a.nextAcks.length >= state.quorum ? { ballot: a.nextBallot, value: a.proposed! } : null;
+  kp.conflicts = 0;
+  finish(state, env, msg.key, a.result!);
+}
+
+function onConflict(state: CasState, env: Env, msg: Msg<'conflict'>): void {
+  seeBallot(state, msg.seen);
+  if (current(state, msg.key, msg) === undefined) return;
+  retry(state, env, msg.key);
+}
+
+/** The attempt failed (a higher ballot, or no quorum in time): back off and try a new ballot. */
+function retry(state: CasState, env: Env, key: string): void {
+  const kp = proposerOf(state, key);
+  const a = kp.attempt!;
+  kp.cache = null;
+  kp.conflicts++;
+  a.ballot = -1; // late replies to this attempt are ignored
+  env.ctx.cancelTimer(TIMER_ATTEMPT + key);
+  if (a.tries >= env.options.maxAttempts) {
+    finish(state, env, key, a.acceptSent ? { type: 'info', error: `no quorum after ${a.tries} attempts; the change may have taken effect` } : { type: 'fail', error: `no quorum after ${a.tries} attempts` });
+    return;
+  }
+  if (!env.options.backoff) {
+    begin(state, env, key);
+    return;
+  }
+  const window = env.options.backoffMaxUs * 2 ** Math.min(kp.conflicts, 4);
+  const delay = 1 + Math.floor(env.ctx.random() * window);
+  kp.backoffUntilUs = env.ctx.now() + delay;
+  env.ctx.setTimer(TIMER_RETRY + key, delay);
+}
+
+function finish(state: CasState, env: Env, key: string, result: OpResult): void {
+  const kp = proposerOf(state, key);
+  const a = kp.attempt!;
+  env.ctx.cancelTimer(TIMER_ATTEMPT + key);
+  env.ctx.reply(a.req.id, result);
+  kp.attempt = null;
+  state.pending--;
+  startNext(state, env, key);
+}
+
+/** The key's attempt got no quorum in time (the timer is re-armed per attempt and cancelled when one ends). */
+export function onAttemptTimer(state: CasState, env: Env, key: string): void {
+  const a = state.proposers[key]?.attempt ?? null;
+  if (a !== null && a.ballot >= 0) retry(state, env, key);
+}
+
+export function onRetryTimer(state: CasState, env: Env, key: string): void {
+  const a = state.proposers[key]?.attempt ?? null;
+  if (a !== null && (a.ballot < 0 || a.tries === 0)) begin(state, env, key);
+}

@@ -1,0 +1,105 @@
+/** CASPaxos's plain-data state, register values and messages. */
+import type { NodeId } from '../../core/ids.js';
+import type { ClientRequest, OpResult } from '../../core/ops.js';
+import type { NodeContext } from '../../core/index.js';
+import type { Ballot } from '../paxos/ballot.js';
+import type { CasPaxosOptions, Flaws } from './options.js';
+
+/**
+ * A register's value. `version` counts the changes applied to it and `digest` digests them in
+ * order, so two values with one version and digest have one history (the invariants compare them).
+ * `sessions` remembers, per client, the seq of the last op that changed this key: a proposer that
+ * retries an op whose accept it is unsure of does not apply it twice. Frozen.
+ */
+export interface Versioned {
+  readonly data: unknown;
+  readonly version: number;
+  readonly digest: number;
+  readonly sessions: Readonly<Record<string, number>>;
+}
+
+/** One key's acceptor state. Frozen: a change makes a new one. */
+export interface Register {
+  readonly promised: Ballot;
+  readonly accepted: Ballot;
+  readonly value: Versioned;
+}
+
+export interface Durable {
+  readonly registers: Readonly<Record<string, Register>>;
+}
+
+export interface PromiseInfo {
+  readonly from: NodeId;
+  readonly accepted: Ballot;
+  readonly value: Versioned;
+}
+
+/** A client op in progress at its proposer. */
+export interface Attempt {
+  readonly req: ClientRequest;
+  ballot: Ballot;
+  phase: 'prepare' | 'accept';
+  promises: PromiseInfo[];
+  acks: NodeId[];
+  /** Acks that also promised the next ballot (one-round-trip optimization). */
+  nextAcks: NodeId[];
+  nextBallot: Ballot;
+  proposed: Versioned | null;
+  result: OpResult | null;
+  /** An accept of this op was sent at some attempt: its effect is unknown until answered. */
+  acceptSent: boolean;
+  tries: number;
+}
+
+/** What a node's proposer keeps per key: ops in arrival order, one running at a time. */
+export interface KeyProposer {
+  queue: ClientRequest[];
+  attempt: Attempt | null;
+  /** One-round-trip optimization: a ballot a phase-2 quorum already promised, and the value it holds. */
+  cache: { readonly ballot: Ballot; readonly value: Versioned } | null;
+  /** Conflicts in a row (the backoff window doubles with each). */
+  conflicts: number;
+  /** Waiting out a backoff until this local time. */
+  backoffUntilUs: number;
+}
+
+/** What this step did, for the invariants (cleared when a step starts). */
+export interface Trail {
+  accepts: Array<{ readonly key: string; readonly ballot: Ballot; readonly value: Versioned }>;
+  /** Values a proposer computed (a change applied to a promised value). */
+  introduced: Array<{ readonly key: string; readonly value: Versioned }>;
+  /** Values a proposer answered a client from, as chosen. */
+  learned: Array<{ readonly key: string; readonly value: Versioned }>;
+  /** Keys whose promise this step raised. */
+  promised: string[];
+}
+
+export interface CasState {
+  readonly self: NodeId;
+  readonly selfIndex: number;
+  readonly members: readonly NodeId[];
+  readonly quorum: number;
+  registers: Record<string, Register>;
+  /** The promise per key as last written to disk (differs only under `promise-in-memory`). */
+  persistedPromises: Record<string, Ballot>;
+  maxRound: number;
+  proposers: Record<string, KeyProposer>;
+  pending: number;
+  trail: Trail;
+}
+
+export type Message =
+  | { readonly type: 'prepare'; readonly key: string; readonly ballot: Ballot }
+  | { readonly type: 'promise'; readonly key: string; readonly ballot: Ballot; readonly accepted: Ballot; readonly value: Versioned }
+  | { readonly type: 'conflict'; readonly key: string; readonly ballot: Ballot; readonly seen: Ballot }
+  | { readonly type: 'accept'; readonly key: string; readonly ballot: Ballot; readonly value: Versioned; readonly next: Ballot }
+  | { readonly type: 'accepted'; readonly key: string; readonly ballot: Ballot; readonly promisedNext: boolean };
+
+export type Ctx = NodeContext<Message, Durable>;
+
+export interface Env {
+  readonly ctx: Ctx;
+  readonly options: CasPaxosOptions;
+  readonly flaws: Flaws;
+}
