@@ -2,6 +2,7 @@
 import { pairOperations } from '../core/history.js';
 import { tradeoffTable } from '../protocols/master-slave/tradeoffs.js';
 import { txTradeoffTable } from '../protocols/transactions/tradeoffs.js';
+import { sideBySideTables } from '../protocols/paxos/side-by-side.js';
 import type { RunResult } from '../runner/index.js';
 import { formatTable } from './table.js';
 
@@ -16,7 +17,7 @@ function opsDuringFaults(result: RunResult): { ok: number; invoked: number } | u
 
 /** The protocol tables a directory run ends with (empty when none applies). */
 export function protocolTables(results: readonly RunResult[], width?: number): string[] {
-  return [masterSlaveTradeoffs(results, width), transactionTradeoffs(results, width)].filter((text) => text !== '');
+  return [masterSlaveTradeoffs(results, width), transactionTradeoffs(results, width), ...consensusSideBySide(results, width)].filter((text) => text !== '');
 }
 
 function transactionTradeoffs(results: readonly RunResult[], width: number | undefined): string {
@@ -35,4 +36,11 @@ function masterSlaveTradeoffs(results: readonly RunResult[], width: number | und
     }),
   );
   return `master-slave: the trade-off at a glance (measured)\n${formatTable({ header: table.header, rows: table.rows, rule: true, ...(width !== undefined ? { width } : {}) })}`;
+}
+
+function consensusSideBySide(results: readonly RunResult[], width: number | undefined): string[] {
+  return sideBySideTables(results).map(
+    ({ directory, table }) =>
+      `${directory}: consensus protocols side by side, same workload and fault plan (measured)\n${formatTable({ header: table.header, rows: table.rows, rule: true, ...(width !== undefined ? { width } : {}) })}`,
+  );
 }

@@ -98,6 +98,12 @@ export interface SimStats {
   replies: number;
   steps: number;
   persists: number;
+  /**
+   * Virtual time during which no up node reported the role `leader` (counted from the start, for
+   * protocols that report roles; leader-based protocols compare by it). Settled when read through
+   * `Simulation.settleStats`.
+   */
+  leaderlessUs: number;
 }
 
 /** All counters at zero (a fresh run, or one that never started). */
@@ -113,6 +119,7 @@ export function emptySimStats(): SimStats {
     replies: 0,
     steps: 0,
     persists: 0,
+    leaderlessUs: 0,
   };
 }
 
@@ -167,6 +174,8 @@ class NodeSlot implements NodeView<unknown> {
   /** The role last reported to the step observer. */
   observedRole: string | undefined = undefined;
   lastRole: string | undefined = undefined;
+  /** Up and in the role `leader` (counted in Simulation.leaders). */
+  leading = false;
   lastSummary: string | undefined = undefined;
   ctx!: NodeContext<unknown, unknown>;
   constructor(
@@ -196,6 +205,9 @@ export class Simulation {
   readonly findings: Finding[] = [];
 
   private nowUs = 0;
+  /** Up nodes in the role `leader`, and since when none has been (undefined while one is). */
+  private leaders = 0;
+  private leaderlessSinceUs: number | undefined = 0;
   private eventCount = 0;
   private instantUs = -1;
   private instantEvents = 0;
@@ -483,6 +495,7 @@ export class Simulation {
     if (slot.status !== 'up') return;
     this.hash.mix(0x7000 + slot.index);
     slot.status = 'paused';
+    this.setLeading(slot, false);
     this.emit({ kind: 'pause', node: id });
   }
 
@@ -491,6 +504,7 @@ export class Simulation {
     if (slot.status !== 'paused') return;
     this.hash.mix(0x8000 + slot.index);
     slot.status = 'up';
+    this.setLeading(slot, slot.lastRole === 'leader');
     this.emit({ kind: 'resume', node: id });
     // What queued up while paused is handled now, in arrival order: timers fire late.
     const held = slot.paused;
@@ -735,10 +749,8 @@ export class Simulation {
     this.applyEffects(slot);
     this.current = undefined;
     if (this.observer !== undefined) this.observeStep(slot, kind, arg);
-    if (this.trace !== undefined) {
-      if (protocol.role !== undefined) this.noteRoleChange(slot);
-      if (protocol.summary !== undefined) this.noteSummaryChange(slot);
-    }
+    if (protocol.role !== undefined) this.noteRoleChange(slot);
+    if (this.trace !== undefined && protocol.summary !== undefined) this.noteSummaryChange(slot);
     if (this.monitors.length > 0 && !this.stopped) this.checkInvariants(slot);
   }
 
@@ -1004,6 +1016,7 @@ export class Simulation {
     }
   }
 
+  /** Traces a role change, and keeps count of the nodes leading (SimStats.leaderlessUs). */
   private noteRoleChange(slot: NodeSlot): void {
     if (this.protocol.role === undefined) return;
     const role = this.safeRole(slot);
@@ -1011,6 +1024,26 @@ export class Simulation {
       slot.lastRole = role;
       this.emit({ kind: 'role', node: slot.id, role: role ?? null });
     }
+    this.setLeading(slot, role === 'leader' && slot.status === 'up');
+  }
+
+  private setLeading(slot: NodeSlot, leading: boolean): void {
+    if (slot.leading === leading) return;
+    slot.leading = leading;
+    this.leaders += leading ? 1 : -1;
+    if (leading && this.leaders === 1 && this.leaderlessSinceUs !== undefined) {
+      this.stats.leaderlessUs += this.nowUs - this.leaderlessSinceUs;
+      this.leaderlessSinceUs = undefined;
+    } else if (!leading && this.leaders === 0) this.leaderlessSinceUs = this.nowUs;
+  }
+
+  /** Brings time-based counters (leaderlessUs) up to now; returns the stats. */
+  settleStats(): SimStats {
+    if (this.leaderlessSinceUs !== undefined) {
+      this.stats.leaderlessUs += this.nowUs - this.leaderlessSinceUs;
+      this.leaderlessSinceUs = this.nowUs;
+    }
+    return this.stats;
   }
 
   private finding(kind: FindingKind, message: string, slot?: NodeSlot, stack?: string, name?: string): void {

@@ -164,7 +164,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     faults: injector.applied,
     ops: { ...workload.stats },
     latency: summarizeLatency(workload.latenciesUs),
-    messages: sim.stats,
+    messages: sim.settleStats(),
     findings: sim.findings,
     checks,
     expected: scenario.expect,

@@ -30,6 +30,26 @@ const ping: Protocol<PingState, PingMsg, { received: number }> = {
 };
 
 describe('Simulation kernel', () => {
+  it('counts the time no up node holds the role leader: from the start, while the leader is paused or crashed', () => {
+    // n1 leads from its third tick (30ms) on; nobody else ever does.
+    const leads: Protocol<PingState, PingMsg, { received: number }> = { ...ping, role: (s) => (s.ticks >= 3 ? 'leader' : 'follower') };
+    const { sim } = makeSim({ protocol: leads, nodes: 1 });
+    sim.start();
+    sim.run(100_000);
+    expect(sim.settleStats().leaderlessUs).toBe(30_000);
+    sim.pause('n1');
+    sim.run(150_000);
+    sim.resume('n1');
+    sim.run(200_000);
+    expect(sim.settleStats().leaderlessUs).toBe(80_000);
+    sim.crash('n1');
+    sim.run(230_000);
+    sim.restart('n1');
+    sim.run(300_000);
+    // Restarted at 230ms, leading again from its third tick (260ms).
+    expect(sim.settleStats().leaderlessUs).toBe(80_000 + 60_000);
+  });
+
   it('delivers messages after the network delay and fires timers on time', () => {
     const { sim } = makeSim({ protocol: ping, nodes: 3 });
     sim.start();

@@ -12,6 +12,7 @@ import { createCasPaxos, definition as casDefinition, type CasState } from '../.
 import { ballotOf } from '../../../src/protocols/paxos/ballot.js';
 import { createPaxos, type PaxosDurable, type PaxosMessage, type PaxosOptions, type PaxosState } from '../../../src/protocols/paxos/index.js';
 import { parseOptions } from '../../../src/protocols/paxos/options.js';
+import { sideBySideTables } from '../../../src/protocols/paxos/side-by-side.js';
 import { NOOP, commandValue } from '../../../src/protocols/paxos/slots.js';
 import { ScenarioError } from '../../../src/scenario/index.js';
 import { protocolCluster, type Cluster } from '../../support/cluster.js';
@@ -275,5 +276,36 @@ describe('cas-paxos', () => {
       expect(sentPerOp).toEqual(oneRoundTrip ? [8, 4, 4, 4] : [8, 8, 8, 8]);
       expect(c.violations()).toEqual([]);
     }
+  });
+});
+
+describe('paxos and raft side by side', () => {
+  const dir = 'scenarios/paxos-vs-raft';
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+
+  it('puts the same workload and fault plan on each protocol (the files differ in protocol, options and name only)', () => {
+    const plans = files.map((f) => {
+      const { name: _name, protocol: _protocol, options: _options, ...rest } = parseYaml(readFileSync(`${dir}/${f}`, 'utf8')) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    expect(new Set(files.map((f) => (parseYaml(readFileSync(`${dir}/${f}`, 'utf8')) as { protocol: string }).protocol))).toEqual(new Set(['raft', 'paxos']));
+    expect(new Set(plans).size).toBe(1);
+  });
+
+  it('tabulates a directory run: one row per run, measured', () => {
+    const results = files.slice(0, 2).map((f) => run(scenarioFile(`${dir}/${f}`)));
+    const tables = sideBySideTables(results);
+    expect(tables.map((t) => t.directory)).toEqual([dir]);
+    const rows = tables[0]!.table.rows;
+    expect(rows.map((r) => r[0])).toEqual(['raft', 'paxos']);
+    for (const [i, r] of results.entries()) {
+      // Both elect within an election timeout or so at the start, and lose their leader to the faults.
+      expect(r.messages.leaderlessUs).toBeGreaterThan(150_000);
+      expect(r.messages.leaderlessUs).toBeLessThan(r.virtualTimeUs / 4);
+      expect(rows[i]).toContain(`${r.ops.ok}/${r.ops.invoked}`);
+      expect(rows[i]![rows[i]!.length - 1]).toBe(`all ${r.checks.length} held`);
+    }
+    // A directory of one protocol gets no table.
+    expect(sideBySideTables(results.slice(0, 1))).toEqual([]);
   });
 });
