@@ -27,7 +27,7 @@ const MAX_ROUNDS_KEPT = 64;
  * campaign the others refuse (they hear from a live leader) leaves its promise where it was, so
  * the node keeps accepting from that leader instead of rejecting it.
  */
-export function campaign(state: PaxosState, env: Env): void {
+export function campaign(state: PaxosState, env: Env, renewals = 0): void {
   const ctx = env.ctx;
   const round = Math.max(state.maxRound, roundOf(state.promised)) + 1;
   const ballot = ballotOf(round, state.selfIndex);
@@ -37,7 +37,7 @@ export function campaign(state: PaxosState, env: Env): void {
   const fromSlot = state.applied + 1;
   // The flaw: the promise set is never cleared, so promises for older ballots still count.
   const kept = env.flaws.countOldPromises ? state.lastPromises.filter((p) => p.from !== state.self) : [];
-  state.campaign = { ballot, fromSlot, promises: kept };
+  state.campaign = { ballot, fromSlot, promises: kept, renewals };
   state.campaignStartUs = ctx.now();
   if (state.leaderId === state.self) state.leaderId = null;
   ctx.note('campaign', { ballot: formatBallot(ballot, state.members) });
@@ -89,6 +89,7 @@ export function abandonCampaign(state: PaxosState, env: Env): void {
   if (state.campaign === null || env.options.leader !== 'stable') return;
   state.campaign = null;
   state.role = 'follower';
+  answerAllWrites(state, env); // a leader that campaigned again kept its clients waiting
   resetElectionTimer(state, env);
 }
 
@@ -97,7 +98,32 @@ export function onNack(state: PaxosState, env: Env, _from: NodeId, msg: Msg<'nac
   if (mine === undefined || msg.promised <= mine) return; // a lease refusal, or about an older ballot
   const round = roundOf(msg.promised);
   if (round > state.maxRound) state.maxRound = round;
+  const o = env.options;
+  const renewals = state.leader !== null ? 0 : (state.campaign?.renewals ?? 0);
+  if (o.leader === 'stable' && o.checkQuorum && o.backoff && (state.leader !== null || (renewals > 0 && renewals < MAX_RENEWALS))) {
+    renewBallot(state, env, renewals + 1);
+    return;
+  }
   preempted(state, env);
+}
+
+/** Ballot renewals in a row before a leader gives up and steps down. */
+const MAX_RENEWALS = 3;
+
+/**
+ * A leader met a higher promise at an acceptor: most likely a node rejoining after campaigning
+ * alone behind a partition. The leader's other followers stick to it and refuse that ballot's
+ * prepares (but not this leader's), so it takes a ballot above it at once: one phase 1 while its
+ * clients keep waiting, where stepping down would leave the cluster without a leader for an
+ * election timeout or more. A renewal that meets a still higher ballot renews again, a few times.
+ */
+function renewBallot(state: PaxosState, env: Env, renewals: number): void {
+  env.ctx.cancelTimer(TIMER_HEARTBEAT);
+  env.ctx.cancelTimer(TIMER_CHECK_QUORUM);
+  const ballot = state.leader?.ballot ?? state.campaign!.ballot;
+  env.ctx.note('renew-ballot', { ballot: formatBallot(ballot, state.members), renewals });
+  state.leader = null;
+  campaign(state, env, renewals);
 }
 
 /** Phase 1 done: complete every open slot the promises reveal, then serve. */

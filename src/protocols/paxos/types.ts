@@ -46,6 +46,8 @@ export interface Campaign {
   readonly ballot: Ballot;
   readonly fromSlot: number;
   promises: PromiseInfo[];
+  /** A leader renewing its ballot (see proposer.ts, renewBallot): how many times in a row. */
+  readonly renewals: number;
 }
 
 /** A slot this leader proposed in its ballot and has not yet seen chosen. */
