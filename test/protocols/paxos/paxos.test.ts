@@ -228,7 +228,7 @@ describe('paxos: named flaws are caught, and the correct protocol passes the sam
   const cases: Array<{ protocol: string; flaw: string; file: string; within: number }> = [
     { protocol: 'paxos', flaw: 'promise-in-memory', file: 'acceptor-restart.yaml', within: 5 },
     { protocol: 'paxos', flaw: 'propose-own-value', file: 'leader-isolated.yaml', within: 3 },
-    { protocol: 'paxos', flaw: 'count-old-promises', file: 'leader-isolated.yaml', within: 3 },
+    { protocol: 'paxos', flaw: 'count-old-promises', file: 'acceptor-restart.yaml', within: 3 },
     { protocol: 'paxos', flaw: 'read-without-completion', file: 'quorum-reads.yaml', within: 3 },
     { protocol: 'paxos', flaw: 'unsafe-quorums', file: 'flexible-majority.yaml', within: 3 },
     { protocol: 'cas-paxos', flaw: 'promise-in-memory', file: 'cas-contention.yaml', within: 5 },
