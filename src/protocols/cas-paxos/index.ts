@@ -12,6 +12,7 @@ import { accept, prepare } from './acceptor.js';
 import { casPaxosInvariants } from './invariants.js';
 import { FLAWS, parseOptions, resolveFlaws, type CasPaxosOptions } from './options.js';
 import { TIMER_ATTEMPT, TIMER_RETRY, onAttemptTimer, onClientRequest, onReply, onRetryTimer } from './proposer.js';
+import { promises, space } from './space.js';
 import type { CasState, Ctx, Durable, Env, Message } from './types.js';
 
 export type { CasPaxosOptions } from './options.js';
@@ -101,8 +102,7 @@ export const definition: ProtocolDefinition<CasPaxosOptions> = {
   models: ['kv', 'register'],
   flaws: FLAWS,
   parseOptions,
-  // Registers live on quorums: a minority may hold an older value until the key's next change, so
-  // nodes' copies need not converge; every other promise is Raft's.
-  defaultChecks: (model, healed) => ['invariants', 'linearizable', ...(model === 'kv' ? ['durable'] : []), ...(healed ? ['liveness'] : [])],
+  space,
+  promises,
   create: ({ options, flaws }) => createCasPaxos(options, flaws),
 };

@@ -15,7 +15,7 @@ export const optionsSchema = z.strictObject({
   backoffMaxUs: durationUs.default(20_000),
   /** An attempt without a quorum's answer by then is retried with a new ballot. */
   attemptTimeoutUs: durationUs.default(200_000),
-  /** Attempts per client op before the proposer gives up (answering `info` if it ever sent an accept, else `fail`). */
+  /** Attempts per round before the proposer gives up (a write answers `info` if an accept ever went out, else `fail`). */
   maxAttempts: z.number().int().positive().default(8),
   /** Most client requests a node holds waiting; more are refused. */
   maxPendingRequests: z.number().int().positive().default(1000),
@@ -29,16 +29,19 @@ export const FLAWS = [
   {
     name: 'promise-in-memory',
     description: "An acceptor writes a key's promise to disk only with a vote: a restart forgets a promise made in phase 1, and the acceptor can accept a ballot it promised to refuse.",
+    breaks: ['promise-monotonicity', 'agreement', 'learner-safety', 'validity', 'linearizable', 'durable'],
   },
   {
     name: 'propose-own-value',
     description:
       "The proposer applies the change to its own acceptor's copy of the register instead of the highest-ballot value the promises report: a change chosen elsewhere is overwritten (a lost update).",
+    breaks: ['agreement', 'learner-safety', 'validity', 'linearizable', 'durable'],
   },
   {
     name: 'read-without-completion',
     description:
       'A read returns the highest-ballot value of its phase-1 quorum without the accept round that would complete it: a value accepted by a minority (in flight) is read, then disappears when another proposer overwrites it.',
+    breaks: ['learner-safety', 'linearizable'],
   },
 ] as const satisfies readonly FlawInfo[];
 

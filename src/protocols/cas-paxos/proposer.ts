@@ -1,7 +1,8 @@
 /**
- * The proposer, any node: per key, one client op at a time. Phase 1 reads the register from a
- * quorum (the highest-ballot vote wins), the op's change function computes the next value, phase 2
- * writes it to a quorum, and only then is the client answered. A conflict (a higher ballot) or a
+ * The proposer, any node: per key, one round at a time, for every op that waited for it (a batch:
+ * their change functions compose, in arrival order). Phase 1 reads the register from a quorum (the
+ * highest-ballot vote wins), the changes compute the next value, phase 2 writes it to a quorum,
+ * and only then are the clients answered. A conflict (a higher ballot) or a
  * silent quorum means a retry with a new ballot after a random backoff. With the one-round-trip
  * optimization a proposer whose last accept on the key also got its next ballot promised by a
  * quorum skips phase 1.
@@ -41,12 +42,15 @@ export function onClientRequest(state: CasState, env: Env, req: ClientRequest): 
   if (kp.attempt === null) startNext(state, env, key);
 }
 
-/** Takes the next queued op of `key`, if none is running. */
+/** Ops per round, at most. */
+const MAX_BATCH = 64;
+
+/** Takes the queued ops of `key` as the next round, if none is running. */
 function startNext(state: CasState, env: Env, key: string): void {
   const kp = proposerOf(state, key);
-  const req = kp.queue.shift();
-  if (req === undefined) return;
-  kp.attempt = { req, ballot: 0, phase: 'prepare', promises: [], acks: [], nextAcks: [], nextBallot: 0, proposed: null, result: null, acceptSent: false, tries: 0 };
+  if (kp.queue.length === 0) return;
+  const reqs = kp.queue.splice(0, MAX_BATCH);
+  kp.attempt = { reqs, ballot: 0, phase: 'prepare', promises: [], acks: [], nextAcks: [], nextBallot: 0, proposed: null, results: [], acceptSent: false, tries: 0 };
   const wait = kp.backoffUntilUs - env.ctx.now();
   if (wait > 0) env.ctx.setTimer(TIMER_RETRY + key, wait);
   else begin(state, env, key);
@@ -74,19 +78,23 @@ function begin(state: CasState, env: Env, key: string): void {
   onReply(state, env, state.self, prepare(state, env, key, a.ballot));
 }
 
-/** Applies the op's change to `current` and sends the result to every acceptor. */
+/** Applies the ops' changes to `current`, in order, and sends the result to every acceptor. */
 function propose(state: CasState, env: Env, key: string, current: Versioned): void {
   const a = proposerOf(state, key).attempt!;
-  const change = applyChange(current, a.req);
-  if (change.value !== current) state.trail.introduced.push({ key, value: change.value });
+  let value = current;
+  a.results = a.reqs.map((req) => {
+    const change = applyChange(value, req);
+    value = change.value;
+    return change.result;
+  });
+  if (value !== current) state.trail.introduced.push({ key, value });
   a.phase = 'accept';
-  a.proposed = change.value;
-  a.result = change.result;
-  a.acceptSent = a.acceptSent || a.req.op.f !== 'read';
+  a.proposed = value;
+  a.acceptSent = a.acceptSent || a.reqs.some((r) => r.op.f !== 'read');
   a.nextBallot = env.options.oneRoundTrip ? newBallot(state) : 0;
-  const msg: Message = { type: 'accept', key, ballot: a.ballot, value: change.value, next: a.nextBallot };
+  const msg: Message = { type: 'accept', key, ballot: a.ballot, value, next: a.nextBallot };
   for (const peer of state.members) if (peer !== state.self) env.ctx.send(peer, msg);
-  onReply(state, env, state.self, accept(state, env, key, a.ballot, change.value, a.nextBallot));
+  onReply(state, env, state.self, accept(state, env, key, a.ballot, value, a.nextBallot));
 }
 
 /** A reply from an acceptor (this node's own, or a peer's). */
@@ -118,10 +126,10 @@ function onPromise(state: CasState, env: Env, from: NodeId, msg: Msg<'promise'>)
   let best = a.promises[0]!;
   for (const p of a.promises) if (p.accepted > best.accepted) best = p;
   const value = env.flaws.proposeOwnValue ? registerOf(state, msg.key).value : best.value;
-  if (a.req.op.f === 'read' && env.flaws.readWithoutCompletion) {
-    // The flaw: answer from phase 1 alone; the value read may be a minority's, never chosen.
+  if (env.flaws.readWithoutCompletion && a.reqs.every((r) => r.op.f === 'read')) {
+    // The flaw: reads answer from phase 1 alone; the value read may be a minority's, never chosen.
     state.trail.learned.push({ key: msg.key, value });
-    finish(state, env, msg.key, { type: 'ok', value: value.data });
+    finish(state, env, msg.key, a.reqs.map(() => ({ type: 'ok', value: value.data })));
     return;
   }
   propose(state, env, msg.key, value);
@@ -138,7 +146,7 @@ function onAccepted(state: CasState, env: Env, from: NodeId, msg: Msg<'accepted'
   // The quorum that voted also promised the next ballot: the next op here may skip phase 1.
   kp.cache = env.options.oneRoundTrip && a.nextAcks.length >= state.quorum ? { ballot: a.nextBallot, value: a.proposed! } : null;
   kp.conflicts = 0;
-  finish(state, env, msg.key, a.result!);
+  finish(state, env, msg.key, a.results);
 }
 
 function onConflict(state: CasState, env: Env, msg: Msg<'conflict'>): void {
@@ -156,26 +164,30 @@ function retry(state: CasState, env: Env, key: string): void {
   a.ballot = -1; // late replies to this attempt are ignored
   env.ctx.cancelTimer(TIMER_ATTEMPT + key);
   if (a.tries >= env.options.maxAttempts) {
-    finish(state, env, key, a.acceptSent ? { type: 'info', error: `no quorum after ${a.tries} attempts; the change may have taken effect` } : { type: 'fail', error: `no quorum after ${a.tries} attempts` });
+    // A write whose accept went out may yet be chosen (a later proposer adopts it): `info`.
+    const gaveUp = (req: ClientRequest): OpResult =>
+      a.acceptSent && req.op.f !== 'read' ? { type: 'info', error: `no quorum after ${a.tries} attempts; the change may have taken effect` } : { type: 'fail', error: `no quorum after ${a.tries} attempts` };
+    finish(state, env, key, a.reqs.map(gaveUp));
     return;
   }
   if (!env.options.backoff) {
     begin(state, env, key);
     return;
   }
-  const window = env.options.backoffMaxUs * 2 ** Math.min(kp.conflicts, 4);
+  // The window doubles per conflict in a row, up to an attempt's timeout: queued ops wait it out.
+  const window = Math.min(env.options.backoffMaxUs * 2 ** Math.min(kp.conflicts, 4), Math.max(env.options.backoffMaxUs, env.options.attemptTimeoutUs));
   const delay = 1 + Math.floor(env.ctx.random() * window);
   kp.backoffUntilUs = env.ctx.now() + delay;
   env.ctx.setTimer(TIMER_RETRY + key, delay);
 }
 
-function finish(state: CasState, env: Env, key: string, result: OpResult): void {
+function finish(state: CasState, env: Env, key: string, results: readonly OpResult[]): void {
   const kp = proposerOf(state, key);
   const a = kp.attempt!;
   env.ctx.cancelTimer(TIMER_ATTEMPT + key);
-  env.ctx.reply(a.req.id, result);
+  a.reqs.forEach((req, i) => env.ctx.reply(req.id, results[i]!));
   kp.attempt = null;
-  state.pending--;
+  state.pending -= a.reqs.length;
   startNext(state, env, key);
 }
 

@@ -35,9 +35,9 @@ export interface PromiseInfo {
   readonly value: Versioned;
 }
 
-/** A client op in progress at its proposer. */
+/** The client ops of one key in progress at their proposer: applied in order, as one change. */
 export interface Attempt {
-  readonly req: ClientRequest;
+  readonly reqs: readonly ClientRequest[];
   ballot: Ballot;
   phase: 'prepare' | 'accept';
   promises: PromiseInfo[];
@@ -46,13 +46,14 @@ export interface Attempt {
   nextAcks: NodeId[];
   nextBallot: Ballot;
   proposed: Versioned | null;
-  result: OpResult | null;
+  /** Each op's answer, in order, once the change is computed. */
+  results: OpResult[];
   /** An accept of this op was sent at some attempt: its effect is unknown until answered. */
   acceptSent: boolean;
   tries: number;
 }
 
-/** What a node's proposer keeps per key: ops in arrival order, one running at a time. */
+/** What a node's proposer keeps per key: ops in arrival order, one batch running at a time. */
 export interface KeyProposer {
   queue: ClientRequest[];
   attempt: Attempt | null;

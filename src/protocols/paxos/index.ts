@@ -17,6 +17,7 @@ import { FLAWS, parseOptions, quorumIssues, quorumsFor, resolveFlaws, type Paxos
 import { onAccepted, onCheckQuorum, onElectionTimeout, onNack, onPromise, startRound } from './proposer.js';
 import { onReadProbe, onReadReply, onReadsTimer } from './reads.js';
 import { emptySnapshot, maxAcceptedSlot } from './slots.js';
+import { promises, space } from './space.js';
 import { TIMER_CHECK_QUORUM, TIMER_ELECTION, TIMER_HEARTBEAT, TIMER_READS, TIMER_SYNC, resetElectionTimer } from './timers.js';
 import type { Ctx, Durable, Env, Message, PaxosState } from './types.js';
 
@@ -156,6 +157,8 @@ export const definition: ProtocolDefinition<PaxosOptions> = {
   models: ['kv'],
   flaws: FLAWS,
   parseOptions,
+  space,
+  promises,
   clusterIssues: ({ options, flaws, nodes }) => quorumIssues(options, nodes, flaws.has('unsafe-quorums')),
   create: ({ options, flaws }) => createPaxos(options, flaws),
 };

@@ -1,0 +1,85 @@
+/**
+ * Multi-Paxos's configuration space (what `dsim fuzz` draws) and the properties each configuration
+ * promises. The first value of each dimension is the default. Quorums are drawn as one size, the
+ * other following from the node count (`quorumsFor`), so every draw is valid on any cluster.
+ */
+import type { ConfigurationSpace, Promises, PromiseQuery } from '../../core/protocol.js';
+import type { PaxosOptions } from './options.js';
+
+/** Election timeout ranges: the default, a narrow one (contested elections), a slow one. */
+const ELECTION_TIMEOUTS = [
+  { min: '150ms', max: '300ms' },
+  { min: '300ms', max: '310ms' },
+  { min: '300ms', max: '900ms' },
+] as const;
+
+export const space: ConfigurationSpace = {
+  dimensions: [
+    { name: 'leader', values: ['stable', 'none'] },
+    { name: 'reads', values: ['log', 'quorum', 'lease'], description: 'lease reads need a stable leader' },
+    {
+      name: 'quorums',
+      values: [{}, { phase2: 2 }, { phase1: 2 }],
+      description: 'Flexible Paxos: majorities, a phase-2 quorum of two (phase 1: all but one), a phase-1 quorum of two',
+    },
+    { name: 'checkQuorum', values: [true, false] },
+    { name: 'backoff', values: [true, false], description: 'stable leader only; without backoff, liveness is not promised' },
+    { name: 'snapshotEvery', values: [100, 0, 4, 25], description: 'small intervals exercise catch-up by snapshot' },
+    { name: 'electionTimeout', values: ELECTION_TIMEOUTS },
+    { name: 'heartbeatUs', values: ['50ms', '20ms'] },
+    { name: 'maxSlotsPerAccept', values: [64, 1, 8] },
+    { name: 'backoffMaxUs', values: ['40ms', '10ms'], description: 'leader: none only' },
+    { name: 'maxClockDrift', values: [0.01, 0.1, 0.5, 0.8], description: 'lease reads only' },
+    { name: 'leaseMarginUs', values: ['0ms', '20ms'], description: 'lease reads only' },
+  ],
+  options(choice) {
+    const timeout = choice['electionTimeout'] as (typeof ELECTION_TIMEOUTS)[number];
+    const stable = choice['leader'] === 'stable';
+    // Lease reads need a stable leader: without one the draw falls back to log reads.
+    const reads = choice['reads'] === 'lease' && !stable ? 'log' : choice['reads'];
+    // Without a leader and without backoff, dueling proposers livelock at network speed: a message
+    // storm the run's event budget reports as a health failure, so that combination is not drawn
+    // (dueling-no-backoff.yaml shows it; it promises safety, not liveness).
+    const backoff = stable ? choice['backoff'] : true;
+    return {
+      leader: choice['leader'],
+      reads,
+      quorums: choice['quorums'],
+      checkQuorum: choice['checkQuorum'],
+      backoff,
+      snapshotEvery: choice['snapshotEvery'],
+      electionTimeoutMinUs: timeout.min,
+      electionTimeoutMaxUs: timeout.max,
+      heartbeatUs: choice['heartbeatUs'],
+      maxSlotsPerAccept: choice['maxSlotsPerAccept'],
+      ...(stable ? {} : { backoffMaxUs: choice['backoffMaxUs'] }),
+      ...(reads === 'lease' ? { maxClockDrift: choice['maxClockDrift'], leaseMarginUs: choice['leaseMarginUs'] } : {}),
+    };
+  },
+};
+
+export function promises({ options, healed }: PromiseQuery<PaxosOptions>): Promises {
+  // Safety holds in every configuration with quorums that meet (the only ones a scenario may run
+  // without naming `unsafe-quorums`): agreement and the other invariants, linearizable reads in
+  // every read mode, acknowledged writes kept.
+  const checks = ['invariants', 'linearizable'];
+  if (healed) checks.push('durable');
+  // Without backoff, preempted proposers go again at once and can preempt each other forever
+  // (dueling-no-backoff.yaml): liveness is not promised. With a stable leader the same holds for
+  // an election spread narrower than a heartbeat: candidates that time out together split the
+  // promises round after round (as in Raft).
+  const spreadUs = options.electionTimeoutMaxUs - options.electionTimeoutMinUs;
+  const electsPromptly = options.leader === 'none' || spreadUs >= options.heartbeatUs;
+  if (healed && options.backoff && electsPromptly) checks.push('converged', 'liveness');
+  // Messages must arrive well within an election timeout (and within its spread).
+  const maxDelayUs = Math.min(options.electionTimeoutMinUs - options.heartbeatUs, Math.floor(spreadUs / 2));
+  return {
+    checks,
+    // A lease is safe while clocks drift by at most maxClockDrift and jump by less than the margin;
+    // two clocks may jump in opposite directions, hence half.
+    assumes: {
+      ...(electsPromptly ? { maxDelayUs } : {}),
+      ...(options.reads === 'lease' ? { clock: { maxDrift: options.maxClockDrift, maxJumpUs: Math.floor(options.leaseMarginUs / 2) } } : {}),
+    },
+  };
+}
