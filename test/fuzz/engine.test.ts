@@ -107,19 +107,19 @@ const FLAW_BUDGETS: Readonly<Record<string, { runs: number; shrinkBudget?: numbe
   'raft/stale-read': { runs: 300, shrinkBudget: 40 },
   'raft/lease-no-margin': { runs: 0 },
   'raft/no-persist-vote': { runs: 0 },
-  'paxos/promise-in-memory': { runs: 150, shrinkBudget: 60 },
-  'paxos/propose-own-value': { runs: 60, shrinkBudget: 60 },
-  'paxos/count-old-promises': { runs: 250, shrinkBudget: 60 },
-  'paxos/read-without-completion': { runs: 400, shrinkBudget: 60 },
-  'paxos/unsafe-quorums': { runs: 60, shrinkBudget: 60 },
+  'paxos/promise-in-memory': { runs: 100, shrinkBudget: 40 },
+  'paxos/propose-own-value': { runs: 40, shrinkBudget: 40 },
+  'paxos/count-old-promises': { runs: 40, shrinkBudget: 40 },
+  'paxos/read-without-completion': { runs: 700, shrinkBudget: 40 },
+  'paxos/unsafe-quorums': { runs: 40, shrinkBudget: 40 },
+  'cas-paxos/promise-in-memory': { runs: 80, shrinkBudget: 40 },
+  'cas-paxos/propose-own-value': { runs: 40, shrinkBudget: 40 },
+  'cas-paxos/read-without-completion': { runs: 40, shrinkBudget: 40 },
   // Found today at runs 2, 69, 36 and 1; the two lazy-write flaws need a crash in a 50ms window.
   'transactions/unilateral-abort': { runs: 20, shrinkBudget: 60 },
   'transactions/commit-before-log': { runs: 300, shrinkBudget: 60 },
   'transactions/vote-before-log': { runs: 200, shrinkBudget: 60 },
   'transactions/early-read-unlock': { runs: 10, shrinkBudget: 60 },
-  'cas-paxos/promise-in-memory': { runs: 60, shrinkBudget: 60 },
-  'cas-paxos/propose-own-value': { runs: 20, shrinkBudget: 60 },
-  'cas-paxos/read-without-completion': { runs: 20, shrinkBudget: 60 },
 };
 
 const NAMED_FLAWS = [...protocols.values()].flatMap((d) => (d.flaws ?? []).map((f) => ({ protocol: d.name, flaw: f.name, breaks: f.breaks ?? [] })));
