@@ -7,7 +7,8 @@
 import type { NodeId } from '../../core/ids.js';
 import { roundOf } from './ballot.js';
 import { learnChosen, requestCatchUp } from './learner.js';
-import { abandonCampaign, preempted, yieldTo } from './proposer.js';
+import { abandonCampaign, preempted } from './election.js';
+import { yieldTo } from './rounds.js';
 import { acceptedFrom, maxAcceptedSlot, persist, setAccepted } from './slots.js';
 import { resetElectionTimer } from './timers.js';
 import type { Env, Message, PaxosState } from './types.js';

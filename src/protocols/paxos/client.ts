@@ -5,7 +5,8 @@
  */
 import type { ClientRequest } from '../../core/ops.js';
 import { cachedResult, commandOf } from '../common/kv-machine.js';
-import { chooseAlone, propose, scheduleRound } from './proposer.js';
+import { chooseAlone, propose } from './proposer.js';
+import { scheduleRound } from './rounds.js';
 import { leaseRead, quorumRead } from './reads.js';
 import { commandValue } from './slots.js';
 import type { Env, PaxosState } from './types.js';
