@@ -748,8 +748,8 @@ export class Simulation {
     // `current` stays set while effects apply, so an overflow names the node that caused it.
     this.applyEffects(slot);
     this.current = undefined;
-    if (this.observer !== undefined) this.observeStep(slot, kind, arg);
     if (protocol.role !== undefined) this.noteRoleChange(slot);
+    if (this.observer !== undefined) this.observeStep(slot, kind, arg);
     if (this.trace !== undefined && protocol.summary !== undefined) this.noteSummaryChange(slot);
     if (this.monitors.length > 0 && !this.stopped) this.checkInvariants(slot);
   }
@@ -960,7 +960,7 @@ export class Simulation {
     const observer = this.observer!;
     if (kind === STEP_MESSAGE) observer(slot.id, 'deliver', messageType(arg));
     if (this.protocol.role === undefined || slot.state === undefined) return;
-    const role = this.safeRole(slot);
+    const role = slot.lastRole; // noteRoleChange just read it
     if (role !== slot.observedRole) {
       slot.observedRole = role;
       observer(slot.id, 'role', role ?? '');
