@@ -4,14 +4,8 @@
  * other following from the node count (`quorumsFor`), so every draw is valid on any cluster.
  */
 import type { ConfigurationSpace, Promises, PromiseQuery } from '../../core/protocol.js';
+import { ELECTION_TIMEOUTS, electionTiming, leaseClock } from '../common/election-timing.js';
 import type { PaxosOptions } from './options.js';
-
-/** Election timeout ranges: the default, a narrow one (contested elections), a slow one. */
-const ELECTION_TIMEOUTS = [
-  { min: '150ms', max: '300ms' },
-  { min: '300ms', max: '310ms' },
-  { min: '300ms', max: '900ms' },
-] as const;
 
 export const space: ConfigurationSpace = {
   dimensions: [
@@ -66,20 +60,15 @@ export function promises({ options, healed }: PromiseQuery<PaxosOptions>): Promi
   if (healed) checks.push('durable');
   // Without backoff, preempted proposers go again at once and can preempt each other forever
   // (dueling-no-backoff.yaml): liveness is not promised. With a stable leader the same holds for
-  // an election spread narrower than a heartbeat: candidates that time out together split the
-  // promises round after round (as in Raft).
-  const spreadUs = options.electionTimeoutMaxUs - options.electionTimeoutMinUs;
-  const electsPromptly = options.leader === 'none' || spreadUs >= options.heartbeatUs;
+  // an election spread narrower than a heartbeat (see electionTiming), as in Raft.
+  const timing = electionTiming(options);
+  const electsPromptly = options.leader === 'none' || timing.electsPromptly;
   if (healed && options.backoff && electsPromptly) checks.push('converged', 'liveness');
-  // Messages must arrive well within an election timeout (and within its spread).
-  const maxDelayUs = Math.min(options.electionTimeoutMinUs - options.heartbeatUs, Math.floor(spreadUs / 2));
   return {
     checks,
-    // A lease is safe while clocks drift by at most maxClockDrift and jump by less than the margin;
-    // two clocks may jump in opposite directions, hence half.
     assumes: {
-      ...(electsPromptly ? { maxDelayUs } : {}),
-      ...(options.reads === 'lease' ? { clock: { maxDrift: options.maxClockDrift, maxJumpUs: Math.floor(options.leaseMarginUs / 2) } } : {}),
+      ...(electsPromptly ? { maxDelayUs: timing.maxDelayUs } : {}),
+      ...(options.reads === 'lease' ? { clock: leaseClock(options) } : {}),
     },
   };
 }

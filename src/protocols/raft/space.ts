@@ -3,14 +3,8 @@
  * and the operator actions it accepts. The first value of each dimension is the default.
  */
 import type { ConfigurationSpace, OperatorAction, Promises, PromiseQuery } from '../../core/protocol.js';
+import { ELECTION_TIMEOUTS, electionTiming, leaseClock } from '../common/election-timing.js';
 import type { RaftOptions } from './options.js';
-
-/** Election timeout ranges: the default, a narrow one (contested elections), a slow one. */
-const ELECTION_TIMEOUTS = [
-  { min: '150ms', max: '300ms' },
-  { min: '300ms', max: '310ms' },
-  { min: '300ms', max: '900ms' },
-] as const;
 
 export const space: ConfigurationSpace = {
   dimensions: [
@@ -59,22 +53,14 @@ export function promises({ options, healed, commands }: PromiseQuery<RaftOptions
   // pre-vote) or leader stickiness (with CheckQuorum) keeps it out; without either, membership
   // changes cost liveness.
   const disruptedByRemovedServers = commands.includes('remove-server') && !options.preVote && !options.checkQuorum;
-  // Raft's timing requirement: the random spread of election timeouts must be well above a
-  // message delay, or candidates that time out together split the vote round after round. A
-  // spread narrower than a heartbeat period is there to make elections contested (safety under
-  // split votes), not to elect a leader promptly.
-  const spreadUs = options.electionTimeoutMaxUs - options.electionTimeoutMinUs;
-  const electsPromptly = spreadUs >= options.heartbeatUs;
+  // Raft's timing requirement (see electionTiming): a narrow spread contests elections.
+  const { electsPromptly, maxDelayUs } = electionTiming(options);
   if (healed && progressWithoutWrites && !disruptedByRemovedServers && electsPromptly) checks.push('voters-converged', 'liveness');
-  // Messages must arrive well within an election timeout, and within the timeouts' spread.
-  const maxDelayUs = Math.min(options.electionTimeoutMinUs - options.heartbeatUs, Math.floor(spreadUs / 2));
   return {
     checks,
-    // A lease is safe while clocks drift by at most maxClockDrift (the lease shrinks by it) and
-    // jump by less than the margin; two clocks may jump in opposite directions, hence half.
     assumes: {
       ...(electsPromptly ? { maxDelayUs } : {}),
-      ...(options.reads === 'lease' ? { clock: { maxDrift: options.maxClockDrift, maxJumpUs: Math.floor(options.leaseMarginUs / 2) } } : {}),
+      ...(options.reads === 'lease' ? { clock: leaseClock(options) } : {}),
     },
   };
 }
