@@ -11,7 +11,11 @@ import type { Env, PaxosState } from './types.js';
 export function retryLater(state: PaxosState, env: Env): void {
   if (!hasWork(state)) return;
   state.preemptions++;
-  state.backoffUntilUs = env.ctx.now() + retryDelayUs(state, env);
+  // A higher ballot means another proposer's round is under way: wait for it to say what it chose
+  // (its `decide` ends the wait, see yieldTo), or for an election timeout if it never does, and a
+  // random backoff on top; without backoff, go again at once.
+  const pauseUs = env.options.backoff ? Math.max(retryDelayUs(state, env), env.options.electionTimeoutMinUs) : 0;
+  state.backoffUntilUs = env.ctx.now() + pauseUs;
   scheduleRound(state, env);
 }
 
