@@ -112,8 +112,11 @@ export function onLearn(state: PaxosState, env: Env, from: NodeId, msg: Msg<'lea
     if (setLearned(state, msg.fromSlot + i, value)) learnedAny = true;
   });
   if (learnedAny) applyLearned(state, env);
-  // A full message may mean more: ask again.
-  if (msg.values.length >= env.options.maxSlotsPerAccept) {
+  // A full message that moved this node on may mean more: ask again at once. Only then: a
+  // duplicated or stale answer teaches nothing, and asking again for each would make every
+  // duplicate a new request (a storm on a network that duplicates).
+  const through = msg.fromSlot + msg.values.length - 1;
+  if (learnedAny && msg.values.length >= env.options.maxSlotsPerAccept && state.applied >= through) {
     state.catchUpAtUs = Number.NEGATIVE_INFINITY;
     requestCatchUp(state, env, from);
   }
