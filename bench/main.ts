@@ -1,7 +1,11 @@
 /**
  * `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run
  * (these machines are noisy; absolute numbers drift, ratios much less).
+ *
+ *   npm run bench                      # the tables
+ *   npm run bench -- --json out.json   # and every report as one JSON object, to compare commits
  */
+import { writeFileSync } from 'node:fs';
 import { benchKernel } from './kernel.js';
 import { benchMemory } from './memory.js';
 
@@ -9,20 +13,28 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const jsonAt = args.indexOf('--json');
+  const reports: Record<string, unknown> = {};
+
   console.log('== kernel: message-heavy run vs a bare binary-heap loop (same event count) ==');
   const k = benchKernel();
+  reports.kernel = k;
   console.log(`kernel ${n(k.kernelEventsPerSec)} events/s, bare heap ${n(k.bareEventsPerSec)} events/s: ratio ${pct(k.ratio)} (goal >= 40%)`);
 
   console.log('\n== memory: a million-event scenario run, own process ==');
   const m = benchMemory();
+  reports.memory = m;
   console.log(`${n(m.events)} events in ${n(m.wallMs)} ms (${n(m.events / (m.wallMs / 1000))} events/s), peak RSS ${m.maxRssMb.toFixed(0)} MB (goal < 200 MB), expectation ${m.expectation}`);
 
   console.log('\n== raft: 5 nodes under faults, simulated vs real time ==');
-  (await import('./raft.js')).runBench();
+  reports.raft = (await import('./raft.js')).runBench();
 
-  console.log('\n== linearizability checker: the conformance set vs Porcupine reference times ==');
+  console.log('\n== linearizability checker vs Porcupine, measured side by side (CPU time) ==');
   const lin = await import('./linearizability.js');
-  console.log(lin.formatReport(await lin.benchLinearizability()));
+  const linReport = await lin.benchLinearizability();
+  reports.linearizability = linReport;
+  console.log(lin.formatReport(linReport));
 
   console.log('\n== isolation checker: 10k and 100k transactions vs a linear pass over the same history ==');
   const iso = await import('./isolation.js');
@@ -30,7 +42,14 @@ async function main(): Promise<void> {
 
   console.log('\n== fuzz: runs per second, one worker and two ==');
   const fuzz = await import('./fuzz.js');
-  console.log(fuzz.formatFuzzBench(await fuzz.benchFuzz()));
+  const fuzzReport = await fuzz.benchFuzz();
+  reports.fuzz = fuzzReport;
+  console.log(fuzz.formatFuzzBench(fuzzReport));
+
+  if (jsonAt >= 0 && args[jsonAt + 1] !== undefined) {
+    writeFileSync(args[jsonAt + 1]!, `${JSON.stringify(reports, null, 2)}\n`);
+    console.log(`\nwrote ${args[jsonAt + 1]}`);
+  }
 }
 
 await main();

@@ -62,11 +62,12 @@ export function benchRaft(): RaftBench {
   return { ...best!, medianWallMs: walls[Math.floor(walls.length / 2)]! };
 }
 
-export function runBench(): void {
+export function runBench(): RaftBench {
   const r = benchRaft();
   console.log(
     `5-node raft under faults: ${r.virtualSeconds}s virtual in ${r.wallMs.toFixed(0)} ms wall (median ${r.medianWallMs.toFixed(0)} ms): ${Math.round(r.speedup).toLocaleString('en-US')}x real time (goal >= 1000x), ${r.events.toLocaleString('en-US')} events, invariants ${r.expectation}`,
   );
+  return r;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runBench();

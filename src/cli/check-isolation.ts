@@ -26,13 +26,14 @@ import { renderIsolationHtml } from '../report/isolation-html.js';
 import { writeFileAtomic } from './atomic.js';
 import { EXIT, UsageError } from './errors.js';
 import { readHistoryFile } from './history-file.js';
+import type { HistoryFormat } from '../history/index.js';
 
 export interface IsolationCheckOptions {
   readonly model: TxnModel;
   readonly consistency?: string;
   readonly json?: boolean;
   readonly html?: string;
-  readonly format?: 'edn' | 'jsonl' | 'auto';
+  readonly format?: HistoryFormat | 'auto';
 }
 
 /** Examples printed per anomaly type (the JSON has every one kept). */

@@ -1,33 +1,58 @@
 /**
- * `dsim check HISTORY --model NAME [--json] [--timeout 10s] [--html out.html] [--format edn|jsonl]`
+ * `dsim check HISTORY --model NAME [--initial V] [--format text|json|edn] [--timeout 60s] ...`
  *
- * Checks a recorded history (Jepsen EDN or dsim JSON lines) for linearizability against a model.
- * Exit codes: 0 linearizable, 1 not, 2 unknown (budget or timeout), 3 bad input.
+ * Checks a recorded history (Jepsen EDN in any layout, Jepsen's text op lines, or dsim JSON
+ * lines) for linearizability against a model, or, for the transactional models, hands it to the
+ * isolation checker (check-isolation.ts). Exit codes: 0 linearizable, 1 not, 2 unknown (a budget
+ * or the timeout ran out, reading included), 3 bad input.
  */
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { formatBytes, parseBytes } from '../core/bytes.js';
 import { HistoryError, pairOperations } from '../core/history.js';
 import type { Operation } from '../core/history.js';
-import { formatUs, parseDurationUs } from '../core/time.js';
-import { checkLinearizability, describeOperation, getModel, modelNames, partitionByKey } from '../checkers/linearizability/index.js';
-import type { AnyModel, LinearizabilityResult, PartitionEvidence } from '../checkers/linearizability/index.js';
-import { renderLinearizabilityHtml } from '../report/linearizability-html.js';
-import { EXIT, UsageError } from './errors.js';
-import { readHistoryFile } from './history-file.js';
-import { isTxnModel, runIsolationCheck } from './check-isolation.js';
+import { parseDurationUs } from '../core/time.js';
+import { DEFAULT_MAX_MEMORY_BYTES, checkLinearizability, createModel, describeOperation, modelEntry, modelNames } from '../checkers/linearizability/index.js';
+import type { AnyModel, LinearizabilityResult, ModelOptions } from '../checkers/linearizability/index.js';
+import { HISTORY_FORMATS, HistoryParseError, ParseStopped, parseEdnValue } from '../history/index.js';
+import type { HistoryFormat } from '../history/index.js';
 import { TXN_MODELS } from '../checkers/isolation/index.js';
-import { plural } from '../core/plural.js';
 import { didYouMean } from '../core/suggest.js';
+import { isTxnModel, runIsolationCheck } from './check-isolation.js';
+import { MAX_TEXT_BYTES, readHistoryFile } from './history-file.js';
+import { renderLinearizabilityHtml } from '../report/linearizability-html.js';
+import { formatCheckEdn, formatCheckJson, formatCheckText } from './check-output.js';
+import type { CheckReport } from './check-output.js';
+import { writeFileAtomic } from './atomic.js';
+import { EXIT, UsageError } from './errors.js';
+
+export type CheckOutputFormat = 'text' | 'json' | 'edn';
 
 export interface CheckCommandOptions {
   readonly model: string;
+  /** Same as `format: 'json'`. */
   readonly json?: boolean;
-  /** Wall-clock limit, e.g. `10s`, `500ms`. */
+  /** How the result is printed. Default text. */
+  readonly format?: string;
+  /** The history's format: edn, jsonl, jepsen-text or auto (detected). */
+  readonly inputFormat?: string;
+  /** Wall-clock limit for reading and checking, e.g. `10s`, `500ms`. */
   readonly timeout?: string;
   /** Write a self-contained HTML report here. */
   readonly html?: string;
-  readonly format?: 'edn' | 'jsonl' | 'auto';
+  /** The model's initial value, as EDN or JSON (`0`, `nil`, `{:x 0 :y 0}`). */
+  readonly initial?: string;
+  /** A read that returned nil constrains nothing (Knossos's registers). */
+  readonly nilReadsUnknown?: boolean;
+  /** jepsen.independent `[k v]` values: true insists, false never; absent detects. */
+  readonly independent?: boolean;
+  /** The search's memory budget, e.g. `1GB`. */
+  readonly maxMemory?: string;
+  /** The number of configurations the search may remember. */
+  readonly maxStates?: string;
+  /** Refuse history files larger than this, e.g. `300MB`. */
+  readonly maxInput?: string;
   /** Transactional models: the consistency model the history is judged against. */
   readonly consistency?: string;
 }
@@ -37,37 +62,124 @@ export interface CheckCommandIo {
   readonly err: (s: string) => void;
 }
 
-/** How many ops of the longest prefix the text output shows (its tail: where it breaks). */
-const PREFIX_TAIL_SHOWN = 8;
+/**
+ * Parsed histories take about ten times their text in memory, and checking them a little more:
+ * by default a file may use a twelfth of the heap Node was given.
+ */
+const INPUT_HEAP_SHARE = 12;
 
-export async function runCheckCommand(historyPath: string, options: CheckCommandOptions, io: CheckCommandIo): Promise<number> {
-  if (isTxnModel(options.model)) {
-    const { timeout: _timeout, ...rest } = options;
-    return runIsolationCheck(historyPath, { ...rest, model: options.model }, io);
+/** Defaults that depend on the machine: half a heap's worth of search, a twelfth of it of input. */
+function machineDefaults(): { maxMemoryBytes: number; maxInputBytes: number } {
+  const heap = getHeapStatistics().heap_size_limit;
+  return {
+    maxMemoryBytes: Math.min(DEFAULT_MAX_MEMORY_BYTES, Math.floor(heap / 4)),
+    maxInputBytes: Math.min(MAX_TEXT_BYTES, Math.floor(heap / INPUT_HEAP_SHARE)),
+  };
+}
+
+interface ParsedOptions {
+  readonly model: AnyModel;
+  readonly output: CheckOutputFormat;
+  readonly inputFormat: HistoryFormat | 'auto';
+  readonly timeoutUs?: number;
+  readonly maxMemoryBytes: number;
+  readonly maxConfigurations?: number;
+  readonly maxInputBytes: number;
+}
+
+function parseValueOption(text: string, flag: string): unknown {
+  try {
+    return parseEdnValue(text);
+  } catch (ednError) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      const why = ednError instanceof HistoryParseError ? ednError.detail : String(ednError);
+      throw new UsageError(`${JSON.stringify(text)} is not an EDN or JSON value (${why})`, undefined, flag);
+    }
+  }
+}
+
+function parseOptions(options: CheckCommandOptions): ParsedOptions {
+  const modelOptions: { -readonly [K in keyof ModelOptions]: ModelOptions[K] } = {};
+  if (options.initial !== undefined) modelOptions.initial = parseValueOption(options.initial, '--initial');
+  if (options.nilReadsUnknown === true) modelOptions.nilReadsUnknown = true;
+  const created = createModel(options.model, modelOptions);
+  if ('problem' in created) {
+    if (modelEntry(options.model) !== undefined) throw new UsageError(created.problem);
+    const known = [...modelNames(), ...TXN_MODELS];
+    throw new UsageError(`unknown model ${JSON.stringify(options.model)}${didYouMean(options.model, known)} (known: ${known.join(', ')})`, undefined, '--model');
   }
   if (options.consistency !== undefined) throw new UsageError('--consistency applies to the transactional models list-append and rw-register', undefined, '--consistency');
-  const model = getModel(options.model);
-  if (model === undefined) {
-    throw new UsageError(`unknown model ${JSON.stringify(options.model)}${didYouMean(options.model, [...modelNames(), ...TXN_MODELS])} (known: ${[...modelNames(), ...TXN_MODELS].join(', ')})`, undefined, '--model');
+
+  const output = options.json === true ? 'json' : (options.format ?? 'text');
+  if (output !== 'text' && output !== 'json' && output !== 'edn') {
+    const hint = (HISTORY_FORMATS as readonly string[]).includes(output) || output === 'auto' ? ` (the history's own format is --input-format ${output})` : '';
+    throw new UsageError(`expected text, json or edn, got ${JSON.stringify(output)}${hint}`, undefined, '--format');
   }
+  const inputFormat = options.inputFormat ?? 'auto';
+  if (inputFormat !== 'auto' && !(HISTORY_FORMATS as readonly string[]).includes(inputFormat)) {
+    throw new UsageError(`expected ${HISTORY_FORMATS.join(', ')} or auto, got ${JSON.stringify(inputFormat)}`, undefined, '--input-format');
+  }
+
   let timeoutUs: number | undefined;
   if (options.timeout !== undefined) {
     timeoutUs = parseDurationUs(options.timeout);
-    if (timeoutUs === undefined || timeoutUs <= 0) {
-      throw new UsageError(`invalid duration ${JSON.stringify(options.timeout)} (e.g. 10s, 500ms, 2m)`, undefined, '--timeout');
+    if (timeoutUs === undefined || timeoutUs <= 0) throw new UsageError(`invalid duration ${JSON.stringify(options.timeout)} (e.g. 10s, 500ms, 2m)`, undefined, '--timeout');
+  }
+  const defaults = machineDefaults();
+  const bytesOption = (text: string | undefined, flag: string, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const bytes = parseBytes(text);
+    if (bytes === undefined || bytes <= 0) throw new UsageError(`invalid size ${JSON.stringify(text)} (e.g. 512MB, 2GB)`, undefined, flag);
+    return bytes;
+  };
+  const maxInputBytes = bytesOption(options.maxInput, '--max-input', defaults.maxInputBytes);
+  if (maxInputBytes > MAX_TEXT_BYTES) throw new UsageError(`at most ${formatBytes(MAX_TEXT_BYTES)}: the longest text Node can hold`, undefined, '--max-input');
+  let maxConfigurations: number | undefined;
+  if (options.maxStates !== undefined) {
+    maxConfigurations = Number(options.maxStates.replace(/[_,]/g, ''));
+    if (!Number.isSafeInteger(maxConfigurations) || maxConfigurations <= 0) {
+      throw new UsageError(`expected a positive whole number, got ${JSON.stringify(options.maxStates)}`, undefined, '--max-states');
     }
   }
+  return {
+    model: created.model,
+    output,
+    inputFormat: inputFormat as HistoryFormat | 'auto',
+    ...(timeoutUs === undefined ? {} : { timeoutUs }),
+    maxMemoryBytes: bytesOption(options.maxMemory, '--max-memory', defaults.maxMemoryBytes),
+    ...(maxConfigurations === undefined ? {} : { maxConfigurations }),
+    maxInputBytes,
+  };
+}
 
-  const { events, lineOfEvent } = await readHistoryFile(historyPath, options.format);
+/** An inconclusive result for a check whose timeout ran out before the search began. */
+function stoppedWhileReading(line: number): LinearizabilityResult {
+  const stats = { operations: 0, ok: 0, failed: 0, indeterminate: 0, searched: 0, partitions: 0, partitionsChecked: 0, partitionsUnknown: 0, steps: 0, cacheEntries: 0, states: 0, peakMemoryBytes: 0 };
+  return { kind: 'unknown', reason: `the timeout ran out while reading the history (at line ${line})`, partial: [], stats };
+}
 
+export async function runCheckCommand(historyPath: string, options: CheckCommandOptions, io: CheckCommandIo): Promise<number> {
+  if (isTxnModel(options.model)) return runTxnCheck(historyPath, options, io);
+  const parsed = parseOptions(options);
+  const model = parsed.model;
   const started = performance.now();
-  const deadlineMs = timeoutUs === undefined ? undefined : started + timeoutUs / 1000;
-  let operations: Operation[];
+  const deadlineMs = parsed.timeoutUs === undefined ? undefined : started + parsed.timeoutUs / 1000;
+  const shouldStop = deadlineMs === undefined ? undefined : (): boolean => performance.now() >= deadlineMs;
+
+  let lineOfEvent: (eventIndex: number) => string | undefined = () => undefined;
+  let operations: Operation[] = [];
   let result: LinearizabilityResult;
   try {
-    operations = pairOperations(events, { allowInvokeAfterInfo: true });
+    const history = await readHistoryFile(historyPath, parsed.inputFormat, { maxInputBytes: parsed.maxInputBytes, ...(shouldStop === undefined ? {} : { shouldStop }) });
+    lineOfEvent = history.lineOfEvent;
+    operations = pairOperations(history.events, { allowInvokeAfterInfo: true });
     result = checkLinearizability(operations, model, {
-      shouldStop: deadlineMs === undefined ? undefined : () => performance.now() >= deadlineMs,
+      maxMemoryBytes: parsed.maxMemoryBytes,
+      ...(parsed.maxConfigurations === undefined ? {} : { maxConfigurations: parsed.maxConfigurations }),
+      ...(shouldStop === undefined ? {} : { shouldStop }),
+      ...(options.independent === undefined ? {} : { independent: options.independent }),
     });
   } catch (error) {
     if (error instanceof HistoryError) {
@@ -75,7 +187,8 @@ export async function runCheckCommand(historyPath: string, options: CheckCommand
       const detail = error.message.replace(/^event \d+: /, '');
       throw new UsageError(detail, historyPath, lineOfEvent(error.eventIndex) ?? `event ${error.eventIndex}`);
     }
-    throw error;
+    if (error instanceof ParseStopped) result = stoppedWhileReading(error.line);
+    else throw error;
   }
   const elapsedMs = performance.now() - started;
 
@@ -85,16 +198,23 @@ export async function runCheckCommand(historyPath: string, options: CheckCommand
       modelName: model.name,
       operations,
       result,
-      describeOp: (op) => describeOp(model, op),
+      describeOp: (op) => describeOperation(op, model),
     });
-    await writeFileAtomic(options.html, html);
+    writeReport(options.html, html);
   }
 
-  if (options.json === true) {
-    io.out(`${JSON.stringify(toJson(historyPath, model.name, result, elapsedMs, options.html))}\n`);
-  } else {
-    io.out(formatText(historyPath, model, result, elapsedMs, operations.length === 0));
-    if (options.html !== undefined) io.out(`report: ${options.html}\n`);
+  const report: CheckReport = { file: historyPath, model, result, elapsedMs, empty: operations.length === 0, ...(options.html === undefined ? {} : { html: options.html }) };
+  switch (parsed.output) {
+    case 'json':
+      io.out(formatCheckJson(report));
+      break;
+    case 'edn':
+      io.out(formatCheckEdn(report));
+      break;
+    case 'text':
+      io.out(formatCheckText(report));
+      if (options.html !== undefined) io.out(`report: ${options.html}\n`);
+      break;
   }
   switch (result.kind) {
     case 'linearizable':
@@ -106,125 +226,43 @@ export async function runCheckCommand(historyPath: string, options: CheckCommand
   }
 }
 
-/** Writes through a temp file in the same directory, then renames: never a half-written report. */
-async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const dir = path.dirname(path.resolve(file));
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+/** The transactional models go to the isolation checker, with the options that apply to it. */
+function runTxnCheck(historyPath: string, options: CheckCommandOptions, io: CheckCommandIo): Promise<number> {
+  const output = options.json === true ? 'json' : (options.format ?? 'text');
+  if (output !== 'text' && output !== 'json') throw new UsageError(`the transactional models print text or json, not ${JSON.stringify(output)}`, undefined, '--format');
+  const linearizabilityOnly: [keyof CheckCommandOptions, string][] = [
+    ['initial', '--initial'],
+    ['nilReadsUnknown', '--nil-reads-unknown'],
+    ['independent', '--independent'],
+    ['maxMemory', '--max-memory'],
+    ['maxStates', '--max-states'],
+  ];
+  for (const [key, flag] of linearizabilityOnly) {
+    if (options[key] !== undefined) throw new UsageError(`${flag} applies to the linearizability models, not ${options.model}`, undefined, flag);
+  }
+  const inputFormat = options.inputFormat ?? 'auto';
+  if (inputFormat !== 'auto' && !(HISTORY_FORMATS as readonly string[]).includes(inputFormat)) {
+    throw new UsageError(`expected ${HISTORY_FORMATS.join(', ')} or auto, got ${JSON.stringify(inputFormat)}`, undefined, '--input-format');
+  }
+  return runIsolationCheck(
+    historyPath,
+    {
+      model: options.model as Parameters<typeof runIsolationCheck>[1]['model'],
+      ...(options.consistency === undefined ? {} : { consistency: options.consistency }),
+      json: output === 'json',
+      ...(options.html === undefined ? {} : { html: options.html }),
+      format: inputFormat as HistoryFormat | 'auto',
+    },
+    io,
+  );
+}
+
+/** The report through the shared atomic write; a failure is the user's path, not a crash. */
+function writeReport(file: string, content: string): void {
   try {
-    await writeFile(temp, content, 'utf8');
-    await rename(temp, file);
+    writeFileAtomic(file, content);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot write the report (${code ?? (error as Error).message})`, file);
-  }
-}
-
-function describeOp(model: AnyModel, op: Operation): string {
-  return describeOperation(op, model);
-}
-
-/** `process 3: cas(1, 4) -> [1 4]  [invoke 12, ok 15] @ 1.2s–1.3s` (times when the history has them). */
-function formatOp(model: AnyModel, op: Operation): string {
-  const end =
-    op.outcome === 'info'
-      ? `info${op.error === undefined ? '' : ` (${op.error})`}`
-      : `${op.outcome} ${op.completeIndex}`;
-  const times =
-    op.invokeTimeUs === undefined ? '' : ` @ ${formatUs(op.invokeTimeUs)}${op.completeTimeUs === undefined ? '' : `–${formatUs(op.completeTimeUs)}`}`;
-  return `process ${op.process}: ${describeOp(model, op)}  [invoke ${op.invokeIndex}, ${end}]${times}`;
-}
-
-
-function formatText(file: string, model: AnyModel, result: LinearizabilityResult, elapsedMs: number, empty: boolean): string {
-  const s = result.stats;
-  // A kv model splits the history per key: say "key partition", so nobody reads network partitions.
-  const unit = model.partition === partitionByKey ? 'key partition' : 'partition';
-  const verdict =
-    result.kind === 'linearizable' ? 'LINEARIZABLE' : result.kind === 'not-linearizable' ? 'NOT LINEARIZABLE' : 'UNKNOWN';
-  const out: string[] = [];
-  out.push(`${file}: ${verdict} (model ${model.name})`);
-  out.push(
-    `  ops: ${s.operations} (ok ${s.ok}, fail ${s.failed}, info ${s.indeterminate}); searched ${s.searched}` +
-      `; ${unit}s: ${s.partitionsChecked} of ${s.partitions} checked; ${s.steps} steps; ${elapsedMs.toFixed(1)} ms`,
-  );
-  if (empty) out.push('  the history has no operations');
-  if (result.kind === 'unknown') out.push(`  inconclusive: ${result.reason}`);
-  if (result.kind === 'not-linearizable') {
-    for (const evidence of result.evidence) out.push(...formatEvidence(model, evidence, result.stats.partitions > 1, unit));
-    if (s.partitionsChecked < s.partitions) {
-      out.push(`  (${plural(s.partitions - s.partitionsChecked, `other ${unit}`)} not checked: the verdict was settled)`);
-    }
-  }
-  return `${out.join('\n')}\n`;
-}
-
-function formatEvidence(model: AnyModel, evidence: PartitionEvidence, partitioned: boolean, unit: string): string[] {
-  const out: string[] = [];
-  const where = !partitioned ? '' : evidence.key !== undefined ? ` on key ${JSON.stringify(evidence.key)} (${unit} ${evidence.partition})` : ` in ${unit} ${evidence.partition}`;
-  const prefix = evidence.longestPrefix;
-  out.push(`  violation${where}: the longest linearizable prefix has ${prefix.length} of ${plural(evidence.operations, 'op')}`);
-  if (prefix.length > PREFIX_TAIL_SHOWN) out.push(`    ... ${prefix.length - PREFIX_TAIL_SHOWN} earlier ops`);
-  const shownFrom = Math.max(0, prefix.length - PREFIX_TAIL_SHOWN);
-  prefix.slice(shownFrom).forEach((op, k) => out.push(`    ${String(shownFrom + k + 1).padStart(4)}. ${formatOp(model, op)}`));
-  out.push(`  state after the prefix: ${evidence.stateAfterPrefix}`);
-  if (evidence.cannotPlace.length > 0) {
-    out.push('  none of these can go next:');
-    for (const stuck of evidence.cannotPlace) {
-      const why = stuck.why === 'rejected' ? 'the model rejects it in that state' : 'fits, but leads only to dead ends';
-      out.push(`    - ${formatOp(model, stuck.op)}  — ${why}`);
-    }
-  }
-  if (!evidence.cannotPlace.some((s) => s.op === evidence.blockedBy)) {
-    out.push(`  and this op completed before later ones were invoked, so it had to be placed by then:`);
-    out.push(`    - ${formatOp(model, evidence.blockedBy)}`);
-  }
-  return out;
-}
-
-function opJson(op: Operation): Record<string, unknown> {
-  return {
-    id: op.id,
-    process: op.process,
-    f: op.f,
-    ...(op.key === undefined ? {} : { key: op.key }),
-    input: op.input ?? null,
-    output: op.outcome === 'ok' ? (op.output ?? null) : null,
-    outcome: op.outcome,
-    invokeIndex: op.invokeIndex,
-    completeIndex: op.completeIndex === Infinity ? null : op.completeIndex,
-    ...(op.invokeTimeUs === undefined ? {} : { invokeTimeUs: op.invokeTimeUs }),
-    ...(op.completeTimeUs === undefined ? {} : { completeTimeUs: op.completeTimeUs }),
-    ...(op.error === undefined ? {} : { error: op.error }),
-  };
-}
-
-function toJson(file: string, modelName: string, result: LinearizabilityResult, elapsedMs: number, html: string | undefined): Record<string, unknown> {
-  const base: Record<string, unknown> = {
-    file,
-    model: modelName,
-    verdict: result.kind,
-    stats: result.stats,
-    elapsedMs: Math.round(elapsedMs * 1000) / 1000,
-  };
-  if (html !== undefined) base.html = html;
-  switch (result.kind) {
-    case 'linearizable':
-      return base;
-    case 'unknown':
-      return { ...base, reason: result.reason };
-    case 'not-linearizable':
-      return {
-        ...base,
-        evidence: result.evidence.map((e) => ({
-          partition: e.partition,
-          ...(e.key === undefined ? {} : { key: e.key }),
-          operations: e.operations,
-          longestPrefix: e.longestPrefix.map(opJson),
-          stateAfterPrefix: e.stateAfterPrefix,
-          cannotPlace: e.cannotPlace.map((c) => ({ why: c.why, op: opJson(c.op) })),
-          blockedBy: opJson(e.blockedBy),
-        })),
-      };
   }
 }

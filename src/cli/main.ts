@@ -16,6 +16,10 @@ import { registerFuzzCommands } from './fuzz.js';
 import { dsimVersion } from './version.js';
 import { decideColour } from './colour.js';
 import { runCheckCommand } from './check.js';
+import type { CheckCommandOptions } from './check.js';
+import { modelNames } from '../checkers/linearizability/index.js';
+import { HISTORY_FORMATS } from '../history/index.js';
+import { TXN_MODELS } from '../checkers/isolation/index.js';
 
 // `dsim run ... | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -66,17 +70,24 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
 
   program
     .command('check')
-    .description('check a history (Jepsen EDN or dsim JSON lines): linearizability against a model, or transactional isolation (list-append, rw-register)')
-    .argument('<history>', 'history file (.edn or .jsonl; the format is detected)')
-    .requiredOption('--model <name>', 'register, cas-register, kv, counter or set (linearizability); list-append or rw-register (transactions)')
+    .description('check a history: linearizability against a model, or transactional isolation (list-append, rw-register); Jepsen EDN (any layout, Knossos tuples, jepsen.independent), Jepsen text op lines, or dsim JSON lines')
+    .argument('<history>', 'history file (the format is detected: .edn, history.txt, jepsen.log, .jsonl)')
+    .requiredOption('--model <name>', `linearizability: ${modelNames().join(', ')}; transactions: ${TXN_MODELS.join(', ')}`)
+    .option('--initial <value>', "the model's initial value, EDN or JSON: 0, nil, {:x 0 :y 0} (register, cas-register, kv, counter, multi-register)")
+    .option('--nil-reads-unknown', 'a read that returned nil constrains nothing, as in Knossos (register, cas-register, kv)')
+    .option('--independent', 'the values are jepsen.independent [k v] pairs: check each key alone (detected by default)')
+    .option('--no-independent', 'read [k v] values as plain values')
     .option('--consistency <model>', 'transactions: read-uncommitted, read-committed, snapshot-isolation, serializable, strong-session-serializable or strict-serializable (default)')
-    .option('--json', 'print one JSON object')
-    .option('--timeout <duration>', 'give up (exit 2, unknown) after this much wall time', '60s')
+    .option('--format <format>', 'print the result as text, json or edn (a Jepsen-style result map)', 'text')
+    .option('--json', 'the same as --format json')
+    .option('--input-format <format>', `the history's format: ${HISTORY_FORMATS.join(', ')} or auto`, 'auto')
+    .option('--timeout <duration>', 'give up (exit 2, unknown) after this much wall time, reading included', '60s')
+    .option('--max-memory <size>', "the search's memory budget (exit 2, unknown, when it runs out); default 1GiB, or a quarter of Node's heap if less")
+    .option('--max-states <n>', 'the number of configurations the search may remember')
+    .option('--max-input <size>', "refuse larger history files; default a twelfth of Node's heap")
     .option('--html <file>', 'write a self-contained page: a lane per client, ops over time, where linearizability breaks')
-    .option('--format <format>', 'edn, jsonl or auto (detected from the first line)', 'auto')
-    .action(async (history: string, opts: { model: string; json?: boolean; timeout?: string; html?: string; format: string; consistency?: string }) => {
-      if (!['edn', 'jsonl', 'auto'].includes(opts.format)) throw new UsageError(`--format expects edn, jsonl or auto, got ${JSON.stringify(opts.format)}`);
-      setExit((await runCheckCommand(history, { ...opts, format: opts.format as 'edn' | 'jsonl' | 'auto' }, io)) as ExitCode);
+    .action(async (history: string, opts: CheckCommandOptions) => {
+      setExit((await runCheckCommand(history, opts, io)) as ExitCode);
     });
 
   program

@@ -134,6 +134,14 @@ export function parseEdnValue(text: string): unknown {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
+/** A value `plainToEdn` writes as a keyword (`:ok`); JSON writes it as its name. */
+export class EdnKeyword {
+  constructor(readonly name: string) {}
+  toJSON(): string {
+    return this.name;
+  }
+}
+
 /** Plain data → EDN text: objects become maps with keyword keys, null becomes nil. */
 export function plainToEdn(value: unknown, depth = 0): string {
   if (depth > MAX_EDN_DEPTH) throw new Error(`plainToEdn: data nested more than ${MAX_EDN_DEPTH} levels deep`);
@@ -152,6 +160,7 @@ export function plainToEdn(value: unknown, depth = 0): string {
     case 'string':
       return ednString(value);
     case 'object': {
+      if (value instanceof EdnKeyword) return keywordOrString(value.name);
       if (Array.isArray(value)) return `[${value.map((v) => plainToEdn(v, depth + 1)).join(' ')}]`;
       const record = value as Record<string, unknown>;
       const entries = Object.keys(record).map((k) => `${keywordOrString(k)} ${plainToEdn(record[k], depth + 1)}`);

@@ -5,7 +5,7 @@ import { parseJepsenTextHistoryDetailed } from './jepsen-text.js';
 import { parseJsonLinesHistoryDetailed } from './jsonl.js';
 
 export { HistoryParseError, ParseStopped } from './errors.js';
-export { parseEdnHistory, parseEdnHistoryDetailed, parseEdnValue, toEdn, plainToEdn } from './edn.js';
+export { parseEdnHistory, parseEdnHistoryDetailed, parseEdnValue, toEdn, plainToEdn, EdnKeyword } from './edn.js';
 export type { ParsedHistory, HistoryParseOptions } from './edn.js';
 export { readEdn, EdnReader, MAX_EDN_DEPTH } from './edn-reader.js';
 export type { EdnForm, EdnReadOptions } from './edn-reader.js';

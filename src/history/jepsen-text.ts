@@ -7,7 +7,9 @@
  * error with `print` (free text, kept as a string). In `jepsen.log` the same text follows the
  * logger's prefix, `... jepsen.util - ` (older Jepsen, as in Porcupine's test data) or
  * `... jepsen.util: `; every other log line is skipped. A file is read as a log when any line
- * carries that prefix; otherwise every non-blank line must be an op line.
+ * carries that prefix; otherwise every non-blank line must be an op line. Where the tabs were
+ * expanded to spaces, the value is the rest of the line when that is exactly one EDN form; a line
+ * whose value and error cannot be told apart is refused.
  */
 import type { HistoryEvent } from '../core/history.js';
 import { HistoryParseError, ParseStopped } from './errors.js';
@@ -16,6 +18,9 @@ import type { ParsedHistory, HistoryParseOptions } from './edn.js';
 import { buildEvent } from './event-fields.js';
 
 const OP_LINE = /^(\S+)\t:(invoke|ok|fail|info)\t([^\t]+)\t([^\t]*)(?:\t(.*))?$/;
+/** The same with the tabs expanded to spaces (as in some of Porcupine's logs). */
+const SPACED_OP_LINE = /^(\S+) +:(invoke|ok|fail|info) +(\S+) +(.*)$/;
+const OP_START = /^\S+[\t ]+:(invoke|ok|fail|info)[\t ]/;
 const LOG_PREFIX = /jepsen\.util(?: - |: )/;
 
 function ednField(text: string, line: number, what: string): unknown {
@@ -48,18 +53,19 @@ export function parseJepsenTextHistoryDetailed(text: string, options: HistoryPar
       if (prefix === null) continue; // other log output
       row = row.slice(prefix.index + prefix[0].length);
       // jepsen.util logs other things too (timings, messages): only op lines are ops.
-      if (!/^\S+\t:(invoke|ok|fail|info)\t/.test(row)) continue;
+      if (!OP_START.test(row)) continue;
     } else if (row.trim() === '') {
       continue;
     }
-    const match = OP_LINE.exec(row);
+    const tabbed = row.includes('\t');
+    const match = (tabbed ? OP_LINE : SPACED_OP_LINE).exec(row);
     if (match === null) {
       throw new HistoryParseError(line, 'expected a Jepsen op line: PROCESS<tab>:TYPE<tab>F<tab>VALUE, with an optional <tab>ERROR');
     }
     const [, processText, type, fText, valueText, errorText] = match as unknown as [string, string, string, string, string, string | undefined];
     const process = ednField(processText, line, 'the process');
     const f = ednField(fText, line, 'the f');
-    const value = valueText.trim() === '' ? null : ednField(valueText, line, 'the value');
+    const value = valueText.trim() === '' ? null : ednField(valueText, line, tabbed ? 'the value' : 'without tabs, the rest of the line');
     const error = errorText === undefined || errorText.trim() === '' ? undefined : errorText.trim().replace(/^:(?=\S+$)/, '');
     const result = buildEvent({ process, type, f, value, error }, line, previousIndex, (p) => typeof p === 'string');
     if (result.kind === 'skip') {

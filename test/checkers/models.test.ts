@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   NEVER_WRITTEN,
   createKvKeyModel,
+  createModel,
   getModel,
   hashValue,
   modelNames,
@@ -31,7 +32,7 @@ function run(model: AnyModel, ops: readonly ModelOp[]): unknown {
 
 describe('registry', () => {
   it('names the built-ins and returns undefined for others', () => {
-    expect(modelNames()).toEqual(['cas-register', 'counter', 'kv', 'register', 'set']);
+    expect(modelNames()).toEqual(['cas-register', 'counter', 'fifo-queue', 'kv', 'multi-register', 'mutex', 'queue', 'register', 'set', 'unique-ids', 'unordered-queue']);
     expect(getModel('kv')).toBe(models.kv);
     expect(getModel('nope')).toBeUndefined();
     expect(getModel('toString')).toBeUndefined();
@@ -118,6 +119,100 @@ describe('set', () => {
     expect(run(set, [op('add', 2, 2), op('read', null, [2, 2])])).toBe('rejected');
     expect(run(set, [op('add', 'a', 'a'), op('read', null, [])])).toBe('rejected');
     expect(set.describeState!(['1', '"a"'])).toBe('#{1 "a"}');
+  });
+});
+
+describe('models with options', () => {
+  const made = (name: string, options: Parameters<typeof createModel>[1]): AnyModel | string => {
+    const result = createModel(name, options);
+    return 'model' in result ? result.model : result.problem;
+  };
+
+  it('--initial sets the value before any write, where a model has one', () => {
+    const register = made('cas-register', { initial: 0 }) as AnyModel;
+    expect(run(register, [op('read', null, 0)])).toBe(0);
+    expect(run(register, [op('read', null, null)])).toBe('rejected');
+    expect(run(made('counter', { initial: 5 }) as AnyModel, [op('read', null, 5)])).toBe(5);
+    expect(run(made('kv', { initial: 'x' }) as AnyModel, [op('get', null, 'x', { key: 'k' })])).toEqual({});
+    expect(run(made('multi-register', { initial: { x: 0, y: 0 } }) as AnyModel, [op('txn', [['read', 'x', null]], [['read', 'x', 0]])])).toEqual({ x: 0, y: 0 });
+  });
+
+  it('refuses options a model does not take, and values that do not suit it', () => {
+    expect(made('mutex', { initial: 0 })).toBe('--initial does not apply to the mutex model (it applies to register, cas-register, kv, counter, multi-register)');
+    expect(made('counter', { initial: 'a' })).toMatch(/initial value is a number/);
+    expect(made('multi-register', { initial: 3 })).toMatch(/map of keys to values/);
+    expect(made('set', { nilReadsUnknown: true })).toMatch(/--nil-reads-unknown does not apply to the set model/);
+    expect(made('nope', {})).toMatch(/unknown model "nope"/);
+  });
+
+  it('--nil-reads-unknown makes a nil read constrain nothing (Knossos registers)', () => {
+    const knossos = made('cas-register', { initial: 0, nilReadsUnknown: true }) as AnyModel;
+    expect(run(knossos, [op('write', 3, 3), op('read', null, null), op('read', null, 3)])).toBe(3);
+    expect(run(made('kv', { nilReadsUnknown: true }) as AnyModel, [op('write', 1, 1, { key: 'a' }), op('read', null, null, { key: 'a' })])).toEqual({ a: 1 });
+  });
+});
+
+describe('mutex', () => {
+  const mutex = models.mutex!;
+  it('acquires only when free, releases only when held', () => {
+    expect(run(mutex, [op('acquire', null, null), op('release', null, null), op('acquire', null, null)])).toBe(true);
+    expect(run(mutex, [op('acquire', null, null), op('acquire', null, null)])).toBe('rejected');
+    expect(run(mutex, [op('release', null, null)])).toBe('rejected');
+    expect(mutex.validate!(op('lock', null, null))).toMatch(/expected acquire, release/);
+  });
+});
+
+describe('multi-register', () => {
+  const multi = models['multi-register']!;
+  it('applies micro-ops in order; nil reads constrain nothing; r/w abbreviations too', () => {
+    expect(run(multi, [op('txn', [['write', 'x', 1], ['read', 'x', null]], [['write', 'x', 1], ['read', 'x', 1]])])).toEqual({ x: 1 });
+    expect(run(multi, [op('txn', [['w', 'x', 1]], [['w', 'x', 1]]), op('txn', [['r', 'x', null]], [['r', 'x', 2]])])).toBe('rejected');
+    expect(run(multi, [op('txn', [['r', 'y', null]], [['r', 'y', null]])])).toEqual({});
+    // An indeterminate transaction is judged by its invocation.
+    expect(run(multi, [op('txn', [['write', 'x', 5]])])).toEqual({ x: 5 });
+    expect(multi.validate!(op('txn', [['append', 'x', 1]], undefined))).toMatch(/micro-ops/);
+    expect(multi.readOnly!(op('txn', [['read', 'x', null]]))).toBe(true);
+  });
+  it('splits transactions over disjoint keys into independent parts', () => {
+    const ops = [
+      { f: 'txn', input: [['write', 'x', 1]] },
+      { f: 'txn', input: [['write', 'y', 1], ['read', 'z', null]] },
+      { f: 'txn', input: [['read', 'z', null]] },
+      { f: 'txn', input: [['read', 'w', null]] },
+    ].map((o, id) => ({ ...o, id, process: id, output: undefined, outcome: 'info' as const, invokeIndex: id, completeIndex: Infinity }));
+    expect(multi.partition!(ops).map((g) => g.map((o) => o.id))).toEqual([[0], [1, 2], [3]]);
+  });
+});
+
+describe('queues', () => {
+  const fifo = models['fifo-queue']!;
+  const unordered = models['unordered-queue']!;
+  it('FIFO: dequeues the oldest element; nil means it saw the queue empty', () => {
+    expect(run(fifo, [op('enqueue', 1, 1), op('enqueue', 2, 2), op('dequeue', null, 1), op('dequeue', null, 2), op('dequeue', null, null)])).toMatchObject({ items: [] });
+    expect(run(fifo, [op('enqueue', 1, 1), op('enqueue', 2, 2), op('dequeue', null, 2)])).toBe('rejected');
+    expect(run(fifo, [op('enqueue', 1, 1), op('dequeue', null, null)])).toBe('rejected');
+    // An indeterminate dequeue removes the head if it took effect.
+    expect(run(fifo, [op('enqueue', 1, 1), op('enqueue', 2, 2), op('dequeue', null), op('dequeue', null, 2)])).toMatchObject({ items: [] });
+  });
+  it('FIFO states hash by content and position', () => {
+    const a = run(fifo, [op('enqueue', 1, 1), op('enqueue', 2, 2), op('dequeue', null, 1)]);
+    const b = run(fifo, [op('enqueue', 9, 9), op('dequeue', null, 9), op('enqueue', 2, 2)]);
+    expect(fifo.equal!(a, b)).toBe(true);
+    expect(fifo.hash(a)).toBe(fifo.hash(b));
+  });
+  it('unordered: dequeues any pending element, each once', () => {
+    expect(run(unordered, [op('enqueue', 1, 1), op('enqueue', 2, 2), op('dequeue', null, 2), op('dequeue', null, 1)])).toMatchObject({ items: [] });
+    expect(run(unordered, [op('enqueue', 1, 1), op('dequeue', null, 1), op('dequeue', null, 1)])).toBe('rejected');
+    expect(unordered.describeState!(run(unordered, [op('enqueue', 'a', 'a'), op('enqueue', 1, 1)]))).toBe('{"a" 1}');
+  });
+});
+
+describe('unique-ids', () => {
+  const ids = models['unique-ids']!;
+  it('refuses an id handed out twice; splits per id', () => {
+    expect(run(ids, [op('generate', null, 1), op('generate', null, 2)])).toEqual(['1', '2']);
+    expect(run(ids, [op('generate', null, 1), op('generate', null, 1)])).toBe('rejected');
+    expect(ids.partitionModel?.name).toBe('unique-id');
   });
 });
 

@@ -80,6 +80,12 @@ describe('layouts of real histories', () => {
     expect(txt.format).toBe('jepsen-text');
     expect(core(txt.events)).toEqual(core(log.events));
     expect(log.events.find((e) => e.type === 'info' && e.f === 'cas')).toMatchObject({ value: 'timed-out' });
+    // Tabs expanded to spaces: still unambiguous, since each value is one EDN form.
+    const spaced = load('porcupine/etcd_100.log');
+    const spacedEdn = parseHistory(readFileSync(path.join(fixtures, '..', 'conformance', 'porcupine', 'etcd', 'etcd_100.edn'), 'utf8'));
+    const ops = (events: typeof log.events): unknown[] => events.filter((e) => e.type !== 'info' && e.type !== 'fail').map((e) => [e.process, e.type, e.f, e.value]);
+    expect(ops(spaced.events)).toEqual(ops(spacedEdn.events));
+    expect(parseError('INFO  jepsen.util - 1   :ok     :cas    [1 2] oops').detail).toMatch(/without tabs, the rest of the line "\[1 2\] oops" should be one EDN value/);
   });
 
   it('jepsen.independent [k v] values parse as plain pairs', () => {

@@ -6,25 +6,36 @@
  * - `fail` ops never took effect: dropped.
  * - `info` ops (and ops never completed) may take effect at any point after their invocation, or
  *   never; indeterminate reads (the model's `readOnly`) constrain nothing and are dropped.
+ * - Ops over several keys (dsim's `key`, or jepsen.independent `[k v]` values) are judged per key
+ *   by a single-object model (independent.ts).
  * - The model's `partition` (e.g. per key) splits the ops into groups checked independently:
  *   the history is linearizable iff every group is (Herlihy & Wing's locality).
- * The answer is exact or `unknown` (a budget ran out), never a guess.
+ * The answer is exact or `unknown` (a budget ran out), never a guess; an unknown carries how far
+ * the search got.
  */
 import { assert, assertNever } from '../../core/assert.js';
+import { formatBytes } from '../../core/bytes.js';
 import { HistoryError, pairOperations } from '../../core/history.js';
 import type { History, HistoryEvent, Operation } from '../../core/history.js';
 import { toModelOp } from '../models/model.js';
 import type { AnyModel, Model, ModelOp } from '../models/model.js';
+import { applyKeys } from './independent.js';
+import type { KeyShape } from './independent.js';
 import { PartitionSearch } from './search.js';
-import type { CacheBudget, SearchOp } from './search.js';
+import type { Representation, SearchBudget, SearchOp } from './search.js';
 
 export interface LinearizabilityOptions {
   /** Deterministic bound on search steps over all partitions. Default 1e9 (tens of seconds to minutes). */
   readonly maxSteps?: number;
   /**
-   * Bound on remembered configurations, over all partitions searched at once (memory: about
-   * 16 bytes + 4 per 32 ops each). Default 4,000,000.
+   * Bound on the memory the search holds, in bytes, over all partitions searched at once: the
+   * remembered configurations, their tables and the interned model states (an estimate for
+   * states the model does not size). Default 1 GiB: a 4 GB machine never swaps.
    */
+  readonly maxMemoryBytes?: number;
+  /** Bound on remembered configurations, over all partitions searched at once. Default: none but memory. */
+  readonly maxConfigurations?: number;
+  /** @deprecated The old name of `maxConfigurations`. */
   readonly maxCacheEntries?: number;
   /**
    * Polled every few thousand steps; returning true ends the check as `unknown`. The CLI uses it
@@ -43,6 +54,14 @@ export interface LinearizabilityOptions {
    * false, since real histories do it after timed-out reads and the check stays sound).
    */
   readonly strictProcesses?: boolean;
+  /**
+   * jepsen.independent `[k v]` values: undefined (default) detects them (every value a pair and
+   * some invocation `[k nil]`); true insists (a value that is not a pair is bad input); false
+   * reads values as they are.
+   */
+  readonly independent?: boolean;
+  /** How the search remembers configurations (see search.ts); the defaults suit every history. */
+  readonly representation?: Representation;
 }
 
 export interface CheckStats {
@@ -61,6 +80,10 @@ export interface CheckStats {
   readonly cacheEntries: number;
   /** Largest number of distinct model states in one partition. */
   readonly states: number;
+  /** Most memory the searches held at once, bytes (as the budget counts it). */
+  readonly peakMemoryBytes: number;
+  /** When the ops carry keys: where from and how many (each key judged alone). */
+  readonly keys?: KeyShape;
 }
 
 /** An op that could come next after the longest prefix, and why it cannot. */
@@ -90,19 +113,78 @@ export interface PartitionEvidence {
   readonly blockedBy: Operation;
 }
 
+/**
+ * How far the search of an undecided partition got, as Porcupine's partial linearizations: the
+ * longest prefix it linearized, the state after it, and the ops still open there.
+ */
+export interface PartialEvidence {
+  readonly partition: number;
+  readonly key?: string;
+  readonly operations: number;
+  /** Why this partition is undecided (budget, timeout). */
+  readonly reason: string;
+  readonly longestPrefix: readonly Operation[];
+  readonly stateAfterPrefix: string;
+  /** Ops not in the prefix that real time allows next (some may fit, the search had not finished). */
+  readonly open: readonly Operation[];
+  /** The earliest-completing op not in the prefix, if any. */
+  readonly blockedBy?: Operation;
+  readonly steps: number;
+  readonly configurations: number;
+}
+
 export type LinearizabilityResult =
   | { readonly kind: 'linearizable'; readonly stats: CheckStats }
   | { readonly kind: 'not-linearizable'; readonly evidence: readonly PartitionEvidence[]; readonly stats: CheckStats }
-  | { readonly kind: 'unknown'; readonly reason: string; readonly stats: CheckStats };
+  | { readonly kind: 'unknown'; readonly reason: string; readonly partial: readonly PartialEvidence[]; readonly stats: CheckStats };
 
 const DEFAULT_MAX_STEPS = 1_000_000_000;
-const DEFAULT_MAX_CACHE_ENTRIES = 4_000_000;
+/** 1 GiB: with the history itself and Node, a check stays well inside a 4 GB machine. */
+export const DEFAULT_MAX_MEMORY_BYTES = 1024 * 1024 * 1024;
 /** Steps a partition runs before the next takes its turn; `shouldStop` is polled between slices. */
 const SLICE_STEPS = 4096;
+/** Partial evidence is spelled out for this many undecided partitions (the rest are counted). */
+const PARTIAL_SHOWN = 8;
 
 function isOperations(input: History | readonly Operation[]): input is readonly Operation[] {
   const first = input[0];
   return first !== undefined && 'outcome' in first;
+}
+
+/** The ops to search (with their model ops, aligned) and the counts: fail ops and indeterminate reads dropped. */
+function keepSearchable(
+  operations: readonly Operation[],
+  model: AnyModel,
+): { kept: Operation[]; modelOps: ModelOp[]; ok: number; failed: number; indeterminate: number } {
+  let ok = 0;
+  let failed = 0;
+  let indeterminate = 0;
+  const kept: Operation[] = [];
+  const modelOps: ModelOp[] = [];
+  for (const op of operations) {
+    const modelOp = toModelOp(op);
+    const problem = model.validate?.(modelOp);
+    if (problem !== undefined) {
+      throw new HistoryError(op.invokeIndex, `model ${model.name}: process ${op.process} ${op.f}: ${problem}`);
+    }
+    switch (op.outcome) {
+      case 'fail':
+        failed++;
+        continue;
+      case 'info':
+        indeterminate++;
+        if (model.readOnly?.(modelOp) === true) continue;
+        break;
+      case 'ok':
+        ok++;
+        break;
+      default:
+        return assertNever(op.outcome, 'op outcome');
+    }
+    kept.push(op);
+    modelOps.push(modelOp);
+  }
+  return { kept, modelOps, ok, failed, indeterminate };
 }
 
 /**
@@ -114,39 +196,12 @@ export function checkLinearizability<State>(
   model: Model<State>,
   options: LinearizabilityOptions = {},
 ): LinearizabilityResult {
-  const operations: readonly Operation[] = isOperations(input)
+  const paired: readonly Operation[] = isOperations(input)
     ? input
     : pairOperations(input as readonly HistoryEvent[], { allowInvokeAfterInfo: options.strictProcesses !== true });
-  const anyModel = model as AnyModel;
-
-  let ok = 0;
-  let failed = 0;
-  let indeterminate = 0;
-  const kept: Operation[] = [];
-  const modelOps = new Map<Operation, ModelOp>();
-  for (const op of operations) {
-    const modelOp = toModelOp(op);
-    const problem = anyModel.validate?.(modelOp);
-    if (problem !== undefined) {
-      throw new HistoryError(op.invokeIndex, `model ${model.name}: process ${op.process} ${op.f}: ${problem}`);
-    }
-    switch (op.outcome) {
-      case 'fail':
-        failed++;
-        continue;
-      case 'info':
-        indeterminate++;
-        if (anyModel.readOnly?.(modelOp) === true) continue;
-        break;
-      case 'ok':
-        ok++;
-        break;
-      default:
-        return assertNever(op.outcome, 'op outcome');
-    }
-    kept.push(op);
-    modelOps.set(op, modelOp);
-  }
+  const keyed = applyKeys(paired, model as AnyModel, { independent: options.independent });
+  const anyModel = keyed.model;
+  const { kept, modelOps, ok, failed, indeterminate } = keepSearchable(keyed.ops, anyModel);
 
   const usePartition = options.partition !== false && anyModel.partition !== undefined;
   const groups: readonly (readonly Operation[])[] = usePartition ? anyModel.partition!(kept) : [kept];
@@ -157,21 +212,44 @@ export function checkLinearizability<State>(
   }
 
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
-  const cache: CacheBudget = { live: 0, max: options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES };
+  const budget: SearchBudget = {
+    usedBytes: 0,
+    maxBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
+    configurations: 0,
+    maxConfigurations: options.maxConfigurations ?? options.maxCacheEntries ?? Number.MAX_SAFE_INTEGER,
+  };
   const checkModel: AnyModel = usePartition && anyModel.partitionModel !== undefined ? anyModel.partitionModel : anyModel;
-  const prepared = groups.map((group) => prepareGroup(group, modelOps));
-  const searches = prepared.map((ops) => new PartitionSearch(checkModel, ops.map((s) => s.searchOp)));
+  // One group is the kept ops themselves; several need each op's model op found again.
+  let modelOpOf: (op: Operation, i: number) => ModelOp = (_op, i) => modelOps[i]!;
+  if (groups.length > 1 || groups[0] !== kept) {
+    const byOp = new Map<Operation, ModelOp>();
+    kept.forEach((op, i) => byOp.set(op, modelOps[i]!));
+    modelOpOf = (op) => byOp.get(op)!;
+  }
+  const prepared = groups.map((group) => prepareGroup(group, modelOpOf));
+  // Searches are built as their partition's turn comes: a million small keys need not all be in
+  // memory at once when most finish in their first slice.
+  const searches: (PartitionSearch | undefined)[] = groups.map(() => undefined);
+  const searchOptions = options.representation === undefined ? {} : { representation: options.representation };
+  const searchOf = (g: number): PartitionSearch => (searches[g] ??= new PartitionSearch(checkModel, prepared[g]!.searchOps, searchOptions));
   const evidence: PartitionEvidence[] = [];
-  const unknownReasons: string[] = [];
+  const undecided = new Map<number, string>();
   let stepsLeft = maxSteps;
+  let steps = 0;
   let cacheEntries = 0;
   let states = 0;
+  let peakMemoryBytes = 0;
   let finished = 0;
   let stopReason: string | undefined;
+  const settle = (search: PartitionSearch): void => {
+    cacheEntries = Math.max(cacheEntries, search.cacheEntries);
+    states = Math.max(states, search.space.states.length);
+    peakMemoryBytes = Math.max(peakMemoryBytes, budget.usedBytes);
+  };
 
   // Partitions take turns, a slice of steps each, like Porcupine's parallel goroutines but
   // deterministic: a cheap failing partition is found before an expensive one is exhausted.
-  let active = searches.map((_, g) => g);
+  let active = groups.map((_, g) => g);
   while (active.length > 0 && stopReason === undefined) {
     const stillActive: number[] = [];
     for (const g of active) {
@@ -189,60 +267,82 @@ export function checkLinearizability<State>(
         stillActive.push(g);
         continue;
       }
-      const search = searches[g]!;
+      if (searches[g] === undefined && sequentiallyLinearizable(checkModel, prepared[g]!.searchOps)) {
+        // No two ops overlap and the model accepts them in order: nothing to search.
+        finished++;
+        continue;
+      }
+      const search = searchOf(g);
       const before = search.steps;
-      const outcome = search.advance(Math.min(SLICE_STEPS, stepsLeft), cache);
+      const outcome = search.advance(Math.min(SLICE_STEPS, stepsLeft), budget);
       stepsLeft -= search.steps - before;
+      steps += search.steps - before;
       if (outcome === undefined) {
         stillActive.push(g);
         continue;
       }
-      finished++;
-      cacheEntries = Math.max(cacheEntries, search.cacheEntries);
-      states = Math.max(states, search.space.states.length);
-      search.release(cache);
+      settle(search);
       switch (outcome.kind) {
         case 'linearizable':
+          finished++;
           break;
         case 'violation': {
-          evidence.push(explainViolation(g, groups[g]!, prepared[g]!.map((s) => s.op), search, outcome.longestPrefix, checkModel));
+          finished++;
+          evidence.push(explainViolation(g, groups[g]!, prepared[g]!.ops, search, outcome.longestPrefix, checkModel));
           if (options.allPartitions !== true) stopReason = 'violation';
           break;
         }
-        case 'cache-full':
-          unknownReasons.push(`cache budget of ${cache.max} configurations exhausted${where(g, groups)}`);
+        case 'budget':
+          undecided.set(
+            g,
+            outcome.what === 'memory'
+              ? `memory budget of ${formatBytes(budget.maxBytes)} exhausted`
+              : `budget of ${budget.maxConfigurations} configurations exhausted`,
+          );
           break;
+        case 'ends':
+          throw new Error('linearizability: a whole-history search enumerated end configurations');
         default:
           assertNever(outcome, 'search outcome');
       }
+      // Its tables go back to the budget; an undecided search stays for its partial evidence.
+      search.release(budget);
+      if (outcome.kind !== 'budget') searches[g] = undefined;
     }
     active = stillActive;
   }
   if (stopReason !== undefined && stopReason !== 'violation') {
-    for (const g of active) unknownReasons.push(`${stopReason}${where(g, groups)}`);
+    for (const g of active) undecided.set(g, stopReason);
   }
   for (const g of active) {
-    const search = searches[g]!;
-    cacheEntries = Math.max(cacheEntries, search.cacheEntries);
-    states = Math.max(states, search.space.states.length);
+    const search = searches[g];
+    if (search !== undefined) settle(search);
   }
-  const steps = searches.reduce((sum, s) => sum + s.steps, 0);
 
   const stats: CheckStats = {
-    operations: operations.length,
+    operations: paired.length,
     ok,
     failed,
     indeterminate,
     searched: kept.length,
     partitions: groups.length,
     partitionsChecked: finished,
-    partitionsUnknown: unknownReasons.length,
+    partitionsUnknown: undecided.size,
     steps,
     cacheEntries,
     states,
+    peakMemoryBytes,
+    ...(keyed.shape === undefined ? {} : { keys: keyed.shape }),
   };
   if (evidence.length > 0) return { kind: 'not-linearizable', evidence, stats };
-  if (unknownReasons.length > 0) return { kind: 'unknown', reason: summarize(unknownReasons), stats };
+  if (undecided.size > 0) {
+    const partial: PartialEvidence[] = [];
+    for (const [g, why] of [...undecided].slice(0, PARTIAL_SHOWN)) {
+      partial.push(explainPartial(g, groups[g]!, prepared[g]!.ops, searchOf(g), checkModel, why));
+    }
+    const reasons = [...undecided].map(([g, why]) => `${why}${where(g, groups)}`);
+    return { kind: 'unknown', reason: summarize(reasons), partial, stats };
+  }
   return { kind: 'linearizable', stats };
 }
 
@@ -256,6 +356,10 @@ function where(g: number, groups: readonly (readonly Operation[])[]): string {
   return groups.length > 1 ? ` in partition ${g}${labelOf(groups[g]!)}` : '';
 }
 
+function describer(model: AnyModel): (s: unknown) => string {
+  return model.describeState?.bind(model) ?? ((s: unknown) => JSON.stringify(s) ?? String(s));
+}
+
 function explainViolation(
   g: number,
   group: readonly Operation[],
@@ -265,7 +369,6 @@ function explainViolation(
   model: AnyModel,
 ): PartitionEvidence {
   const why = search.explain(longestPrefix);
-  const describe = model.describeState ?? ((s: unknown) => JSON.stringify(s) ?? String(s));
   const key = commonKey(group);
   // The search fails only on reaching a return entry, so some determinate op is always pending.
   assert(why.blockedBy !== undefined, 'a violation with no pending determinate op');
@@ -273,10 +376,29 @@ function explainViolation(
     partition: g,
     operations: group.length,
     longestPrefix: longestPrefix.map((i) => ops[i]!),
-    stateAfterPrefix: describe(why.state),
+    stateAfterPrefix: describer(model)(why.state),
     cannotPlace: why.candidates.map((c) => ({ op: ops[c.op]!, why: c.rejected ? 'rejected' : 'dead-end' })),
     blockedBy: ops[why.blockedBy]!,
   };
+  if (key !== undefined) item.key = key;
+  return item;
+}
+
+function explainPartial(g: number, group: readonly Operation[], ops: readonly Operation[], search: PartitionSearch, model: AnyModel, reason: string): PartialEvidence {
+  const prefix = search.longestPrefix();
+  const why = search.explain(prefix);
+  const key = commonKey(group);
+  const item: { -readonly [K in keyof PartialEvidence]: PartialEvidence[K] } = {
+    partition: g,
+    operations: group.length,
+    reason,
+    longestPrefix: prefix.map((i) => ops[i]!),
+    stateAfterPrefix: describer(model)(why.state),
+    open: why.candidates.map((c) => ops[c.op]!),
+    steps: search.steps,
+    configurations: search.cacheEntries,
+  };
+  if (why.blockedBy !== undefined) item.blockedBy = ops[why.blockedBy]!;
   if (key !== undefined) item.key = key;
   return item;
 }
@@ -286,19 +408,43 @@ function explainViolation(
  * determinate op completed are dropped: they could only be placed after everything that matters,
  * which is the same as never.
  */
-function prepareGroup(group: readonly Operation[], modelOps: ReadonlyMap<Operation, ModelOp>): { op: Operation; searchOp: SearchOp }[] {
+function prepareGroup(group: readonly Operation[], modelOpOf: (op: Operation, i: number) => ModelOp): { ops: Operation[]; searchOps: SearchOp[] } {
   let lastReturn = -Infinity;
-  for (const op of group) if (op.outcome === 'ok' && op.completeIndex > lastReturn) lastReturn = op.completeIndex;
-  const out: { op: Operation; searchOp: SearchOp }[] = [];
-  for (const op of group) {
-    if (op.outcome !== 'ok' && op.invokeIndex > lastReturn) continue;
-    out.push({
-      op,
-      searchOp: { modelOp: modelOps.get(op)!, callPos: op.invokeIndex, returnPos: op.outcome === 'ok' ? op.completeIndex : Infinity },
-    });
+  let sorted = true;
+  for (let i = 0; i < group.length; i++) {
+    const op = group[i]!;
+    if (op.outcome === 'ok' && op.completeIndex > lastReturn) lastReturn = op.completeIndex;
+    if (i > 0 && op.invokeIndex < group[i - 1]!.invokeIndex) sorted = false;
   }
-  out.sort((a, b) => a.op.invokeIndex - b.op.invokeIndex);
-  return out;
+  let entries: { op: Operation; searchOp: SearchOp }[] = [];
+  for (let i = 0; i < group.length; i++) {
+    const op = group[i]!;
+    if (op.outcome !== 'ok' && op.invokeIndex > lastReturn) continue;
+    entries.push({ op, searchOp: { modelOp: modelOpOf(op, i), callPos: op.invokeIndex, returnPos: op.outcome === 'ok' ? op.completeIndex : Infinity } });
+  }
+  if (!sorted) entries = entries.sort((a, b) => a.op.invokeIndex - b.op.invokeIndex);
+  return { ops: entries.map((e) => e.op), searchOps: entries.map((e) => e.searchOp) };
+}
+
+/**
+ * A partition whose ops never overlap in time and all completed has one candidate order: real
+ * time's. True when the model accepts it (then the partition is linearizable without a search);
+ * false when the ops overlap, some are indeterminate, or the model refuses (the search then
+ * finds the evidence).
+ */
+function sequentiallyLinearizable(model: AnyModel, ops: readonly SearchOp[]): boolean {
+  let lastReturn = -Infinity;
+  for (const op of ops) {
+    if (op.returnPos === Infinity || op.callPos <= lastReturn) return false;
+    lastReturn = op.returnPos;
+  }
+  let state: unknown = model.init();
+  for (const op of ops) {
+    const result = model.step(state, op.modelOp);
+    if (!result.ok) return false;
+    state = result.nextState;
+  }
+  return true;
 }
 
 function commonKey(group: readonly Operation[]): string | undefined {

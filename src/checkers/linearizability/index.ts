@@ -1,11 +1,20 @@
 /** Linearizability checking: the public surface (the lead re-exports it from src/index.ts). */
-export { checkLinearizability } from './check.js';
-export type { LinearizabilityOptions, LinearizabilityResult, PartitionEvidence, StuckOp, CheckStats } from './check.js';
+export { checkLinearizability, DEFAULT_MAX_MEMORY_BYTES } from './check.js';
+export type { LinearizabilityOptions, LinearizabilityResult, PartitionEvidence, PartialEvidence, StuckOp, CheckStats } from './check.js';
+export { applyKeys, perKey, isIndependent } from './independent.js';
+export type { KeyShape } from './independent.js';
 export type { Model, AnyModel, ModelOp, StepResult } from '../models/model.js';
 export {
   models,
   getModel,
   modelNames,
+  modelEntry,
+  createModel,
+  createMutexModel,
+  createMultiRegisterModel,
+  createFifoQueueModel,
+  createUnorderedQueueModel,
+  createUniqueIdsModel,
   createRegisterModel,
   createCasRegisterModel,
   createKvModel,
@@ -20,4 +29,4 @@ export {
   describeOperation,
   toModelOp,
 } from '../models/index.js';
-export type { RegisterOptions, KvOptions, KvState, CounterOptions, SetState } from '../models/index.js';
+export type { RegisterOptions, KvOptions, KvState, CounterOptions, SetState, ModelOptions, ModelEntry, MultiRegisterOptions } from '../models/index.js';

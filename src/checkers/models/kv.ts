@@ -15,6 +15,8 @@ import type { Operation } from '../../core/history.js';
 export interface KvOptions {
   /** The value of a key never written, for every op. Default: nil for read/cas, "" for get/append. */
   readonly initial?: unknown;
+  /** A read that returned nil constrains nothing (Knossos's registers; default false). */
+  readonly nilReadsUnknown?: boolean;
 }
 
 /** Keys absent from the record have never been written. */
@@ -26,12 +28,12 @@ export const NEVER_WRITTEN: unique symbol = Symbol('never-written');
 const KNOWN_FS = new Set(['read', 'get', 'write', 'put', 'cas', 'append']);
 
 /** One key's register: `current` may be NEVER_WRITTEN. Returns the key's next value. */
-function stepValue(current: unknown, op: ModelOp, fixedInitial: unknown): StepResult<unknown> {
+function stepValue(current: unknown, op: ModelOp, fixedInitial: unknown, nilReadsUnknown = false): StepResult<unknown> {
   const value = current !== NEVER_WRITTEN ? current : fixedInitial !== undefined ? fixedInitial : op.f === 'get' || op.f === 'append' ? '' : null;
   switch (op.f) {
     case 'read':
     case 'get':
-      return !op.known || valueEqual(op.output, value) ? { ok: true, nextState: current } : REJECT;
+      return !op.known || valueEqual(op.output, value) || (nilReadsUnknown && op.output === null) ? { ok: true, nextState: current } : REJECT;
     case 'write':
     case 'put':
       return { ok: true, nextState: op.input };
@@ -100,6 +102,7 @@ function keyState(value: unknown): KvKeyState {
 /** One key of a kv store: the state is that key's value (NEVER_WRITTEN at first). */
 export function createKvKeyModel(options: KvOptions = {}): Model<KvKeyState> {
   const fixedInitial = options.initial;
+  const nilReadsUnknown = options.nilReadsUnknown === true;
   // Hash of each read's result, computed once: most reads the search tries see the wrong value,
   // and comparing hashes spares comparing (and flattening) long appended strings.
   const readHashes = new WeakMap<ModelOp, number>();
@@ -116,12 +119,12 @@ export function createKvKeyModel(options: KvOptions = {}): Model<KvKeyState> {
     description: 'one key of a kv store: read/write/cas or get/put/append',
     init: () => keyState(fixedInitial !== undefined ? fixedInitial : NEVER_WRITTEN),
     step(state, op) {
-      if (op.known && (op.f === 'get' || op.f === 'read') && state.value !== NEVER_WRITTEN && readHash(op) !== state.hash) return REJECT;
+      if (op.known && (op.f === 'get' || op.f === 'read') && state.value !== NEVER_WRITTEN && readHash(op) !== state.hash && !(nilReadsUnknown && op.output === null)) return REJECT;
       if (op.f === 'append' && typeof state.value === 'string' && typeof op.input === 'string') {
         // The common case, without the general path's intermediate result.
         return { ok: true, nextState: { value: state.value + op.input, hash: continueStringHash(state.hash, op.input) | 0 } };
       }
-      const result = stepValue(state.value, op, fixedInitial);
+      const result = stepValue(state.value, op, fixedInitial, nilReadsUnknown);
       if (!result.ok) return REJECT;
       const next = result.nextState;
       if (next === state.value) return { ok: true, nextState: state };
@@ -136,6 +139,8 @@ export function createKvKeyModel(options: KvOptions = {}): Model<KvKeyState> {
     },
     equal: (a, b) => a.hash === b.hash && (a.value === b.value || valueEqual(a.value, b.value)),
     hash: (state) => state.hash,
+    // Appended strings share their prefixes (V8 ropes): count a node, not the whole text.
+    bytes: (state) => 64 + (Array.isArray(state.value) ? 16 * state.value.length : 0),
     validate: validateKvOp,
     readOnly,
     describeState: (state) => showKeyValue(state.value),
@@ -144,6 +149,7 @@ export function createKvKeyModel(options: KvOptions = {}): Model<KvKeyState> {
 
 export function createKvModel(options: KvOptions = {}): Model<KvState> {
   const fixedInitial = options.initial;
+  const nilReadsUnknown = options.nilReadsUnknown === true;
   return {
     name: 'kv',
     description: 'key-value store, per key: read/write/cas or get/put/append; checked per key',
@@ -151,13 +157,14 @@ export function createKvModel(options: KvOptions = {}): Model<KvState> {
     step(state, op) {
       const key = op.key ?? '';
       const current = Object.prototype.hasOwnProperty.call(state, key) ? state[key] : NEVER_WRITTEN;
-      const result = stepValue(current, op, fixedInitial);
+      const result = stepValue(current, op, fixedInitial, nilReadsUnknown);
       if (!result.ok || result.nextState === current) return result.ok ? { ok: true, nextState: state } : REJECT;
       return { ok: true, nextState: { ...state, [key]: result.nextState } };
     },
     hash: hashValue,
     partition: partitionByKey,
     partitionModel: createKvKeyModel(options),
+    keyed: true,
     validate: validateKvOp,
     readOnly,
     describeState(state) {

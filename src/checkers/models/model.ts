@@ -61,6 +61,11 @@ export interface Model<State = unknown> {
    */
   readonly partitionModel?: AnyModel;
   /**
+   * Its ops carry a `key` and it judges each key itself (kv). Other models judge one object:
+   * on a history whose ops carry keys, the checker applies them to each key separately.
+   */
+  readonly keyed?: boolean;
+  /**
    * Rejects ops the model does not understand (unknown `f`, malformed argument): a message, or
    * undefined when the op is fine. The checker reports them as bad input before searching.
    */
@@ -70,6 +75,11 @@ export interface Model<State = unknown> {
    * so the checker drops it before searching.
    */
   readOnly?(op: ModelOp): boolean;
+  /**
+   * Approximate bytes a state holds, for the checker's memory budget (default: 64, plus the
+   * length of a string state). Worth giving for states that grow, such as appended strings.
+   */
+  bytes?(state: State): number;
   /** Human-readable forms for evidence and reports. */
   describeState?(state: State): string;
   describeOp?(op: ModelOp): string;

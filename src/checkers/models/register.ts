@@ -12,13 +12,18 @@ import type { Model, ModelOp, StepResult } from './model.js';
 export interface RegisterOptions {
   /** The value before any write. Default null (Jepsen's nil). */
   readonly initial?: unknown;
+  /**
+   * A read that returned nil constrains nothing, as in Knossos's registers (default false: nil
+   * is a value, the one a register holds before any write, as in Porcupine's etcd model).
+   */
+  readonly nilReadsUnknown?: boolean;
 }
 
 const READ_FS = new Set(['read', 'get']);
 const WRITE_FS = new Set(['write', 'put']);
 
-function stepRead(state: unknown, op: ModelOp): StepResult<unknown> {
-  return !op.known || valueEqual(op.output, state) ? { ok: true, nextState: state } : REJECT;
+function stepRead(state: unknown, op: ModelOp, nilReadsUnknown: boolean): StepResult<unknown> {
+  return !op.known || valueEqual(op.output, state) || (nilReadsUnknown && op.output === null) ? { ok: true, nextState: state } : REJECT;
 }
 
 function stepCas(state: unknown, op: ModelOp): StepResult<unknown> {
@@ -40,12 +45,13 @@ function validate(op: ModelOp, allowCas: boolean): string | undefined {
 
 function makeRegister(name: string, description: string, allowCas: boolean, options: RegisterOptions): Model<unknown> {
   const initial = options.initial === undefined ? null : options.initial;
+  const nilReadsUnknown = options.nilReadsUnknown === true;
   return {
     name,
     description,
     init: () => initial,
     step(state, op) {
-      if (READ_FS.has(op.f)) return stepRead(state, op);
+      if (READ_FS.has(op.f)) return stepRead(state, op, nilReadsUnknown);
       if (WRITE_FS.has(op.f)) return { ok: true, nextState: op.input };
       if (op.f === 'cas' && allowCas) return stepCas(state, op);
       return REJECT;
