@@ -8,13 +8,15 @@
  *   npx tsx bench/flaws.ts                     # 5 campaign seeds, up to 2000 runs each
  *   FLAW_SEEDS=3 FLAW_RUNS=500 npx tsx bench/flaws.ts
  *   FLAWS=raft/stale-read npx tsx bench/flaws.ts
+ *   FEEDBACK=off npx tsx bench/flaws.ts      # without coverage feedback (every run a fresh draw)
  *   npx tsx bench/flaws.ts --json
  *
- * Runs in this thread, shrinking nothing (runs-to-find is the question, not the shrunk size).
+ * Runs in this thread as `dsim fuzz` would (coverage feedback on unless FEEDBACK=off), shrinking
+ * nothing (runs-to-find is the question, not the shrunk size).
  */
 import { performance } from 'node:perf_hooks';
 import { protocolRegistry } from '../src/protocols/index.js';
-import { fuzzRun, fuzzSetup, type FuzzRunOutcome } from '../src/fuzz/index.js';
+import { fuzzSetup, runCampaign, type FuzzRunOutcome } from '../src/fuzz/index.js';
 
 export interface FlawResult {
   readonly protocol: string;
@@ -40,7 +42,7 @@ export function breakingChecks(outcome: FuzzRunOutcome, breaks: readonly string[
   return out;
 }
 
-export function measureFlaw(protocol: string, flaw: string, seeds: readonly number[], maxRuns: number): FlawResult {
+export function measureFlaw(protocol: string, flaw: string, seeds: readonly number[], maxRuns: number, feedback = true): FlawResult {
   const protocols = protocolRegistry();
   const definition = protocols.get(protocol)!;
   const breaks = definition.flaws?.find((f) => f.name === flaw)?.breaks ?? [];
@@ -52,15 +54,23 @@ export function measureFlaw(protocol: string, flaw: string, seeds: readonly numb
   for (const seed of seeds) {
     let found: number | undefined;
     let by: string | undefined;
-    for (let i = 0; i < maxRuns && found === undefined; i++) {
-      const outcome = fuzzRun(setup, seed, i, { protocols, shrinkBudget: 0 });
-      if (outcome.status !== 'failed') continue;
-      const hits = breakingChecks(outcome, breaks);
-      if (hits.length > 0) {
-        found = i + 1;
+    runCampaign(setup, {
+      campaignSeed: seed,
+      runs: maxRuns,
+      feedback,
+      protocols,
+      onOutcome: (outcome) => {
+        if (outcome.status !== 'failed') return false;
+        const hits = breakingChecks(outcome, breaks);
+        if (hits.length === 0) {
+          otherFailures++;
+          return false;
+        }
+        found = outcome.index + 1;
         by = hits.join('+');
-      } else otherFailures++;
-    }
+        return true;
+      },
+    });
     runsToFind.push(found);
     foundBy.push(by);
   }
@@ -82,6 +92,7 @@ async function main(): Promise<void> {
   const seedCount = Number(process.env['FLAW_SEEDS'] ?? 5);
   const maxRuns = Number(process.env['FLAW_RUNS'] ?? 2000);
   const only = process.env['FLAWS']?.split(',');
+  const feedback = process.env['FEEDBACK'] !== 'off';
   const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
   const protocols = protocolRegistry();
   const results: FlawResult[] = [];
@@ -89,7 +100,7 @@ async function main(): Promise<void> {
     for (const flaw of definition.flaws ?? []) {
       const key = `${definition.name}/${flaw.name}`;
       if (only !== undefined && !only.includes(key)) continue;
-      const r = measureFlaw(definition.name, flaw.name, seeds, maxRuns);
+      const r = measureFlaw(definition.name, flaw.name, seeds, maxRuns, feedback);
       results.push(r);
       if (!process.argv.includes('--json')) console.error(`${key}: ${r.runsToFind.map((n) => n ?? `>${maxRuns}`).join(', ')} (${(r.wallMs / 1000).toFixed(0)}s)`);
     }

@@ -10,7 +10,7 @@
  */
 import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ProtocolDefinition } from '../core/protocol.js';
-import { fuzzRun, fuzzSetup, type FuzzRunOptions, type FuzzRunOutcome, type FuzzSetup, type ScenarioArbitraryOptions } from '../fuzz/index.js';
+import { fuzzRun, fuzzSetup, type FuzzRunOptions, type FuzzRunOutcome, type FuzzSetup, type ScenarioArbitraryOptions, type ScenarioGenome } from '../fuzz/index.js';
 import { protocolsFor } from './load.js';
 import { isWatchedWorker, postNote, workerHeartbeat } from './watchdog.js';
 
@@ -22,6 +22,10 @@ export interface FuzzTask {
   readonly campaignSeed: number;
   readonly index: number;
   readonly shrinkBudget: number;
+  /** Collect coverage features (coverage feedback). */
+  readonly coverage?: boolean;
+  /** The mutant planned for this run, instead of a draw from its seed. */
+  readonly genome?: ScenarioGenome;
 }
 
 /** What a fuzz worker answers a task with. */
@@ -57,7 +61,13 @@ export async function fuzzTaskSetup(task: Pick<FuzzTask, 'module' | 'arbitrary'>
 export async function runFuzzTask(task: FuzzTask, hooks: Pick<FuzzRunOptions, 'onProgress' | 'onShrinkCandidate'> = {}): Promise<FuzzRunOutcome> {
   const protocols = await protocolsOf(task.module);
   const setup = await fuzzTaskSetup(task);
-  return fuzzRun(setup, task.campaignSeed, task.index, { shrinkBudget: task.shrinkBudget, protocols, ...hooks });
+  return fuzzRun(setup, task.campaignSeed, task.index, {
+    shrinkBudget: task.shrinkBudget,
+    protocols,
+    ...hooks,
+    ...(task.coverage === true ? { coverage: true } : {}),
+    ...(task.genome !== undefined ? { genome: task.genome } : {}),
+  });
 }
 
 // fuzz.ts imports this module too, in whatever thread runs the command: only our workers serve tasks.

@@ -34,6 +34,10 @@ import {
   type FuzzRunOutcome,
   type FuzzSetup,
   type Shard,
+  BATCH_RUNS,
+  Corpus,
+  MAX_OPERATOR_ACTIONS,
+  type RunPlan,
 } from '../fuzz/index.js';
 import { resolveScenario } from '../scenario/resolve.js';
 import { writeFileAtomic } from './atomic.js';
@@ -44,6 +48,7 @@ import { mergeCommand, summaryFileName } from './fuzz-merge.js';
 import { plural } from '../core/plural.js';
 import { didYouMean } from '../core/suggest.js';
 import { besideProgress, progressWanted, startProgress } from './progress.js';
+import { loadCorpusDir, saveCampaignRecord, saveCorpusEntry } from './corpus-dir.js';
 import { replayCommand } from './replay.js';
 import { loadProtocolModule, loadScenarioFile, protocolsFor } from './load.js';
 import type { Io } from './run.js';
@@ -77,6 +82,10 @@ export interface FuzzCommandOptions {
   readonly progress?: boolean;
   /** Also write an HTML report beside each failure file. */
   readonly html?: boolean;
+  /** Coverage corpus directory: loaded at the start, new entries written as found. */
+  readonly corpus?: string;
+  /** Coverage feedback (default on; `--no-feedback`). */
+  readonly feedback?: boolean;
 }
 
 export function registerFuzzCommands(program: Command, setExit: (code: ExitCode) => void, io: Io): void {
@@ -88,6 +97,8 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--options <json>', 'pin protocol options (JSON, e.g. \'{"mode":"async"}\'); the rest of the configuration space is drawn per run')
     .option('--model <name>', 'pin the workload model (default: drawn per run among the protocol\'s models)')
     .option('--no-operators', 'draw no operator actions (membership changes, leadership transfers, promotions)')
+    .option('--corpus <dir>', 'keep the coverage corpus in this directory, and resume from what it holds')
+    .option('--no-feedback', 'no coverage feedback: every run is a fresh draw from its seed')
     .option('--flaws <list>', 'named flaws to fuzz with, comma-separated')
     .option('--runs <n>', 'number of runs (default 100; with --shard, the total over all shards)')
     .option('--time <duration>', 'run until this much wall-clock time has passed (e.g. 60s, 5m) instead of --runs')
@@ -157,6 +168,8 @@ interface Plan {
   /** 0: no watchdog; runs in this thread. */
   readonly hangTimeoutMs: number;
   readonly html: boolean;
+  readonly feedback: boolean;
+  readonly corpus?: string;
 }
 
 export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<ExitCode> {
@@ -180,6 +193,12 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
   const showProgress = progressWanted({ json, ...(opts.progress !== undefined ? { progress: opts.progress } : {}) });
   const total = plan.runs === undefined ? undefined : runsInShard(plan.shard, plan.runs);
   const space = describeSpace(setup);
+  const corpus = plan.feedback ? new Corpus() : undefined;
+  const shardName = `${plan.shard.index}/${plan.shard.count}`;
+  const loaded = corpus !== undefined && plan.corpus !== undefined ? loadCorpusDir(plan.corpus, corpus, { protocol: plan.protocol, seed: plan.campaignSeed, shard: shardName }) : undefined;
+  const firstRun = loaded?.firstRun ?? 0;
+  const startCovered = corpus?.covered ?? 0;
+  const startEntries = corpus?.entries.length ?? 0;
   if (!json) {
     io.out(
       `fuzz ${plan.protocol}${plan.flaws.length ? ` with flaws ${plan.flaws.join(', ')}` : ''}: seed ${plan.campaignSeed}, ` +
@@ -190,6 +209,10 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     io.out(`  configurations  ${space.configurations}; models ${space.models.join(', ')}; operator actions ${space.operators}`);
     io.out(`  faults          ${(plan.faults ?? DEFAULT_FAULT_KINDS).join(', ') || 'none'}; swarm ${plan.swarm ? 'on' : 'off'}`);
     io.out(`  checks          ${setup.context.configuration.checks?.join(', ') ?? 'what each configuration promises'}`);
+    io.out(
+      `  feedback        ${corpus === undefined ? 'off' : 'coverage-guided'}` +
+        (loaded !== undefined ? `; corpus ${plan.corpus}: ${loaded.entries} entries, ${startCovered} features${firstRun > 0 ? `, going on from run ${firstRun}` : ''}` : ''),
+    );
   }
 
   const bar = startProgress(
@@ -203,16 +226,36 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
   const counts = { done: 0, passed: 0, failed: 0, inconclusive: 0 };
   const failures: Array<Record<string, unknown>> = [];
   const sizes = { events: 0, ops: 0 };
-  const task = (index: number): FuzzTask => ({
-    ...(plan.module !== undefined ? { module: plan.module } : {}),
-    arbitrary,
-    campaignSeed: plan.campaignSeed,
-    index,
-    shrinkBudget: plan.shrinkBudget,
-  });
+  const runPlans = new Map<number, RunPlan>();
+  const feedback = { mutants: 0, added: 0 };
+  const limits = { maxFaults: setup.maxFaults, maxOperators: MAX_OPERATOR_ACTIONS };
+  const task = (index: number): FuzzTask => {
+    const runPlan = runPlans.get(index);
+    runPlans.delete(index);
+    return {
+      ...(plan.module !== undefined ? { module: plan.module } : {}),
+      arbitrary,
+      campaignSeed: plan.campaignSeed,
+      index,
+      shrinkBudget: plan.shrinkBudget,
+      ...(corpus !== undefined ? { coverage: true } : {}),
+      ...(runPlan?.kind === 'mutant' ? { genome: runPlan.genome } : {}),
+    };
+  };
+  const beginBatch = (indexes: readonly number[]): void => {
+    if (corpus === undefined) return;
+    corpus.planBatch(setup, plan.campaignSeed, indexes, limits).forEach((p, i) => {
+      runPlans.set(indexes[i]!, p);
+      if (p.kind === 'mutant') feedback.mutants++;
+    });
+  };
 
   const consume = (outcome: FuzzRunOutcome): boolean => {
     counts.done++;
+    if (corpus !== undefined && corpus.consider(outcome)) {
+      feedback.added++;
+      if (plan.corpus !== undefined) saveCorpusEntry(plan.corpus, plan.protocol, corpus.entries[corpus.entries.length - 1]!);
+    }
     sizes.events += outcome.events;
     sizes.ops += outcome.ops;
     if (outcome.status === 'passed') counts.passed++;
@@ -271,12 +314,16 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
       total,
       deadline: plan.timeMs === undefined ? undefined : started + plan.timeMs,
       shard: plan.shard,
+      firstRun,
       workers: plan.workers,
+      batch: corpus !== undefined ? BATCH_RUNS : undefined,
+      beginBatch,
       stopped: () => interrupted,
       execute: (t, signal) => executor.run(t, signal),
       task,
       consume,
     });
+    if (plan.corpus !== undefined && corpus !== undefined) saveCampaignRecord(plan.corpus, { protocol: plan.protocol, seed: plan.campaignSeed, shard: shardName, next: firstRun + counts.done });
   } finally {
     process.removeListener('SIGINT', onSigint);
     bar?.stop();
@@ -314,6 +361,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     runsPerSecond: Number(rate(counts.done, wallMs)),
     meanEvents: counts.done ? Math.round(sizes.events / counts.done) : 0,
     meanOps: counts.done ? Math.round(sizes.ops / counts.done) : 0,
+    coverage: corpus === undefined ? null : { features: corpus.covered, newFeatures: corpus.covered - startCovered, corpus: corpus.entries.length, added: feedback.added, mutants: feedback.mutants },
     repeat,
     failures,
   };
@@ -328,6 +376,12 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
         `${counts.done ? Math.round(sizes.events / counts.done) : 0} events and ${counts.done ? Math.round(sizes.ops / counts.done) : 0} ops per run): ` +
         `${counts.failed ? chalk.red(`${counts.failed} failed`) : '0 failed'}, ${counts.inconclusive} inconclusive, ${counts.passed} passed`,
     );
+    if (corpus !== undefined) {
+      io.out(
+        `coverage: ${corpus.covered} features (${corpus.covered - startCovered} new), corpus ${corpus.entries.length} entries (${feedback.added} added${startEntries > 0 ? `, ${startEntries} loaded` : ''}), ` +
+          `${feedback.mutants} of ${counts.done} runs were mutants of corpus entries`,
+      );
+    }
     io.out(`${counts.failed === 0 ? 'no failure; ' : ''}to repeat these runs: ${repeat}`);
     if (summaryPath !== undefined) io.out(`summary: ${summaryPath} (merge shards with: ${DSIM} fuzz merge DIR...)`);
   }
@@ -340,7 +394,16 @@ interface CampaignSpec {
   /** performance.now() value after which no new run starts. */
   readonly deadline: number | undefined;
   readonly shard: Shard;
+  /** The shard's run number the campaign starts at (a resumed corpus goes on from there). */
+  readonly firstRun: number;
   readonly workers: number;
+  /**
+   * Coverage feedback: runs are planned in batches of this many, each from the corpus as it stood
+   * once every earlier run was consumed (`beginBatch` is called with a batch's run indexes before
+   * any of them is dispatched). Undefined: no batches.
+   */
+  readonly batch: number | undefined;
+  beginBatch(indexes: readonly number[]): void;
   stopped(): boolean;
   execute(task: FuzzTask, signal: AbortSignal): Promise<FuzzRunOutcome>;
   task(index: number): FuzzTask;
@@ -361,17 +424,25 @@ async function campaign(spec: CampaignSpec): Promise<void> {
   let failure: unknown;
   let wake: () => void = () => {};
 
+  const batch = spec.batch;
   const canDispatch = (): boolean =>
     !stop &&
     !spec.stopped() &&
     (spec.total === undefined || dispatched < spec.total) &&
-    (spec.deadline === undefined || performance.now() < spec.deadline);
+    (spec.deadline === undefined || performance.now() < spec.deadline) &&
+    // A batch starts once every run of the batches before it was consumed (coverage feedback).
+    (batch === undefined || Math.floor(dispatched / batch) <= Math.floor(consumed / batch));
+  const runIndex = (k: number): number => runIndexOf(spec.shard, spec.firstRun + k);
 
   const dispatch = (): void => {
     const k = dispatched++;
+    if (batch !== undefined && k % batch === 0) {
+      const size = spec.total === undefined ? batch : Math.min(batch, spec.total - k);
+      spec.beginBatch(Array.from({ length: size }, (_, j) => runIndex(k + j)));
+    }
     const controller = new AbortController();
     inFlight.set(k, controller);
-    spec.execute(spec.task(runIndexOf(spec.shard, k)), controller.signal).then(
+    spec.execute(spec.task(runIndex(k)), controller.signal).then(
       (outcome) => {
         inFlight.delete(k);
         results.set(k, outcome);
@@ -404,7 +475,8 @@ async function campaign(spec: CampaignSpec): Promise<void> {
       // Runs that finished out of order past the stop are dropped; the rest were consumed.
       return;
     }
-    if (results.has(consumed)) continue;
+    // Consuming may have opened the next batch: dispatch before waiting.
+    if (results.has(consumed) || (inFlight.size < spec.workers && canDispatch())) continue;
     await new Promise<void>((resolve) => {
       wake = resolve;
     });
@@ -460,7 +532,11 @@ export function watchedExecutor(workers: number, hangTimeoutMs: number): Executo
         });
         if (answer.status === 'hung') {
           const setup = await fuzzTaskSetup(task);
-          return hangOutcome(setup, task.campaignSeed, task.index, { timeoutMs: hangTimeoutMs, ...(last !== undefined ? { candidate: last.scenario, first: last.first } : {}) });
+          return hangOutcome(setup, task.campaignSeed, task.index, {
+            timeoutMs: hangTimeoutMs,
+            ...(task.genome !== undefined ? { genome: task.genome } : {}),
+            ...(last !== undefined ? { candidate: last.scenario, first: last.first } : {}),
+          });
         }
         if (!answer.reply.ok) throw new Error(`fuzz worker: ${answer.reply.message}`);
         return answer.reply.outcome;
@@ -530,6 +606,8 @@ async function makePlan(opts: FuzzCommandOptions): Promise<Plan> {
     shrinkBudget: positiveInt(opts.shrinkBudget ?? String(DEFAULT_SHRINK_BUDGET), '--shrink-budget', 0),
     hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout),
     html: opts.html === true,
+    feedback: opts.feedback !== false,
+    ...(opts.corpus !== undefined ? { corpus: opts.corpus } : {}),
   };
 }
 
@@ -559,6 +637,8 @@ function commandLine(plan: Plan, runs?: number): string {
   if (plan.options !== undefined) parts.push(`--options ${shellQuote(JSON.stringify(plan.options))}`);
   if (plan.model !== undefined) parts.push(`--model ${shellQuote(plan.model)}`);
   if (!plan.operators) parts.push('--no-operators');
+  if (!plan.feedback) parts.push('--no-feedback');
+  if (plan.corpus !== undefined) parts.push(`--corpus ${shellQuote(plan.corpus)}`);
   if (plan.flaws.length > 0) parts.push(`--flaws ${plan.flaws.join(',')}`);
   if (plan.faults !== undefined) parts.push(`--faults ${plan.faults.join(',') || "''"}`);
   if (!plan.swarm) parts.push('--no-swarm');

@@ -62,6 +62,12 @@ export interface Protocol<State, Msg, Durable = never> {
    */
   summary?(state: State): string;
   /**
+   * A small abstraction of the node's state for coverage-guided fuzzing: a role and a few flags
+   * ("leader, uncommitted entries of an earlier term"), never a counter, so a run can tell which
+   * protocol situations it reached. Without it, the role stands for the state.
+   */
+  abstractState?(state: State): string;
+  /**
    * The node's data as the clients would see it, as plain JSON (for convergence checks and reports);
    * for kv protocols a `Record<key, value>`.
    */

@@ -168,7 +168,7 @@ export const FUZZ_EVENT_LIMIT = 200_000;
 /** Highest node index a target gene draws; taken modulo the cluster size. */
 const NODE_INDEX_MAX = 15;
 /** Most operator actions per run. */
-const MAX_OPERATOR_ACTIONS = 4;
+export const MAX_OPERATOR_ACTIONS = 4;
 
 /** What a genome needs besides itself to become a scenario object. */
 export interface GenomeContext {
@@ -308,7 +308,15 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
             fc.integer({ min: 0, max: 100 }),
             fc.noShrink(fc.record({ forPm: fc.integer({ min: 1, max: 1000 }), target })),
           )
-          .map(([head, count, tail]) => ({ ...head, count, ...tail })),
+          .map(
+            ([head, count, tail]) => ({ ...head, count, ...tail }),
+            // The way back lets fast-check shrink a storm it did not draw (a mutant's, corpus.ts).
+            (value) => {
+              const g = value as Extract<FaultGene, { kind: 'crash-storm' }>;
+              if (typeof g !== 'object' || g === null || g.kind !== 'crash-storm') throw new Error('not a crash storm');
+              return [{ kind: g.kind, atPm: g.atPm, spanPm: g.spanPm }, g.count, { forPm: g.forPm, target: g.target }] as const;
+            },
+          ),
       },
     ),
     pause: fc.record({ kind: fc.constant('pause' as const), atPm, forPm, target, trigger }),

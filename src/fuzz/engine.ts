@@ -9,7 +9,8 @@ import type { ProtocolDefinition } from '../core/protocol.js';
 import type { RunResult } from '../runner/run.js';
 import { UNFINISHED_TRACE_HASH, hangMessage } from '../kernel/findings.js';
 import { Rng } from '../rng/index.js';
-import { genomeArbitrary, genomeToScenario, scenarioSize, type FuzzSetup, type ScenarioObject, type ScenarioSize } from './arbitraries.js';
+import { genomeArbitrary, genomeToScenario, scenarioSize, type FuzzSetup, type ScenarioGenome, type ScenarioObject, type ScenarioSize } from './arbitraries.js';
+import { CoverageRecorder } from './coverage.js';
 import { minimalOptions } from './configuration.js';
 import { LIVENESS_CHECKS } from './profiles.js';
 import { simulate } from './simulate.js';
@@ -26,6 +27,10 @@ export interface FuzzRunOptions {
    * stop a candidate that never returns can still report what it was.
    */
   readonly onShrinkCandidate?: (scenario: ScenarioObject, first: FirstRun) => void;
+  /** Run this genome (a mutant of a corpus entry) instead of drawing one from the run's seed. */
+  readonly genome?: ScenarioGenome;
+  /** Record the first run's coverage features (and return its genome) for coverage feedback. */
+  readonly coverage?: boolean;
 }
 
 /** The first (unshrunk) run of a failing case, in brief. */
@@ -77,6 +82,9 @@ export interface FuzzRunOutcome {
   readonly faults: number;
   /** Inconclusive checks of the first run, named. */
   readonly unknown?: readonly string[];
+  /** With coverage: the first run's genome and the coverage features it reached. */
+  readonly genome?: ScenarioGenome;
+  readonly features?: readonly number[];
   readonly failure?: FuzzFailure;
 }
 
@@ -91,35 +99,57 @@ interface Attempt {
   readonly scenario: ScenarioObject;
   readonly result?: RunResult;
   readonly error?: string;
+  readonly features?: readonly number[];
 }
 
-/** Runs (and, on a failure, shrinks) one fuzz case. */
+/** Every node id of a scenario: members, then spares. */
+function nodeNames(scenario: ScenarioObject): string[] {
+  const spares = typeof scenario['spares'] === 'number' ? scenario['spares'] : 0;
+  return Array.from({ length: scenario.nodes + spares }, (_, i) => `n${i + 1}`);
+}
+
+/**
+ * Runs (and, on a failure, shrinks) one fuzz case: run `index` of the campaign, drawn from its
+ * seed, or the mutant `options.genome` planned for it (coverage feedback).
+ */
 export function fuzzRun(setup: FuzzSetup, campaignSeed: number | string, index: number, options: FuzzRunOptions = {}): FuzzRunOutcome {
   const seed = runSeedOf(campaignSeed, index);
-  return fuzzSeed({ ...setup, seed }, index, options);
+  if (options.genome !== undefined) {
+    // A mutant is run as fast-check's example, so it shrinks like a drawn case; its simulation
+    // seed is its own (a mutation may change it), so the seed must not be fixed here.
+    const { seed: _fixed, ...unseeded } = setup;
+    return fuzzCase(unseeded, index, seed, options.genome, options);
+  }
+  return fuzzCase({ ...setup, seed }, index, seed, undefined, options);
 }
 
 /** Runs one case with the setup's fixed seed (`setup.seed`). */
 export function fuzzSeed(setup: FuzzSetup & { readonly seed: number }, index: number, options: FuzzRunOptions = {}): FuzzRunOutcome {
-  const seed = setup.seed;
+  return fuzzCase(setup, index, setup.seed, undefined, options);
+}
+
+function fuzzCase(setup: FuzzSetup, index: number, fastCheckSeed: number, genome: ScenarioGenome | undefined, options: FuzzRunOptions): FuzzRunOutcome {
   const budget = options.shrinkBudget ?? 200;
-  const arbitrary = genomeArbitrary(setup).map((genome) => genomeToScenario(genome, setup.context));
   let calls = 0;
   let signature: ReadonlySet<string> = new Set();
   let first: Attempt | undefined;
+  let firstGenome: ScenarioGenome | undefined;
   let smallest: Attempt | undefined;
   let steps = 0;
-  const property = fc.property(arbitrary, (scenario) => {
+  const property = fc.property(genomeArbitrary(setup), (candidate) => {
     calls++;
     // Past the budget every candidate "passes", which ends the shrink at the smallest failure so far.
     if (calls > budget + 1) return true;
+    const scenario = genomeToScenario(candidate, setup.context);
     if (calls > 1 && options.onShrinkCandidate !== undefined) {
       const f = first!;
       options.onShrinkCandidate(scenario, { traceHash: f.result?.traceHash ?? '', events: f.result?.events ?? 0, ops: f.result?.ops.invoked ?? 0 });
     }
-    const attempt = attempt1(scenario, options);
+    // Coverage is of the case as first run: shrink candidates are not new behaviour.
+    const attempt = attempt1(scenario, options, calls === 1 && options.coverage === true);
     if (first === undefined) {
       first = attempt;
+      firstGenome = candidate;
       signature = failureSignature(attempt);
     }
     const failed = attempt.error !== undefined || attempt.result?.expectation === 'broken';
@@ -131,13 +161,15 @@ export function fuzzSeed(setup: FuzzSetup & { readonly seed: number }, index: nu
     }
     return smallest !== attempt;
   });
-  // One case per seed: the run index, not fast-check, walks the seed space.
-  fc.check(property, { seed, numRuns: 1 });
+  // One case per seed: the run index, not fast-check, walks the seed space. A mutant is the one
+  // example (numRuns 1 with an example runs just the example).
+  fc.check(property, { seed: fastCheckSeed, numRuns: 1, ...(genome !== undefined ? { examples: [[genome]] as [ScenarioGenome][] } : {}) });
 
   const start = first!;
   const base = {
     index,
-    seed,
+    seed: typeof start.scenario.seed === 'number' ? start.scenario.seed : fastCheckSeed,
+    ...(options.coverage === true ? { genome: firstGenome!, features: start.features ?? [] } : {}),
     traceHash: start.result?.traceHash ?? '',
     events: start.result?.events ?? 0,
     ops: start.result?.ops.invoked ?? 0,
@@ -193,17 +225,17 @@ function withMinimalOptions(scenario: ScenarioObject, setup: FuzzSetup): Scenari
   return (Object.keys(minimal).length > 0 ? { ...rest, options: minimal } : rest) as ScenarioObject;
 }
 
-function attempt1(scenario: ScenarioObject, options: FuzzRunOptions): Attempt {
+function attempt1(scenario: ScenarioObject, options: FuzzRunOptions, coverage: boolean): Attempt {
   // Watched from here: booting the nodes (init) runs protocol code too.
   options.onProgress?.('simulate', 0);
+  const recorder = coverage ? new CoverageRecorder(nodeNames(scenario)) : undefined;
   try {
-    return {
-      scenario,
-      result: simulate(scenario, {
-        ...(options.protocols !== undefined ? { protocols: options.protocols } : {}),
-        ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-      }),
-    };
+    const result = simulate(scenario, {
+      ...(options.protocols !== undefined ? { protocols: options.protocols } : {}),
+      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+      ...(recorder !== undefined ? { coverage: recorder } : {}),
+    });
+    return { scenario, result, ...(recorder !== undefined ? { features: recorder.features() } : {}) };
   } catch (error) {
     // A thrown run (a dsim or protocol bug outside a handler) is a failure to shrink like any other.
     return { scenario, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
@@ -239,10 +271,10 @@ export function hangOutcome(
   setup: FuzzSetup,
   campaignSeed: number | string,
   index: number,
-  hang: { readonly timeoutMs: number; readonly candidate?: ScenarioObject; readonly first?: FirstRun },
+  hang: { readonly timeoutMs: number; readonly candidate?: ScenarioObject; readonly first?: FirstRun; readonly genome?: ScenarioGenome },
 ): FuzzRunOutcome {
-  const seed = runSeedOf(campaignSeed, index);
-  const original = firstScenario(setup, seed);
+  const original = hang.genome !== undefined ? genomeToScenario(hang.genome, setup.context) : firstScenario(setup, runSeedOf(campaignSeed, index));
+  const seed = typeof original.seed === 'number' ? original.seed : runSeedOf(campaignSeed, index);
   const scenario = hang.candidate ?? original;
   const during = hang.candidate !== undefined ? 'shrink' : 'run';
   const detail =

@@ -10,6 +10,7 @@
 export {
   FAULT_KINDS,
   DEFAULT_FAULT_KINDS,
+  MAX_OPERATOR_ACTIONS,
   PARTITION_SHAPES,
   fuzzSetup,
   genomeArbitrary,
@@ -45,5 +46,9 @@ export {
 export { FUZZ_PROFILES, LIVENESS_CHECKS, profileFor, type FuzzProfile, type PerLevel, type Range } from './profiles.js';
 export { CHOICE_RANGE, configurationDraw, configGeneArbitrary, defaultGene, minimalOptions, pickIndex, resolveConfiguration, type ConfigGene, type ConfigurationDraw, type RunConfiguration } from './configuration.js';
 export { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } from './operators.js';
+export { BATCH_RUNS, Corpus, type CorpusEntry, type RunPlan } from './corpus.js';
+export { COVERAGE_SIZE, CoverageRecorder } from './coverage.js';
+export { mutateGenome, type MutationLimits } from './mutate.js';
 export { describeShrink, describeSize, failureFileName, parseFailureHeader, parseFailureScenario, renderFailureFile, scenarioYaml, type ArtifactMeta, type FailureHeader } from './artifact.js';
 export { WHOLE, parseShard, runIndexOf, runsInShard, type Shard } from './shard.js';
+export { runCampaign, type CampaignOptions, type CampaignSummary } from './campaign.js';

@@ -3,6 +3,7 @@ import type { ProtocolDefinition } from '../core/protocol.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { runScenario, type RunResult } from '../runner/run.js';
 import { resolveScenario } from '../scenario/resolve.js';
+import { coverageWatcher, type CoverageRecorder } from './coverage.js';
 
 export interface SimulateOptions {
   /** Overrides the scenario's seed. */
@@ -13,6 +14,8 @@ export interface SimulateOptions {
   readonly file?: string;
   /** Heartbeat while simulating (a watchdog in another thread watches it; see cli/watchdog.ts). */
   readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
+  /** Records the run's coverage features (coverage feedback). */
+  readonly coverage?: CoverageRecorder;
 }
 
 let builtins: Map<string, ProtocolDefinition> | undefined;
@@ -27,5 +30,6 @@ export function simulate(scenario: unknown, options: SimulateOptions = {}): RunR
   return runScenario(resolved, {
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+    ...(options.coverage !== undefined ? { watch: coverageWatcher(options.coverage) } : {}),
   });
 }

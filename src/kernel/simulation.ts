@@ -65,12 +65,12 @@ export const PROGRESS_EVERY = 4096;
 
 /**
  * A protocol moment the kernel saw on a node, for faults triggered by protocol events (runner/
- * faults.ts): `role` (detail: the new role, '' when none), `persist`, `send` and `deliver`
- * (detail: the message type), `reply` (detail: ok, fail, info or redirect), `note` (detail: the
- * note's name), `crash`, `restart`. Derived from what every protocol does, so a user's protocol
- * gets them too.
+ * faults.ts) and for coverage feedback (fuzz/coverage.ts): `role` (detail: the new role, '' when
+ * none), `persist`, `send` and `deliver` (detail: the message type), `timer` (detail: its name),
+ * `reply` (detail: ok, fail, info or redirect), `note` (detail: the note's name), `crash`,
+ * `restart`. Derived from what every protocol does, so a user's protocol gets them too.
  */
-export type ObservedKind = 'role' | 'persist' | 'send' | 'deliver' | 'reply' | 'note' | 'crash' | 'restart';
+export type ObservedKind = 'role' | 'persist' | 'send' | 'deliver' | 'timer' | 'reply' | 'note' | 'crash' | 'restart';
 export type StepObserver = (node: NodeId, kind: ObservedKind, detail: string) => void;
 
 /**
@@ -233,6 +233,8 @@ export class Simulation {
   private currentFrom = '';
   /** Reports protocol moments for event-triggered faults; undefined unless a scenario has some. */
   private observer: StepObserver | undefined = undefined;
+  private faultObserver: StepObserver | undefined = undefined;
+  private watcher: StepObserver | undefined = undefined;
   /** Draws for crash points (how many messages of a partial broadcast leave); forked on first use. */
   private crashRng: Rng | undefined = undefined;
   private readonly rootRng: Rng;
@@ -372,12 +374,36 @@ export class Simulation {
   }
 
   /**
-   * Reports protocol moments (role changes, persists, sends, deliveries, replies, notes, crashes,
-   * restarts) to `observer` from now on. One observer; undefined stops. Costs nothing when unset.
+   * Reports protocol moments (role changes, persists, sends, deliveries, timers, replies, notes,
+   * crashes, restarts) to `observer` from now on. One observer; undefined stops. Costs nothing when
+   * unset. (Faults triggered by protocol events use it.)
    */
   observe(observer: StepObserver | undefined): void {
-    this.observer = observer;
-    if (observer !== undefined) for (const slot of this.slots) slot.observedRole = this.safeRole(slot);
+    this.faultObserver = observer;
+    this.combineObservers();
+  }
+
+  /**
+   * A second observer of the same moments, independent of `observe`: one that watches the run
+   * without acting on it (coverage feedback in `dsim fuzz`). Undefined stops.
+   */
+  watch(observer: StepObserver | undefined): void {
+    this.watcher = observer;
+    this.combineObservers();
+  }
+
+  private combineObservers(): void {
+    const a = this.faultObserver;
+    const b = this.watcher;
+    const before = this.observer;
+    this.observer =
+      a !== undefined && b !== undefined
+        ? (node, kind, detail) => {
+            a(node, kind, detail);
+            b(node, kind, detail);
+          }
+        : (a ?? b);
+    if (before === undefined && this.observer !== undefined) for (const slot of this.slots) slot.observedRole = this.safeRole(slot);
   }
 
   /** The node's clock reading now. */
@@ -959,6 +985,7 @@ export class Simulation {
   private observeStep(slot: NodeSlot, kind: StepKind, arg: unknown): void {
     const observer = this.observer!;
     if (kind === STEP_MESSAGE) observer(slot.id, 'deliver', messageType(arg));
+    else if (kind === STEP_TIMER) observer(slot.id, 'timer', arg as string);
     if (this.protocol.role === undefined || slot.state === undefined) return;
     const role = slot.lastRole; // noteRoleChange just read it
     if (role !== slot.observedRole) {

@@ -3,10 +3,10 @@
  * the kernel through the phases (main, heal, final reads, quiet end), then judges the run.
  */
 import type { HistoryEvent } from '../core/history.js';
-import type { AnyProtocol } from '../core/protocol.js';
+import type { AnyProtocol, NodeView } from '../core/protocol.js';
 import { didYouMean } from '../core/suggest.js';
 import { UNFINISHED_TRACE_HASH, hangMessage, isFatal, type Finding } from '../kernel/findings.js';
-import { Simulation, emptySimStats, type SimStats } from '../kernel/simulation.js';
+import { Simulation, emptySimStats, type SimStats, type StepObserver } from '../kernel/simulation.js';
 import { Network } from '../network/network.js';
 import { Rng } from '../rng/index.js';
 import { ScenarioError, type Scenario } from '../scenario/resolve.js';
@@ -21,6 +21,12 @@ export interface RunOptions {
   readonly seed?: number | string;
   /** Receives every trace event (for --trace, HTML reports, determinism checks). */
   readonly trace?: TraceSink;
+  /**
+   * Watches the run: gets the protocol and the nodes' views (current when called), returns an
+   * observer of the protocol moments the kernel reports (coverage feedback in `dsim fuzz`). Must
+   * not influence the run.
+   */
+  readonly watch?: (watched: { readonly protocol: AnyProtocol; readonly nodes: () => readonly NodeView<unknown>[] }) => StepObserver;
   /** Heartbeat while simulating (see SimulationOptions.onProgress); `phase` says what runs. */
   readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
 }
@@ -100,6 +106,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
     ...(options.onProgress !== undefined ? { onProgress: (events: number) => options.onProgress!('simulate', events) } : {}),
   });
+  if (options.watch !== undefined) sim.watch(options.watch({ protocol, nodes: () => sim.nodes }));
 
   const w = scenario.workload;
   const generator = new OpGenerator({ model: scenario.model, keys: w.keys, keyDistribution: w.keyDistribution, mix: w.mix, maxTxnOps: w.maxTxnOps });
@@ -248,3 +255,4 @@ function summarizeLatency(latencies: ReadonlyMap<string, number[]>): Record<stri
   }
   return out;
 }
+

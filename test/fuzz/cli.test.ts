@@ -78,6 +78,31 @@ describe('dsim fuzz', () => {
     expect(two.runs).toBe(one.runs);
   });
 
+  it('coverage feedback: the same runs and coverage with one worker or two; --corpus keeps the corpus and resumes the campaign', () => {
+    const args = ['fuzz', '--protocol', 'broadcast', '--runs', '40', '--seed', '8', '--json', '--out', join(dir, 'cov')];
+    const one = json(dsim(args).stdout);
+    const two = json(dsim([...args, '--workers', '2']).stdout);
+    expect(one.coverage).toMatchObject({ mutants: expect.any(Number), features: expect.any(Number) });
+    expect((one.coverage as { mutants: number }).mutants).toBeGreaterThan(5);
+    expect(two.coverage).toEqual(one.coverage);
+    expect(json(dsim([...args, '--no-feedback']).stdout).coverage).toBeNull();
+
+    const corpus = join(dir, 'corpus');
+    const first = dsim(['fuzz', '--protocol', 'broadcast', '--runs', '32', '--seed', '8', '--corpus', corpus, '--out', join(dir, 'cov')]);
+    expect(first.code).toBe(0);
+    const entries = readdirSync(join(corpus, 'entries'));
+    expect(entries.length).toBeGreaterThan(3);
+    expect(JSON.parse(readFileSync(join(corpus, 'campaign.json'), 'utf8'))).toMatchObject({ protocol: 'broadcast', seed: 8, next: 32 });
+    const resumed = dsim(['fuzz', '--protocol', 'broadcast', '--runs', '16', '--seed', '8', '--corpus', corpus, '--out', join(dir, 'cov')]);
+    expect(resumed.stdout).toMatch(new RegExp(`corpus ${corpus}: ${entries.length} entries, \\d+ features, going on from run 32`));
+    expect(resumed.stdout).toMatch(new RegExp(`coverage: \\d+ features \\(\\d+ new\\), corpus \\d+ entries \\(\\d+ added, ${entries.length} loaded\\)`));
+    expect(JSON.parse(readFileSync(join(corpus, 'campaign.json'), 'utf8'))).toMatchObject({ next: 48 });
+    writeFileSync(join(corpus, 'entries', 'zzz.json'), '{"id": 1}');
+    const bad = dsim(['fuzz', '--protocol', 'broadcast', '--runs', '1', '--corpus', corpus]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/zzz\.json: not a corpus entry/);
+  });
+
   it('--shard i/n splits the runs; --time bounds by wall clock', () => {
     const base = ['fuzz', '--protocol', 'broadcast', '--runs', '21', '--seed', '5', '--json', '--out', join(dir, 'shard')];
     expect(json(dsim([...base, '--shard', '1/2']).stdout).runs).toBe(11);

@@ -145,7 +145,7 @@ describe('coarse clocks', () => {
 });
 
 describe('the step observer', () => {
-  it('reports role changes, persists, sends, deliveries, notes, crashes and restarts by node', () => {
+  it('reports role changes, persists, sends, deliveries, timers, notes, crashes and restarts by node', () => {
     const { sim } = makeSim({ protocol: broadcaster, nodes: 2 });
     const seen: Array<[string, ObservedKind, string]> = [];
     sim.observe((node, kind, detail) => seen.push([node, kind, detail]));
@@ -155,15 +155,26 @@ describe('the step observer', () => {
     sim.restart('n2');
     sim.observe(undefined);
     sim.run(40_000);
+    // A second observer (watch) sees the same moments, independently of the first.
+    const watched: string[] = [];
+    sim.watch((node, kind) => watched.push(`${node}:${kind}`));
+    sim.observe(() => undefined);
+    sim.crash('n1');
+    sim.observe(undefined);
+    sim.restart('n1');
+    sim.watch(undefined);
+    expect(watched).toEqual(['n1:crash', 'n1:role', 'n1:restart']);
     const kinds = (node: string): string[] => seen.filter(([n]) => n === node).map(([, k, d]) => (d ? `${k}:${d}` : k));
     expect(kinds('n1')).toEqual([
       'role:follower', // init (the first step): the role appears
       'persist',
       'send:vote',
+      'timer:tick',
       'deliver:vote',
       'note:elected',
       'persist',
       'send:vote',
+      'timer:tick',
       'role:leader',
       'deliver:vote',
     ]);

@@ -115,6 +115,17 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
     },
 
     role: (state) => state.role,
+    // Coverage-guided fuzzing: the situations failover and fencing are about, as flags.
+    abstractState: (s) => {
+      let flags = s.role;
+      if (s.primary === null) flags += ' no-primary';
+      if (s.candidateEpoch > s.epoch) flags += ' campaigning';
+      if (s.role === 'primary' && s.pending.length > 0) flags += ' writes-waiting';
+      if (s.degraded) flags += ' degraded';
+      if (s.role === 'replica' && s.verifiedSeq < s.log.length) flags += ' unverified-tail';
+      if (s.appliedSeq < s.log.length) flags += ' unapplied';
+      return flags;
+    },
     summary: (s) => `epoch ${s.epoch} ${s.role}${s.role !== 'primary' && s.primary !== null ? ` (primary ${s.primary})` : ''}, log ${s.log.length}, applied ${s.appliedSeq}`,
     view: (state) => viewOf(state),
     invariants,

@@ -9,7 +9,7 @@ import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
 import { onClientRequest } from './client.js';
 import { onCheckQuorum, onElectionTimeout, onPreVote, onPreVoteReply, onRequestVote, onTimeoutNow, onVoteReply } from './election.js';
 import { raftInvariants } from './invariants.js';
-import { emptySnapshot, lastIndex } from './log.js';
+import { emptySnapshot, lastIndex, lastTerm } from './log.js';
 import { onAdminCommand, onTransferTimeout } from './membership.js';
 import { FLAWS, parseOptions, resolveFlaws, type RaftOptions } from './options.js';
 import { onAppend, onAppendReply, onSnapshotReply, startRound } from './replication.js';
@@ -119,6 +119,19 @@ export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>)
     },
 
     role: (state) => state.role,
+    // Coverage-guided fuzzing: the situations Raft's hard cases are made of, as flags.
+    abstractState: (s) => {
+      const last = lastIndex(s.log);
+      let flags = s.role;
+      if (s.commitIndex < last) flags += lastTerm(s.log) < s.currentTerm ? ' tail-of-old-term' : ' uncommitted-tail';
+      if (s.votedFor !== null) flags += ' voted';
+      if (s.log.snapshot.lastIndex > 0) flags += ' snapshot';
+      if (s.config.index > s.commitIndex) flags += ' config-pending';
+      if (!s.config.voters.includes(s.self)) flags += ' not-a-voter';
+      if (s.leader !== null && s.leader.transfer !== null) flags += ' transferring';
+      if (s.leader !== null && s.commitIndex < s.leader.termStartIndex) flags += ' own-term-uncommitted';
+      return flags;
+    },
     summary: (s) =>
       `term ${s.currentTerm} ${s.role}${s.role !== 'leader' && s.leaderId !== null ? ` (leader ${s.leaderId})` : ''}, log ${lastIndex(s.log)} (snapshot ${s.log.snapshot.lastIndex}), commit ${s.commitIndex}, applied ${s.lastApplied}`,
     view: (state) => state.kv.data,
