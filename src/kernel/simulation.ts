@@ -219,6 +219,9 @@ export class Simulation {
   private readonly members: readonly NodeId[];
   private readonly processes: ProcessHandler[] = [];
   private readonly processNames: string[] = [];
+  /** Endpoints by process name: a request id `name:...` from process `name` is answered by name. */
+  private readonly processByName = new Map<string, number>();
+  /** Requests whose id does not start with their sender's name (rare: tests, custom actors). */
   private readonly replyTo = new Map<string, number>();
   private readonly typeHashes = new Map<string, number>();
   private lastType = '';
@@ -585,6 +588,7 @@ export class Simulation {
     assert(endpoint === this.slots.length + this.processes.length, 'endpoint numbering out of step');
     this.processes.push(handler);
     this.processNames.push(name);
+    this.processByName.set(name, endpoint);
     return endpoint;
   }
 
@@ -592,7 +596,14 @@ export class Simulation {
   sendRequest(fromEndpoint: number, to: NodeId, request: ClientRequest): void {
     const target = this.nodeIndex(to);
     this.stats.requests++;
-    this.replyTo.set(request.id, fromEndpoint);
+    // A long run sends millions of requests: an id that names its sender needs no entry to be
+    // answered (a reply, or a duplicate of one, long after the op ended finds its way by the name),
+    // so the kernel's memory does not grow with the run.
+    if (this.senderOf(request.id) === fromEndpoint) {
+      if (this.replyTo.size > 0) this.replyTo.delete(request.id);
+    } else {
+      this.replyTo.set(request.id, fromEndpoint);
+    }
     const id = this.nextMessageId++;
     if (this.trace !== undefined) this.emit({ kind: 'request', from: this.processName(fromEndpoint), to, id, request });
     this.route(EventKind.Request, fromEndpoint, target, request, id);
@@ -610,6 +621,12 @@ export class Simulation {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** The process named by a request id's prefix (`c1:4:1` → c1's endpoint), if any. */
+  private senderOf(requestId: string): number | undefined {
+    const colon = requestId.indexOf(':');
+    return colon <= 0 ? undefined : this.processByName.get(requestId.slice(0, colon));
+  }
 
   private enqueue(ev: SimEvent): void {
     if (!this.queue.push(ev)) this.enqueueFailed();
@@ -861,7 +878,7 @@ export class Simulation {
         const requestId = this.replyIds[i]!;
         const result = this.replyResults[i]!;
         this.replyResults[i] = undefined;
-        const endpoint = this.replyTo.get(requestId);
+        const endpoint = this.replyTo.get(requestId) ?? this.senderOf(requestId);
         if (endpoint === undefined) continue; // not a request we carried: nobody to answer
         this.stats.replies++;
         this.hash.mix(0x2000 + result.type.length);

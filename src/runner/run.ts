@@ -31,12 +31,8 @@ export interface RunOptions {
   readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
 }
 
-export interface LatencySummary {
-  readonly count: number;
-  readonly p50Us: number;
-  readonly p99Us: number;
-  readonly maxUs: number;
-}
+import type { LatencySummary } from '../workload/latency.js';
+export type { LatencySummary };
 
 export type Expectation = 'held' | 'broken' | 'inconclusive';
 
@@ -170,7 +166,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     virtualTimeUs: sim.now,
     faults: injector.applied,
     ops: { ...workload.stats },
-    latency: summarizeLatency(workload.latenciesUs),
+    latency: workload.latencies.summary(),
     messages: sim.settleStats(),
     findings: sim.findings,
     checks,
@@ -245,14 +241,3 @@ export function judgeExpectation(expect: Scenario['expect'], checks: readonly Ch
   }
   return inconclusive ? 'inconclusive' : 'held';
 }
-
-function summarizeLatency(latencies: ReadonlyMap<string, number[]>): Record<string, LatencySummary> {
-  const out: Record<string, LatencySummary> = {};
-  for (const f of [...latencies.keys()].sort()) {
-    const sorted = [...latencies.get(f)!].sort((a, b) => a - b);
-    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-    out[f] = { count: sorted.length, p50Us: at(0.5), p99Us: at(0.99), maxUs: sorted[sorted.length - 1]! };
-  }
-  return out;
-}
-

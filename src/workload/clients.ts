@@ -12,6 +12,7 @@ import type { ClientRequest, Op, OpResult } from '../core/ops.js';
 import type { EventType, HistoryEvent } from '../core/history.js';
 import type { Rng } from '../rng/index.js';
 import type { OpGenerator } from './generators.js';
+import { LatencyRecorder } from './latency.js';
 
 /** What clients need from the kernel (the Simulation satisfies it). */
 export interface ClientHost {
@@ -110,8 +111,8 @@ class Client {
 export class Workload {
   readonly history: HistoryEvent[] = [];
   readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0 };
-  /** Completed-ok latencies by op name, µs. */
-  readonly latenciesUs = new Map<string, number[]>();
+  /** Completed-ok latencies by op name, µs (bounded memory). */
+  readonly latencies = new LatencyRecorder();
   private readonly clients: Client[] = [];
   private nextProcess: number;
   private issuing = false;
@@ -303,11 +304,7 @@ export class Workload {
     client.inFlight = undefined;
     this.stats[type]++;
     this.record(client, type, flight.op, value, error, node);
-    if (type === 'ok') {
-      let list = this.latenciesUs.get(flight.op.f);
-      if (list === undefined) this.latenciesUs.set(flight.op.f, (list = []));
-      list.push(this.host.now - flight.invokedUs);
-    }
+    if (type === 'ok') this.latencies.add(flight.op.f, this.host.now - flight.invokedUs);
     if (type === 'info') {
       // Jepsen: a process with an indeterminate op never invokes again.
       client.process = this.nextProcess++;

@@ -342,3 +342,37 @@ describe('Simulation kernel: a lying disk', () => {
     expect((sim.nodes[0]!.state as S).n).toBe(12);
   });
 });
+
+describe('replies to client requests', () => {
+  /** Answers every request twice, the second time 1 s later (a duplicate long after the op ended). */
+  const echo: Protocol<{ late: string[] }, never, never> = {
+    name: 'echo',
+    init(ctx) {
+      ctx.setTimer('late', 1_000_000);
+      return { late: [] };
+    },
+    onMessage() {},
+    onTimer(state, _t, ctx) {
+      for (const id of state.late) ctx.reply(id, { type: 'ok', value: id });
+      state.late = [];
+      ctx.setTimer('late', 1_000_000);
+    },
+    onRequest(state, request, ctx) {
+      ctx.reply(request.id, { type: 'ok', value: request.id });
+      state.late.push(request.id);
+    },
+  };
+
+  it('reach the process named by the request id, duplicates included, and other ids by what was sent', () => {
+    const { sim } = makeSim({ protocol: echo, nodes: 1 });
+    const got: string[] = [];
+    const c1 = sim.addProcess('c1', 'n1', { onReply: (id) => got.push(`c1<-${id}`) });
+    const other = sim.addProcess('tester', 'n1', { onReply: (id) => got.push(`tester<-${id}`) });
+    sim.start();
+    sim.sendRequest(c1, 'n1', { id: 'c1:1:1', client: 'c1', seq: 1, op: { f: 'read', value: null } });
+    sim.sendRequest(other, 'n1', { id: 'req-7', client: 'tester', seq: 1, op: { f: 'read', value: null } });
+    sim.run(1_500_000);
+    expect(got).toEqual(['c1<-c1:1:1', 'tester<-req-7', 'c1<-c1:1:1', 'tester<-req-7']);
+    expect(sim.stats.replies).toBe(4);
+  });
+});
