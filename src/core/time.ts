@@ -29,7 +29,7 @@ export function parseRatePerSecond(text: string | number): number | undefined {
 
 /** Formats microseconds for humans: 1.5s, 150ms, 20µs. */
 export function formatUs(us: number): string {
-  if (us >= MINUTE && us % SECOND === 0 && us >= 10 * MINUTE) return `${us / MINUTE}m`;
+  if (us % MINUTE === 0 && us >= 10 * MINUTE) return `${us / MINUTE}m`;
   if (us >= SECOND) return `${trim(us / SECOND)}s`;
   if (us >= MS) return `${trim(us / MS)}ms`;
   return `${us}µs`;

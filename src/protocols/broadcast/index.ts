@@ -12,6 +12,7 @@ import type { CheckVerdict, NodeContext, Protocol, ProtocolDefinition } from '..
 import type { ClientRequest } from '../../core/ops.js';
 import { pairOperations } from '../../core/history.js';
 import { plural } from '../../core/plural.js';
+import { appendChunk } from '../common/frozen-chunks.js';
 import { zodOptions } from '../common/options.js';
 
 const optionsSchema = z.strictObject({
@@ -49,13 +50,7 @@ function createBroadcast(options: Options, flaws: ReadonlySet<string>): Protocol
     if (fresh.length === 0) return fresh;
     for (const v of fresh) state.seen.add(v);
     if (!noPersist) {
-      const chunks = state.chunks;
-      chunks.push(Object.freeze(fresh.slice()));
-      while (chunks.length >= 2 && chunks[chunks.length - 2]!.length <= chunks[chunks.length - 1]!.length) {
-        const last = chunks.pop()!;
-        const before = chunks.pop()!;
-        chunks.push(Object.freeze(before.concat(last)));
-      }
+      appendChunk(state.chunks, fresh);
       ctx.persist({ chunks: state.chunks });
     }
     for (const peer of ctx.peers) {

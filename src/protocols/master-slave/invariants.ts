@@ -16,16 +16,15 @@ export const singlePrimaryPerEpoch: Invariant<MsState> = {
   description: 'at most one node is ever primary in a given epoch',
   monitor() {
     const primaryOf = new Map<number, string>();
-    return (cluster: ClusterView<MsState>) => {
-      for (const node of cluster.nodes) {
-        const state = node.state;
-        if (state === undefined || state.role !== 'primary') continue;
-        const seen = primaryOf.get(state.epoch);
-        if (seen === undefined) primaryOf.set(state.epoch, node.id);
-        else if (seen !== node.id) return `${seen} and ${node.id} were both primary in epoch ${state.epoch}`;
-      }
+    // After a step only the stepping node changed: it alone can have become a primary.
+    const visit: Visit<MsState> = (_index, id, state) => {
+      if (state.role !== 'primary') return undefined;
+      const seen = primaryOf.get(state.epoch);
+      if (seen === undefined) primaryOf.set(state.epoch, id);
+      else if (seen !== id) return `${seen} and ${id} were both primary in epoch ${state.epoch}`;
       return undefined;
     };
+    return (cluster: ClusterView<MsState>) => eachChanged(cluster, visit);
   },
 };
 

@@ -3,6 +3,7 @@
  * truncated suffix is un-applied by rebuilding from the log (truncation is rare: only a deposed
  * primary or a replica that followed one ever rolls back).
  */
+import { appendChunk, truncateChunks } from '../common/frozen-chunks.js';
 import type { Ctx, LogEntry, MsDurable, MsState } from './types.js';
 
 /** Applies entries appliedSeq+1 .. seq (bounded by the log). */
@@ -26,6 +27,10 @@ export function rebuild(state: MsState, seq: number): void {
 export function truncateLog(state: MsState, length: number): LogEntry[] {
   if (length >= state.log.length) return [];
   const dropped = state.log.splice(length);
+  if (state.chunkedSeq > length) {
+    truncateChunks(state.logChunks, length);
+    state.chunkedSeq = length;
+  }
   if (state.appliedSeq > length) rebuild(state, length);
   if (state.verifiedSeq > length) state.verifiedSeq = length;
   return dropped;
@@ -65,6 +70,11 @@ export function sameValue(a: unknown, b: unknown): boolean {
 
 /** Everything a restart must recover: the log, the epoch and its primary, the ballot. */
 export function persist(state: MsState, ctx: Ctx): void {
-  const durable: MsDurable = { epoch: state.epoch, primary: state.primary, votedEpoch: state.votedEpoch, votedFor: state.votedFor, log: state.log };
+  // Only the entries since the last persist become a new chunk: the kernel shares frozen chunks.
+  if (state.chunkedSeq < state.log.length) {
+    appendChunk(state.logChunks, state.log.slice(state.chunkedSeq));
+    state.chunkedSeq = state.log.length;
+  }
+  const durable: MsDurable = { epoch: state.epoch, primary: state.primary, votedEpoch: state.votedEpoch, votedFor: state.votedFor, log: state.logChunks };
   ctx.persist(durable);
 }

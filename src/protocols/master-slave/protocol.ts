@@ -13,6 +13,7 @@ import { checkPrimaryAlive, nextCheckUs, onPromoteCommand, onVote, onVoteRequest
 import { adoptEpoch, jitteredTimeoutUs } from './fencing.js';
 import { invariants } from './invariants.js';
 import { leaseAfterRestartUs } from './lease.js';
+import { flattenChunks } from '../common/frozen-chunks.js';
 import { persist, rebuild, viewOf } from './kv.js';
 import type { MasterSlaveOptions } from './options.js';
 import { onAck, onAppend, onPull, onSemiSyncTimer, sendHeartbeats } from './replication.js';
@@ -33,7 +34,9 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
         primary: durable === undefined ? initialPrimary : durable.primary,
         votedEpoch: durable?.votedEpoch ?? 1,
         votedFor: durable === undefined ? initialPrimary : durable.votedFor,
-        log: durable === undefined ? [] : [...durable.log],
+        log: durable === undefined ? [] : flattenChunks(durable.log),
+        logChunks: durable === undefined ? [] : [...durable.log],
+        chunkedSeq: 0,
         appliedSeq: 0,
         kv: new Map(),
         verifiedSeq: 0,
@@ -53,6 +56,7 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
         votes: [],
         electionStartUs: 0,
       };
+      state.chunkedSeq = state.log.length;
       rebuild(state, state.log.length);
       if (state.primary === ctx.self) {
         if (durable !== undefined && options.failover === 'automatic') {

@@ -8,6 +8,7 @@
 import type { NodeContext } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
 import type { MasterSlaveOptions } from './options.js';
+import type { Chunks } from '../common/frozen-chunks.js';
 
 export interface LogEntry {
   readonly epoch: number;
@@ -34,6 +35,12 @@ export interface MsState {
   votedEpoch: number;
   votedFor: NodeId | null;
   log: LogEntry[];
+  /**
+   * The log as persisted: frozen chunks of entries 1..chunkedSeq (common/frozen-chunks.ts), so a
+   * persist costs the new entries, not the whole log. Caught up with `log` on every persist.
+   */
+  logChunks: Chunks<LogEntry>;
+  chunkedSeq: number;
   /** Entries 1..appliedSeq are in `kv`. Replicas apply all they hold; a primary what is confirmed. */
   appliedSeq: number;
   kv: Map<string, unknown>;
@@ -79,7 +86,8 @@ export interface MsDurable {
   readonly primary: NodeId | null;
   readonly votedEpoch: number;
   readonly votedFor: NodeId | null;
-  readonly log: readonly LogEntry[];
+  /** The log, as frozen chunks in order. */
+  readonly log: ReadonlyArray<readonly LogEntry[]>;
 }
 
 export type MsMsg =
