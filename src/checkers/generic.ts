@@ -19,8 +19,6 @@ function isWrite(op: Operation): boolean {
   return op.f === 'write' || op.f === 'put' || op.f === 'cas';
 }
 
-const same = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
-
 /**
  * Durability: for each key, the final read (issued after heal) must not be older than any
  * acknowledged write. With unique written values, the final value names the write W that produced
@@ -28,55 +26,115 @@ const same = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) =
  * means A was lost. A final value of null (the initial state) loses every acknowledged write.
  */
 export function checkDurable(ops: readonly Operation[], finalReadFromUs: number): CheckVerdict {
-  if (finalReadFromUs === Infinity) return { verdict: 'unknown', detail: 'durability is judged from the final reads after a heal phase, and this scenario has none' };
-  const byKey = new Map<string, Operation[]>();
-  for (const op of ops) {
-    const key = op.key ?? '';
-    let list = byKey.get(key);
-    if (list === undefined) byKey.set(key, (list = []));
-    list.push(op);
+  const tracker = new DurabilityTracker(finalReadFromUs);
+  for (const op of ops) tracker.add(op);
+  return tracker.verdict();
+}
+
+/** What durability needs of one key: O(1) apart from the writes that may still be a final value's source. */
+interface KeyDurability {
+  acked: number;
+  /** The acknowledged write invoked last (ids are in invocation order). */
+  latestAcked: Operation | undefined;
+  /** The first write (not failed) of each value, with when it completed (Infinity: indeterminate). */
+  sources: Map<string, { op: Operation; completeUs: number }>;
+  /** Sources at the last pruning. */
+  sourcesAfterPrune: number;
+  /** The last final read (invoked at or after the final-read time) that completed ok. */
+  finalRead: Operation | undefined;
+}
+
+/**
+ * Durability judged op by op, in memory bounded by the keys (a run of any length streams its ops
+ * through it). Ops arrive in any order of completion, but each key's ops must arrive with ids
+ * that grow with invocation time (a run's history pairs them so). A write whose value W is still
+ * a possible final value is kept until an acknowledged write is invoked after W completed: from
+ * then on, a final read of W loses that write whether W is remembered or not.
+ */
+export class DurabilityTracker {
+  private readonly keys = new Map<string, KeyDurability>();
+
+  constructor(private readonly finalReadFromUs: number) {}
+
+  /** An op on `key` was invoked: keys are reported in the order of their first invocation. */
+  invoked(key: string | undefined): void {
+    this.keyOf(key);
   }
-  const lost: Array<{ key: string; finalValue: unknown; lostWrite: { process: number; f: string; value: unknown; completedUs?: number } }> = [];
-  const noFinal: string[] = [];
-  let keysChecked = 0;
-  let ackedWrites = 0;
-  for (const [key, list] of byKey) {
-    const acked = list.filter((op) => isWrite(op) && op.outcome === 'ok');
-    ackedWrites += acked.length;
-    if (acked.length === 0) continue;
-    const finals = list.filter((op) => op.f === 'read' && (op.invokeTimeUs ?? 0) >= finalReadFromUs);
-    const final = finals.filter((op) => op.outcome === 'ok').pop();
-    if (final === undefined) {
-      noFinal.push(key || '(register)');
-      continue;
+
+  private keyOf(key: string | undefined): KeyDurability {
+    const name = key ?? '';
+    let k = this.keys.get(name);
+    if (k === undefined) this.keys.set(name, (k = { acked: 0, latestAcked: undefined, sources: new Map(), sourcesAfterPrune: 0, finalRead: undefined }));
+    return k;
+  }
+
+  add(op: Operation): void {
+    const k = this.keyOf(op.key);
+    if (isWrite(op)) {
+      if (op.outcome === 'fail') return;
+      const value = JSON.stringify(writtenValue(op));
+      if (!k.sources.has(value)) k.sources.set(value, { op, completeUs: op.outcome === 'ok' ? (op.completeTimeUs ?? Infinity) : Infinity });
+      if (op.outcome === 'ok') {
+        k.acked++;
+        if (k.latestAcked === undefined || k.latestAcked.id < op.id) k.latestAcked = op;
+      }
+      if (k.sources.size > 2 * k.sourcesAfterPrune + 64) this.prune(k);
+      return;
     }
-    keysChecked++;
-    const value = final.output;
-    const source = value === null || value === undefined ? undefined : list.find((op) => isWrite(op) && op.outcome !== 'fail' && same(writtenValue(op), value));
-    const sourceCompleteUs = source === undefined ? -Infinity : source.outcome === 'ok' ? (source.completeTimeUs ?? Infinity) : Infinity;
-    // Acknowledged writes that started after the final value's write had finished: overwritten by... nobody.
-    const missing = acked.filter((a) => a !== source && (a.invokeTimeUs ?? 0) > sourceCompleteUs);
-    const victim = missing[missing.length - 1];
-    if (victim !== undefined) {
-      lost.push({
-        key: key || '(register)',
-        finalValue: value ?? null,
-        lostWrite: { process: victim.process, f: victim.f, value: writtenValue(victim), ...(victim.completeTimeUs !== undefined ? { completedUs: victim.completeTimeUs } : {}) },
-      });
+    if (op.f === 'read' && op.outcome === 'ok' && (op.invokeTimeUs ?? 0) >= this.finalReadFromUs && (k.finalRead === undefined || k.finalRead.id < op.id)) k.finalRead = op;
+  }
+
+  verdict(): CheckVerdict {
+    const finalReadFromUs = this.finalReadFromUs;
+    if (finalReadFromUs === Infinity) return { verdict: 'unknown', detail: 'durability is judged from the final reads after a heal phase, and this scenario has none' };
+    const lost: Array<{ key: string; finalValue: unknown; lostWrite: { process: number; f: string; value: unknown; completedUs?: number } }> = [];
+    const noFinal: string[] = [];
+    let keysChecked = 0;
+    let ackedWrites = 0;
+    for (const [key, k] of this.keys) {
+      ackedWrites += k.acked;
+      const latest = k.latestAcked;
+      if (latest === undefined) continue;
+      const final = k.finalRead;
+      if (final === undefined) {
+        noFinal.push(key || '(register)');
+        continue;
+      }
+      keysChecked++;
+      const value = final.output;
+      const source = value === null || value === undefined ? undefined : k.sources.get(JSON.stringify(value));
+      const sourceCompleteUs = source === undefined ? -Infinity : source.completeUs;
+      // Acknowledged writes that started after the final value's write had finished: overwritten by... nobody.
+      // The latest one is the witness: any other started earlier still.
+      const victim = latest !== source?.op && (latest.invokeTimeUs ?? 0) > sourceCompleteUs ? latest : undefined;
+      if (victim !== undefined) {
+        lost.push({
+          key: key || '(register)',
+          finalValue: value ?? null,
+          lostWrite: { process: victim.process, f: victim.f, value: writtenValue(victim), ...(victim.completeTimeUs !== undefined ? { completedUs: victim.completeTimeUs } : {}) },
+        });
+      }
     }
+    if (lost.length > 0) {
+      const first = lost[0]!;
+      return {
+        verdict: 'fail',
+        detail: `${plural(lost.length, 'key')} lost acknowledged writes; e.g. key ${first.key}: the write of ${JSON.stringify(first.lostWrite.value)} by p${first.lostWrite.process} was acknowledged, but the final read returned ${JSON.stringify(first.finalValue)}`,
+        evidence: lost,
+      };
+    }
+    if (noFinal.length > 0) {
+      return { verdict: 'unknown', detail: `no successful final read for ${noFinal.join(', ')} (the system was unavailable at the end)` };
+    }
+    return { verdict: 'pass', detail: `${plural(ackedWrites, 'acknowledged write')} over ${plural(keysChecked, 'key')}: none lost` };
   }
-  if (lost.length > 0) {
-    const first = lost[0]!;
-    return {
-      verdict: 'fail',
-      detail: `${plural(lost.length, 'key')} lost acknowledged writes; e.g. key ${first.key}: the write of ${JSON.stringify(first.lostWrite.value)} by p${first.lostWrite.process} was acknowledged, but the final read returned ${JSON.stringify(first.finalValue)}`,
-      evidence: lost,
-    };
+
+  /** Forgets sources that completed before the latest acknowledged write was invoked (see the class comment). */
+  private prune(k: KeyDurability): void {
+    const since = k.latestAcked?.invokeTimeUs;
+    if (since !== undefined) for (const [value, source] of k.sources) if (source.completeUs < since) k.sources.delete(value);
+    k.sourcesAfterPrune = k.sources.size;
   }
-  if (noFinal.length > 0) {
-    return { verdict: 'unknown', detail: `no successful final read for ${noFinal.join(', ')} (the system was unavailable at the end)` };
-  }
-  return { verdict: 'pass', detail: `${plural(ackedWrites, 'acknowledged write')} over ${plural(keysChecked, 'key')}: none lost` };
 }
 
 export { canonicalJson } from '../core/canonical.js';

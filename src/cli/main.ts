@@ -62,7 +62,8 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .option('--seeds <range>', 'run each scenario over many seeds (20, or 5..50) and print how many held')
     .option('--hang-timeout <duration>', 'wall time a handler may run without returning before the run is reported as a hang (0: off)', '10s')
     .option('--no-progress', 'no progress line (drawn on a terminal for directories and --seeds)')
-    .action(async (paths: string[], opts: { seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; module?: string; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; history?: string; seeds?: string; progress?: boolean }) => {
+    .option('--soak', 'a long run in bounded memory: the history is checked as it comes and streamed to --history, not kept; progress on stderr')
+    .action(async (paths: string[], opts: { soak?: boolean; seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; module?: string; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; history?: string; seeds?: string; progress?: boolean }) => {
       const { protocol, ...rest } = opts;
       const module = moduleOption(opts.module, protocol);
       setExit(await runCommand(paths, { ...rest, ...(module !== undefined ? { module } : {}) }, io));

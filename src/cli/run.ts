@@ -1,5 +1,4 @@
 /** `dsim run FILE|DIR...`: run scenarios, print what happened and whether each property held. */
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
@@ -8,7 +7,7 @@ import type { Scenario } from '../scenario/resolve.js';
 import { describeTraceEvent, TraceRecorder, type TraceEvent, type TraceSink } from '../trace/events.js';
 import { isReportEvent, renderRunHtml } from '../report/html.js';
 import { isTimelineEvent, renderTimeline, type Paint, type TimelineStyle } from '../report/timeline.js';
-import { writeFileAtomic } from './atomic.js';
+import { AtomicStreamFile, writeFileAtomic } from './atomic.js';
 import { toEdn, toJsonLines } from '../history/index.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { parseSeedRange, sweepCommand } from './sweep.js';
@@ -17,6 +16,8 @@ import { formatRun, formatSummaryTable, formatTotals } from './format.js';
 import { outputWidth } from './colour.js';
 import { besideProgress, progressWanted, startProgress } from './progress.js';
 import { protocolTables } from './tables.js';
+import { soakReporter } from './soak.js';
+import type { HistoryEvent } from '../core/history.js';
 import { expandScenarioPaths, loadScenarioFile, protocolsFor } from './load.js';
 
 export interface RunCommandOptions {
@@ -38,6 +39,8 @@ export interface RunCommandOptions {
   readonly seeds?: string;
   /** Progress line on stderr (default: when stderr is a terminal and not --json). */
   readonly progress?: boolean;
+  /** A long run in bounded memory: stream the history (to --history, if given), check it as it comes, report progress on stderr. */
+  readonly soak?: boolean;
 }
 
 export interface Io {
@@ -53,6 +56,10 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   for (const file of files) scenarios.push(await loadScenarioFile(file, protocols));
   const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
   const hangTimeoutMs = parseHangTimeoutMs(options.hangTimeout);
+  if (options.soak === true) {
+    const clash = (['html', 'checkDeterminism', 'seeds'] as const).filter((k) => options[k] !== undefined && options[k] !== false);
+    if (clash.length > 0) throw new UsageError(`--soak streams the history and keeps no trace; it does not combine with ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  }
   if (options.seeds !== undefined) {
     const clash = (['seed', 'trace', 'html', 'history', 'timeline', 'checkDeterminism'] as const).filter((k) => options[k] !== undefined && options[k] !== false);
     if (clash.length > 0) throw new UsageError(`--seeds runs many seeds; it does not combine with ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
@@ -83,6 +90,7 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
         timeline: options.timeline === true,
         colour: !options.json && chalk.level > 0,
         checkDeterminism: options.checkDeterminism === true,
+        soak: options.soak === true,
       };
       const row = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
       rows.push(row);
@@ -129,6 +137,8 @@ export interface RunJob {
   /** Colour the timeline (decided by the main thread, which owns the terminal). */
   readonly colour: boolean;
   readonly checkDeterminism: boolean;
+  /** Stream the history and report progress on stderr (`--soak`). */
+  readonly soak?: boolean;
 }
 
 export interface RunRow {
@@ -155,18 +165,27 @@ export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'si
     if (phase === 'check' && checksStarted === undefined) checksStarted = performance.now();
     onProgress?.(phase, events);
   };
+  // A soak streams the history to its file as it is recorded and reports on stderr.
+  const historyFile = job.soak === true && job.historyPath !== undefined ? new AtomicStreamFile(job.historyPath) : undefined;
+  const edn = job.historyPath?.endsWith('.edn') === true;
+  const soak = job.soak === true ? soakReporter((line) => process.stderr.write(line + '\n')) : undefined;
   let result: RunResult;
   try {
     result = runScenario(scenario, {
       ...(job.seed !== undefined ? { seed: job.seed } : {}),
       ...(sink !== undefined ? { trace: sink } : {}),
       onProgress: progress,
+      ...(soak !== undefined
+        ? { stream: { onStatus: soak.status, ...(historyFile !== undefined ? { onEvent: (e: HistoryEvent) => historyFile.write(edn ? toEdn([e]) : toJsonLines([e])) } : {}) } }
+        : {}),
     });
   } finally {
     file?.close();
+    historyFile?.close();
   }
   const wallMs = performance.now() - started;
-  if (job.historyPath !== undefined) {
+  soak?.finish(result.virtualTimeUs);
+  if (job.historyPath !== undefined && historyFile === undefined) {
     writeFileAtomic(job.historyPath, job.historyPath.endsWith('.edn') ? toEdn(result.history) : toJsonLines(result.history));
   }
   if (recorder !== undefined && job.htmlPath !== undefined) writeFileAtomic(job.htmlPath, renderRunHtml({ result, events: recorder.events, truncated: recorder.truncated }));
@@ -276,34 +295,18 @@ function withSuffix(path: string, name: string): string {
 
 /** Streams trace events as JSON lines into a temp file, renamed into place when the run ends. */
 class JsonLinesSink implements TraceSink {
-  private readonly temp: string;
-  private readonly fd: number;
-  private buffer: string[] = [];
-  private size = 0;
+  private readonly file: AtomicStreamFile;
 
-  constructor(private readonly path: string) {
-    this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    this.fd = openSync(this.temp, 'w');
+  constructor(path: string) {
+    this.file = new AtomicStreamFile(path);
   }
 
   event(event: TraceEvent): void {
-    const line = JSON.stringify(event, jsonReplacer) + '\n';
-    this.buffer.push(line);
-    this.size += line.length;
-    if (this.size > 1 << 20) this.flush();
+    this.file.write(JSON.stringify(event, jsonReplacer) + '\n');
   }
 
   close(): void {
-    this.flush();
-    closeSync(this.fd);
-    renameSync(this.temp, this.path);
-  }
-
-  private flush(): void {
-    if (this.buffer.length === 0) return;
-    writeSync(this.fd, this.buffer.join(''));
-    this.buffer = [];
-    this.size = 0;
+    this.file.close();
   }
 }
 

@@ -100,6 +100,38 @@ export function pairOperations(history: History, options: PairOptions = {}): Ope
   return ops as Operation[];
 }
 
+/**
+ * pairOperations one event at a time, for histories too long to keep: `push` returns the op an
+ * event completes (ids in invocation order, as pairOperations gives them); `open` lists the ops
+ * still open, which end as info. Memory: the open ops only. Same errors as pairOperations.
+ */
+export class OperationStream {
+  private readonly openOps = new Map<number, { id: number; event: HistoryEvent }>();
+  private readonly crashed = new Set<number>();
+  private nextId = 0;
+
+  /** The op this event completes, or undefined for an invocation. */
+  push(event: HistoryEvent): Operation | undefined {
+    if (event.type === 'invoke') {
+      if (this.openOps.has(event.process)) throw new HistoryError(event.index, `process ${event.process} invokes while its previous op is still open`);
+      if (this.crashed.has(event.process)) throw new HistoryError(event.index, `process ${event.process} invokes after an op that ended info`);
+      this.openOps.set(event.process, { id: this.nextId++, event });
+      return undefined;
+    }
+    const invocation = this.openOps.get(event.process);
+    if (invocation === undefined) throw new HistoryError(event.index, `process ${event.process} completes an op it never invoked`);
+    this.openOps.delete(event.process);
+    // A retired process never invokes again: remembering it is one number per indeterminate op.
+    if (event.type === 'info') this.crashed.add(event.process);
+    return makeOperation(invocation.id, invocation.event, event);
+  }
+
+  /** The ops still open, as info (the end of a history), in invocation order. */
+  open(): Operation[] {
+    return [...this.openOps.values()].sort((a, b) => a.id - b.id).map(({ id, event }) => makeOperation(id, event, undefined));
+  }
+}
+
 function makeOperation(id: number, invoke: HistoryEvent, complete: HistoryEvent | undefined): Operation {
   const outcome = complete === undefined ? 'info' : (complete.type as 'ok' | 'fail' | 'info');
   const op: {

@@ -15,6 +15,7 @@ import { Workload, type WorkloadStats } from '../workload/clients.js';
 import { OpGenerator } from '../workload/generators.js';
 import { ISOLATION_CHECKS, knownCheckNames, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
 import { FaultInjector, type AppliedFault } from './faults.js';
+import { HISTORY_FREE_CHECKS, StreamedChecks } from './stream.js';
 
 export interface RunOptions {
   /** Overrides the scenario's seed. */
@@ -29,6 +30,20 @@ export interface RunOptions {
   readonly watch?: (watched: { readonly protocol: AnyProtocol; readonly nodes: () => readonly NodeView<unknown>[] }) => StepObserver;
   /** Heartbeat while simulating (see SimulationOptions.onProgress); `phase` says what runs. */
   readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
+  /**
+   * Stream the history instead of keeping it (long runs in bounded memory): every event goes to
+   * `onEvent` (to write it out) and to checks that judge it as it comes (runner/stream.ts);
+   * `history` in the result is empty. `onStatus` hears how far the run got, every few thousand events.
+   */
+  readonly stream?: { readonly onEvent?: (event: HistoryEvent) => void; readonly onStatus?: (status: RunStatus) => void };
+}
+
+/** How far a streamed run got: for progress lines. */
+export interface RunStatus {
+  readonly virtualTimeUs: number;
+  readonly endUs: number;
+  readonly events: number;
+  readonly historyEvents: number;
 }
 
 import type { LatencySummary } from '../workload/latency.js';
@@ -100,9 +115,13 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       ...(scenario.limits.queue !== undefined ? { maxQueue: scenario.limits.queue } : {}),
     },
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
-    ...(options.onProgress !== undefined ? { onProgress: (events: number) => options.onProgress!('simulate', events) } : {}),
+    ...(options.onProgress !== undefined || options.stream?.onStatus !== undefined ? { onProgress: (events: number) => progress(events) } : {}),
   });
   if (options.watch !== undefined) sim.watch(options.watch({ protocol, nodes: () => sim.nodes }));
+  const progress = (events: number): void => {
+    options.onProgress?.('simulate', events);
+    options.stream?.onStatus?.({ virtualTimeUs: sim.now, endUs, events, historyEvents: streamed?.events ?? 0 });
+  };
 
   const w = scenario.workload;
   const generator = new OpGenerator({ model: scenario.model, keys: w.keys, keyDistribution: w.keyDistribution, mix: w.mix, maxTxnOps: w.maxTxnOps });
@@ -110,6 +129,15 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   const targets = (): string[] => nodeIds.filter((id) => sim.nodeStatus(id) !== 'stopped');
   const workload = new Workload(w, sim, generator, root.fork('workload'), targets, members);
   const injector = new FaultInjector(sim, root.fork('faults'), nodeIds);
+  const heal = scenario.heal;
+  const finalReadFromUs = heal === false ? undefined : scenario.durationUs + Math.floor(heal.quiesceUs / 2);
+  const endUs = heal === false ? scenario.durationUs : scenario.durationUs + heal.quiesceUs;
+  const stream = options.stream;
+  const streamed = stream === undefined ? undefined : new StreamedChecks(scenario.model, finalReadFromUs ?? Infinity, heal !== false);
+  if (stream !== undefined) {
+    const onEvent = stream.onEvent;
+    workload.streamTo(onEvent === undefined ? (e) => streamed!.push(e) : (e) => (onEvent(e), streamed!.push(e)));
+  }
 
   // The first heartbeat comes before any node boots, so a watchdog also sees a loop inside init.
   options.onProgress?.('simulate', 0);
@@ -117,15 +145,10 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   workload.start(w.untilUs);
   for (const fault of scenario.faults) sim.at(fault.atUs, () => injector.apply(fault.action));
 
-  const heal = scenario.heal;
-  let finalReadFromUs: number | undefined;
-  let endUs = scenario.durationUs;
   if (heal !== false) {
-    finalReadFromUs = scenario.durationUs + Math.floor(heal.quiesceUs / 2);
-    endUs = scenario.durationUs + heal.quiesceUs;
     sim.at(scenario.durationUs, () => injector.healAll(heal.restart));
     if (w.finalReads) {
-      sim.at(finalReadFromUs, () => {
+      sim.at(finalReadFromUs!, () => {
         sim.traceEvent({ kind: 'phase', phase: 'final-reads' });
         workload.finalReads(generator.finalReads(), endUs);
       });
@@ -135,7 +158,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   options.onProgress?.('check', sim.events);
 
   const history = workload.history;
-  const ops = operationsOf(history);
+  const ops = streamed === undefined ? operationsOf(history) : [];
+  const streamedVerdicts = streamed?.finish();
   const input = {
     protocol,
     history,
@@ -155,7 +179,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       .map((name) =>
         stoppedAtUs !== undefined && !HISTORY_PREFIX_CHECKS.has(name) && !isInvariantName(protocol, name)
           ? { name, verdict: 'unknown' as const, detail: `not judged: the run stopped at ${stoppedAtUs}µs on a fatal finding (see health)` }
-          : runCheck(name, input),
+          : streamedVerdicts !== undefined && !HISTORY_FREE_CHECKS.has(name) && !isInvariantName(protocol, name)
+            ? { name, ...(streamedVerdicts.get(name) ?? { verdict: 'unknown' as const, detail: 'not judged in a streamed run: it needs the whole history' }) }
+            : runCheck(name, input),
       ),
   ];
 

@@ -109,7 +109,11 @@ class Client {
 }
 
 export class Workload {
+  /** The history, unless it is streamed (see streamTo). */
   readonly history: HistoryEvent[] = [];
+  /** Receives every history event instead of `history` when set. */
+  private sink: ((event: HistoryEvent) => void) | undefined = undefined;
+  private recorded = 0;
   readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0 };
   /** Completed-ok latencies by op name, µs (bounded memory). */
   readonly latencies = new LatencyRecorder();
@@ -142,6 +146,14 @@ export class Workload {
       this.clients.push(client);
     }
     this.nextProcess = config.clients;
+  }
+
+  /**
+   * Streams the history: every event goes to `sink` as it happens and `history` stays empty, so a
+   * long run's memory does not grow with its ops. Call before start.
+   */
+  streamTo(sink: (event: HistoryEvent) => void): void {
+    this.sink = sink;
   }
 
   /** Starts issuing ops now; stops issuing new ones at `untilUs`. */
@@ -321,13 +333,14 @@ export class Workload {
 
   private record(client: Client, type: EventType, op: Op, value: unknown, error: string | undefined, node?: NodeId): void {
     // Built without spreads (one literal per shape, same key order): this runs twice per op.
-    const index = this.history.length;
+    const index = this.recorded++;
     const timeUs = this.host.now;
     const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } =
       op.key !== undefined ? { index, type, process: client.process, f: op.f, key: op.key, value, timeUs } : { index, type, process: client.process, f: op.f, value, timeUs };
     if (node !== undefined) event.node = node;
     if (error !== undefined) event.error = error;
-    this.history.push(event);
+    if (this.sink !== undefined) this.sink(event);
+    else this.history.push(event);
     this.host.mixHash(type.length * 31 + client.process);
     if (this.host.tracing === false) return;
     this.host.traceEvent({

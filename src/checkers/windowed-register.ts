@@ -1,0 +1,222 @@
+/**
+ * Linearizability of registers (a kv store's keys, or one cas-register) checked online, in windows,
+ * so a run of any length is checked in memory bounded by its live state rather than its history.
+ *
+ * Windows: per key, a window closes at a quiescent point — the moment the key has no op in flight
+ * (every op invoked on it has completed ok, failed, or ended indeterminate). No op of a later
+ * window overlaps one of an earlier window in real time, so every linearization of the key's
+ * history is a linearization of each window in turn; the windows are joined by the set of register
+ * states a window can end in, which is the next window's set of possible starting states. Each
+ * window is searched exhaustively (Wing–Gong, memoized on (linearized set, state)) for every state
+ * it can end in, so the verdict is the whole history's.
+ *
+ * Indeterminate (`info`) ops may take effect at any time after their invocation, or never. They
+ * wait in a pool and join the first window that observes what they wrote (a read returns it, or a
+ * cas expects it); a write nobody observes changes nothing anyone can tell apart, so deferring it
+ * to its first observation loses no linearization. Once observed it took effect in that window and
+ * leaves the pool (with, for an indeterminate cas, the pooled write of the value it expected, which
+ * may have taken effect unobserved just for it). This relies on each write writing a value no other write writes, which dsim's
+ * workload generator guarantees (every write and cas draws a fresh value).
+ *
+ * Memory: per key, the open window's ops, the candidate states, the pool of unobserved
+ * indeterminate writes (which grows with faults, not with ops), and counters.
+ */
+import type { Operation } from '../core/history.js';
+import { toModelOp, type Model, type ModelOp } from './models/model.js';
+
+export interface WindowedResult {
+  readonly kind: 'linearizable' | 'not-linearizable' | 'unknown';
+  readonly ops: number;
+  readonly keys: number;
+  readonly windows: number;
+  readonly largestWindow: number;
+  /** Indeterminate writes never observed (still pooled at the end). */
+  readonly unobserved: number;
+  /** For not-linearizable: the key and its window (with the pooled writes it observed), and the states it could start in. */
+  readonly violation?: { readonly key: string | undefined; readonly window: readonly Operation[]; readonly startStates: readonly string[] };
+  readonly reason?: string;
+}
+
+/** Search nodes one window may visit before the check ends as unknown. */
+const DEFAULT_MAX_WINDOW_STEPS = 2_000_000;
+
+interface KeyState<S> {
+  key: string | undefined;
+  inFlight: number;
+  window: Operation[];
+  /** The states the key may be in at the start of the open window (distinct). */
+  candidates: S[];
+  /** Indeterminate writes nobody observed yet. */
+  pool: Operation[];
+}
+
+export class WindowedRegisterChecker<S> {
+  private readonly keys = new Map<string, KeyState<S>>();
+  private ops = 0;
+  private windows = 0;
+  private largestWindow = 0;
+  private violation: WindowedResult['violation'];
+  private unknownReason: string | undefined;
+
+  constructor(
+    /** The model of one register (a kv model's per-key model). */
+    private readonly model: Model<S>,
+    private readonly maxWindowSteps = DEFAULT_MAX_WINDOW_STEPS,
+  ) {}
+
+  /** Whether the verdict is already settled (a violation, or a budget ran out). */
+  get settled(): boolean {
+    return this.violation !== undefined || this.unknownReason !== undefined;
+  }
+
+  /** An op on `key` was invoked. */
+  invoked(key: string | undefined): void {
+    this.stateOf(key).inFlight++;
+  }
+
+  /** An op completed (ok, fail or info). Closes its key's window when nothing else is in flight. */
+  completed(op: Operation): void {
+    const k = this.stateOf(op.key);
+    k.inFlight--;
+    this.ops++;
+    if (op.outcome === 'ok') k.window.push(op);
+    else if (op.outcome === 'info' && !this.readOnly(op)) k.pool.push(op);
+    if (k.inFlight === 0) this.close(k);
+  }
+
+  /** The end of the history: ops still open are indeterminate. */
+  finish(open: readonly Operation[]): WindowedResult {
+    for (const op of open) this.completed(op);
+    for (const k of this.keys.values()) if (k.window.length > 0) this.close(k);
+    let unobserved = 0;
+    for (const k of this.keys.values()) unobserved += k.pool.length;
+    const base = { ops: this.ops, keys: this.keys.size, windows: this.windows, largestWindow: this.largestWindow, unobserved };
+    if (this.violation !== undefined) return { kind: 'not-linearizable', ...base, violation: this.violation };
+    if (this.unknownReason !== undefined) return { kind: 'unknown', ...base, reason: this.unknownReason };
+    return { kind: 'linearizable', ...base };
+  }
+
+  private stateOf(key: string | undefined): KeyState<S> {
+    const name = key ?? '';
+    let k = this.keys.get(name);
+    if (k === undefined) this.keys.set(name, (k = { key, inFlight: 0, window: [], candidates: [this.model.init()], pool: [] }));
+    return k;
+  }
+
+  private readOnly(op: Operation): boolean {
+    return this.model.readOnly?.(toModelOp(op)) ?? op.f === 'read';
+  }
+
+  private close(k: KeyState<S>): void {
+    const window = k.window;
+    k.window = [];
+    if (window.length === 0 || this.settled) return;
+    // The pooled writes this window observes join it and leave the pool.
+    const observed = new Set<string>();
+    for (const op of window) {
+      if (op.f === 'cas' && Array.isArray(op.input)) observed.add(valueKey(op.input[0]));
+      else if (this.readOnly(op)) observed.add(valueKey(op.output));
+    }
+    // An indeterminate cas that joins needed its expected value in place: the pooled write of that
+    // value may have taken effect unobserved just for it, so it joins too (to a fixpoint).
+    const joined: Operation[] = [];
+    let grew = observed.size > 0;
+    while (grew && k.pool.length > 0) {
+      grew = false;
+      k.pool = k.pool.filter((op) => {
+        if (!observed.has(valueKey(writtenValue(op)))) return true;
+        joined.push(op);
+        if (op.f === 'cas' && Array.isArray(op.input)) {
+          const expected = valueKey(op.input[0]);
+          if (!observed.has(expected)) {
+            observed.add(expected);
+            grew = true;
+          }
+        }
+        return false;
+      });
+    }
+    joined.sort((a, b) => a.id - b.id);
+    const ops = joined.length === 0 ? window : [...joined, ...window];
+    this.windows++;
+    if (ops.length > this.largestWindow) this.largestWindow = ops.length;
+    const ends = this.endStates(k.candidates, ops, joined.length);
+    if (ends === undefined) {
+      this.unknownReason = `a window of ${ops.length} ops on ${k.key === undefined ? 'the register' : `key ${k.key}`} needed more than ${this.maxWindowSteps} search steps`;
+      return;
+    }
+    if (ends.length === 0) {
+      const describe = this.model.describeState ?? ((s: S) => JSON.stringify(s));
+      this.violation = { key: k.key, window: ops, startStates: k.candidates.map((s) => describe(s)) };
+      return;
+    }
+    k.candidates = ends;
+  }
+
+  /**
+   * Every state the window can end in, from any of `starts` (distinct), or undefined when the
+   * search budget ran out. `optional` ops at the front are indeterminate: they may or may not
+   * take effect, anywhere in the window; the rest completed ok and must.
+   */
+  private endStates(starts: readonly S[], ops: readonly Operation[], optional: number): S[] | undefined {
+    const model = this.model;
+    const n = ops.length;
+    const modelOps: ModelOp[] = ops.map(toModelOp);
+    // Pooled ops keep their invocation: it precedes every op of this window that was invoked
+    // after it, and a pooled op from an earlier window precedes them all.
+    const invoke = ops.map((op) => op.invokeIndex);
+    const complete = ops.map((op, i) => (i < optional ? Infinity : op.completeIndex));
+    const done = new Uint8Array(n);
+    const required = n - optional;
+    const ends: S[] = [];
+    const seen = new Map<string, S[]>();
+    let steps = 0;
+    const same = (a: S, b: S): boolean => (model.equal !== undefined ? model.equal(a, b) : model.hash(a) === model.hash(b) && JSON.stringify(a) === JSON.stringify(b));
+    const remember = (list: S[], s: S): boolean => {
+      for (const t of list) if (same(s, t)) return false;
+      list.push(s);
+      return true;
+    };
+    const doneKey = (): string => {
+      let key = '';
+      for (let i = 0; i < n; i += 16) {
+        let bits = 0;
+        for (let j = i; j < Math.min(n, i + 16); j++) if (done[j] === 1) bits |= 1 << (j - i);
+        key += String.fromCharCode(bits);
+      }
+      return key;
+    };
+    // Depth-first over (linearized set, state); each configuration is expanded once.
+    const visit = (state: S, placedRequired: number): boolean => {
+      if (++steps > this.maxWindowSteps) return false;
+      const key = doneKey();
+      let list = seen.get(key);
+      if (list === undefined) seen.set(key, (list = []));
+      if (!remember(list, state)) return true;
+      if (placedRequired === required) remember(ends, state);
+      // What may go next: invoked before the earliest completion among the ops still to place.
+      let horizon = Infinity;
+      for (let i = optional; i < n; i++) if (done[i] === 0 && complete[i]! < horizon) horizon = complete[i]!;
+      for (let i = 0; i < n; i++) {
+        if (done[i] === 1 || invoke[i]! > horizon) continue;
+        const result = model.step(state, modelOps[i]!);
+        if (!result.ok) continue;
+        done[i] = 1;
+        const fine = visit(result.nextState, placedRequired + (i < optional ? 0 : 1));
+        done[i] = 0;
+        if (!fine) return false;
+      }
+      return true;
+    };
+    for (const start of starts) if (!visit(start, 0)) return undefined;
+    return ends;
+  }
+}
+
+function writtenValue(op: Operation): unknown {
+  return op.f === 'cas' && Array.isArray(op.input) ? op.input[1] : op.input;
+}
+
+function valueKey(value: unknown): string {
+  return value === undefined ? 'undefined' : JSON.stringify(value);
+}
