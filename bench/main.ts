@@ -4,6 +4,7 @@
  *
  *   npm run bench                      # the tables
  *   npm run bench -- --json out.json   # and every report as one JSON object, to compare commits
+ *   npm run bench -- --scaling [--json out.json]   # only the scaling table (CPU time per dimension)
  */
 import { writeFileSync } from 'node:fs';
 import { benchKernel } from './kernel.js';
@@ -16,6 +17,15 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const jsonAt = args.indexOf('--json');
   const reports: Record<string, unknown> = {};
+  if (args.includes('--scaling')) {
+    console.log('== scaling: CPU time along each dimension, with growth exponents ==');
+    const scaling = await import('./scaling.js');
+    const report = scaling.benchScaling();
+    reports.scaling = report;
+    console.log(scaling.formatScaling(report));
+    writeJson(args, jsonAt, reports);
+    return;
+  }
 
   console.log('== kernel: message-heavy run vs a bare binary-heap loop (same event count) ==');
   const k = benchKernel();
@@ -46,6 +56,10 @@ async function main(): Promise<void> {
   reports.fuzz = fuzzReport;
   console.log(fuzz.formatFuzzBench(fuzzReport));
 
+  writeJson(args, jsonAt, reports);
+}
+
+function writeJson(args: readonly string[], jsonAt: number, reports: Record<string, unknown>): void {
   if (jsonAt >= 0 && args[jsonAt + 1] !== undefined) {
     writeFileSync(args[jsonAt + 1]!, `${JSON.stringify(reports, null, 2)}\n`);
     console.log(`\nwrote ${args[jsonAt + 1]}`);

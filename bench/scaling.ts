@@ -1,0 +1,130 @@
+/**
+ * `npm run bench -- --scaling`: how the cost of a run grows along each dimension — run length,
+ * request rate, cluster size — with the growth exponent of CPU time between the smallest and the
+ * largest point (1.0 is linear; log(t_last / t_first) / log(x_last / x_first)). CPU time of this
+ * process (process.cpuUsage), not wall time: the machines these run on are shared. Each point is
+ * one run after a warm-up run of the smallest point; no garbage collection is forced between runs
+ * (that discards compiled code and distorts the next figure).
+ *
+ * Runs are streamed (`stream`: the soak mode's bounded-memory checks), so the history size column
+ * is what was judged, not what was kept.
+ */
+import { resolveScenario } from '../src/scenario/index.js';
+import { runScenario } from '../src/runner/index.js';
+
+export interface ScalingPoint {
+  readonly x: number;
+  readonly cpuMs: number;
+  readonly events: number;
+  readonly historyOps: number;
+  readonly virtualSeconds: number;
+  readonly expectation: string;
+}
+
+export interface ScalingSeries {
+  readonly dimension: string;
+  readonly unit: string;
+  readonly points: readonly ScalingPoint[];
+  /** CPU-time growth exponent between the first and last point. */
+  readonly exponent: number;
+}
+
+const RAFT_FAULTS = [
+  { at: '5s', partition: 'isolate', target: 'leader', for: '3s' },
+  { at: '15s', crash: 'random', for: '2s' },
+  { at: '25s', partition: 'majority-minority', for: '4s' },
+  { at: '35s', crash: 'leader', for: '1s' },
+  { at: '45s', partition: 'bridge', bridge: 'random', for: '3s' },
+  { at: '50s', pause: 'random-other', for: '2s' },
+];
+
+/** The bench's Raft scenario: its fault cycle repeats every 60 s of the run. */
+function raft(options: { seconds: number; rate: number; nodes: number }): unknown {
+  const faults = [];
+  for (let base = 0; base + 60 <= options.seconds; base += 60) for (const f of RAFT_FAULTS) faults.push({ ...f, at: `${base + Number.parseInt(f.at, 10)}s` });
+  return {
+    name: `raft-${options.nodes}n-${options.seconds}s-${options.rate}`,
+    protocol: 'raft',
+    nodes: options.nodes,
+    duration: `${options.seconds}s`,
+    network: { latency: { dist: 'exponential', mean: '5ms', min: '1ms' }, loss: 0.02, duplicate: 0.02, reorder: { p: 0.05, delay: '50ms' } },
+    workload: { model: 'kv', clients: Math.max(5, Math.round(options.rate / 20)), keys: 5, rate: `${options.rate}/s` },
+    faults: options.seconds >= 60 ? faults : [],
+    limits: { events: 1_000_000_000 },
+    heal: { quiesce: '5s' },
+    checks: ['linearizable', 'durable', 'converged', 'liveness', 'invariants'],
+  };
+}
+
+function masterSlave(seconds: number): unknown {
+  return {
+    name: `ms-${seconds}s`,
+    protocol: 'master-slave',
+    options: { mode: 'semi-sync', failover: 'automatic' },
+    nodes: 3,
+    duration: `${seconds}s`,
+    network: { latency: { dist: 'exponential', mean: '5ms', min: '1ms' } },
+    workload: { model: 'kv', clients: 4, keys: 3, rate: '200/s', route: 'leader' },
+    limits: { events: 1_000_000_000 },
+    checks: ['linearizable', 'durable', 'converged', 'invariants'],
+  };
+}
+
+function leaderless(nodes: number): unknown {
+  return {
+    name: `leaderless-${nodes}n`,
+    protocol: 'leaderless',
+    nodes,
+    duration: '20s',
+    network: { latency: { dist: 'exponential', mean: '5ms', min: '1ms' } },
+    workload: { model: 'kv', clients: 8, keys: 50, rate: '200/s' },
+    limits: { events: 1_000_000_000 },
+    checks: ['converged', 'invariants'],
+  };
+}
+
+function measure(raw: unknown, x: number): ScalingPoint {
+  const scenario = resolveScenario(raw, 'scaling');
+  const before = process.cpuUsage();
+  const result = runScenario(scenario, { stream: {} });
+  const cpu = process.cpuUsage(before);
+  return {
+    x,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    events: result.events,
+    historyOps: result.ops.invoked,
+    virtualSeconds: result.virtualTimeUs / 1e6,
+    expectation: result.expectation,
+  };
+}
+
+function series(dimension: string, unit: string, xs: readonly number[], build: (x: number) => unknown): ScalingSeries {
+  measure(build(xs[0]!), xs[0]!); // warm-up
+  const points = xs.map((x) => measure(build(x), x));
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  return { dimension, unit, points, exponent: Math.log(last.cpuMs / first.cpuMs) / Math.log(last.x / first.x) };
+}
+
+export function benchScaling(): ScalingSeries[] {
+  return [
+    series('raft run length (5 nodes, 100 ops/s, faults)', 's', [60, 240, 960], (s) => raft({ seconds: s, rate: 100, nodes: 5 })),
+    series('raft request rate (5 nodes, 60 s, faults)', 'ops/s', [100, 400, 1600], (r) => raft({ seconds: 60, rate: r, nodes: 5 })),
+    series('raft cluster size (20 s, 100 ops/s)', 'nodes', [5, 11, 21, 41], (n) => raft({ seconds: 20, rate: 100, nodes: n })),
+    series('master-slave run length (semi-sync, 200 ops/s)', 's', [25, 100, 400], (s) => masterSlave(s)),
+    series('leaderless cluster size (20 s, 200 ops/s)', 'nodes', [8, 32, 64], (n) => leaderless(n)),
+  ];
+}
+
+export function formatScaling(all: readonly ScalingSeries[]): string {
+  const lines: string[] = [];
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  for (const s of all) {
+    lines.push(`${s.dimension}: CPU time grows as x^${s.exponent.toFixed(2)}`);
+    lines.push(`  ${'x'.padStart(11)}  ${'CPU ms'.padStart(9)}  ${'events'.padStart(11)}  ${'history ops'.padStart(11)}  ${'virtual s'.padStart(9)}  expectation`);
+    for (const p of s.points) {
+      lines.push(`  ${`${n(p.x)} ${s.unit}`.padStart(11)}  ${n(p.cpuMs).padStart(9)}  ${n(p.events).padStart(11)}  ${n(p.historyOps).padStart(11)}  ${p.virtualSeconds.toFixed(0).padStart(9)}  ${p.expectation}`);
+    }
+  }
+  return lines.join('\n');
+}
