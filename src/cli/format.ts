@@ -45,13 +45,25 @@ export function expectationText(result: RunResult): string {
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
+/** `n4`, or `n1-n3` for consecutive ids (a group's nodes always are). */
+function nodeRange(nodes: readonly string[]): string {
+  return nodes.length === 1 ? nodes[0]! : `${nodes[0]}-${nodes[nodes.length - 1]}`;
+}
+
 /** The readable summary of one run. `simulateMs`: the simulation alone (the rest of `wallMs` is checking). */
 export function formatRun(result: RunResult, wallMs: number, simulateMs?: number): string {
   const lines: string[] = [];
   const label = (text: string): string => chalk.dim(text.padEnd(10));
   lines.push(`${label('scenario')}${chalk.bold(result.scenario)} ${chalk.dim(`(${result.file})`)}`);
   const flaws = result.flaws.length > 0 ? `  flaws ${chalk.magenta(result.flaws.join(', '))}` : '';
-  lines.push(`${label('cluster')}${result.protocol}, ${plural(result.nodes, 'node')}, seed ${result.seed}${flaws}`);
+  if (result.groups === undefined) lines.push(`${label('cluster')}${result.protocol}, ${plural(result.nodes, 'node')}, seed ${result.seed}${flaws}`);
+  else {
+    lines.push(`${label('cluster')}${plural(result.groups.length, 'service')}, ${plural(result.nodes, 'node')}, seed ${result.seed}`);
+    for (const g of result.groups) {
+      const gFlaws = g.flaws.length > 0 ? `  flaws ${chalk.magenta(g.flaws.join(', '))}` : '';
+      lines.push(`${' '.repeat(10)}${chalk.bold(g.name)}: ${g.protocol} on ${nodeRange(g.nodes)}${gFlaws}`);
+    }
+  }
   const applied = result.faults.filter((f) => !f.skipped);
   const skipped = result.faults.length - applied.length;
   if (result.faults.length === 0) lines.push(`${label('faults')}none`);

@@ -124,6 +124,11 @@ export interface ProtocolCheckInput<State> {
   readonly history: History;
   /** True when the scenario ends with every fault healed and a quiet period. */
   readonly healed: boolean;
+  /**
+   * With a heal: when the final reads begin (the heal plus half the quiet period), by which a
+   * configuration that promises liveness has recovered.
+   */
+  readonly settledFromUs?: number;
 }
 
 export interface CheckVerdict {

@@ -413,6 +413,16 @@ export class Simulation {
   clockOf(id: NodeId): number {
     return this.localTime(this.slots[this.nodeIndex(id)]!);
   }
+
+  /**
+   * The true time at which the node's clock reads `localUs`, at its current offset and rate (a
+   * later clock fault moves it): when a node's belief stated in its own time runs out.
+   */
+  trueTimeWhenClockReads(id: NodeId, localUs: number): number {
+    const c = this.slots[this.nodeIndex(id)]!.clock;
+    return Math.ceil(c.anchorTrueUs + (localUs - c.anchorLocalUs) / (1 + c.drift));
+  }
+
   processName(endpoint: number): string {
     return this.processNames[endpoint - this.slots.length] ?? `?${endpoint}`;
   }

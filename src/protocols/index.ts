@@ -2,6 +2,9 @@
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { definition as broadcast } from './broadcast/index.js';
 import { definition as casPaxos } from './cas-paxos/index.js';
+import { definition as coordination } from './coordination/index.js';
+import { lockClientDefinition } from './coordination/lock-client.js';
+import { storeDefinition } from './coordination/store.js';
 import { definition as masterSlave } from './master-slave/index.js';
 import { definition as leaderless } from './leaderless/index.js';
 import { definition as multiLeader } from './multi-leader/index.js';
@@ -19,6 +22,14 @@ export const builtinProtocols: readonly ProtocolDefinition[] = [
   transactions as ProtocolDefinition,
   casPaxos as ProtocolDefinition,
 ];
+
+/**
+ * Protocols that run as groups of a multi-group scenario only (`groups:`): the coordination
+ * service and the lock clients and resource that use it. They serve no workload model a
+ * single-protocol scenario's clients issue, so `dsim fuzz` and the protocol list leave them out
+ * until the fuzzer draws multi-group scenarios.
+ */
+export const serviceProtocols: readonly ProtocolDefinition[] = [coordination as ProtocolDefinition, lockClientDefinition as ProtocolDefinition, storeDefinition as ProtocolDefinition];
 
 export function protocolRegistry(extra: readonly ProtocolDefinition[] = []): Map<string, ProtocolDefinition> {
   const map = new Map<string, ProtocolDefinition>();

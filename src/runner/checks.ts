@@ -182,7 +182,10 @@ export function runCheck(name: string, input: CheckInput): CheckResult {
         : { name, verdict: 'fail', detail: `${broken.message} (at ${broken.timeUs}µs, event ${broken.eventIndex})`, evidence: broken };
     }
     const own = input.protocol.checks?.find((c) => c.name === name);
-    if (own !== undefined) return { name, ...own.check({ nodes: input.nodes, history: input.history, healed: input.healed }) };
+    if (own !== undefined) {
+      const settled = input.healed && Number.isFinite(input.finalReadFromUs) ? { settledFromUs: input.finalReadFromUs } : {};
+      return { name, ...own.check({ nodes: input.nodes, history: input.history, healed: input.healed, ...settled }) };
+    }
   } catch (error) {
     return { name, verdict: 'unknown', detail: `the check itself failed: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -48,6 +48,8 @@ export class FaultInjector {
     private readonly sim: Simulation,
     private readonly rng: Rng,
     private readonly nodeIds: readonly NodeId[],
+    /** Multi-group scenarios: each group's nodes, for targets `group.target` (`db.primary`). */
+    private readonly groups?: ReadonlyMap<string, readonly NodeId[]>,
   ) {
     this.triggerRng = rng.fork('triggers');
   }
@@ -259,8 +261,18 @@ export class FaultInjector {
     if (target.startsWith('@')) return this.remembered.get(target.slice(1));
     if (target === TRIGGER_TARGET) return undefined; // only meaningful inside a fired trigger, which binds it
     if (this.nodeIds.includes(target)) return target;
+    let nodeIds = this.nodeIds;
+    const dot = this.groups === undefined ? -1 : target.indexOf('.');
+    if (dot > 0) {
+      // `db.primary`: the target among the group's nodes only.
+      const group = this.groups!.get(target.slice(0, dot));
+      if (group === undefined) return undefined;
+      nodeIds = group;
+      target = target.slice(dot + 1);
+      if (nodeIds.includes(target)) return target;
+    }
     const sim = this.sim;
-    const eligible = this.nodeIds.filter((id) => {
+    const eligible = nodeIds.filter((id) => {
       const status = sim.nodeStatus(id);
       return want === 'any' ? status !== 'stopped' : status === want;
     });
@@ -271,7 +283,7 @@ export class FaultInjector {
       return others.length > 0 ? this.rng.pick(others) : undefined;
     }
     // A role: the lowest id holding it (several may, in a split brain).
-    return this.nodeIds.find((id) => sim.nodeStatus(id) !== 'crashed' && sim.nodeStatus(id) !== 'stopped' && sim.roleOf(id) === target);
+    return nodeIds.find((id) => sim.nodeStatus(id) !== 'crashed' && sim.nodeStatus(id) !== 'stopped' && sim.roleOf(id) === target);
   }
 
   private resolvePartition(request: PartitionRequest): PartitionSpec | undefined {

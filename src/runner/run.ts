@@ -16,6 +16,7 @@ import { OpGenerator } from '../workload/generators.js';
 import { ISOLATION_CHECKS, knownCheckNames, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
 import { FaultInjector, type AppliedFault } from './faults.js';
 import { HISTORY_FREE_CHECKS, StreamedChecks } from './stream.js';
+import { GroupsRecorder, groupDirectory, isGroupsProtocol } from './groups.js';
 
 export interface RunOptions {
   /** Overrides the scenario's seed. */
@@ -49,6 +50,14 @@ export interface RunStatus {
 import type { LatencySummary } from '../workload/latency.js';
 export type { LatencySummary };
 
+export interface RunGroup {
+  readonly name: string;
+  readonly protocol: string;
+  readonly nodes: readonly string[];
+  readonly options: unknown;
+  readonly flaws: readonly string[];
+}
+
 export type Expectation = 'held' | 'broken' | 'inconclusive';
 
 export interface RunResult {
@@ -59,6 +68,8 @@ export interface RunResult {
   readonly flaws: readonly string[];
   readonly seed: string;
   readonly nodes: number;
+  /** Multi-group scenarios: each group's protocol and nodes (global ids), in node order. */
+  readonly groups?: readonly RunGroup[];
   readonly traceHash: string;
   readonly events: number;
   readonly virtualTimeUs: number;
@@ -126,9 +137,11 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   const w = scenario.workload;
   const generator = new OpGenerator({ model: scenario.model, keys: w.keys, keyDistribution: w.keyDistribution, mix: w.mix, maxTxnOps: w.maxTxnOps });
   // Clients may address every node that has booted: spares become targets once started.
-  const targets = (): string[] => nodeIds.filter((id) => sim.nodeStatus(id) !== 'stopped');
-  const workload = new Workload(w, sim, generator, root.fork('workload'), targets, members);
-  const injector = new FaultInjector(sim, root.fork('faults'), nodeIds);
+  const served = scenario.groups?.find((g) => g.name === scenario.service)?.nodes ?? nodeIds;
+  const targets = (): string[] => served.filter((id) => sim.nodeStatus(id) !== 'stopped');
+  const workload = new Workload(w, sim, generator, root.fork('workload'), targets, scenario.groups === undefined ? members : served);
+  const injector = new FaultInjector(sim, root.fork('faults'), nodeIds, groupDirectory(scenario));
+  if (isGroupsProtocol(protocol)) protocol.attach(new GroupsRecorder(sim, workload));
   const heal = scenario.heal;
   const finalReadFromUs = heal === false ? undefined : scenario.durationUs + Math.floor(heal.quiesceUs / 2);
   const endUs = heal === false ? scenario.durationUs : scenario.durationUs + heal.quiesceUs;
@@ -204,8 +217,17 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
 }
 
 /** What names a run: the scenario, its protocol configuration and the seed. */
-function identity(scenario: Scenario, seed: string): Pick<RunResult, 'scenario' | 'file' | 'protocol' | 'options' | 'flaws' | 'seed' | 'nodes'> {
-  return { scenario: scenario.name, file: scenario.file, protocol: scenario.protocol.name, options: scenario.options, flaws: scenario.flaws, seed, nodes: scenario.nodes };
+function identity(scenario: Scenario, seed: string): Pick<RunResult, 'scenario' | 'file' | 'protocol' | 'options' | 'flaws' | 'seed' | 'nodes' | 'groups'> {
+  return {
+    scenario: scenario.name,
+    file: scenario.file,
+    protocol: scenario.protocol.name,
+    options: scenario.options,
+    flaws: scenario.flaws,
+    seed,
+    nodes: scenario.nodes,
+    ...(scenario.groups !== undefined ? { groups: scenario.groups.map((g) => ({ name: g.name, protocol: g.protocol.name, nodes: g.nodes, options: g.options, flaws: g.flaws })) } : {}),
+  };
 }
 
 /**

@@ -7,7 +7,6 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { promisesOf } from '../core/promises.js';
-import { didYouMean } from '../core/suggest.js';
 import { protocolRegistry } from '../protocols/index.js';
 import type { FaultAction, FaultEvent, PartitionRequest } from '../faults/plan.js';
 import type { LatencySpec } from '../network/latency.js';
@@ -16,30 +15,10 @@ import { DEFAULT_MIX, MODEL_OPS, isTxnModel, type KeyDistribution, type ModelNam
 import type { WorkloadConfig } from '../workload/clients.js';
 import { scenarioSchema, type FaultEntry, type ParsedScenario } from './schema.js';
 import { knownKeysAt, unknownKeysMessage } from '../protocols/common/options.js';
+import { checkFlaws, defaultService, groupPromises, groupTargetIssues, groupsDefinition, lookupProtocol, resolveGroups, type ScenarioGroup } from './groups.js';
 
-export interface ScenarioIssue {
-  /** Field path inside the file: ['faults', 2, 'crash']. */
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-}
-
-/** A scenario that cannot be run: names the file, each field path and what was expected. */
-export class ScenarioError extends Error {
-  constructor(
-    readonly file: string,
-    readonly issues: readonly ScenarioIssue[],
-  ) {
-    super(issues.map((issue) => `${file}: ${formatPath(issue.path)}${issue.message}`).join('\n'));
-    this.name = 'ScenarioError';
-  }
-}
-
-export function formatPath(path: readonly (string | number)[]): string {
-  if (path.length === 0) return '';
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
-  return `${out}: `;
-}
+export { ScenarioError, formatPath, type ScenarioIssue } from './issues.js';
+import { ScenarioError, type ScenarioIssue } from './issues.js';
 
 export interface Scenario {
   readonly name: string;
@@ -68,6 +47,10 @@ export interface Scenario {
   readonly checks: readonly string[];
   readonly expect: 'pass' | { readonly violates: readonly string[] };
   readonly limits: { readonly events?: number; readonly queue?: number };
+  /** Multi-group scenarios: the groups in node order (then `protocol` is their composite). */
+  readonly groups?: readonly ScenarioGroup[];
+  /** Multi-group scenarios: the group the workload's clients address. */
+  readonly service?: string;
   /** The validated input, for writing the scenario back (fuzz artifacts). */
   readonly source: ParsedScenario;
   readonly raw: unknown;
@@ -105,27 +88,42 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
   if (!parsed.success) throw new ScenarioError(file, zodIssues(parsed.error));
   const s = parsed.data;
 
-  const protocol = options.protocols.get(s.protocol);
-  if (protocol === undefined) {
-    throw new ScenarioError(file, [{ path: ['protocol'], message: `unknown protocol ${JSON.stringify(s.protocol)}${didYouMean(s.protocol, options.protocols.keys())}; expected one of ${[...options.protocols.keys()].join(', ')}, or a module path such as ./my-protocol.ts` }]);
-  }
   const issues: ScenarioIssue[] = [];
-  const opts = protocol.parseOptions(s.options);
+  const groups = s.groups === undefined ? undefined : resolveGroups(s, raw, options.protocols, issues);
+  if (groups !== undefined && (issues.length > 0 || groups.length === 0)) throw new ScenarioError(file, issues);
+  let protocol: ProtocolDefinition;
+  if (groups === undefined) {
+    const found = lookupProtocol(s.protocol!, ['protocol'], options.protocols);
+    if ('issue' in found) throw new ScenarioError(file, [found.issue]);
+    protocol = found.protocol;
+  } else protocol = groupsDefinition(groups, s.workload.service ?? defaultService(groups));
+  const opts = groups === undefined ? protocol.parseOptions(s.options) : { ok: true as const, value: {} };
   if (!opts.ok) for (const issue of opts.issues) issues.push({ path: ['options', ...issue.path], message: issue.message });
-  const knownFlaws = new Set((protocol.flaws ?? []).map((f) => f.name));
-  s.flaws.forEach((flaw, i) => {
-    if (!knownFlaws.has(flaw))
-      issues.push({ path: ['flaws', i], message: `unknown flaw ${JSON.stringify(flaw)} for ${protocol.name}${didYouMean(flaw, knownFlaws)}; expected one of: ${[...knownFlaws].join(', ') || '(none)'}` });
-  });
+  if (groups === undefined) checkFlaws(protocol, s.flaws, ['flaws'], issues);
   if (opts.ok && protocol.clusterIssues !== undefined && issues.length === 0) {
     for (const issue of protocol.clusterIssues({ options: opts.value, flaws: new Set(s.flaws), nodes: s.nodes })) issues.push({ path: ['options', ...issue.path], message: issue.message });
   }
-  const model = (s.workload.model ?? protocol.models[0] ?? 'kv') as ModelName;
+  if (groups !== undefined && s.workload.service !== undefined && !groups.some((g) => g.name === s.workload.service)) {
+    issues.push({ path: ['workload', 'service'], message: `no group ${JSON.stringify(s.workload.service)}; expected one of: ${groups.map((g) => g.name).join(', ')}` });
+  }
+  if (groups === undefined && s.workload.service !== undefined) issues.push({ path: ['workload', 'service'], message: 'service applies to scenarios with groups only' });
+  issues.push(...groupTargetIssues(s.faults, groups?.map((g) => g.name)));
+  let model = (s.workload.model ?? protocol.models[0] ?? 'kv') as ModelName;
+  const clientless = groups !== undefined && s.workload.clients === 0;
+  if (!(model in MODEL_OPS)) {
+    // Models whose clients are nodes (lock clients): without workload clients the model names nothing a client issues.
+    if (clientless) model = 'kv';
+    else
+      throw new ScenarioError(file, [
+        ...issues,
+        { path: groups === undefined ? ['workload', 'model'] : ['workload', 'service'], message: `${protocol.name} serves ${model}, whose clients are nodes of a group (lock-client), not workload clients: give the scenario groups (see scenarios/coordination/) with workload clients: 0, or a service that serves a client model` },
+      ]);
+  }
   const declared = (s.options as Record<string, unknown>)['model'];
   if (typeof declared === 'string' && declared !== model) {
     issues.push({ path: ['options', 'model'], message: `${declared} disagrees with workload.model ${model}: the protocol serves the workload's model (omit options.model)` });
   }
-  if (!protocol.models.includes(model)) {
+  if (!protocol.models.includes(model) && !clientless) {
     issues.push({ path: ['workload', 'model'], message: `${protocol.name} serves ${protocol.models.join(', ')}, not ${model}` });
   }
   const mix = s.workload.mix ?? DEFAULT_MIX[model];
@@ -162,8 +160,9 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
     protocol,
     options: opts.ok ? opts.value : undefined,
     flaws: s.flaws,
-    nodes: s.nodes,
+    nodes: groups === undefined ? s.nodes : groups.reduce((sum, g) => sum + g.nodes.length, 0),
     spares: s.spares,
+    ...(groups !== undefined ? { groups, service: s.workload.service ?? defaultService(groups) } : {}),
     seed: s.seed,
     durationUs: s.duration,
     network,
@@ -180,11 +179,17 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
       mix,
       maxTxnOps: w.maxTxnOps,
       untilUs: Math.min(w.until ?? s.duration, s.duration),
-      finalReads: w.finalReads && (MODEL_OPS[model].includes('read') || isTxnModel(model)),
+      finalReads: w.finalReads && w.clients > 0 && (MODEL_OPS[model].includes('read') || isTxnModel(model)),
     },
     faults: expandFaults(s.faults),
     heal: s.heal === false ? false : { quiesceUs: s.heal.quiesce, restart: s.heal.restart },
-    checks: s.checks ?? (opts.ok ? promisesOf(protocol, { options: opts.value, model, nodes: s.nodes, healed: s.heal !== false, commands: commandNames(s.faults) }).checks : []),
+    checks:
+      s.checks ??
+      (groups !== undefined
+        ? groupPromises(groups, { service: s.workload.service ?? defaultService(groups), model, clients: w.clients, healed: s.heal !== false, commands: commandNames(s.faults) })
+        : opts.ok
+          ? promisesOf(protocol, { options: opts.value, model, nodes: s.nodes, healed: s.heal !== false, commands: commandNames(s.faults) }).checks
+          : []),
     expect: s.expect,
     limits: s.limits,
     source: s,

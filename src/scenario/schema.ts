@@ -80,7 +80,10 @@ const networkSchema = z
 const workloadSchema = z
   .strictObject({
     model: z.enum(['kv', 'register', 'counter', 'set', 'broadcast', 'list-append', 'rw-register']).optional(),
-    clients: z.number().int().min(1).max(1000).default(3),
+    /** 0: no workload clients (a multi-group scenario whose clients are nodes, such as lock clients). */
+    clients: z.number().int().min(0).max(1000).default(3),
+    /** Multi-group scenarios: the group whose nodes the clients address (default: the first group). */
+    service: z.string().min(1).optional(),
     rate: rate.optional(),
     think: duration.default(0),
     keys: z.number().int().min(1).max(100_000).default(3),
@@ -253,11 +256,28 @@ const faultSchema = z
 
 const ACTION_KEYS = ['partition', 'heal', 'crash', 'restart', 'pause', 'resume', 'start', 'skew', 'command', 'network', 'disk', 'slow'] as const;
 
+/** A group name: how faults, checks and other services address the group (`db.primary`). */
+const groupName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a group name such as coord or db (lowercase letters, digits, hyphens)');
+
+/** One service of a multi-group scenario: its protocol, options, flaws and node count. */
+const groupSchema = z.strictObject({
+  protocol: z.string().min(1),
+  options: z.record(z.string(), z.unknown()).default({}),
+  flaws: z.array(z.string()).default([]),
+  nodes: z.number().int().min(1).max(64).default(3),
+});
+
 export const scenarioSchema = z
   .strictObject({
     name: z.string().min(1).optional(),
     description: z.string().optional(),
-    protocol: z.string().min(1),
+    /** Required unless `groups` is given. */
+    protocol: z.string().min(1).optional(),
+    /**
+     * Several services, each a group of nodes running its own protocol: nodes are numbered across
+     * groups in order (the first group's are n1..), and `group.role` targets a role in a group.
+     */
+    groups: z.record(groupName, groupSchema).optional(),
     options: z.record(z.string(), z.unknown()).default({}),
     flaws: z.array(z.string()).default([]),
     nodes: z.number().int().min(1).max(64).default(3),
@@ -280,7 +300,16 @@ export const scenarioSchema = z
       .default({}),
   })
   .superRefine((s, ctx) => {
-    const total = s.nodes + s.spares;
+    if (s.groups === undefined && s.protocol === undefined) ctx.addIssue({ code: 'custom', path: ['protocol'], message: 'required: a protocol name (or groups: for several services)' });
+    if (s.groups !== undefined) {
+      for (const field of ['protocol', 'options', 'flaws'] as const) {
+        const given = field === 'protocol' ? s.protocol !== undefined : field === 'options' ? Object.keys(s.options).length > 0 : s.flaws.length > 0;
+        if (given) ctx.addIssue({ code: 'custom', path: [field], message: `with groups, each group names its own ${field} (groups.NAME.${field})` });
+      }
+      if (s.spares > 0) ctx.addIssue({ code: 'custom', path: ['spares'], message: 'spares are not supported with groups' });
+      if (Object.keys(s.groups).length === 0) ctx.addIssue({ code: 'custom', path: ['groups'], message: 'expected at least one group' });
+    }
+    const total = (s.groups === undefined ? s.nodes : Object.values(s.groups).reduce((sum, g) => sum + g.nodes, 0)) + s.spares;
     s.faults.forEach((fault, i) => {
       for (const field of ['groups', 'left', 'right'] as const) {
         const lists = field === 'groups' ? (fault.groups ?? []) : [fault[field] ?? []];

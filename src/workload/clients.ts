@@ -156,6 +156,21 @@ export class Workload {
     this.sink = sink;
   }
 
+  /**
+   * A process id for an actor that is not one of these clients (a node that embodies a lock
+   * client): unique in the history, drawn from the same sequence as retired clients' new ids.
+   */
+  newProcess(): number {
+    return this.nextProcess++;
+  }
+
+  /** Records an event of another actor's process in this history (same indexes, true time, trace). */
+  recordFor(process: number, name: string, type: EventType, op: Op, value: unknown, error: string | undefined, node?: NodeId): void {
+    if (type === 'invoke') this.stats.invoked++;
+    else this.stats[type]++;
+    this.record({ process, name }, type, op, value, error, node);
+  }
+
   /** Starts issuing ops now; stops issuing new ones at `untilUs`. */
   start(untilUs: number): void {
     this.issuing = true;
@@ -331,7 +346,7 @@ export class Workload {
     }
   }
 
-  private record(client: Client, type: EventType, op: Op, value: unknown, error: string | undefined, node?: NodeId): void {
+  private record(client: { readonly process: number; readonly name: string }, type: EventType, op: Op, value: unknown, error: string | undefined, node?: NodeId): void {
     // Built without spreads (one literal per shape, same key order): this runs twice per op.
     const index = this.recorded++;
     const timeUs = this.host.now;

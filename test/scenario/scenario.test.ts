@@ -58,10 +58,12 @@ describe('scenario files', () => {
   });
 
   it('exports a JSON Schema for editors', () => {
-    const schema = scenarioJsonSchema() as { properties: Record<string, unknown>; required: string[] };
+    const schema = scenarioJsonSchema() as { properties: Record<string, unknown> };
     expect(schema.properties).toHaveProperty('faults');
     expect(schema.properties).toHaveProperty('network');
-    expect(schema.required).toContain('protocol');
+    // protocol, or groups of services each with its own
+    expect(schema.properties).toHaveProperty('protocol');
+    expect(schema.properties).toHaveProperty('groups');
   });
 
   it('expands `for:` into the fault and its undo, ordered by time', () => {

@@ -17,17 +17,18 @@ import { TIMER_CHECK_QUORUM, TIMER_ELECTION, TIMER_HEARTBEAT, TIMER_TRANSFER, re
 import { onInstallSnapshot } from './snapshot.js';
 import { raftChecks } from './checks.js';
 import { operatorActions, promises, space } from './space.js';
-import type { Ctx, Durable, Env, Message, RaftState } from './types.js';
+import type { ApplyCommand, Ctx, Durable, Env, Message, RaftState } from './types.js';
+import { applyCommand } from './kv.js';
 
 export type { RaftOptions } from './options.js';
-export type { RaftState, Message as RaftMessage, Durable as RaftDurable, LogEntry, Snapshot } from './types.js';
+export type { ApplyCommand, RaftState, Message as RaftMessage, Durable as RaftDurable, LogEntry, Snapshot } from './types.js';
 export { raftInvariants } from './invariants.js';
 
-export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>): Protocol<RaftState, Message, Durable> {
+export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>, apply: ApplyCommand = applyCommand): Protocol<RaftState, Message, Durable> {
   const flaws = resolveFlaws(flawNames);
   // One Env per protocol instance, pointed at the context of the step in progress: steps never
   // nest and nothing keeps an Env past its handler, so this saves an allocation per message.
-  const current: { ctx: Ctx; readonly options: RaftOptions; readonly flaws: typeof flaws } = { ctx: undefined as unknown as Ctx, options, flaws };
+  const current: { ctx: Ctx; readonly options: RaftOptions; readonly flaws: typeof flaws; readonly apply: ApplyCommand } = { ctx: undefined as unknown as Ctx, options, flaws, apply };
   const env = (ctx: Ctx): Env => {
     current.ctx = ctx;
     return current;

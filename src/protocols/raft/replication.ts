@@ -4,7 +4,8 @@
  * applying committed entries in order.
  */
 import type { NodeId } from '../../core/ids.js';
-import { readValue, applyCommand } from './kv.js';
+import type { OpResult } from '../../core/ops.js';
+import { readValue } from './kv.js';
 import {
   append,
   entryAt,
@@ -247,7 +248,7 @@ export function applyCommitted(state: RaftState, env: Env): void {
     const entry = entryAt(log, state.lastApplied + 1);
     if (entry === undefined) break; // commit index beyond what this log holds (only under flaws)
     state.lastApplied = entry.index;
-    const result = entry.kind === 'command' ? applyCommand(state.kv, entry.command) : undefined;
+    const result = entry.kind === 'command' ? env.apply(state.kv, entry.command, entry.index) : undefined;
     state.appliedDigest = mixHash(mixHash(mixHash(state.appliedDigest, entry.index), entry.term), entry.hash);
     state.appliedTrail.push([entry.index, state.appliedDigest]);
     if (state.appliedTrail.length > MAX_TRAIL) state.appliedTrail.shift();
@@ -260,7 +261,7 @@ export function applyCommitted(state: RaftState, env: Env): void {
   maybeSnapshot(state, env);
 }
 
-function answerWrites(leader: LeaderState, env: Env, index: number, term: number, result: ReturnType<typeof applyCommand> | undefined): void {
+function answerWrites(leader: LeaderState, env: Env, index: number, term: number, result: OpResult | undefined): void {
   const pending = leader.pendingWrites;
   while (pending.length > 0 && pending[0]!.index <= index) {
     const w = pending.shift()!;

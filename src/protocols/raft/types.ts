@@ -1,6 +1,7 @@
 /** Raft's plain-data state, log entries, snapshots and messages. */
 import type { NodeId } from '../../core/ids.js';
 import type { NodeContext } from '../../core/index.js';
+import type { OpResult } from '../../core/ops.js';
 import type { KvCommand, KvMachine, Session } from '../common/kv-machine.js';
 import type { Flaws, RaftOptions } from './options.js';
 
@@ -165,4 +166,13 @@ export interface Env {
   readonly ctx: Ctx;
   readonly options: RaftOptions;
   readonly flaws: Flaws;
+  /** Applies a committed command to the state machine (the kv machine unless a service built on Raft gives its own). */
+  readonly apply: ApplyCommand;
 }
+
+/**
+ * Applies one committed command at its log index, exactly once per (client, seq), and returns the
+ * client's answer. Services built on Raft (coordination) give their own; the index is what they
+ * hand out as a fencing token.
+ */
+export type ApplyCommand = (kv: KvMachine, command: KvCommand, index: number) => OpResult;

@@ -1,0 +1,70 @@
+/**
+ * Checks of lock histories: `mutual-exclusion` (no two processes believe they hold a lock at the
+ * same time, in true time) and `lock-liveness` (after the heal, the lock is granted again). A
+ * hold runs from an acquire's `ok` to the next `release` of the same lock by the same node; a
+ * hold still open when the history ends runs to its end.
+ */
+import type { History, HistoryEvent } from '../../core/history.js';
+import type { CheckVerdict } from '../../core/protocol.js';
+
+interface Hold {
+  readonly holder: string;
+  readonly lock: string;
+  readonly fromUs: number;
+  readonly toUs: number;
+  readonly token: unknown;
+}
+
+const holderOf = (e: HistoryEvent): string => e.node ?? `process ${e.process}`;
+
+export function holdsOf(history: History): Hold[] {
+  const open = new Map<string, { fromUs: number; token: unknown }>();
+  const holds: Hold[] = [];
+  let endUs = 0;
+  for (const e of history) {
+    endUs = Math.max(endUs, e.timeUs ?? 0);
+    if (e.key === undefined) continue;
+    const slot = `${holderOf(e)}\u0000${e.key}`;
+    if (e.f === 'acquire' && e.type === 'ok' && !open.has(slot)) open.set(slot, { fromUs: e.timeUs ?? 0, token: e.value });
+    else if (e.f === 'release' && e.type === 'invoke') {
+      const hold = open.get(slot);
+      if (hold === undefined) continue;
+      open.delete(slot);
+      holds.push({ holder: holderOf(e), lock: e.key, fromUs: hold.fromUs, toUs: e.timeUs ?? 0, token: hold.token });
+    }
+  }
+  for (const [slot, hold] of open) {
+    const [holder, lock] = slot.split('\u0000') as [string, string];
+    holds.push({ holder, lock, fromUs: hold.fromUs, toUs: endUs, token: hold.token });
+  }
+  return holds.sort((a, b) => a.fromUs - b.fromUs || a.toUs - b.toUs);
+}
+
+const ms = (us: number): string => `${(us / 1000).toFixed(1)}ms`;
+
+export function checkMutualExclusion(history: History): CheckVerdict {
+  const holds = holdsOf(history);
+  // Sorted by start: a hold overlaps an earlier one iff it starts before the latest end so far.
+  const latest = new Map<string, Hold>();
+  for (const hold of holds) {
+    const before = latest.get(hold.lock);
+    if (before !== undefined && hold.fromUs < before.toUs && before.holder !== hold.holder) {
+      return {
+        verdict: 'fail',
+        detail: `${hold.holder} held ${hold.lock} (token ${String(hold.token)}) from ${ms(hold.fromUs)} while ${before.holder} (token ${String(before.token)}) still believed it held it, until ${ms(before.toUs)}: ${ms(before.toUs - hold.fromUs)} of overlap`,
+        evidence: { first: before, second: hold },
+      };
+    }
+    if (before === undefined || hold.toUs > before.toUs) latest.set(hold.lock, hold);
+  }
+  const locks = new Set(holds.map((h) => h.lock)).size;
+  return { verdict: 'pass', detail: `${holds.length} holds of ${locks} lock${locks === 1 ? '' : 's'}: none overlapped` };
+}
+
+export function checkLockLiveness(history: History, healed: boolean, settledFromUs: number | undefined): CheckVerdict {
+  if (!healed || settledFromUs === undefined) return { verdict: 'unknown', detail: 'liveness is judged after a heal' };
+  const grants = history.filter((e) => e.f === 'acquire' && e.type === 'ok' && (e.timeUs ?? 0) >= settledFromUs).length;
+  if (grants > 0) return { verdict: 'pass', detail: `${grants} grant${grants === 1 ? '' : 's'} after ${ms(settledFromUs)} (the heal plus half the quiet period)` };
+  const last = [...history].reverse().find((e) => e.f === 'acquire' && e.type === 'ok');
+  return { verdict: 'fail', detail: `no grant after ${ms(settledFromUs)}${last !== undefined ? `; the last at ${ms(last.timeUs ?? 0)} to ${holderOf(last)}` : '; none at all'}` };
+}

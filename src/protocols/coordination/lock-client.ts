@@ -1,0 +1,330 @@
+/**
+ * `lock-client`: nodes that embody clients of a lock (Kleppmann's "How to do distributed
+ * locking"). Each opens a session with the coordination service, keeps it alive with keepalives,
+ * acquires a lock (polling while another holds it), does some work, writes to the resource with its
+ * fencing token, and releases. Being nodes, lock clients can be paused (a GC pause), crashed,
+ * partitioned and given a bad clock like any other node.
+ *
+ * The client believes it holds the lock until its lease runs out: the local time it sent the
+ * request that last proved its session alive, plus the TTL less a margin for clock drift. It
+ * checks that belief before its critical section's work, then writes a little later without
+ * checking again: a pause in between is the GC pause of Kleppmann's story, which only fencing at
+ * the resource makes harmless.
+ *
+ * The history (core/services.ts `record`) gets each acquire (invoke, and ok or fail) and each end
+ * of a belief (an explicit release, or the lease running out on the client's clock, even while
+ * paused), so `mutual-exclusion` judges beliefs in true time, and `dsim check --model mutex` can
+ * read the history.
+ */
+import { z } from 'zod';
+import type { NodeId } from '../../core/ids.js';
+import type { OpResult, Op } from '../../core/ops.js';
+import type { FlawInfo, ProtocolCheck, ProtocolDefinition } from '../../core/protocol.js';
+import { serviceContext, type ServiceContext, type ServiceProtocol } from '../../core/services.js';
+import { durationUs, positiveDurationUs, zodOptions } from '../common/options.js';
+import type { Grant } from './machine.js';
+import { checkLockLiveness, checkMutualExclusion } from './checks.js';
+
+const optionsSchema = z
+  .strictObject({
+    /** The group running the coordination service. */
+    service: z.string().min(1).default('coord'),
+    /** The group running the resource (a `store`); empty: no writes, the lock only. */
+    resource: z.string().default('store'),
+    lock: z.string().min(1).default('L'),
+    /** Session TTL: the service expires a session this long after its client last spoke. */
+    ttlUs: positiveDurationUs.default(1_000_000),
+    keepaliveUs: positiveDurationUs.default(250_000),
+    /** Fraction of the TTL the client does not count on, for the drift between its clock and the service's. */
+    leaseMargin: z.number().min(0).max(0.9).default(0.1),
+    /** A request with no answer by then is sent again (same seq: the service dedupes it). */
+    requestTimeoutUs: positiveDurationUs.default(200_000),
+    /** Wait before asking again while another client holds the lock. */
+    pollUs: positiveDurationUs.default(50_000),
+    /** Work in the critical section before the write (a random part of it). */
+    holdUs: durationUs.default(100_000),
+    /** Between checking the lease and sending the write (where a GC pause hurts). */
+    writeDelayUs: durationUs.default(5_000),
+    /** Pause between a release and the next acquire. */
+    idleUs: durationUs.default(100_000),
+  })
+  .superRefine((o, ctx) => {
+    if (o.keepaliveUs >= o.ttlUs) ctx.addIssue({ code: 'custom', path: ['keepaliveUs'], message: 'must be shorter than ttlUs, or sessions expire between keepalives' });
+  });
+export type LockClientOptions = z.output<typeof optionsSchema>;
+
+export const LOCK_CLIENT_FLAWS = [
+  {
+    name: 'lease-ignores-drift',
+    description: 'The client counts on its whole TTL (no margin): when its clock runs slower than the service leader\'s, it still believes it holds the lock after the service expired its session and granted the lock to another client.',
+    breaks: ['mutual-exclusion'],
+  },
+] as const satisfies readonly FlawInfo[];
+
+type Phase = 'idle' | 'opening' | 'acquiring' | 'holding' | 'writing' | 'releasing';
+
+interface Pending {
+  readonly kind: 'open' | 'acquire' | 'release' | 'write';
+  readonly seq: number;
+  readonly op: Op;
+  /** Local time the first attempt left: leases count from it. */
+  readonly firstSentUs: number;
+  requestId: string;
+  to: NodeId;
+}
+
+export interface LockClientState {
+  phase: Phase;
+  session: string | null;
+  ttlUs: number;
+  /** Fencing token of the lock held, while held. */
+  token: number;
+  /** Local time the belief in the lock ends. */
+  untilUs: number;
+  seq: number;
+  pending: Pending | null;
+  keepalive: { requestId: string; sentUs: number } | null;
+  keepaliveSeq: number;
+  leaderHint: NodeId | null;
+  writes: number;
+  holds: number;
+}
+
+type Ctx = ServiceContext<never, never>;
+
+/** Pause before asking again after a redirect or an indeterminate answer. */
+const RETRY_AFTER_REFUSAL_US = 10_000;
+
+const T_TICK = 'tick';
+const T_RETRY = 'retry';
+const T_KEEPALIVE = 'keepalive';
+const T_LEASE = 'lease';
+const T_WORK = 'work';
+const T_WRITE = 'write';
+
+export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<string>): ServiceProtocol<LockClientState, never, never> {
+  const margin = flaws.has('lease-ignores-drift') ? 0 : options.leaseMargin;
+  const leaseUs = (state: LockClientState): number => Math.floor(state.ttlUs * (1 - margin));
+  const ctxOf = (ctx: unknown): Ctx => serviceContext(ctx as Ctx, 'lock-client');
+
+  const coordNode = (state: LockClientState, ctx: Ctx, avoid?: NodeId): NodeId => {
+    if (state.leaderHint !== null && state.leaderHint !== avoid) return state.leaderHint;
+    const nodes = ctx.service(options.service).filter((n) => n !== avoid);
+    if (nodes.length === 0) throw new Error(`lock-client: no group ${options.service} to call`);
+    return nodes[Math.floor(ctx.random() * nodes.length)]!;
+  };
+
+  const send = (state: LockClientState, ctx: Ctx, p: Pending): void => {
+    p.requestId = ctx.call(p.to, { client: ctx.self, seq: p.seq, op: p.op });
+    ctx.setTimer(T_RETRY, options.requestTimeoutUs);
+  };
+
+  const start = (state: LockClientState, ctx: Ctx, kind: Pending['kind'], op: Op, to: NodeId): void => {
+    const p: Pending = { kind, seq: ++state.seq, op, firstSentUs: ctx.now(), requestId: '', to };
+    state.pending = p;
+    if (kind === 'acquire') ctx.record({ type: 'invoke', f: 'acquire', key: options.lock, value: null });
+    send(state, ctx, p);
+  };
+
+  const next = (state: LockClientState, ctx: Ctx): void => {
+    if (state.session === null) {
+      state.phase = 'opening';
+      start(state, ctx, 'open', { f: 'open', value: { ttlUs: options.ttlUs } }, coordNode(state, ctx));
+    } else {
+      state.phase = 'acquiring';
+      start(state, ctx, 'acquire', { f: 'acquire', key: options.lock, value: { session: state.session, value: ctx.self } }, coordNode(state, ctx));
+    }
+  };
+
+  const idle = (state: LockClientState, ctx: Ctx, afterUs: number): void => {
+    state.phase = 'idle';
+    state.pending = null;
+    ctx.cancelTimer(T_RETRY);
+    ctx.setTimer(T_TICK, afterUs);
+  };
+
+  /** The belief ends now (released, or the session is gone). */
+  const dropBelief = (state: LockClientState, ctx: Ctx): void => {
+    if (state.phase === 'holding' || state.phase === 'writing') ctx.believeHeld(options.lock, undefined);
+    ctx.cancelTimer(T_LEASE);
+    ctx.cancelTimer(T_WORK);
+    ctx.cancelTimer(T_WRITE);
+  };
+
+  const release = (state: LockClientState, ctx: Ctx): void => {
+    dropBelief(state, ctx);
+    state.phase = 'releasing';
+    start(state, ctx, 'release', { f: 'release', key: options.lock, value: { session: state.session } }, coordNode(state, ctx));
+  };
+
+  const onGrant = (state: LockClientState, ctx: Ctx, p: Pending, grant: Grant): void => {
+    state.ttlUs = grant.ttlUs;
+    const until = p.firstSentUs + leaseUs(state);
+    ctx.record({ type: 'ok', f: 'acquire', key: options.lock, value: grant.token });
+    if (ctx.now() >= until) {
+      // Granted, but the lease already ran out while the answer travelled: never believed held.
+      ctx.record({ type: 'invoke', f: 'release', key: options.lock, value: 'lease ran out before the grant arrived' });
+      ctx.record({ type: 'ok', f: 'release', key: options.lock, value: 'lease ran out before the grant arrived' });
+      state.phase = 'holding';
+      release(state, ctx);
+      return;
+    }
+    state.phase = 'holding';
+    state.token = grant.token;
+    state.untilUs = until;
+    state.holds++;
+    state.pending = null;
+    ctx.cancelTimer(T_RETRY);
+    ctx.believeHeld(options.lock, until);
+    ctx.setTimer(T_LEASE, until - ctx.now());
+    ctx.setTimer(T_WORK, Math.floor(ctx.random() * options.holdUs));
+  };
+
+  const onAnswer = (state: LockClientState, ctx: Ctx, p: Pending, result: OpResult, from: NodeId): void => {
+    if (result.type === 'redirect' || result.type === 'info') {
+      // Not taken (or unknown): ask again, the same seq, so a command already applied is not applied twice.
+      if (result.type === 'redirect') state.leaderHint = result.to ?? null;
+      p.to = result.type === 'redirect' && result.to !== undefined ? result.to : coordNode(state, ctx, from);
+      ctx.setTimer(T_RETRY, RETRY_AFTER_REFUSAL_US);
+      return;
+    }
+    if (p.kind !== 'write') state.leaderHint = from;
+    switch (p.kind) {
+      case 'open':
+        if (result.type === 'ok') {
+          const v = result.value as { session: string; ttlUs: number };
+          state.session = v.session;
+          state.ttlUs = v.ttlUs;
+          ctx.setTimer(T_KEEPALIVE, options.keepaliveUs);
+          next(state, ctx);
+        } else idle(state, ctx, options.pollUs);
+        return;
+      case 'acquire':
+        if (result.type === 'ok') return onGrant(state, ctx, p, result.value as Grant);
+        ctx.record({ type: 'fail', f: 'acquire', key: options.lock, value: null, error: result.error });
+        if (result.error.includes('expired')) state.session = null;
+        idle(state, ctx, options.pollUs);
+        return;
+      case 'write':
+        state.writes++;
+        release(state, ctx);
+        return;
+      case 'release':
+        if (result.type === 'fail' && result.error.includes('expired')) state.session = null;
+        idle(state, ctx, options.idleUs);
+        return;
+    }
+  };
+
+  const checks: ProtocolCheck<LockClientState>[] = [
+    { name: 'mutual-exclusion', description: 'no two clients believe they hold the lock at once, in true time (from the history)', check: (input) => checkMutualExclusion(input.history) },
+    { name: 'lock-liveness', description: 'after the heal, the lock is granted again', check: (input) => checkLockLiveness(input.history, input.healed, input.settledFromUs) },
+  ];
+
+  return {
+    name: 'lock-client',
+    init(rawCtx) {
+      const ctx = ctxOf(rawCtx);
+      ctx.setTimer(T_TICK, Math.floor(ctx.random() * 20_000));
+      // A restarted client is a new client: it forgot its session and any lock.
+      return { phase: 'idle', session: null, ttlUs: options.ttlUs, token: 0, untilUs: 0, seq: 0, pending: null, keepalive: null, keepaliveSeq: 0, leaderHint: null, writes: 0, holds: 0 };
+    },
+    onMessage() {},
+    onRequest(_state, request, rawCtx) {
+      rawCtx.reply(request.id, { type: 'fail', error: 'a lock client serves no requests' });
+    },
+    onTimer(state, timer, rawCtx) {
+      const ctx = ctxOf(rawCtx);
+      switch (timer) {
+        case T_TICK:
+          if (state.phase === 'idle') next(state, ctx);
+          return;
+        case T_RETRY: {
+          const p = state.pending;
+          if (p === null) return;
+          if (p.kind !== 'write' && p.to === state.leaderHint) state.leaderHint = null;
+          if (p.kind === 'write') {
+            // No answer from the resource: the write may or may not have happened; let the lock go.
+            release(state, ctx);
+            return;
+          }
+          send(state, ctx, p);
+          return;
+        }
+        case T_KEEPALIVE:
+          if (state.session === null) return;
+          ctx.setTimer(T_KEEPALIVE, options.keepaliveUs);
+          state.keepalive = { requestId: '', sentUs: ctx.now() };
+          state.keepalive.requestId = ctx.call(coordNode(state, ctx), { client: `${ctx.self}/keepalive`, seq: ++state.keepaliveSeq, op: { f: 'keepalive', key: state.session, value: null } });
+          return;
+        case T_LEASE:
+          if ((state.phase === 'holding' || state.phase === 'writing') && ctx.now() >= state.untilUs) {
+            // The lease ran out: the history already says so (at the instant it did).
+            dropBelief(state, ctx);
+            idle(state, ctx, options.idleUs);
+          }
+          return;
+        case T_WORK:
+          if (state.phase !== 'holding') return;
+          if (ctx.now() >= state.untilUs) return; // the lease timer lets go
+          if (options.resource === '') {
+            release(state, ctx);
+            return;
+          }
+          state.phase = 'writing';
+          ctx.setTimer(T_WRITE, options.writeDelayUs);
+          return;
+        case T_WRITE: {
+          if (state.phase !== 'writing') return;
+          // No second look at the lease: the time since the check is the GC pause's window.
+          const store = ctx.service(options.resource);
+          if (store.length === 0) throw new Error(`lock-client: no group ${options.resource} to write to`);
+          start(state, ctx, 'write', { f: 'write', key: options.lock, value: { token: state.token, by: ctx.self } }, store[0]!);
+          return;
+        }
+        default:
+          throw new Error(`lock-client: unknown timer ${timer}`);
+      }
+    },
+    onReply(state, requestId, result, from, rawCtx) {
+      const ctx = ctxOf(rawCtx);
+      const ka = state.keepalive;
+      if (ka !== null && ka.requestId === requestId) {
+        state.keepalive = null;
+        if (result.type === 'ok') {
+          state.leaderHint = from;
+          const until = ka.sentUs + leaseUs(state);
+          if ((state.phase === 'holding' || state.phase === 'writing') && until > state.untilUs && ctx.now() < state.untilUs) {
+            state.untilUs = until;
+            ctx.believeHeld(options.lock, until, true);
+            ctx.setTimer(T_LEASE, until - ctx.now());
+          }
+        } else if (result.type === 'fail') {
+          // The session expired: every lock it held is gone.
+          state.session = null;
+          if (state.phase === 'holding' || state.phase === 'writing') {
+            dropBelief(state, ctx);
+            idle(state, ctx, options.idleUs);
+          }
+        } else if (result.type === 'redirect') state.leaderHint = result.to ?? null;
+        return;
+      }
+      const p = state.pending;
+      if (p === null || p.requestId !== requestId) return; // stale or duplicate
+      onAnswer(state, ctx, p, result, from);
+    },
+    role: (s) => (s.phase === 'holding' ? 'holder' : s.phase === 'writing' ? 'writer' : 'waiter'),
+    summary: (s) => `${s.phase}${s.session !== null ? `, session ${s.session}` : ''}${s.phase === 'holding' || s.phase === 'writing' ? `, token ${s.token}` : ''}, ${s.holds} holds, ${s.writes} writes`,
+    checks,
+  };
+}
+
+export const lockClientDefinition: ProtocolDefinition<LockClientOptions> = {
+  name: 'lock-client',
+  summary: 'clients of a lock as nodes: a session kept alive, acquire (polling), work, a write fenced by the token, release',
+  models: ['lock'],
+  flaws: LOCK_CLIENT_FLAWS,
+  parseOptions: zodOptions(optionsSchema),
+  promises: ({ healed }) => ({ checks: ['mutual-exclusion', ...(healed ? ['lock-liveness'] : [])] }),
+  create: ({ options, flaws }) => createLockClient(options, flaws),
+};

@@ -1,0 +1,99 @@
+/**
+ * Multi-group scenarios and the coordination service: scenario files with several services, fault
+ * targets by group, and the lock scenarios' verdicts.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../../src/runner/run.js';
+import { ScenarioError, parseScenarioText } from '../../../src/scenario/resolve.js';
+import { applyCoordination } from '../../../src/protocols/coordination/machine.js';
+import { checkMutualExclusion } from '../../../src/protocols/coordination/checks.js';
+import type { HistoryEvent } from '../../../src/core/history.js';
+
+const load = (file: string) => parseScenarioText(readFileSync(file, 'utf8'), file);
+const verdicts = (checks: readonly { name: string; verdict: string }[]) => Object.fromEntries(checks.map((c) => [c.name, c.verdict]));
+
+const GROUPS = `
+groups:
+  coord: { protocol: coordination, nodes: 3 }
+  store: { protocol: store, nodes: 1 }
+  clients: { protocol: lock-client, nodes: 2 }
+workload: { clients: 0 }
+duration: 2s
+heal: { quiesce: 2s }
+`;
+
+describe('scenarios of several services', () => {
+  it('numbers nodes across groups and judges each group by its own promises', () => {
+    const s = parseScenarioText(`name: g\n${GROUPS}`, 'g.yaml');
+    expect(s.groups?.map((g) => [g.name, g.nodes.join(',')])).toEqual([
+      ['coord', 'n1,n2,n3'],
+      ['store', 'n4'],
+      ['clients', 'n5,n6'],
+    ]);
+    expect(s.nodes).toBe(6);
+    expect(s.checks).toEqual(['invariants', 'coord.converged', 'clients.mutual-exclusion', 'clients.lock-liveness']);
+  });
+
+  it('names the field of a bad group, target or check', () => {
+    const bad = (text: string): string => {
+      try {
+        parseScenarioText(text, 'bad.yaml');
+      } catch (error) {
+        if (error instanceof ScenarioError) return error.message;
+        throw error;
+      }
+      return 'no error';
+    };
+    expect(bad(`${GROUPS}\nfaults: [{ at: 1s, crash: cord.leader }]`)).toMatch(/faults\[0\]\.crash: no group "cord" \(did you mean "coord"\?\)/);
+    expect(bad(GROUPS.replace('protocol: store', 'protocol: stor'))).toMatch(/groups\.store\.protocol: unknown protocol "stor"/);
+    expect(bad(GROUPS.replace('nodes: 1 }', 'nodes: 1, options: { fence: true } }'))).toMatch(/groups\.store\.options/);
+    expect(bad(`protocol: raft\nfaults: [{ at: 1s, crash: db.primary }]`)).toMatch(/faults\[0\]\.crash: db\.primary names group db, but the scenario has no groups/);
+    expect(bad(`nodes: 3\n${GROUPS}`)).toMatch(/nodes: with groups, each group gives its own node count/);
+  });
+
+  it('aims faults at a role within a group, and replays to the same trace', () => {
+    const text = `name: g\n${GROUPS}\nfaults: [{ at: 1s, crash: coord.leader, for: 300ms }, { at: 1s, pause: clients.random, for: 200ms }]`;
+    const a = runScenario(parseScenarioText(text, 'g.yaml'));
+    const b = runScenario(parseScenarioText(text, 'g.yaml'));
+    expect(a.traceHash).toBe(b.traceHash);
+    expect(a.faults.map((f) => f.description).join('\n')).toMatch(/crash n[123]\b[\s\S]*pause n[56]\b/);
+    expect(a.expectation).toBe('held');
+  });
+});
+
+describe('coordination state machine', () => {
+  const kv = () => ({ data: {}, sessions: {} });
+  it('grants a lock to one session at a time, with the grant index as fencing token, and frees it on expiry', () => {
+    const m = kv();
+    const open = (client: string, index: number) => applyCoordination(m, { client, seq: 1, op: { f: 'open', value: { ttlUs: 1000 } } }, index);
+    expect(open('a', 3)).toEqual({ type: 'ok', value: { session: 's3', ttlUs: 1000 } });
+    open('b', 4);
+    expect(applyCoordination(m, { client: 'a', seq: 2, op: { f: 'acquire', key: 'L', value: { session: 's3' } } }, 5)).toMatchObject({ type: 'ok', value: { token: 5 } });
+    expect(applyCoordination(m, { client: 'b', seq: 2, op: { f: 'acquire', key: 'L', value: { session: 's4' } } }, 6)).toMatchObject({ type: 'fail' });
+    applyCoordination(m, { client: 'leader', seq: 1, op: { f: 'expire', key: 's3', value: null } }, 7);
+    expect(applyCoordination(m, { client: 'b', seq: 3, op: { f: 'acquire', key: 'L', value: { session: 's4' } } }, 8)).toMatchObject({ type: 'ok', value: { token: 8 } });
+    expect(applyCoordination(m, { client: 'a', seq: 3, op: { f: 'keepalive', key: 's3', value: null } }, 9)).toMatchObject({ type: 'fail' });
+  });
+});
+
+describe('mutual exclusion from a history', () => {
+  const ev = (index: number, node: string, type: HistoryEvent['type'], f: string, timeUs: number): HistoryEvent => ({ index, process: node === 'n1' ? 0 : 1, node, type, f, key: 'L', value: null, timeUs });
+  it('finds two holds that overlap in true time, and passes holds that follow each other', () => {
+    const overlapping = [ev(0, 'n1', 'ok', 'acquire', 10), ev(1, 'n2', 'ok', 'acquire', 20), ev(2, 'n1', 'invoke', 'release', 30), ev(3, 'n2', 'invoke', 'release', 40)];
+    expect(checkMutualExclusion(overlapping)).toMatchObject({ verdict: 'fail' });
+    const sequential = [ev(0, 'n1', 'ok', 'acquire', 10), ev(1, 'n1', 'invoke', 'release', 20), ev(2, 'n2', 'ok', 'acquire', 20), ev(3, 'n2', 'invoke', 'release', 40)];
+    expect(checkMutualExclusion(sequential)).toMatchObject({ verdict: 'pass' });
+  });
+});
+
+describe('coordination scenarios', () => {
+  it('a client paused past its lease: fencing refuses its late write; without fencing the store applies it', () => {
+    const fenced = runScenario(load('scenarios/coordination/lock-fenced-pause.yaml'));
+    expect(verdicts(fenced.checks)).toMatchObject({ 'clients.mutual-exclusion': 'pass', 'store.fenced-writes': 'pass', 'clients.lock-liveness': 'pass' });
+    expect(fenced.expectation).toBe('held');
+    const unfenced = runScenario(load('scenarios/coordination/lock-unfenced-pause.yaml'));
+    expect(verdicts(unfenced.checks)).toMatchObject({ 'clients.mutual-exclusion': 'pass', 'store.fenced-writes': 'fail' });
+    expect(unfenced.expectation).toBe('held');
+  });
+});
