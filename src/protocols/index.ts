@@ -5,6 +5,7 @@ import { definition as casPaxos } from './cas-paxos/index.js';
 import { definition as coordination } from './coordination/index.js';
 import { lockClientDefinition } from './coordination/lock-client.js';
 import { storeDefinition } from './coordination/store.js';
+import { redlockClientDefinition } from './coordination/redlock.js';
 import { definition as masterSlave } from './master-slave/index.js';
 import { definition as leaderless } from './leaderless/index.js';
 import { definition as multiLeader } from './multi-leader/index.js';
@@ -29,7 +30,9 @@ export const builtinProtocols: readonly ProtocolDefinition[] = [
  * single-protocol scenario's clients issue, so `dsim fuzz` and the protocol list leave them out
  * until the fuzzer draws multi-group scenarios.
  */
-export const serviceProtocols: readonly ProtocolDefinition[] = [coordination as ProtocolDefinition, lockClientDefinition as ProtocolDefinition, storeDefinition as ProtocolDefinition];
+export const serviceProtocols: readonly ProtocolDefinition[] = [coordination as ProtocolDefinition, lockClientDefinition as ProtocolDefinition, storeDefinition as ProtocolDefinition,
+  redlockClientDefinition as ProtocolDefinition,
+];
 
 export function protocolRegistry(extra: readonly ProtocolDefinition[] = []): Map<string, ProtocolDefinition> {
   const map = new Map<string, ProtocolDefinition>();

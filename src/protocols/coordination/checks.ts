@@ -5,7 +5,7 @@
  * hold still open when the history ends runs to its end.
  */
 import type { History, HistoryEvent } from '../../core/history.js';
-import type { CheckVerdict } from '../../core/protocol.js';
+import type { CheckVerdict, ProtocolCheck, Promises, PromiseQuery } from '../../core/protocol.js';
 
 interface Hold {
   readonly holder: string;
@@ -41,6 +41,7 @@ export function holdsOf(history: History): Hold[] {
 }
 
 const ms = (us: number): string => `${(us / 1000).toFixed(1)}ms`;
+const tokenOf = (hold: Hold): string => (typeof hold.token === 'number' ? ` (token ${hold.token})` : '');
 
 export function checkMutualExclusion(history: History): CheckVerdict {
   const holds = holdsOf(history);
@@ -51,7 +52,7 @@ export function checkMutualExclusion(history: History): CheckVerdict {
     if (before !== undefined && hold.fromUs < before.toUs && before.holder !== hold.holder) {
       return {
         verdict: 'fail',
-        detail: `${hold.holder} held ${hold.lock} (token ${String(hold.token)}) from ${ms(hold.fromUs)} while ${before.holder} (token ${String(before.token)}) still believed it held it, until ${ms(before.toUs)}: ${ms(before.toUs - hold.fromUs)} of overlap`,
+        detail: `${hold.holder} held ${hold.lock}${tokenOf(hold)} from ${ms(hold.fromUs)} while ${before.holder}${tokenOf(before)} still believed it held it, until ${ms(before.toUs)}: ${ms(before.toUs - hold.fromUs)} of overlap`,
         evidence: { first: before, second: hold },
       };
     }
@@ -67,4 +68,15 @@ export function checkLockLiveness(history: History, healed: boolean, settledFrom
   if (grants > 0) return { verdict: 'pass', detail: `${grants} grant${grants === 1 ? '' : 's'} after ${ms(settledFromUs)} (the heal plus half the quiet period)` };
   const last = [...history].reverse().find((e) => e.f === 'acquire' && e.type === 'ok');
   return { verdict: 'fail', detail: `no grant after ${ms(settledFromUs)}${last !== undefined ? `; the last at ${ms(last.timeUs ?? 0)} to ${holderOf(last)}` : '; none at all'}` };
+}
+
+/** The checks every kind of lock client offers (lock-client, redlock-client). */
+export const LOCK_CHECKS: readonly ProtocolCheck<unknown>[] = [
+  { name: 'mutual-exclusion', description: 'no two clients believe they hold the lock at once, in true time (from the history)', check: (input) => checkMutualExclusion(input.history) },
+  { name: 'lock-liveness', description: 'after the heal, the lock is granted again', check: (input) => checkLockLiveness(input.history, input.healed, input.settledFromUs) },
+];
+
+/** What lock clients promise: mutual exclusion of beliefs, and the lock granted again after a heal. */
+export function lockClientPromises({ healed }: PromiseQuery<unknown>): Promises {
+  return { checks: ['mutual-exclusion', ...(healed ? ['lock-liveness'] : [])] };
 }

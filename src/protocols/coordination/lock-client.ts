@@ -19,11 +19,11 @@
 import { z } from 'zod';
 import type { NodeId } from '../../core/ids.js';
 import type { OpResult, Op } from '../../core/ops.js';
-import type { FlawInfo, ProtocolCheck, ProtocolDefinition } from '../../core/protocol.js';
+import type { FlawInfo, ProtocolDefinition } from '../../core/protocol.js';
 import { serviceContext, type ServiceContext, type ServiceProtocol } from '../../core/services.js';
 import { durationUs, positiveDurationUs, zodOptions } from '../common/options.js';
 import type { Grant } from './machine.js';
-import { checkLockLiveness, checkMutualExclusion } from './checks.js';
+import { LOCK_CHECKS, lockClientPromises } from './checks.js';
 
 const optionsSchema = z
   .strictObject({
@@ -216,11 +216,6 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
     }
   };
 
-  const checks: ProtocolCheck<LockClientState>[] = [
-    { name: 'mutual-exclusion', description: 'no two clients believe they hold the lock at once, in true time (from the history)', check: (input) => checkMutualExclusion(input.history) },
-    { name: 'lock-liveness', description: 'after the heal, the lock is granted again', check: (input) => checkLockLiveness(input.history, input.healed, input.settledFromUs) },
-  ];
-
   return {
     name: 'lock-client',
     init(rawCtx) {
@@ -315,7 +310,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
     },
     role: (s) => (s.phase === 'holding' ? 'holder' : s.phase === 'writing' ? 'writer' : 'waiter'),
     summary: (s) => `${s.phase}${s.session !== null ? `, session ${s.session}` : ''}${s.phase === 'holding' || s.phase === 'writing' ? `, token ${s.token}` : ''}, ${s.holds} holds, ${s.writes} writes`,
-    checks,
+    checks: LOCK_CHECKS,
   };
 }
 
@@ -325,6 +320,6 @@ export const lockClientDefinition: ProtocolDefinition<LockClientOptions> = {
   models: ['lock'],
   flaws: LOCK_CLIENT_FLAWS,
   parseOptions: zodOptions(optionsSchema),
-  promises: ({ healed }) => ({ checks: ['mutual-exclusion', ...(healed ? ['lock-liveness'] : [])] }),
+  promises: lockClientPromises,
   create: ({ options, flaws }) => createLockClient(options, flaws),
 };

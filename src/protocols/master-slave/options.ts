@@ -21,8 +21,18 @@ export const optionsSchema = z
     semiSyncTimeout: positiveDuration.optional(),
     /** Where reads go: the primary only, or any node (read-write separation, stale reads). */
     reads: z.enum(['primary', 'replica']).default('primary'),
-    /** none: the primary is the primary forever; manual: `command: promote`; automatic: elections. */
-    failover: z.enum(['none', 'manual', 'automatic']).default('none'),
+    /**
+     * none: the primary is the primary forever; manual: `command: promote`; automatic: elections;
+     * coordinator: the nodes race for a leader key in a coordination service (multi-group scenarios).
+     */
+    failover: z.enum(['none', 'manual', 'automatic', 'coordinator']).default('none'),
+    /**
+     * failover: coordinator: the group running the coordination service, the session TTL, and the
+     * fraction of it the primary does not count on (clock drift between it and the service).
+     */
+    coordinator: z
+      .strictObject({ service: z.string().min(1).default('coord'), ttl: positiveDuration.default(1_000_000), leaseMargin: z.number().min(0).max(0.9).default(0.1) })
+      .optional(),
     /** How an automatic failover picks the new primary. */
     promotion: z.enum(['most-up-to-date', 'first-to-notice']).default('most-up-to-date'),
     /** Primary heartbeat period (also the replicas' check period). */
@@ -46,6 +56,7 @@ export const optionsSchema = z
     if (o.mode !== 'semi-sync' && o.semiSyncTimeout !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['semiSyncTimeout'], message: 'semiSyncTimeout applies only to mode: semi-sync' });
     }
+    if (o.coordinator !== undefined && o.failover !== 'coordinator') ctx.addIssue({ code: 'custom', path: ['coordinator'], message: 'coordinator applies only to failover: coordinator' });
     if (o.failover !== 'automatic' && o.promotion !== 'most-up-to-date') {
       ctx.addIssue({ code: 'custom', path: ['promotion'], message: 'promotion applies only to failover: automatic' });
     }
@@ -71,7 +82,9 @@ export interface MasterSlaveOptions {
   readonly k: number;
   readonly semiSyncTimeoutUs: number | undefined;
   readonly reads: 'primary' | 'replica';
-  readonly failover: 'none' | 'manual' | 'automatic';
+  readonly failover: 'none' | 'manual' | 'automatic' | 'coordinator';
+  /** failover: coordinator only. */
+  readonly coordinator: CoordinatorOptions | undefined;
   readonly promotion: 'most-up-to-date' | 'first-to-notice';
   readonly heartbeatUs: number;
   readonly failureTimeoutUs: number;
@@ -79,6 +92,14 @@ export interface MasterSlaveOptions {
   readonly maxPendingWrites: number;
   /** Primary read lease, in µs; undefined: primary reads without a lease. */
   readonly readLease: ReadLeaseOptions | undefined;
+}
+
+export interface CoordinatorOptions {
+  /** The group running the coordination service. */
+  readonly service: string;
+  readonly ttlUs: number;
+  /** Fraction of the TTL the primary does not count on. */
+  readonly leaseMargin: number;
 }
 
 export interface ReadLeaseOptions {
@@ -95,6 +116,10 @@ export function resolveOptions(parsed: ParsedOptions): MasterSlaveOptions {
     semiSyncTimeoutUs: parsed.semiSyncTimeout,
     reads: parsed.reads,
     failover: parsed.failover,
+    coordinator:
+      parsed.failover !== 'coordinator'
+        ? undefined
+        : { service: parsed.coordinator?.service ?? 'coord', ttlUs: parsed.coordinator?.ttl ?? 1_000_000, leaseMargin: parsed.coordinator?.leaseMargin ?? 0.1 },
     promotion: parsed.promotion,
     heartbeatUs: parsed.heartbeat,
     failureTimeoutUs: parsed.failureTimeout,

@@ -8,10 +8,12 @@
  * back as a replica, since it cannot know whether it was replaced while it was down.
  */
 import { assertNever } from '../../core/assert.js';
-import type { Protocol } from '../../core/protocol.js';
+import type { ServiceProtocol } from '../../core/services.js';
+import { coordinatorTick, newCoordClient, onCoordinatorReply, primaryLeaseHolds } from './coordinator.js';
 import { checkPrimaryAlive, nextCheckUs, onPromoteCommand, onVote, onVoteRequest } from './election.js';
 import { adoptEpoch, jitteredTimeoutUs } from './fencing.js';
 import { invariants } from './invariants.js';
+import { primaryHandover } from './handover.js';
 import { leaseAfterRestartUs } from './lease.js';
 import { flattenChunks } from '../common/frozen-chunks.js';
 import { persist, rebuild, viewOf } from './kv.js';
@@ -20,14 +22,15 @@ import { onAck, onAppend, onPull, onSemiSyncTimer, sendHeartbeats } from './repl
 import { onRequest } from './requests.js';
 import { TIMER_SEMI_SYNC, TIMER_TICK, type Ctx, type Env, type MsDurable, type MsMsg, type MsState } from './types.js';
 
-export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState, MsMsg, MsDurable> {
+export function createMasterSlave(options: MasterSlaveOptions): ServiceProtocol<MsState, MsMsg, MsDurable> {
   const env: Env = { options };
 
   return {
     name: 'master-slave',
 
     init(ctx: Ctx, durable: MsDurable | undefined): MsState {
-      const initialPrimary = ctx.members[0] ?? ctx.self;
+      // Through a coordinator, nobody is primary until a node holds the leader key.
+      const initialPrimary = options.failover === 'coordinator' ? null : (ctx.members[0] ?? ctx.self);
       const state: MsState = {
         role: 'replica',
         epoch: durable?.epoch ?? 1,
@@ -55,11 +58,12 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
         seenCampaignEpoch: 0,
         votes: [],
         electionStartUs: 0,
+        coord: newCoordClient(),
       };
       state.chunkedSeq = state.log.length;
       rebuild(state, state.log.length);
       if (state.primary === ctx.self) {
-        if (durable !== undefined && options.failover === 'automatic') {
+        if (durable !== undefined && (options.failover === 'automatic' || options.failover === 'coordinator')) {
           state.primary = null;
           ctx.note('restart-as-replica', { epoch: state.epoch, lastSeq: state.log.length });
         } else {
@@ -94,6 +98,10 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
     onTimer(state, timer, ctx) {
       switch (timer) {
         case TIMER_TICK:
+          if (options.failover === 'coordinator') {
+            primaryLeaseHolds(state, ctx, env);
+            coordinatorTick(state, ctx, env);
+          }
           if (state.role === 'primary') sendHeartbeats(state, ctx, env);
           else checkPrimaryAlive(state, ctx, env);
           ctx.setTimer(TIMER_TICK, nextCheckUs(state, ctx, env));
@@ -106,7 +114,12 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
     },
 
     onRequest(state, req, ctx) {
+      primaryLeaseHolds(state, ctx, env);
       onRequest(state, req, ctx, env);
+    },
+
+    onReply(state, requestId, result, from, ctx) {
+      if (options.failover === 'coordinator') onCoordinatorReply(state, requestId, result, from, ctx as unknown as Ctx, env);
     },
 
     onCommand(state, command, ctx) {
@@ -133,5 +146,6 @@ export function createMasterSlave(options: MasterSlaveOptions): Protocol<MsState
     summary: (s) => `epoch ${s.epoch} ${s.role}${s.role !== 'primary' && s.primary !== null ? ` (primary ${s.primary})` : ''}, log ${s.log.length}, applied ${s.appliedSeq}`,
     view: (state) => viewOf(state),
     invariants,
+    checks: [primaryHandover],
   };
 }

@@ -9,6 +9,7 @@ import type { NodeContext } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
 import type { MasterSlaveOptions } from './options.js';
 import type { Chunks } from '../common/frozen-chunks.js';
+import type { CoordClient } from './coordinator.js';
 
 export interface LogEntry {
   readonly epoch: number;
@@ -79,6 +80,9 @@ export interface MsState {
   seenCampaignEpoch: number;
   votes: NodeId[];
   electionStartUs: number;
+
+  /** failover: coordinator: this node's session and leader-key race (volatile). */
+  coord: CoordClient;
 }
 
 export interface MsDurable {

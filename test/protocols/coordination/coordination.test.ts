@@ -8,7 +8,8 @@ import { runScenario } from '../../../src/runner/run.js';
 import { ScenarioError, parseScenarioText } from '../../../src/scenario/resolve.js';
 import { applyCoordination } from '../../../src/protocols/coordination/machine.js';
 import { checkMutualExclusion } from '../../../src/protocols/coordination/checks.js';
-import type { HistoryEvent } from '../../../src/core/history.js';
+import { pairOperations, type HistoryEvent } from '../../../src/core/history.js';
+import { checkLinearizability, getModel } from '../../../src/checkers/linearizability/index.js';
 
 const load = (file: string) => parseScenarioText(readFileSync(file, 'utf8'), file);
 const verdicts = (checks: readonly { name: string; verdict: string }[]) => Object.fromEntries(checks.map((c) => [c.name, c.verdict]));
@@ -95,5 +96,44 @@ describe('coordination scenarios', () => {
     const unfenced = runScenario(load('scenarios/coordination/lock-unfenced-pause.yaml'));
     expect(verdicts(unfenced.checks)).toMatchObject({ 'clients.mutual-exclusion': 'pass', 'store.fenced-writes': 'fail' });
     expect(unfenced.expectation).toBe('held');
+  });
+});
+
+describe('unsafe lock designs, and the lock history as Knossos reads it', () => {
+  it('a lease that ignores clock drift overlaps another holder; a margin that covers the drift does not; the mutex model agrees', () => {
+    const mutex = getModel('mutex')!;
+    const margin = runScenario(load('scenarios/coordination/lock-drift-margin.yaml'));
+    expect(verdicts(margin.checks)).toMatchObject({ 'clients.mutual-exclusion': 'pass' });
+    expect(checkLinearizability(pairOperations(margin.history), mutex).kind).toBe('linearizable');
+    const ignored = runScenario(load('scenarios/coordination/lock-drift-ignored.yaml'));
+    expect(ignored.checks.find((c) => c.name === 'clients.mutual-exclusion')).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/still believed it held it/) });
+    expect(checkLinearizability(pairOperations(ignored.history), mutex).kind).toBe('not-linearizable');
+  });
+
+  it('Redlock on independent servers: one server\'s clock jump gives two clients a majority each', () => {
+    const r = runScenario(load('scenarios/coordination/redlock-clock-jump.yaml'));
+    expect(verdicts(r.checks)).toMatchObject({ 'clients.mutual-exclusion': 'fail', 'clients.lock-liveness': 'pass' });
+    expect(r.expectation).toBe('held');
+  });
+});
+
+describe('failover through the coordination service', () => {
+  const handover = (file: string) => {
+    const r = runScenario(load(file));
+    expect(r.expectation, r.checks.map((c) => `${c.name}: ${c.detail}`).join('\n')).toBe('held');
+    return r.checks.find((c) => c.name.endsWith('primary-handover'))!;
+  };
+  it('a primary cut off from coord stops serving before a replica takes the key: one handover, its window measured, no overlap', () => {
+    const cut = handover('scenarios/coordination/failover-primary-cut-from-coord.yaml');
+    expect(cut).toMatchObject({ verdict: 'pass', detail: expect.stringMatching(/^1 handover, never two primaries serving at once: n4→n[56] at [\d.]+ms, nothing acknowledged for [\d.]+ms$/) });
+    // coord losing its leader mid-failover gives the old session a fresh TTL: a longer window, still safe.
+    const slow = handover('scenarios/coordination/failover-coord-loses-leader.yaml');
+    const windowOf = (detail: string): number => Number(/nothing acknowledged for ([\d.]+)ms/.exec(detail)![1]);
+    expect(windowOf(slow.detail)).toBeGreaterThan(windowOf(cut.detail));
+  });
+
+  it('the same isolation: through coord one primary at a time; master-slave\'s own election lets the isolated primary serve on', () => {
+    expect(handover('scenarios/coordination/failover-coordinator-isolated.yaml')).toMatchObject({ verdict: 'pass' });
+    expect(handover('scenarios/coordination/failover-builtin-election.yaml')).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/two primaries served at once/) });
   });
 });
