@@ -280,7 +280,7 @@ export const scenarioSchema = z
     groups: z.record(groupName, groupSchema).optional(),
     options: z.record(z.string(), z.unknown()).default({}),
     flaws: z.array(z.string()).default([]),
-    nodes: z.number().int().min(1).max(64).default(3),
+    nodes: z.number().int().min(1).max(512).default(3),
     spares: z.number().int().min(0).max(16).default(0),
     seed: z.union([z.number().int().min(0), z.string().min(1)]).default(1),
     duration: duration.default(10_000_000),

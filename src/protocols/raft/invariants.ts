@@ -8,6 +8,7 @@ import type { ClusterView, Invariant, NodeView } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
 import { eachChanged, eachNode, type Visit as MonitorVisit } from '../common/monitor.js';
 import { chainAt, entryAt, lastIndex } from './log.js';
+import { peerOf } from './replication.js';
 import type { LogEntry, RaftState } from './types.js';
 
 type Visit = MonitorVisit<RaftState>;
@@ -243,7 +244,7 @@ const matchIndexHeld: Invariant<RaftState> = {
   description: "a leader's match index for a follower of its term never exceeds what that follower holds, and their logs agree up to it",
   monitor() {
     const judge = (leader: RaftState, leaderId: NodeId, follower: RaftState, followerId: NodeId): string | undefined => {
-      const peer = leader.leader!.peers.find((p) => p.id === followerId);
+      const peer = peerOf(leader.leader!, followerId);
       if (peer === undefined || peer.matchIndex === 0) return undefined;
       const m = peer.matchIndex;
       const held = lastIndex(follower.log);

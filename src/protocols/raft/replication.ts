@@ -82,7 +82,9 @@ export function onAppendReply(state: RaftState, env: Env, from: NodeId, msg: Msg
   if (msg.success) {
     if (msg.matchIndex > peer.matchIndex) peer.matchIndex = Math.min(msg.matchIndex, last);
     if (peer.nextIndex <= peer.matchIndex) peer.nextIndex = peer.matchIndex + 1;
-    advanceCommit(state, env);
+    // Only a match above the commit index can make a new majority (every other change to the
+    // matches or the log advances the commit where it happens): a heartbeat reply costs O(1).
+    if (peer.matchIndex > state.commitIndex) advanceCommit(state, env);
     if (state.leader === null) return;
     if (peer.nextIndex <= last) sendAppend(state, env, peer); // more than one message's worth
     afterPeerProgress(state, env, peer);
@@ -141,23 +143,27 @@ export function advanceCommit(state: RaftState, env: Env): void {
   const leader = state.leader;
   if (leader === null) return;
   const voters = state.config.voters;
-  const needed = quorumSize(voters);
-  for (let n = lastIndex(state.log); n > state.commitIndex; n--) {
-    const term = termAt(state.log, n);
-    if (term === undefined) break;
-    if (term !== state.currentTerm && !env.flaws.commitPreviousTerm) break; // terms only fall going back
-    let count = 0;
-    for (const v of voters) {
-      if (v === state.self) count++;
-      else if ((peerOf(leader, v)?.matchIndex ?? 0) >= n) count++;
-    }
-    if (count >= needed) {
-      state.commitIndex = n;
-      applyCommitted(state, env);
-      return;
-    }
-  }
+  if (voters.length === 0) return;
+  // The highest index a majority holds: the quorum-th largest match index (the leader holds its
+  // whole log). O(voters log voters) per reply, instead of a count of voters per index.
+  const matches = matchScratch;
+  matches.length = 0;
+  const last = lastIndex(state.log);
+  for (const v of voters) matches.push(v === state.self ? last : (peerOf(leader, v)?.matchIndex ?? 0));
+  matches.sort(descending);
+  const n = matches[quorumSize(voters) - 1]!;
+  if (n <= state.commitIndex) return;
+  const term = termAt(state.log, n);
+  if (term === undefined) return;
+  // Terms only fall going back: if the majority's index is of an older term, so is all below it.
+  if (term !== state.currentTerm && !env.flaws.commitPreviousTerm) return;
+  state.commitIndex = n;
+  applyCommitted(state, env);
 }
+
+/** Scratch for advanceCommit and majorityRound: reused, since they run on every reply and nothing keeps it. */
+const matchScratch: number[] = [];
+const descending = (a: number, b: number): number => b - a;
 
 // ------------------------------------------------------------------ follower side
 
@@ -272,33 +278,33 @@ function answerWrites(leader: LeaderState, env: Env, index: number, term: number
 
 // ------------------------------------------------------------------ reads
 
-/** A leader's progress record for `id` (a plain loop: this runs for every reply). */
+/**
+ * Peers by id for big clusters, per peers array: a leader's peers array is replaced, never
+ * changed in place (election, membership), so an index built once stays right.
+ */
+const peerIndex = new WeakMap<readonly PeerProgress[], Map<NodeId, PeerProgress>>();
+
+/** A leader's progress record for `id`: this runs for every reply (a plain loop for small clusters). */
 export function peerOf(leader: LeaderState, id: NodeId): PeerProgress | undefined {
   const peers = leader.peers;
-  for (let i = 0; i < peers.length; i++) if (peers[i]!.id === id) return peers[i];
-  return undefined;
+  if (peers.length <= 8) {
+    for (let i = 0; i < peers.length; i++) if (peers[i]!.id === id) return peers[i];
+    return undefined;
+  }
+  let index = peerIndex.get(peers);
+  if (index === undefined) peerIndex.set(peers, (index = new Map(peers.map((p) => [p.id, p]))));
+  return index.get(id);
 }
-
-/** Scratch for majorityRound: reused, since it runs on every reply and nothing keeps it. */
-const roundsScratch: number[] = [];
 
 /** The highest round a majority of voters acknowledged (this leader counts its current round). */
 function majorityRound(state: RaftState): number {
   const leader = state.leader!;
   const voters = state.config.voters;
   if (voters.length === 0) return 0;
-  const rounds = roundsScratch;
-  let count = 0;
-  for (const v of voters) {
-    const round = v === state.self ? leader.round : (peerOf(leader, v)?.ackedRound ?? 0);
-    // Insertion into descending order: voters are few.
-    let i = count++;
-    while (i > 0 && rounds[i - 1]! < round) {
-      rounds[i] = rounds[i - 1]!;
-      i--;
-    }
-    rounds[i] = round;
-  }
+  const rounds = matchScratch;
+  rounds.length = 0;
+  for (const v of voters) rounds.push(v === state.self ? leader.round : (peerOf(leader, v)?.ackedRound ?? 0));
+  rounds.sort(descending);
   return rounds[quorumSize(voters) - 1]!;
 }
 
