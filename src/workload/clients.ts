@@ -204,10 +204,14 @@ export class Workload {
     for (const op of ops) this.issueFinal(this.clients[i++ % this.clients.length]!, op, untilUs, false);
   }
 
-  /** The first attempt always goes out; a retry only while it can finish before `untilUs`. */
+  /**
+   * The first attempt always goes out; a retry while a quarter of an op timeout is left before
+   * `untilUs` (service that comes back just before the end still answers a read in a few round
+   * trips; an attempt cut by the end stays open, and counts as not completed).
+   */
   private issueFinal(client: Client, op: Op, untilUs: number, retry: boolean): void {
     const tryIssue = (): void => {
-      if (retry && this.host.now + this.config.timeoutUs > untilUs) return;
+      if (retry && this.host.now + this.config.timeoutUs / 4 > untilUs) return;
       if (client.inFlight === undefined) this.invoke(client, op, untilUs);
       else this.host.at(this.host.now + this.config.retryDelayUs, tryIssue);
     };

@@ -165,7 +165,16 @@ export function onElectionTimeout(state: PaxosState, env: Env): void {
     if (state.role !== 'leader') campaign(state, env);
     return;
   }
-  // `leader: none`: a round that took too long starts over with a new ballot; an idle node with work starts one.
+  // `leader: none`: a round that took too long starts over with a new ballot; an idle node with work
+  // starts one. A round still choosing slots is slow, not stuck: a backlog completed one slot per
+  // accept can outlast an election timeout, and starting over would redo phase 1 and never finish
+  // (found by fuzzing: seed 1446830313, 185 slots to complete after a heal, one per accept).
+  const leader = state.leader;
+  if (state.role === 'leader' && leader !== null && state.applied > leader.appliedAtCheck) {
+    leader.appliedAtCheck = state.applied;
+    resetElectionTimer(state, env);
+    return;
+  }
   if (state.role !== 'follower') {
     stepDown(state, env);
     state.backoffUntilUs = 0;

@@ -50,6 +50,7 @@ export function becomeLeader(state: PaxosState, env: Env): void {
     roundSentAt: [],
     ackedRound: {},
     heard: [],
+    appliedAtCheck: state.applied,
     leaseUntilUs: env.options.reads === 'lease' && promises.length >= leaseQuorum ? state.campaignStartUs + leaseDurationUs(env) : Number.NEGATIVE_INFINITY,
   };
   state.leader = leader;

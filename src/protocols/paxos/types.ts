@@ -86,6 +86,8 @@ export interface LeaderState {
   leaseUntilUs: number;
   /** Peers that answered since the last quorum check (CheckQuorum). */
   heard: NodeId[];
+  /** `leader: none`: the applied slot when the round's timer was last armed (a round still choosing slots is not stuck). */
+  appliedAtCheck: number;
 }
 
 /** A client write (or log read) waiting for its command to apply. */
