@@ -7,6 +7,7 @@
  * and remembers whether a wr and an order edge were used — so the first return to the start in an
  * accepting state is the shortest such cycle through that start. Starts are tried in order until
  * the component's step budget runs out or a two-transaction cycle (the shortest possible) is found.
+ * An edge carrying a data dependency counts as that dependency, never as process or real-time order.
  */
 import { PO, RT, RW, WR, WW, type Graph } from './graph.js';
 
@@ -28,6 +29,7 @@ export interface Cycle {
 const STATES = 12; // rw count (3) × wr seen (2) × order edge seen (2)
 /** The kind chosen for an edge that carries several, when they lead to the same progress. */
 const PREFERENCE = [WW, WR, RW, PO, RT];
+const DATA = WW | WR | RW;
 
 function accepts(shape: CycleShape, sub: number): boolean {
   const rwCount = sub % 3;
@@ -155,8 +157,12 @@ export class CycleSearcher {
         const target = targets[e]!;
         const t = local[target]!;
         if (t < 0) continue;
-        const mask = kinds[e]! & shape.allowed;
+        let mask = kinds[e]! & shape.allowed;
         if (mask === 0) continue;
+        // An edge that is a data dependency is taken as one (as Elle does): order alone closes a
+        // cycle only on an edge that carries no data dependency, so a cycle that does not need
+        // process or real-time order is never reported as one that does.
+        if ((mask & DATA) !== 0) mask &= DATA;
         steps++;
         for (const bit of PREFERENCE) {
           if ((mask & bit) === 0) continue;

@@ -6,6 +6,9 @@
  *   ww  the writer of v_i  → the writer of v_i+1 (consecutive elements);
  *   wr  the writer of a read's last element → the reader;
  *   rw  a reader of a prefix of length j → the writer of v_j+1, the element it did not see.
+ * An append no read saw comes after the longest read (reads are prefixes of the version order),
+ * so the writer of its last element and its readers precede that append too (ww, rw): a key
+ * appended once and never read, or read only empty, still orders its appender after the readers.
  * Key by key it also finds reads of aborted appends (G1a), reads that end in an append its writer
  * followed with another (G1b), elements read twice, reads that are not prefixes of one order,
  * values nobody appended, transactions that misread their own appends, and lost updates.
@@ -56,6 +59,8 @@ interface KeyState {
   orderReader: number;
   /** Position of each value in `order` (first occurrence). */
   readonly position: Map<number | string, number>;
+  /** Appends (not aborted) of values no read returned: they follow everything `order` holds. */
+  readonly unobserved: Append[];
 }
 
 /** Reads whose value is nil (a key never written) count as the empty list. */
@@ -69,7 +74,7 @@ export function analyzeListAppend(txns: readonly Txn[], keepPerType: number): An
   const keys = new Map<string, KeyState>();
   const stateOf = (mop: MicroOp): KeyState => {
     let s = keys.get(mop.keyId);
-    if (s === undefined) keys.set(mop.keyId, (s = { key: mop.key, appends: new Map(), reads: [], order: [], orderReader: -1, position: new Map() }));
+    if (s === undefined) keys.set(mop.keyId, (s = { key: mop.key, appends: new Map(), reads: [], order: [], orderReader: -1, position: new Map(), unobserved: [] }));
     return s;
   };
   const sink = new AnomalySink(keepPerType);
@@ -106,6 +111,9 @@ export function analyzeListAppend(txns: readonly Txn[], keepPerType: number): An
       const id = valueId(v);
       if (!s.position.has(id)) s.position.set(id, i);
     });
+    const seen = new Set<number | string>(s.position.keys());
+    for (const read of s.reads) if (read.list.length > 0 && !isPrefix(read.list, s.order)) for (const v of read.list) seen.add(valueId(v));
+    for (const [id, a] of s.appends) if (!seen.has(id) && txns[a.txn]!.outcome !== 'fail') s.unobserved.push(a);
   }
 
   const writerOf = (s: KeyState, value: unknown): Append | undefined => s.appends.get(valueId(value));
@@ -190,7 +198,10 @@ export function analyzeListAppend(txns: readonly Txn[], keepPerType: number): An
             const w = committedWriter(s, s.order[n]);
             if (w >= 0) graph.add(read.txn, w, RW);
           }
+          if (n === s.order.length && isPrefix(read.list, s.order)) for (const u of s.unobserved) if (u.txn !== read.txn) graph.add(read.txn, u.txn, RW);
         }
+        const last = s.order.length > 0 ? committedWriter(s, s.order[s.order.length - 1]) : -1;
+        if (last >= 0) for (const u of s.unobserved) if (u.txn !== last) graph.add(last, u.txn, WW);
       }
     },
     explain(from: Txn, to: Txn, kind: number): string | undefined {
@@ -200,6 +211,11 @@ export function analyzeListAppend(txns: readonly Txn[], keepPerType: number): An
         const k = formatValue(s.key);
         if (kind === WW && mop.f === 'append') {
           const at = s.position.get(valueId(mop.value));
+          if (at !== undefined && at === s.order.length - 1) {
+            const later = s.unobserved.find((u) => u.txn === to.index);
+            if (later === undefined) continue;
+            return `${from.name} appended ${formatValue(mop.value)} to ${k}, the last element any read saw (${name(s.orderReader)} read ${k} = ${excerpt(s.order, at)}), and ${to.name} appended ${formatValue(to.mops[later.mop]!.value)}, which no read saw, so after it: ${from.name} → ${to.name} (ww)`;
+          }
           if (at === undefined || at + 1 >= s.order.length) continue;
           const next = s.order[at + 1];
           if (writerOf(s, next)?.txn !== to.index) continue;
@@ -212,6 +228,12 @@ export function analyzeListAppend(txns: readonly Txn[], keepPerType: number): An
         }
         if (kind === RW && mop.f === 'r') {
           const list = mop.value === null ? [] : Array.isArray(mop.value) ? mop.value : undefined;
+          if (list !== undefined && list.length === s.order.length && isPrefix(list, s.order)) {
+            const later = s.unobserved.find((u) => u.txn === to.index);
+            if (later === undefined) continue;
+            const seen = list.length === 0 ? `${k} = [] (empty)` : `${k} = ${excerpt(list, list.length - 1)}`;
+            return `${from.name} read ${seen}, all any read of ${k} saw, and ${to.name} appended ${formatValue(to.mops[later.mop]!.value)}, which no read saw, so after it: ${from.name} → ${to.name} (rw)`;
+          }
           if (list === undefined || list.length >= s.order.length || !isPrefix(list, s.order)) continue;
           const next = s.order[list.length];
           if (writerOf(s, next)?.txn !== to.index) continue;
