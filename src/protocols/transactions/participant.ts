@@ -80,6 +80,16 @@ function continueExec(state: TxState, txn: PartTxn, ctx: Ctx, env: Env): void {
   while (pending.next < pending.mops.length) {
     const [f, key, value] = pending.mops[pending.next]!;
     const text = keyText(key);
+    // An execution that waited for a lock may resume after its key's range left this shard (a
+    // live move ships a range once no transaction *holds* a lock in it, not once none waits):
+    // ownership is checked again before each micro-op, or this shard would write a range it no
+    // longer owns and the write would be lost.
+    const why = notServed(state, key);
+    if (why !== undefined) {
+      abortActive(state, txn, ctx, env);
+      ctx.send(txn.coord, { type: 'exec-fail', txn: txn.id, seq: pending.seq, reason: why, map: state.map });
+      return;
+    }
     const result = acquire(state, txn, text, f === 'r' ? 'read' : 'write', policy);
     if (result === 'wait') return;
     if (result === 'die') {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeContext, Protocol } from '../../../src/core/protocol.js';
 import { createTransactions } from '../../../src/protocols/transactions/index.js';
 import { parseOptions } from '../../../src/protocols/transactions/options.js';
-import { shardOf } from '../../../src/protocols/transactions/shard-map.js';
+import { movedMap, shardOf, tokenOf } from '../../../src/protocols/transactions/shard-map.js';
 import type { TxDurable, TxMsg, TxState } from '../../../src/protocols/transactions/types.js';
 
 interface Sent {
@@ -49,13 +49,16 @@ function pair() {
     return sent.splice(i, 1)[0]!.msg;
   };
   const deliver = (type: TxMsg['type'], from: 'n1' | 'n2', to: 'n1' | 'n2'): void => protocol.onMessage(state[to], from, take(type, from, to), ctx[to]);
-  const begin = (): void => protocol.onRequest(state.n1, { id: 'c1:1:1', client: 'c1', seq: 1, op: { f: 'txn', value: [['append', key, 7]] } }, ctx.n1);
+  const begin = (id = 'c1:1:1', value = 7): void => protocol.onRequest(state.n1, { id, client: id.split(':')[0]!, seq: 1, op: { f: 'txn', value: [['append', key, value]] } }, ctx.n1);
   /** n1's transaction deadline passes: it aborts and tells n2. */
   const coordinatorGivesUp = (): void => {
     nowUs += parsed.value.txnTimeout;
     protocol.onTimer(state.n1, 'tick', ctx.n1);
   };
-  return { protocol, state, ctx, sent, replies, deliver, take, begin, coordinatorGivesUp, lockHeld: () => state.n2.locks.get(String(key))?.writer ?? null };
+  const tick = (us: number): void => {
+    nowUs += us;
+  };
+  return { protocol, state, ctx, sent, replies, deliver, take, begin, coordinatorGivesUp, tick, key, lockHeld: () => state.n2.locks.get(String(key))?.writer ?? null };
 }
 
 describe('transactions: executions orphaned by their coordinator', () => {
@@ -106,5 +109,24 @@ describe('transactions: executions orphaned by their coordinator', () => {
     t.begin();
     t.begin();
     expect(t.sent.filter((s) => s.msg.type === 'exec')).toHaveLength(1);
+  });
+
+  it('an execution that waited for a lock and resumes after its range moved away is refused, not run on a range this shard lost', () => {
+    const t = pair();
+    t.begin('c1:1:1', 7); // older: it will wait
+    t.tick(1000);
+    t.begin('c2:1:1', 8); // younger: it takes the lock first
+    const older = t.take('exec', 'n1', 'n2');
+    t.deliver('exec', 'n1', 'n2');
+    t.protocol.onMessage(t.state.n2, 'n1', older, t.ctx.n2);
+    expect(t.lockHeld()).toBe('n1/c2:1:1');
+    expect(t.state.n2.txns.get('n1/c1:1:1')?.pending).not.toBeNull();
+    // The range is moved to s1 (as n2 sees it once the move is done), then the holder aborts.
+    t.state.n2.map = movedMap(t.state.n2.map, tokenOf(t.state.n2.map, t.key), 's1');
+    t.protocol.onMessage(t.state.n2, 'n1', { type: 'decide', txn: 'n1/c2:1:1', decision: 'abort' }, t.ctx.n2);
+    expect(t.lockHeld()).toBeNull();
+    expect(t.state.n2.txns.size).toBe(0);
+    t.take('exec-ok', 'n2', 'n1'); // the younger one's answer
+    expect(t.take('exec-fail', 'n2', 'n1')).toMatchObject({ txn: 'n1/c1:1:1', reason: expect.stringMatching(/is on s1/) });
   });
 });
