@@ -52,6 +52,7 @@ export function onMove(state: TxState, _from: NodeId, msg: Msg<'move'>, ctx: Ctx
 
 /** Source side, every tick: once the range is drained of locks, send it (again) until acknowledged. */
 export function migrationTick(state: TxState, ctx: Ctx, env: Env): void {
+  settleFinishedMove(state, ctx);
   const moving = state.moving;
   if (moving === null) return;
   const inRange = (text: string): boolean => inTokenRange(state.map, moving.token, text);
@@ -74,18 +75,39 @@ export function onMigrate(state: TxState, from: NodeId, msg: Msg<'migrate'>, ctx
     adoptMap(state, msg.map, ctx);
     persist(state, ctx);
     ctx.note('move-installed', { epoch: state.map.epoch, keys: Object.keys(msg.data).length });
+    settleFinishedMove(state, ctx);
   }
   if (state.map.versions[msg.token]! >= version) ctx.send(from, { type: 'migrate-ack', token: msg.token, version });
 }
 
 /** Source side: the destination has the range; hand it over for good. */
 export function onMigrateAck(state: TxState, msg: Msg<'migrate-ack'>, ctx: Ctx): void {
+  settleFinishedMove(state, ctx);
   const moving = state.moving;
   if (moving === null || msg.token !== moving.token || msg.version !== moving.map.versions[moving.token]) return;
-  const kept: Record<string, unknown> = {};
-  for (const text of Object.keys(state.data)) if (!inTokenRange(state.map, moving.token, text)) kept[text] = state.data[text];
-  state.data = Object.freeze(kept);
   adoptMap(state, moving.map, ctx);
+  finishMove(state, ctx);
+}
+
+/**
+ * A move whose map this node already has (or a newer one for the range) is done, acknowledged or
+ * not: a map with that version exists only once the destination installed the range. Its
+ * acknowledgement may be late or lost — and the range may since have moved on, even back here
+ * with newer data, which a late acknowledgement of the old move must not drop.
+ */
+function settleFinishedMove(state: TxState, ctx: Ctx): void {
+  const moving = state.moving;
+  if (moving !== null && state.map.versions[moving.token]! >= moving.map.versions[moving.token]!) finishMove(state, ctx);
+}
+
+/** The source hands the range over for good: drops its data unless the range is (back) here, tells everyone the map. */
+function finishMove(state: TxState, ctx: Ctx): void {
+  const moving = state.moving!;
+  if (state.map.ring.tokens[moving.token]!.node !== state.shard) {
+    const kept: Record<string, unknown> = {};
+    for (const text of Object.keys(state.data)) if (!inTokenRange(state.map, moving.token, text)) kept[text] = state.data[text];
+    state.data = Object.freeze(kept);
+  }
   state.moving = null;
   persist(state, ctx);
   ctx.note('move-done', { epoch: state.map.epoch, to: moving.to });

@@ -1,8 +1,10 @@
 /**
- * Executions orphaned by their coordinator: an abort that overtakes the execution it ends, and an
- * execution answered after the coordinator gave up. Neither may leave a participant holding locks
- * for a transaction that is over; neither may touch a transaction that has voted. Two nodes driven
- * handler by handler, every message in our hands (delivered, reordered or dropped at will).
+ * Races the fuzzer found or could find, each pinned down handler by handler on two nodes, every
+ * message in our hands (delivered, reordered or dropped at will): executions orphaned by their
+ * coordinator (an abort that overtakes its execution; an answer after the coordinator gave up),
+ * which must not hold locks for a transaction that is over nor touch one that voted; an execution
+ * that waited for a lock while its range moved away; and a late acknowledgement of a move the
+ * range has since come back from.
  */
 import { describe, expect, it } from 'vitest';
 import type { NodeContext, Protocol } from '../../../src/core/protocol.js';
@@ -61,7 +63,7 @@ function pair() {
   return { protocol, state, ctx, sent, replies, deliver, take, begin, coordinatorGivesUp, tick, key, lockHeld: () => state.n2.locks.get(String(key))?.writer ?? null };
 }
 
-describe('transactions: executions orphaned by their coordinator', () => {
+describe('transactions: races around executions and moves', () => {
   it('an abort that overtakes its execution is remembered, and the execution is refused without taking a lock', () => {
     const t = pair();
     t.begin();
@@ -128,5 +130,27 @@ describe('transactions: executions orphaned by their coordinator', () => {
     expect(t.state.n2.txns.size).toBe(0);
     t.take('exec-ok', 'n2', 'n1'); // the younger one's answer
     expect(t.take('exec-fail', 'n2', 'n1')).toMatchObject({ txn: 'n1/c1:1:1', reason: expect.stringMatching(/is on s1/) });
+  });
+
+  it('a late acknowledgement of a move the range has since come back from does not drop the data that came back', () => {
+    const t = pair();
+    const k = String(t.key);
+    t.state.n2.data = Object.freeze({ [k]: Object.freeze([7]) });
+    // n2 moves the range to s1; n1 installs it, and its acknowledgement is lost.
+    t.protocol.onCommand!(t.state.n2, { name: 'move', args: { key: t.key, to: 's1' } }, t.ctx.n2);
+    t.protocol.onTimer(t.state.n2, 'tick', t.ctx.n2);
+    t.deliver('migrate', 'n2', 'n1');
+    const lateAck = t.take('migrate-ack', 'n1', 'n2');
+    expect(t.state.n1.data[k]).toEqual([7]);
+    // n1 moves it back with newer data; n2 installs it and learns that its own move is done.
+    t.state.n1.data = Object.freeze({ [k]: Object.freeze([7, 8]) });
+    t.protocol.onCommand!(t.state.n1, { name: 'move', args: { key: t.key, to: 's2' } }, t.ctx.n1);
+    t.protocol.onTimer(t.state.n1, 'tick', t.ctx.n1);
+    t.deliver('migrate', 'n1', 'n2');
+    expect(t.state.n2.moving).toBeNull();
+    t.protocol.onMessage(t.state.n2, 'n1', lateAck, t.ctx.n2);
+    t.protocol.onTimer(t.state.n2, 'tick', t.ctx.n2);
+    expect(t.state.n2.data[k]).toEqual([7, 8]);
+    expect(shardOf(t.state.n2.map, t.key)).toBe('s2');
   });
 });
