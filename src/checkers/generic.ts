@@ -25,10 +25,11 @@ function isWrite(op: Operation): boolean {
  * it; an acknowledged write A invoked after W completed must have overwritten W, so seeing W's value
  * means A was lost. A final value of null (the initial state) loses every acknowledged write.
  */
-export function checkDurable(ops: readonly Operation[], finalReadFromUs: number): CheckVerdict {
+/** `clientOf` names a process in the detail (`c3`; default `p3`). */
+export function checkDurable(ops: readonly Operation[], finalReadFromUs: number, clientOf: (process: number) => string = (p) => `p${p}`): CheckVerdict {
   const tracker = new DurabilityTracker(finalReadFromUs);
   for (const op of ops) tracker.add(op);
-  return tracker.verdict();
+  return tracker.verdict(clientOf);
 }
 
 /** What durability needs of one key: O(1) apart from the writes that may still be a final value's source. */
@@ -84,7 +85,7 @@ export class DurabilityTracker {
     if (op.f === 'read' && op.outcome === 'ok' && (op.invokeTimeUs ?? 0) >= this.finalReadFromUs && (k.finalRead === undefined || k.finalRead.id < op.id)) k.finalRead = op;
   }
 
-  verdict(): CheckVerdict {
+  verdict(clientOf: (process: number) => string = (p) => `p${p}`): CheckVerdict {
     const finalReadFromUs = this.finalReadFromUs;
     if (finalReadFromUs === Infinity) return { verdict: 'unknown', detail: 'durability is judged from the final reads after a heal phase, and this scenario has none' };
     const lost: Array<{ key: string; finalValue: unknown; lostWrite: { process: number; f: string; value: unknown; completedUs?: number } }> = [];
@@ -119,7 +120,7 @@ export class DurabilityTracker {
       const first = lost[0]!;
       return {
         verdict: 'fail',
-        detail: `${plural(lost.length, 'key')} lost acknowledged writes; e.g. key ${first.key}: the write of ${JSON.stringify(first.lostWrite.value)} by p${first.lostWrite.process} was acknowledged, but the final read returned ${JSON.stringify(first.finalValue)}`,
+        detail: `${plural(lost.length, 'key')} lost acknowledged writes; e.g. key ${first.key}: the write of ${JSON.stringify(first.lostWrite.value)} by ${clientOf(first.lostWrite.process)} was acknowledged, but the final read returned ${JSON.stringify(first.finalValue)}`,
         evidence: lost,
       };
     }
@@ -150,12 +151,49 @@ export function checkConverged(views: ReadonlyArray<{ node: string; view: unknow
     else list.push(node);
   }
   if (groups.size === 1) return { verdict: 'pass', detail: `${views.length} up nodes hold equal state${healed ? '' : ' (without a heal phase)'}` };
+  const byGroup = [...groups.values()].map((nodes) => views.find((v) => v.node === nodes[0])!.view);
   const parts = [...groups.entries()].map(([json, nodes]) => ({ nodes, view: json.length > 200 ? json.slice(0, 197) + '...' : json }));
   return {
     verdict: healed ? 'fail' : 'unknown',
     detail: `${groups.size} different states after ${healed ? 'heal and quiescence' : 'the run (no heal phase)'}: ${parts.map((p) => `{${p.nodes.join(',')}}`).join(' vs ')}`,
-    evidence: parts,
+    evidence: { groups: parts, differences: differences(byGroup) },
   };
+}
+
+/** Most differing keys (or elements) a convergence failure lists. */
+const MAX_DIFFERENCES = 20;
+
+/**
+ * Where the groups' states differ: for map-like views, each key whose value is not the same in
+ * every group, with each group's value (`null`: the group lacks the key); for list views, each
+ * element some group lacks, with whether each group holds it. Other views: nothing finer to say.
+ */
+export function differences(views: readonly unknown[]): Array<{ key: string; values: Array<string | null> }> {
+  const out: Array<{ key: string; values: Array<string | null> }> = [];
+  const show = (value: unknown): string => {
+    const json = canonicalJson(value);
+    return json.length > 80 ? json.slice(0, 77) + '...' : json;
+  };
+  if (views.every((v) => Array.isArray(v))) {
+    const sets = views.map((v) => new Set((v as unknown[]).map((x) => canonicalJson(x))));
+    const all = [...new Set(sets.flatMap((s) => [...s]))].sort();
+    for (const element of all) {
+      if (out.length >= MAX_DIFFERENCES) break;
+      if (sets.every((s) => s.has(element))) continue;
+      out.push({ key: element, values: sets.map((s) => (s.has(element) ? 'holds it' : null)) });
+    }
+    return out;
+  }
+  if (!views.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))) return out;
+  const records = views as Array<Record<string, unknown>>;
+  const keys = [...new Set(records.flatMap((r) => Object.keys(r)))].sort();
+  for (const key of keys) {
+    if (out.length >= MAX_DIFFERENCES) break;
+    const values = records.map((r) => (key in r ? canonicalJson(r[key]) : null));
+    if (values.every((v) => v === values[0])) continue;
+    out.push({ key, values: records.map((r) => (key in r ? show(r[key]) : null)) });
+  }
+  return out;
 }
 
 /**
@@ -163,7 +201,7 @@ export function checkConverged(views: ReadonlyArray<{ node: string; view: unknow
  * not complete ok is issued again while an attempt still fits, so a read is stuck only when its
  * last attempt did not complete ok (attempts of one read share f, key and argument).
  */
-export function checkLiveness(ops: readonly Operation[], finalReadFromUs: number, healed: boolean): CheckVerdict {
+export function checkLiveness(ops: readonly Operation[], finalReadFromUs: number, healed: boolean, clientOf: (process: number) => string = (p) => `p${p}`): CheckVerdict {
   if (!healed) return { verdict: 'unknown', detail: 'liveness is judged after a heal phase, and this scenario has none' };
   const lastAttempts = new Map<string, { op: Operation; attempts: number }>();
   for (const op of ops) {
@@ -183,7 +221,7 @@ export function checkLiveness(ops: readonly Operation[], finalReadFromUs: number
   const tries = first.attempts === 1 ? '' : `, ${first.attempts} attempts`;
   return {
     verdict: 'fail',
-    detail: `${stuck.length} of ${finals.length} ops issued after the heal did not complete ok by the end of the quiet period (e.g. p${first.op.process} ${first.op.f}${first.op.key ? ' ' + first.op.key : ''}: ${first.op.outcome}${first.op.error ? ', ' + first.op.error : ''}${tries})`,
+    detail: `${stuck.length} of ${finals.length} ops issued after the heal did not complete ok by the end of the quiet period (e.g. ${clientOf(first.op.process)} ${first.op.f}${first.op.key ? ' ' + first.op.key : ''}: ${first.op.outcome}${first.op.error ? ', ' + first.op.error : ''}${tries})`,
     evidence: stuck.slice(0, 10).map(({ op, attempts }) => ({ process: op.process, f: op.f, key: op.key, outcome: op.outcome, error: op.error, attempts })),
   };
 }

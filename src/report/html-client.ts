@@ -6,8 +6,10 @@
  * reaches the page through `textContent` or `fillText`, never as markup.
  *
  * Test hooks: `body[data-ready]` once drawn; the canvas carries `data-lanes`, `data-arrows`,
- * `data-ops`, `data-marks`, `data-bands`, `data-violations` and `data-highlighted` (counts drawn
- * in the last frame) and `data-view` (start,end µs); lane labels are `.lane-label[data-lane]`.
+ * `data-ops`, `data-marks`, `data-bands`, `data-violations`, `data-highlighted` and `data-roles` (counts drawn
+ * in the last frame), `data-role-ops` (JSON: each op of a linearizability explanation drawn, with
+ * its role, number, the label written on it and its box in CSS pixels) and `data-view` (start,end
+ * µs); lane labels are `.lane-label[data-lane]`.
  *
  * Written without template literals or `${` so it can live in a String.raw literal unchanged.
  */
@@ -53,6 +55,18 @@ ul.violations button, .evidence-item button { font-size: 11px; margin-left: 6px;
 #tip { position: fixed; z-index: 10; pointer-events: none; max-width: 560px; background: rgba(29,35,48,.95); color: #fff; padding: 6px 8px; border-radius: 4px; font-size: 12px; display: none; white-space: pre-wrap; word-break: break-word; }
 #tip .tip-title { font-weight: 700; margin-bottom: 2px; }
 footer { padding: 8px 16px 16px; color: var(--muted); }
+table.evidence-table, table.linearization { border-collapse: collapse; margin: 6px 0; font-size: 12px; }
+table.evidence-table caption { caption-side: top; text-align: left; color: var(--muted); padding-bottom: 2px; }
+table.evidence-table th, table.evidence-table td, table.linearization th, table.linearization td { border: 1px solid var(--line); padding: 2px 6px; text-align: left; vertical-align: top; }
+table.evidence-table th, table.linearization th { background: var(--panel); font-weight: 600; }
+table.evidence-table td.missing { color: var(--muted); font-style: italic; }
+.lin-summary { margin: 2px 0 4px; max-width: 60em; }
+tr.lin-conflict td { background: #fff0dc; }
+tr.lin-accepted td { background: #e7f5ea; }
+tr.lin-stuck td { background: #fde7e7; color: var(--bad); }
+tr.lin-more td { color: var(--muted); font-style: italic; }
+table.linearization button { font-size: 11px; margin-left: 6px; }
+table.linearization td.op { white-space: nowrap; }
 .legend span { margin-right: 12px; white-space: nowrap; }
 `;
 
@@ -71,7 +85,17 @@ export const CLIENT_JS = String.raw`
   var END = Math.max(1, D.meta.endUs);
   var MIN_SPAN = 20;
   var A_FROM = 0, A_TO = 1, A_T0 = 2, A_T1 = 3, A_TYPE = 4, A_FATE = 5, A_REASON = 6, A_CONTENT = 7, A_HL = 8, A_ID = 9;
-  var O_LANE = 0, O_ROW = 1, O_T0 = 2, O_T1 = 3, O_OUT = 4, O_F = 5, O_KEY = 6, O_IN = 7, O_OUTV = 8, O_ERR = 9, O_NODE = 10, O_PROC = 11, O_HL = 12;
+  var O_LANE = 0, O_ROW = 1, O_T0 = 2, O_T1 = 3, O_OUT = 4, O_F = 5, O_KEY = 6, O_IN = 7, O_OUTV = 8, O_ERR = 9, O_NODE = 10, O_PROC = 11, O_HL = 12, O_ROLE = 13, O_ORDER = 14;
+  var ROLE_STROKE = { prefix: '#2c5fa8', conflict: '#e07b00', accepted: '#1f883d', stuck: '#d1242f' };
+  var ROLE_TEXT = { prefix: 'in the linearization the checker found', conflict: 'changed the state the red op needs', accepted: 'left the state the red op needs', stuck: 'CANNOT FOLLOW the linearization found so far' };
+  // An op as its client saw it: what it asked and what it got back.
+  function opLabel(o) {
+    var ask = o[O_F] + (o[O_KEY] ? ' ' + o[O_KEY] : '') + (o[O_F] === 'read' || o[O_IN] === 'null' ? '' : ' ' + o[O_IN]);
+    if (o[O_OUT] === 'fail') return ask + ' \u2717';
+    if (o[O_OUT] === 'info') return ask + ' ?';
+    return o[O_F] === 'read' ? ask + ' \u2192 ' + o[O_OUTV] : ask;
+  }
+  function clientOf(o) { return D.lanes[o[O_LANE]].id; }
 
   var view = { t0: 0, t1: END };
   var hiddenLanes = {};
@@ -179,7 +203,7 @@ export const CLIENT_JS = String.raw`
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, W, H);
     if (!hatch) hatch = { partition: hatchPattern('rgba(142,107,209,.55)'), down: hatchPattern('rgba(40,40,40,.5)') };
-    stats = { lanes: 0, arrows: 0, ops: 0, marks: 0, bands: 0, violations: 0, highlighted: 0 };
+    stats = { lanes: 0, arrows: 0, ops: 0, marks: 0, bands: 0, violations: 0, highlighted: 0, roles: 0, roleOps: [] };
     hits = { arrows: [], ops: [], marks: [], violations: [] };
     buildLabels();
     drawLanes();
@@ -201,6 +225,8 @@ export const CLIENT_JS = String.raw`
     canvas.dataset.bands = String(stats.bands);
     canvas.dataset.violations = String(stats.violations);
     canvas.dataset.highlighted = String(stats.highlighted);
+    canvas.dataset.roles = String(stats.roles);
+    canvas.dataset.roleOps = JSON.stringify(stats.roleOps);
     canvas.dataset.view = Math.round(view.t0) + ',' + Math.round(view.t1);
     viewLabel.textContent = fmt(view.t0) + ' \u2013 ' + fmt(view.t1) + '  (' + fmt(view.t1 - view.t0) + ')  \u00b7 ' + stats.arrows + ' arrows, ' + stats.ops + ' ops drawn';
     document.body.dataset.ready = '1';
@@ -365,12 +391,28 @@ export const CLIENT_JS = String.raw`
       g.globalAlpha = o[O_T1] < 0 ? 0.45 : 0.85;
       g.fillRect(x0, y, w, h);
       g.globalAlpha = 1;
+      var role = o[O_ROLE];
+      if (role) {
+        // The linearizability explanation: numbered prefix, the conflicting ops, the op that cannot follow.
+        stats.roles++;
+        g.strokeStyle = ROLE_STROKE[role]; g.lineWidth = role === 'prefix' ? 1.5 : 2.5;
+        if (role === 'accepted') g.setLineDash([3, 2]);
+        g.strokeRect(x0 - 1, y - 1, w + 2, h + 2); g.setLineDash([]); g.lineWidth = 1;
+        // A tag above the bar: its number in the linearization; for the ops that explain the
+        // violation, also what they did when the bar is too narrow to say it.
+        var tag = (o[O_ORDER] > 0 ? '#' + o[O_ORDER] : '\u2717') + (role !== 'prefix' && w <= 40 ? ' ' + opLabel(o) : '');
+        var tw = g.measureText(tag).width + 4;
+        g.fillStyle = ROLE_STROKE[role]; g.fillRect(x0 - 1, y - 9, tw, 8);
+        g.fillStyle = '#fff'; g.fillText(tag, x0 + 1, y - 2);
+      }
       if (o[O_HL] === 1) {
         stats.highlighted++;
-        g.strokeStyle = BAD; g.lineWidth = 2; g.strokeRect(x0 - 1, y - 1, w + 2, h + 2); g.lineWidth = 1;
-        g.fillStyle = BAD; g.beginPath(); g.moveTo(x0, y - 1); g.lineTo(x0 + 4, y - 6); g.lineTo(x0 - 4, y - 6); g.closePath(); g.fill();
+        if (!role) { g.strokeStyle = BAD; g.lineWidth = 2; g.strokeRect(x0 - 1, y - 1, w + 2, h + 2); g.lineWidth = 1; }
+        if (!role) { g.fillStyle = BAD; g.beginPath(); g.moveTo(x0, y - 1); g.lineTo(x0 + 4, y - 6); g.lineTo(x0 - 4, y - 6); g.closePath(); g.fill(); }
       }
-      if (w > 40) { g.fillStyle = '#fff'; g.fillText(o[O_F] + (o[O_KEY] ? ' ' + o[O_KEY] : '') + ' ' + o[O_IN], x0 + 2, y + h - 1, w - 4); }
+      var label = w > 40 ? opLabel(o) : '';
+      if (label) { g.fillStyle = '#fff'; g.fillText(label, x0 + 2, y + h - 1, w - 4); }
+      if (role) stats.roleOps.push({ role: role, order: o[O_ORDER], label: label, tag: tag, x: Math.round(x0), y: Math.round(y), w: Math.round(w), h: h });
       hits.ops.push([x0, y, w, h, i]);
       stats.ops++;
     }
@@ -573,9 +615,10 @@ export const CLIENT_JS = String.raw`
       var h = hits.ops[i];
       if (x >= h[0] - 1 && x <= h[0] + h[2] + 1 && y >= h[1] - 1 && y <= h[1] + h[3] + 1) {
         var o = D.ops[h[4]];
-        showTip(e, 'op p' + o[O_PROC] + ' ' + o[O_F] + (o[O_KEY] ? ' ' + o[O_KEY] : '') + ' \u2192 ' + o[O_OUT], [
+        showTip(e, clientOf(o) + ' ' + opLabel(o) + '  (' + o[O_OUT] + ')', [
           'input: ' + o[O_IN], o[O_OUT] === 'ok' ? 'result: ' + o[O_OUTV] : '', o[O_ERR] ? 'error: ' + o[O_ERR] : '',
-          'client ' + D.lanes[o[O_LANE]].id + (o[O_NODE] ? ', node ' + o[O_NODE] : ''),
+          'client ' + clientOf(o) + (o[O_NODE] ? ', answered by ' + o[O_NODE] : ''),
+          o[O_ROLE] ? (o[O_ORDER] > 0 ? '#' + o[O_ORDER] + ' ' : '') + ROLE_TEXT[o[O_ROLE]] : '',
           fmt(o[O_T0]) + ' \u2192 ' + (o[O_T1] < 0 ? 'never completed' : fmt(o[O_T1]) + ' (' + fmt(o[O_T1] - o[O_T0]) + ')'),
           o[O_HL] === 1 ? '\u26a0 named by the violation evidence' : '']);
         return;
@@ -666,7 +709,7 @@ export const CLIENT_JS = String.raw`
   D.ops.forEach(function (o) {
     if (o[O_HL] !== 1 || listed >= 40) return;
     listed++;
-    evidenceItem('op', 'op p' + o[O_PROC] + ' ' + o[O_F] + (o[O_KEY] ? ' ' + o[O_KEY] : '') + ' ' + o[O_IN] + ' \u2192 ' + o[O_OUT] + ' at ' + fmt(o[O_T0]), o[O_T0]);
+    evidenceItem('op', clientOf(o) + ' ' + opLabel(o) + ' (' + o[O_OUT] + ') at ' + fmt(o[O_T0]) + (o[O_ROLE] ? ': ' + ROLE_TEXT[o[O_ROLE]] : ''), o[O_T0]);
   });
   D.arrows.forEach(function (a) {
     if (a[A_HL] !== 1 || listed >= 80) return;
@@ -682,6 +725,8 @@ export const CLIENT_JS = String.raw`
     b.addEventListener('click', function () { goTo(Number(b.dataset.goto)); });
   });
 
-  draw();
+  // Open on the violation: where the evidence is, not the whole run.
+  if (D.focus) focusViolation();
+  else draw();
 })();
 `;

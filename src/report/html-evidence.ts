@@ -45,8 +45,11 @@ const MAX_VISITS = 20_000;
 const MAX_DEPTH = 10;
 const MAX_OPS = 200;
 const MAX_VALUES = 1_000;
-/** Keys whose contents are context, not the culprit (a linearizability search's longest good prefix). */
-const SKIP_KEYS = new Set(['longestPrefix', 'prefix', 'stack', 'stateAfterPrefix', 'view', 'stats']);
+/**
+ * Keys whose contents are context, not the culprit: a linearizability search's longest good prefix
+ * and its explanation (the report draws the explanation's roles itself).
+ */
+const SKIP_KEYS = new Set(['longestPrefix', 'prefix', 'stack', 'stateAfterPrefix', 'view', 'stats', 'explanation']);
 /** Keys whose strings are prose that may name nodes and terms. */
 const PROSE_KEYS = new Set(['message', 'detail', 'description', 'event', 'error', 'reason']);
 const TIME_KEYS = new Set(['timeUs', 'invokeTimeUs', 'completeTimeUs', 'completedUs', 'atUs', 't']);

@@ -14,6 +14,8 @@ import type { TraceEvent } from '../trace/events.js';
 import { collectEvidence, containsValue, emptyFacts, matchOps, mergeFacts, scanProse } from './html-evidence.js';
 import { shortJson } from '../core/short-json.js';
 import { plural } from '../core/plural.js';
+import { evidenceTable, type EvidenceTable } from './evidence-table.js';
+import { linearizationView, opId, type LinearizationView, type OpRole } from './linearization.js';
 
 export interface ReportLimits {
   /** Most message arrows drawn (each message is one arrow, a duplicate adds one). */
@@ -41,8 +43,11 @@ const MAX_EVIDENCE_CHARS = 4_000;
 
 /** [fromLane, toLane, sendUs, endUs, typeIndex, fate (0 delivered, 1 dropped, 2 in flight), dropReason, content, highlighted (0/1), messageId] */
 export type ArrowRow = [number, number, number, number, number, 0 | 1 | 2, string, string, 0 | 1, number];
-/** [lane, row, invokeUs, completeUs (-1: never), outcome, f, key, input, output, error, node, process, highlighted] */
-export type OpRow = [number, number, number, number, 'ok' | 'fail' | 'info', string, string, string, string, string, string, number, 0 | 1];
+/**
+ * [lane, row, invokeUs, completeUs (-1: never), outcome, f, key, input, output, error, node, process, highlighted,
+ *  role in a linearizability explanation ('' | prefix | conflict | accepted | stuck), position in the linearization (0: none)]
+ */
+export type OpRow = [number, number, number, number, 'ok' | 'fail' | 'info', string, string, string, string, string, string, number, 0 | 1, '' | OpRole, number];
 /** [lane, startUs, endUs, kind, label] */
 export type BandRow = [number, number, number, 'down' | 'paused' | 'stopped', string];
 /** [lane, startUs, endUs, role, highlighted] */
@@ -81,7 +86,9 @@ export interface ReportData {
   readonly marks: readonly MarkRow[];
   readonly arrows: readonly ArrowRow[];
   readonly ops: readonly OpRow[];
-  readonly checks: ReadonlyArray<{ readonly name: string; readonly verdict: string; readonly detail: string; readonly evidence: string | null }>;
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly verdict: string; readonly detail: string; readonly evidence: string | null; readonly table: EvidenceTable | null }>;
+  /** A linearizability failure explained: the linearization found so far and what cannot follow it. */
+  readonly linearization: LinearizationView | null;
   readonly violations: ReadonlyArray<{ readonly timeUs: number | null; readonly name: string; readonly message: string; readonly source: 'trace' | 'finding' | 'check' }>;
   readonly highlights: readonly string[];
   readonly focus: { readonly startUs: number; readonly endUs: number } | null;
@@ -169,6 +176,12 @@ export function buildReportData(input: ReportInput): ReportData {
         break;
     }
   }
+  // The run knows every process's client even when the trace was cut short.
+  for (const [process, client] of Object.entries(result.processClients ?? {})) {
+    if (!processClient.has(Number(process))) processClient.set(Number(process), client);
+    clientIds.add(client);
+  }
+  const clientOf = (process: number): string => processClient.get(process) ?? `p${process}`;
   for (const id of clientIds) nodeIds.delete(id);
   const laneIds = [...[...nodeIds].sort(naturalCompare), ...[...clientIds].sort(naturalCompare)];
   const laneIndex = new Map(laneIds.map((id, i) => [id, i]));
@@ -218,6 +231,10 @@ export function buildReportData(input: ReportInput): ReportData {
   }
   const highlightedOps = new Set<ReportOp>();
   for (const ref of facts.ops) for (const op of matchOps(ref, byProcess)) highlightedOps.add(op);
+  // A linearizability failure, explained: its ops are drawn with their roles, the culprits highlighted.
+  const explained = linearizationView(result.checks, clientOf);
+  const roleOf = (op: ReportOp): { role: OpRole; order?: number } | undefined => explained?.roles.get(opId(op));
+  for (const op of allOps) if (roleOf(op) !== undefined && roleOf(op)!.role !== 'prefix') highlightedOps.add(op);
   if (facts.values.size > 0) {
     // A named value points at the op that wrote it (reads return values, they do not introduce them).
     for (const op of allOps) if (op.f !== 'read' && op.input !== null && containsValue(op.input, facts.values) && highlightedOps.size < 200) highlightedOps.add(op);
@@ -435,7 +452,8 @@ export function buildReportData(input: ReportInput): ReportData {
     let row = rowEnds.findIndex((freeFrom) => freeFrom <= start);
     if (row === -1) row = rowEnds.length < MAX_CLIENT_ROWS ? rowEnds.length : rowEnds.indexOf(Math.min(...rowEnds));
     rowEnds[row] = end === -1 ? endUs : Math.max(end, start + 1);
-    ops.push([lane, row, start, end, op.outcome, op.f, op.key ?? '', short(op.input, 120), op.outcome === 'ok' ? short(op.output, 120) : '', op.error ?? '', op.node ?? '', op.process, highlightedOps.has(op) ? 1 : 0]);
+    const role = roleOf(op);
+    ops.push([lane, row, start, end, op.outcome, op.f, op.key ?? '', short(op.input, 120), op.outcome === 'ok' ? short(op.output, 120) : '', op.error ?? '', op.node ?? '', op.process, highlightedOps.has(op) ? 1 : 0, role?.role ?? '', role?.order ?? 0]);
   }
   const keptNotes = sampleEvenly(notes, limits.maxNotes, (n) => n[4] === 1 || looksImportant(n[3]));
   const keptStates = sampleEvenly(states, limits.maxStates, () => false);
@@ -496,7 +514,14 @@ export function buildReportData(input: ReportInput): ReportData {
     marks: [...marks, ...keptNotes].sort((a, b) => a[1] - b[1]),
     arrows,
     ops,
-    checks: result.checks.map((c) => ({ name: c.name, verdict: c.verdict, detail: c.detail, evidence: c.evidence === undefined ? null : short(c.evidence, MAX_EVIDENCE_CHARS) })),
+    checks: result.checks.map((c) => ({
+      name: c.name,
+      verdict: c.verdict,
+      detail: c.detail,
+      evidence: c.evidence === undefined ? null : short(c.evidence, MAX_EVIDENCE_CHARS),
+      table: c.verdict === 'pass' ? null : evidenceTable(c.evidence, clientOf),
+    })),
+    linearization: explained?.view ?? null,
     violations,
     highlights,
     focus,

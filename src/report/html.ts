@@ -12,6 +12,8 @@ import { escapeHtml } from './escape.js';
 import { CLIENT_CSS, CLIENT_JS } from './html-client.js';
 import { buildReportData, type ReportData, type ReportInput } from './html-model.js';
 import { ISOLATION_CSS, transactionsSection } from './isolation-html.js';
+import type { EvidenceTable } from './evidence-table.js';
+import type { LinearizationView } from './linearization.js';
 
 export { buildReportData, DEFAULT_LIMITS, isReportEvent, type ReportData, type ReportInput, type ReportLimits } from './html-model.js';
 
@@ -30,6 +32,38 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** A check's evidence as a table (a convergence diff, records, fields). */
+function renderEvidenceTable(table: EvidenceTable): string {
+  const e = escapeHtml;
+  const head = table.columns.map((c) => `<th>${e(c)}</th>`).join('');
+  const rows = table.rows.map((r) => `<tr>${r.map((c) => `<td${c === '(missing)' ? ' class="missing"' : ''}>${e(c)}</td>`).join('')}</tr>`).join('');
+  return `<table class="evidence-table"><caption>${e(table.caption)}</caption><tr>${head}</tr>${rows}</table>${table.more > 0 ? `<p class="more">… ${table.more} more</p>` : ''}`;
+}
+
+/** The linearization found so far, and each op that cannot follow it, with why. */
+function renderLinearization(v: LinearizationView): string {
+  const e = escapeHtml;
+  const show = (t: number | null): string => (t === null ? '' : ` <button type="button" data-goto="${t}">show</button>`);
+  const label = { prefix: '', conflict: 'changed the state it needs', accepted: 'left the state it needs' } as const;
+  const skipped = (n: number, first: boolean): string =>
+    n === 0 ? '' : `<tr class="lin-more"><td colspan="6">… ${n === 1 ? '1 op' : `${n} ops`} of the linearization not shown${first ? ` (the state at the start: ${e(v.initialState)})` : ''}</td></tr>`;
+  const rows = v.rows
+    .map(
+      (r, i) =>
+        `${skipped(r.skippedBefore, i === 0)}<tr class="lin-${r.role}" data-role="${r.role}" data-position="${r.position}"><td>#${r.position}</td><td>${e(r.client)}</td><td class="op">${e(r.op)}</td><td>${e(r.returned)}</td><td>${e(r.stateAfter)}</td><td>${e(label[r.role])}${show(r.timeUs)}</td></tr>`,
+    )
+    .join('');
+  const last = v.rows[v.rows.length - 1]?.position ?? 0;
+  const stuck = v.stuck
+    .map((s) => `<tr class="lin-stuck" data-role="stuck"><td>✗</td><td>${e(s.client)}</td><td class="op">${e(s.op)}</td><td>${e(s.returned)}</td><td colspan="2">cannot follow: ${e(s.why)}${show(s.timeUs)}</td></tr>`)
+    .join('');
+  return (
+    `<h2 id="linearization-title">Why ${e(v.check)} fails${v.key === null ? '' : ` on key ${e(v.key)}`}</h2>` +
+    `<p class="lin-summary">The checker linearized ${v.prefixLength} ops (the longest order that respects real time and the model), ending in state <b>${e(v.stateAfterPrefix)}</b>; no remaining op can go next. Numbered bars on the client lanes are this order; red, what cannot follow; orange, what it conflicts with.</p>` +
+    `<table class="linearization" id="linearization"><tr><th>#</th><th>client</th><th>op</th><th>returned</th><th>state after</th><th></th></tr>${rows}${skipped(v.prefixLength - last, v.rows.length === 0)}${stuck}</table>`
+  );
+}
+
 /** `extra`: sections (trusted HTML, already escaped) placed after the summary. */
 export function renderReportHtml(data: ReportData, extra = ''): string {
   const m = data.meta;
@@ -39,8 +73,8 @@ export function renderReportHtml(data: ReportData, extra = ''): string {
     .map(
       (c) =>
         `<tr class="check" data-check="${e(c.name)}" data-verdict="${e(c.verdict)}"><td class="verdict verdict-${e(c.verdict)}">${c.verdict === 'pass' ? '✓ pass' : c.verdict === 'fail' ? '✗ fail' : '? unknown'}</td><td><b>${e(c.name)}</b></td><td>${e(c.detail)}${
-          c.evidence === null ? '' : `<details class="evidence"><summary>evidence</summary><pre>${e(c.evidence)}</pre></details>`
-        }</td></tr>`,
+          c.table === null ? '' : renderEvidenceTable(c.table)
+        }${c.evidence === null ? '' : `<details class="evidence"><summary>evidence as JSON</summary><pre>${e(c.evidence)}</pre></details>`}</td></tr>`,
     )
     .join('\n');
   const violations = data.violations
@@ -82,7 +116,7 @@ export function renderReportHtml(data: ReportData, extra = ''): string {
 <div class="meta">messages: ${e(m.messages)} · ops: ${e(m.ops)}</div>
 </header>
 <section class="summary">
-<div><h2>Checks</h2><table class="checks">${checks}</table></div>
+<div><h2>Checks</h2><table class="checks">${checks}</table>${data.linearization === null ? '' : renderLinearization(data.linearization)}</div>
 <div>${data.violations.length > 0 ? `<h2>Violations</h2><ul class="violations">${violations}</ul>` : '<h2>Violations</h2><p>none</p>'}${highlights}<ul class="highlights" id="evidence-items"></ul></div>
 </section>
 ${extra}

@@ -5,7 +5,7 @@
 import { pairOperations, type History, type Operation } from '../core/history.js';
 import type { AnyProtocol, CheckVerdict, NodeView } from '../core/protocol.js';
 import { checkConverged, checkDurable, checkLiveness } from '../checkers/generic.js';
-import { checkLinearizability, describeOperation, getModel, partitionByKey } from '../checkers/linearizability/index.js';
+import { checkLinearizability, describeOperation, explainEvidence, getModel, partitionByKey, whyStuck } from '../checkers/linearizability/index.js';
 import { plural } from '../core/plural.js';
 import { checkIsolation, describeAnomaly, forbids, type ConsistencyModel, type IsolationResult } from '../checkers/isolation/index.js';
 import { checkTxnDurable } from '../checkers/isolation/durable.js';
@@ -26,6 +26,8 @@ export interface CheckInput {
   readonly healed: boolean;
   /** Ops invoked at or after this time are the final reads. */
   readonly finalReadFromUs: number;
+  /** The client name of a history process (`c3`), so details name clients as reports do. */
+  readonly clientOf?: (process: number) => string;
 }
 
 export type GenericCheck = (input: CheckInput) => CheckVerdict;
@@ -39,7 +41,7 @@ export const genericChecks = new Map<string, { description: string; run: Generic
     'durable',
     {
       description: 'no acknowledged write is lost (final reads after heal)',
-      run: (i) => (i.model === 'list-append' || i.model === 'rw-register' ? checkTxnDurable(i.ops, i.model, i.finalReadFromUs) : checkDurable(i.ops, i.finalReadFromUs)),
+      run: (i) => (i.model === 'list-append' || i.model === 'rw-register' ? checkTxnDurable(i.ops, i.model, i.finalReadFromUs) : checkDurable(i.ops, i.finalReadFromUs, i.clientOf)),
     },
   ],
   [
@@ -55,7 +57,7 @@ export const genericChecks = new Map<string, { description: string; run: Generic
     },
   ],
   ['linearizable', { description: 'the client history is linearizable for the workload model', run: (i) => linearizable(i) }],
-  ['liveness', { description: 'after heal, the final reads complete ok', run: (i) => checkLiveness(i.ops, i.finalReadFromUs, i.healed) }],
+  ['liveness', { description: 'after heal, the final reads complete ok', run: (i) => checkLiveness(i.ops, i.finalReadFromUs, i.healed, i.clientOf) }],
   [
     'invariants',
     {
@@ -106,13 +108,15 @@ function linearizable(input: CheckInput): CheckVerdict {
     case 'unknown':
       return { verdict: 'unknown', detail: `undecided: ${result.reason}` };
     case 'not-linearizable': {
-      const first = result.evidence[0]!;
+      // Each violation with its explanation: the states along the prefix, what the stuck ops need.
+      const evidence = result.evidence.map((e) => ({ ...e, explanation: explainEvidence(e, model) }));
+      const first = evidence[0]!;
       const last = first.longestPrefix[first.longestPrefix.length - 1];
-      const stuck = first.cannotPlace.slice(0, 3).map((s) => describeOperation(s.op)).join('; ');
+      const stuck = first.explanation.stuck.slice(0, 3).map((s) => `${describeOperation(s.op)} (${whyStuck(s, first.explanation, (op) => describeOperation(op))})`).join('; ');
       return {
         verdict: 'fail',
         detail: `${first.key !== undefined ? `key ${first.key}: ` : ''}after ${first.longestPrefix.length} linearizable ops${last ? ` (last: ${describeOperation(last)})` : ''}, none of the next ops fits: ${stuck || describeOperation(first.blockedBy!)}`,
-        evidence: result.evidence,
+        evidence,
       };
     }
   }
@@ -145,6 +149,7 @@ function isolation(input: CheckInput, consistency: ConsistencyModel): CheckVerdi
     evidence: result,
   };
 }
+
 
 /** Always judged: the protocol did not throw, flood or exceed its budget. */
 export function checkHealth(findings: readonly Finding[]): CheckResult {

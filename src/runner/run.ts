@@ -83,6 +83,8 @@ export interface RunResult {
   /** Whether the scenario's `expect` held: every check as expected. */
   readonly expectation: Expectation;
   readonly history: readonly HistoryEvent[];
+  /** The client behind each history process (a client takes a new process after an indeterminate op). */
+  readonly processClients?: Readonly<Record<number, string>>;
   /** When the final reads began (µs), or undefined without a heal phase. */
   readonly finalReadFromUs?: number;
 }
@@ -173,10 +175,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   const history = workload.history;
   const ops = streamed === undefined ? operationsOf(history) : [];
   const streamedVerdicts = streamed?.finish();
+  const clients = Object.fromEntries(workload.processClients);
   const input = {
     protocol,
     history,
     ops,
+    clientOf: (process: number): string => clients[process] ?? `p${process}`,
     nodes: sim.nodes,
     findings: sim.findings,
     model: scenario.model,
@@ -206,6 +210,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     faults: injector.applied,
     ops: { ...workload.stats },
     latency: workload.latencies.summary(),
+    processClients: clients,
     messages: sim.settleStats(),
     findings: sim.findings,
     checks,

@@ -64,6 +64,8 @@ function noop(): void {}
 
 /** Bound on attempts (redirects) for one op, so a redirect loop cannot spin inside the timeout. */
 const MAX_ATTEMPTS_PER_OP = 64;
+/** Most process ids named after their client (see Workload.processClients). */
+const MAX_NAMED_PROCESSES = 100_000;
 
 interface InFlight {
   readonly op: Op;
@@ -117,6 +119,12 @@ export class Workload {
   readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0 };
   /** Completed-ok latencies by op name, µs (bounded memory). */
   readonly latencies = new LatencyRecorder();
+  /**
+   * The client behind each process id (a client takes a new one after an info), so reports and
+   * check details name clients as their lanes do. Bounded: past MAX_NAMED_PROCESSES, processes
+   * go unnamed (shown as p<N>) rather than grow a long run's memory.
+   */
+  readonly processClients = new Map<number, string>();
   private readonly clients: Client[] = [];
   private nextProcess: number;
   private issuing = false;
@@ -144,6 +152,7 @@ export class Workload {
       client.checkTimeout = () => this.onTimeoutCheck(client);
       client.issue = () => this.issueNext(client);
       this.clients.push(client);
+      this.processClients.set(client.process, name);
     }
     this.nextProcess = config.clients;
   }
@@ -339,6 +348,7 @@ export class Workload {
     if (type === 'info') {
       // Jepsen: a process with an indeterminate op never invokes again.
       client.process = this.nextProcess++;
+      if (this.processClients.size < MAX_NAMED_PROCESSES) this.processClients.set(client.process, client.name);
       client.leaderHint = undefined;
     }
     if (this.config.ratePerSecond === undefined && this.issuing) {

@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderRunHtml } from '../../src/report/html.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { dsim } from '../support/cli.js';
-import { lostFixture, recordRun } from './support.js';
+import { lostFixture, recordRun, staleFixture } from './support.js';
 
 // DSIM_CHROMIUM points elsewhere only to try the skip/fail logic; CI uses the default.
 const CHROMIUM = process.env['DSIM_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -45,11 +45,15 @@ describe('HTML report in headless Chromium', () => {
     let browser: Browser;
     const dir = mkdtempSync(join(tmpdir(), 'dsim-report-'));
     const reportPath = join(dir, 'out.html');
+    const stalePath = join(dir, 'stale.html');
 
     beforeAll(async () => {
       const r = dsim(['run', lostFixture, '--html', reportPath]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0); // the scenario expects broadcast-delivered to fail, and it does
+      const s = dsim(['run', staleFixture, '--html', stalePath]);
+      expect(s.stderr).toBe('');
+      expect(s.code).toBe(0); // linearizable is expected to break, and does
       // launch() gives every browser a fresh temporary profile (user-data-dir) of its own.
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -81,9 +85,21 @@ describe('HTML report in headless Chromium', () => {
     }
 
     const counts = (page: Page): Promise<Record<string, string>> => page.$eval('#canvas', (c) => ({ ...(c as unknown as WithDataset).dataset }) as Record<string, string>);
+    const viewOf = async (page: Page): Promise<[number, number]> => (await counts(page))['view']!.split(',').map(Number) as [number, number];
+    /** The whole run in view, drawn (a loaded machine draws late). */
+    async function fit(page: Page): Promise<number> {
+      const end = await page.$eval('#dsim-data', (d) => Math.max(1, Math.round((JSON.parse(d.textContent ?? '') as { meta: { endUs: number } }).meta.endUs)));
+      await page.click('#zoom-fit');
+      await expect.poll(() => viewOf(page)).toEqual([0, end]);
+      return end;
+    }
 
     it('draws lanes, arrows, ops, fault bands and the violation marker, with no errors and no network', async () => {
       const { page, errors, requests } = await open(reportPath);
+      // It opens on the violation's evidence (early in the run), not on the whole run.
+      const [o0, o1] = await viewOf(page);
+      const end = await fit(page);
+      expect(o1 - o0).toBeLessThan(end / 2);
       const lanes = await page.$$eval('.lane-label', (els) => els.map((e) => (e as unknown as WithDataset).dataset['lane']));
       expect(lanes).toEqual(['n1', 'n2', 'n3', 'c1', 'c2']);
       const drawn = await counts(page);
@@ -128,9 +144,9 @@ describe('HTML report in headless Chromium', () => {
 
     it('zooms with the wheel and buttons, pans by dragging, and filters nodes and message types', async () => {
       const { page, errors } = await open(reportPath);
-      const view = async (): Promise<[number, number]> => (await counts(page))['view']!.split(',').map(Number) as [number, number];
-      const [t0, t1] = await view();
-      expect(t0).toBe(0);
+      const t0 = 0;
+      const t1 = await fit(page);
+      const view = (): Promise<[number, number]> => viewOf(page);
       const box = (await (await page.$('#canvas'))!.boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + 120);
       await page.mouse.wheel(0, -600);
@@ -161,6 +177,73 @@ describe('HTML report in headless Chromium', () => {
       await expect.poll(async () => (await counts(page))['lanes']).toBe('4');
       expect(await page.$$eval('.lane-label', (els) => els.map((e) => (e as unknown as WithDataset).dataset['lane']))).toEqual(['n1', 'n2', 'c1', 'c2']);
       expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('explains a linearizability violation: opens on it, labels reads with what they returned, marks the conflicting ops', async () => {
+      interface RoleOp { role: string; order: number; label: string; tag: string; x: number; y: number; w: number; h: number }
+      const { page, errors, requests } = await open(stalePath);
+      const roleOps = async (): Promise<RoleOp[]> => JSON.parse((await counts(page))['roleOps']!) as RoleOp[];
+      // Opened on the violation: the ops that explain it are in view.
+      await expect.poll(async () => (await roleOps()).map((o) => o.role)).toEqual(expect.arrayContaining(['accepted', 'conflict', 'conflict', 'stuck']));
+      const drawn = await roleOps();
+      const stuck = drawn.find((o) => o.role === 'stuck')!;
+      // The read that cannot follow says what it returned, on its bar or its tag.
+      expect(`${stuck.label} ${stuck.tag}`).toContain('read k2 \u2192 12');
+      expect(drawn.filter((o) => o.role === 'conflict').map((o) => [o.order, `${o.label} ${o.tag}`])).toEqual([
+        [13, expect.stringContaining('write k2 13')],
+        [14, expect.stringContaining('write k2 14')],
+      ]);
+      // Painted: the stuck op's outline is red, the conflicting ops' orange (sampled at the left edge).
+      const edge = (o: RoleOp): Promise<number[][]> =>
+        page.$eval(
+          '#canvas',
+          (c, box) => {
+            const canvas = c as unknown as CanvasLike & { getBoundingClientRect(): { width: number } };
+            const scale = canvas.width / canvas.getBoundingClientRect().width;
+            const data = canvas.getContext('2d')!.getImageData(Math.round((box.x - 2) * scale), Math.round((box.y + box.h / 2) * scale), Math.ceil(3 * scale), 1).data;
+            const out: number[][] = [];
+            for (let i = 0; i < data.length; i += 4) out.push([data[i]!, data[i + 1]!, data[i + 2]!]);
+            return out;
+          },
+          o,
+        );
+      const near = (pixels: number[][], [r, g, b]: number[]): boolean => pixels.some(([pr, pg, pb]) => Math.abs(pr! - r!) + Math.abs(pg! - g!) + Math.abs(pb! - b!) < 60);
+      expect(near(await edge(stuck), [0xd1, 0x24, 0x2f])).toBe(true);
+      for (const o of drawn.filter((d) => d.role === 'conflict')) expect(near(await edge(o), [0xe0, 0x7b, 0x00])).toBe(true);
+
+      // The table: the linearization, the op that cannot follow and why.
+      expect(await page.$eval('#linearization-title', (e) => e.textContent)).toBe('Why linearizable fails on key k2');
+      expect(await page.$$eval('table.linearization tr[data-role]', (els) => els.map((e) => (e as unknown as WithDataset).dataset['role']))).toEqual(['prefix', 'prefix', 'prefix', 'accepted', 'conflict', 'conflict', 'stuck']);
+      const why = await page.$eval('tr.lin-stuck', (e) => e.textContent ?? '');
+      expect(why).toContain('cannot follow: it needs the state 12, as after #12 (c2 write k2 12); then #13 c1 write k2 13, #14 c2 write k2 14 changed it');
+
+      // Hovering the stuck op explains it, naming the client as its lane does.
+      const canvas = (await page.$('#canvas'))!;
+      await canvas.scrollIntoViewIfNeeded();
+      const box = (await canvas.boundingBox())!;
+      await page.mouse.move(box.x + stuck.x + stuck.w / 2, box.y + stuck.y + stuck.h / 2);
+      await expect.poll(() => page.$eval('#tip', (t) => (t as unknown as WithDataset).style.display)).toBe('block');
+      const tip = await page.$eval('#tip', (t) => t.textContent ?? '');
+      expect(tip).toContain('c3 read k2 \u2192 12');
+      expect(tip).toContain('CANNOT FOLLOW');
+      // One name per client: no "p<N>" in the lists a reader scans.
+      const lists = await page.$eval('section.summary', (e) => e.textContent ?? '');
+      expect(lists).not.toMatch(/\bp\d+\b/);
+      expect(await page.$$eval('li.evidence-item', (els) => els.map((e) => e.textContent ?? ''))).toEqual(expect.arrayContaining([expect.stringContaining('c3 read k2 \u2192 12')]));
+
+      // "show" on the stuck row brings it to the middle of the view.
+      const [v0, v1] = await viewOf(page);
+      await page.click('#zoom-fit');
+      await expect.poll(async () => (await viewOf(page))[1] - (await viewOf(page))[0]).toBeGreaterThan(v1 - v0);
+      await page.click('tr.lin-stuck button[data-goto]');
+      const at = Number(await page.$eval('tr.lin-stuck button[data-goto]', (b) => (b as unknown as WithDataset).dataset['goto']));
+      await expect.poll(async () => {
+        const [a, b] = await viewOf(page);
+        return a < at && at < b && b - a < v1 - v0 + 1;
+      }).toBe(true);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
       await page.close();
     });
 

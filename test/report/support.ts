@@ -6,6 +6,8 @@ import type { ReportData } from '../../src/report/html.js';
 import { TraceRecorder, type TraceEvent } from '../../src/trace/events.js';
 
 export const lostFixture = 'test/fixtures/report/broadcast-lost.yaml';
+/** A stale replica read: the linearizability violation the report explains. */
+export const staleFixture = 'test/fixtures/report/stale-replica-read.yaml';
 
 export interface RecordedRun {
   readonly result: RunResult;

@@ -3,6 +3,7 @@ export { checkLinearizability, DEFAULT_MAX_MEMORY_BYTES } from './check.js';
 export type { LinearizabilityOptions, LinearizabilityResult, PartitionEvidence, PartialEvidence, StuckOp, CheckStats } from './check.js';
 export { applyKeys, perKey, isIndependent } from './independent.js';
 export type { KeyShape } from './independent.js';
+export { explainEvidence, whyStuck, MAX_EXPLAINED_STEPS, type LinearizabilityExplanation, type LinearizedStep, type StuckExplanation } from './explain.js';
 export type { Model, AnyModel, ModelOp, StepResult } from '../models/model.js';
 export {
   models,
