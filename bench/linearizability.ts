@@ -25,6 +25,9 @@ import type { HistoryEvent } from '../src/core/history.js';
 import { etcdCase, kvCase, porcupineDriver, runPorcupine, runPorcupineBounded } from './porcupine.js';
 import type { BoundedPorcupineResult, PorcupineCase } from './porcupine.js';
 import { generateKvHistory } from './generate-history.mjs';
+import { conformanceDir } from './conformance-data.js';
+
+export { conformanceDir, conformanceMissing } from './conformance-data.js';
 
 export interface ConformanceCase {
   readonly file: string;
@@ -69,11 +72,6 @@ interface ExpectedCase {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..');
-
-export function conformanceDir(): string {
-  return process.env.DSIM_CONFORMANCE_DIR ?? path.join(repoRoot, 'test', 'fixtures', 'conformance');
-}
 
 function cpuMs(): number {
   const u = process.cpuUsage();
