@@ -415,10 +415,13 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
 
   // The quiet period must outlast the configuration's own recovery (failure detection and a split
   // vote or two on its timeouts), with room for a final read after it: liveness asks whether
-  // service comes back, on the configuration's clocks, not on the profile's.
-  const baseTimeoutMs = Math.max(1, Math.min(context.timeoutMs ?? 1000, Math.floor(context.quiesceMs / 4)));
+  // service comes back, on the configuration's clocks, not on the profile's. Ops still in flight at
+  // the heal must time out before the final reads start (half-way through the quiet period), or a
+  // client busy with an old op would issue its final read too late to count: the op timeout is at
+  // most a quarter of the profile's quiet period.
+  const timeoutMs = Math.max(1, Math.min(context.timeoutMs ?? 1000, Math.floor(context.quiesceMs / 4)));
   const recoveryMs = Math.ceil((judged.assumes?.recoveryUs ?? 0) / 1000);
-  const quiesceMs = Math.max(context.quiesceMs, recoveryMs + 2 * baseTimeoutMs);
+  const quiesceMs = Math.max(context.quiesceMs, recoveryMs + 2 * timeoutMs);
 
   // A configuration that promises only under bounded clocks (a lease) gets clock faults within them.
   const clockBound = judged.assumes?.clock;
@@ -520,11 +523,8 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
     }
   }
 
-  // Ops still in flight at the heal must time out before the final reads start (half-way through
-  // the quiet period), or a client busy with an old op would issue its final read too late to count.
-  const timeoutMs = baseTimeoutMs;
-  // Slow links are a fault too, but the final reads get one attempt: a round trip through the
-  // slowest tail (or reorder delay) must fit in the op timeout, or liveness fails for nothing.
+  // Slow links are a fault too, but a final read's attempt must be able to succeed: a round trip
+  // through the slowest tail (or reorder delay) must fit in the op timeout, or liveness fails for nothing.
   // A configuration whose timeouts allow for shorter delays (promises.assumes.maxDelayUs) gets
   // links within them.
   const slowCapMs = Math.max(1, Math.floor(Math.min(timeoutMs / 5, (judged.assumes?.maxDelayUs ?? Infinity) / 1000)));

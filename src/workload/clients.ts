@@ -79,7 +79,7 @@ interface InFlight {
   node: NodeId;
   /** Last refusal, reported if the op ends without another answer. */
   lastError: string;
-  /** A final read: retried until it completes ok or no attempt could finish before this time. */
+  /** A final read: retried (see issueFinal) until it completes ok or this time comes too near. */
   readonly finalUntilUs: number | undefined;
 }
 

@@ -7,19 +7,16 @@
  * still choosing slots is now kept), then the one final read timed out just before the backlog
  * cleared (final reads are now retried).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText } from '../../src/scenario/index.js';
-import { runScenario } from '../../src/runner/index.js';
+import { run, scenarioFile } from '../support/runs.js';
 
 const dir = join(import.meta.dirname, '../fixtures/regressions');
 
 describe('fuzz regressions', () => {
   for (const file of ['fuzz-master-slave-1407645603.yaml', 'fuzz-paxos-1446830313.yaml']) {
     it(`${file} holds every check, liveness after retrying the final read`, () => {
-      const path = join(dir, file);
-      const result = runScenario(parseScenarioText(readFileSync(path, 'utf8'), path));
+      const result = run(scenarioFile(join(dir, file)));
       const failed = result.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.name}: ${c.detail}`);
       expect(failed).toEqual([]);
       expect(result.checks.find((c) => c.name === 'liveness')?.verdict).toBe('pass');

@@ -1,5 +1,6 @@
 /** Runs scenarios (objects or files) through the real runner, for the protocol tests. */
 import { readFileSync } from 'node:fs';
+import type { ProtocolDefinition } from '../../src/core/protocol.js';
 import { protocolRegistry } from '../../src/protocols/index.js';
 import { runScenario, type RunResult } from '../../src/runner/index.js';
 import { parseScenarioText, resolveScenario, type Scenario } from '../../src/scenario/index.js';
@@ -18,6 +19,19 @@ export function scenarioFile(path: string): Scenario {
 
 export function run(s: Scenario, seed?: number): RunResult {
   return runScenario(s, seed === undefined ? {} : { seed });
+}
+
+/**
+ * The first invariant a mutant protocol breaks on seeds 1..seeds of `raw` (the mutant runs under
+ * its own name beside the registry's protocols), or undefined when it breaks none.
+ */
+export function firstInvariant(def: ProtocolDefinition<unknown>, raw: Record<string, unknown>, seeds: number): string | undefined {
+  const mine = new Map<string, ProtocolDefinition<unknown>>(protocols).set(def.name, def);
+  for (let seed = 1; seed <= seeds; seed++) {
+    const found = run(resolveScenario({ ...raw, protocol: def.name }, '<mutant>', { protocols: mine }), seed).findings.find((f) => f.kind === 'invariant');
+    if (found !== undefined) return found.name;
+  }
+  return undefined;
 }
 
 /** check name -> verdict, for compact assertions. */

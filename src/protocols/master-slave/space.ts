@@ -85,7 +85,10 @@ export function promises({ options: o, nodes, healed }: PromiseQuery<MasterSlave
   // and jumping apart; half of it for each.
   const lease = o.readLease;
   const clock = linearizable && lease !== undefined && o.failover !== 'none' ? { maxDrift: lease.driftMarginUs / (4 * lease.durationUs), maxJumpUs: Math.floor(lease.driftMarginUs / 4) } : undefined;
-  return { checks, assumes: { recoveryUs: recoveryUs(o), ...(clock !== undefined ? { clock } : {}) } };
+  // Only automatic failover has a recovery to wait for: without failover the restarted primary
+  // serves at once, and a manual promote waits for an operator, not a timeout.
+  const recovery = o.failover === 'automatic' ? { recoveryUs: recoveryUs(o) } : {};
+  return { checks, assumes: { ...recovery, ...(clock !== undefined ? { clock } : {}) } };
 }
 
 /**
@@ -94,7 +97,6 @@ export function promises({ options: o, nodes, healed }: PromiseQuery<MasterSlave
  * the next campaign. Allowing two split votes, and a quarter more for a slow clock.
  */
 function recoveryUs(o: MasterSlaveOptions): number {
-  if (o.failover !== 'automatic') return o.heartbeatUs * 4;
   return Math.ceil(1.25 * (o.heartbeatUs + o.failureTimeoutUs + 2 * 2 * o.failureTimeoutUs));
 }
 

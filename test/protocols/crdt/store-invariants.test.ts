@@ -12,8 +12,7 @@ import { pncounterAdd, EMPTY_PNCOUNTER } from '../../../src/protocols/crdt/pn-co
 import { definition as multiLeader } from '../../../src/protocols/multi-leader/index.js';
 import { multiLeaderInvariants } from '../../../src/protocols/multi-leader/invariants.js';
 import type { MultiLeaderDurable, MultiLeaderMsg, MultiLeaderState } from '../../../src/protocols/multi-leader/types.js';
-import { resolveScenario } from '../../../src/scenario/index.js';
-import { protocols, run } from '../../support/runs.js';
+import { firstInvariant } from '../../support/runs.js';
 
 const inv = (name: string): Invariant<MintingState> => mintingInvariants<MintingState>().find((i) => i.name === name)!;
 
@@ -93,15 +92,6 @@ const mergeSums = patchedMultiLeader('ml-merge-sums', (ml) => ({
     }
   },
 }));
-
-function firstInvariant(def: ProtocolDefinition<unknown>, raw: Record<string, unknown>, seeds: number): string | undefined {
-  const mine = new Map<string, ProtocolDefinition<unknown>>(protocols).set(def.name, def);
-  for (let seed = 1; seed <= seeds; seed++) {
-    const found = run(resolveScenario({ ...raw, protocol: def.name }, '<mutant>', { protocols: mine }), seed).findings.find((f) => f.kind === 'invariant');
-    if (found !== undefined) return found.name;
-  }
-  return undefined;
-}
 
 describe('CRDT store mutants caught at the step', () => {
   it('a minter kept in memory breaks minter-grows at the restart', () => {

@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeContext, ProtocolDefinition } from '../../../src/core/protocol.js';
 import { definition } from '../../../src/protocols/master-slave/index.js';
 import type { MsDurable, MsMsg, MsState } from '../../../src/protocols/master-slave/types.js';
-import { resolveScenario } from '../../../src/scenario/index.js';
-import { protocols, run } from '../../support/runs.js';
+import { firstInvariant } from '../../support/runs.js';
 
 type Ctx = NodeContext<MsMsg, MsDurable>;
 
@@ -30,15 +29,6 @@ const acksPrimaryLastSeq = patched('ms-acks-primary-last-seq', (ctx, _state, msg
 
 /** A voter that grants a vote without persisting it (the ballot lives in memory). */
 const voteInMemory = patched('ms-vote-in-memory', (ctx, _state, msg) => (msg.type !== 'vote-request' ? ctx : { ...ctx, persist: () => {} }));
-
-function firstInvariant(def: ProtocolDefinition<unknown>, raw: Record<string, unknown>, seeds: number): string | undefined {
-  const mine = new Map<string, ProtocolDefinition<unknown>>(protocols).set(def.name, def);
-  for (let seed = 1; seed <= seeds; seed++) {
-    const found = run(resolveScenario({ ...raw, protocol: def.name }, '<mutant>', { protocols: mine }), seed).findings.find((f) => f.kind === 'invariant');
-    if (found !== undefined) return found.name;
-  }
-  return undefined;
-}
 
 describe('master-slave mutants caught at the step', () => {
   it('a replica that acknowledges the primary\'s last seq instead of what it verified breaks confirmed-held', () => {
