@@ -21,6 +21,7 @@ const layers = {
   scenario: ['core', 'rng', 'network', 'faults', 'workload', 'protocols'],
   runner: ['core', 'rng', 'trace', 'network', 'kernel', 'faults', 'workload', 'protocols', 'checkers', 'history', 'scenario'],
   fuzz: ['core', 'rng', 'trace', 'network', 'kernel', 'faults', 'workload', 'protocols', 'checkers', 'history', 'scenario', 'runner'],
+  explore: ['core', 'rng', 'trace', 'network', 'kernel', 'faults', 'workload', 'protocols', 'checkers', 'history', 'scenario', 'runner'],
   report: ['core', 'trace', 'checkers', 'history', 'runner'],
 };
 const allFolders = [...Object.keys(layers), 'cli'];

@@ -13,6 +13,7 @@ import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { runCommand, type Io } from './run.js';
 import { protocolsFor } from './load.js';
 import { registerFuzzCommands } from './fuzz.js';
+import { exploreCommand, type ExploreCommandOptions } from './explore.js';
 import { dsimVersion } from './version.js';
 import { decideColour } from './colour.js';
 import { runCheckCommand } from './check.js';
@@ -115,6 +116,24 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
         for (const f of p.flaws ?? []) io.out(`  flaw ${chalk.magenta(f.name)}: ${f.description}${f.needs !== undefined ? ` (needs ${JSON.stringify(f.needs)})` : ''}`);
       }
       setExit(EXIT.ok);
+    });
+
+  program
+    .command('explore')
+    .description('explore every schedule of a small configuration up to a depth (message order, timers, crashes, drops, duplicates): the shortest counterexample, as a replayable choice log')
+    .argument('<scenario>', 'a scenario file with an explore: section')
+    .option('--depth <n>', 'choices on a path at most (default: the scenario\'s explore.depth)')
+    .option('--max-states <n>', 'distinct states at most before stopping, inconclusive (default: explore.maxStates)')
+    .option('--strategy <name>', 'bfs (shortest counterexample), dfs or random-walk (default: explore.strategy)')
+    .option('--symmetry', 'treat node ids as interchangeable (default: explore.symmetry)')
+    .option('--no-symmetry', 'no symmetry reduction')
+    .option('--out <dir>', 'where the counterexample file goes', 'failures')
+    .option('--max-memory <mb>', 'heap budget: stop, inconclusive, beyond it', '2048')
+    .option('--json', 'print one JSON object')
+    .option('--module <path>', 'load your own protocol from a .ts or .js module')
+    .option('--no-progress', 'no progress line (drawn on stderr, on a terminal only)')
+    .action(async (file: string, opts: ExploreCommandOptions) => {
+      setExit(await exploreCommand(file, opts, io));
     });
 
   registerFuzzCommands(program, setExit, io);

@@ -128,6 +128,65 @@ export class EventQueue {
     return top;
   }
 
+  /**
+   * The pending events, in heap order (not time order): for drivers that choose which event comes
+   * next (dsim explore). The array is the queue's own: do not keep it across a push or remove.
+   */
+  entries(): readonly SimEvent[] {
+    return this.heap;
+  }
+
+  /**
+   * Takes a pending event out of the queue, wherever it is: O(n) to find it, then the heap is
+   * repaired. Only drivers that choose events use it (their queues are small); `run` never does.
+   * Returns false when the event is not queued.
+   */
+  remove(event: SimEvent): boolean {
+    const heap = this.heap;
+    const i = heap.indexOf(event);
+    if (i < 0) return false;
+    const last = heap.pop()!;
+    if (i === heap.length) return true;
+    // The last event takes the hole; it may belong above it or below it.
+    heap[i] = last;
+    let j = this.siftDownFrom(i);
+    while (j > 0) {
+      const parentIndex = (j - 1) >> 1;
+      const parent = heap[parentIndex]!;
+      if (parent.time < last.time || (parent.time === last.time && parent.seq < last.seq)) break;
+      heap[j] = parent;
+      heap[parentIndex] = last;
+      j = parentIndex;
+    }
+    return true;
+  }
+
+  /** Restores the heap below index i (the event at i may be too late for its place); returns where it went. */
+  private siftDownFrom(i: number): number {
+    const heap = this.heap;
+    const n = heap.length;
+    const moving = heap[i]!;
+    while (true) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      let child = left;
+      let c = heap[left]!;
+      if (right < n) {
+        const r = heap[right]!;
+        if (r.time < c.time || (r.time === c.time && r.seq < c.seq)) {
+          child = right;
+          c = r;
+        }
+      }
+      if (moving.time < c.time || (moving.time === c.time && moving.seq < c.seq)) break;
+      heap[i] = c;
+      i = child;
+    }
+    heap[i] = moving;
+    return i;
+  }
+
   /** Returns a processed event to the free list. */
   recycle(event: SimEvent): void {
     event.payload = undefined;

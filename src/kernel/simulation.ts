@@ -480,6 +480,119 @@ export class Simulation {
     if (!this.stopped && untilUs > this.nowUs && Number.isFinite(untilUs)) this.nowUs = untilUs;
   }
 
+  /** Counts one processed event for `fire`: the heartbeat, and the event budget (false: exceeded, the run stops). `run` inlines the same. */
+  private countEvent(maxEvents: number): boolean {
+    if ((++this.eventCount & (PROGRESS_EVERY - 1)) === 0 && this.onProgress !== undefined) this.onProgress(this.eventCount);
+    if (this.eventCount <= maxEvents) return true;
+    this.finding('budget-exceeded', `the run exceeded its budget of ${maxEvents} events (a livelock or message storm, or raise limits.events)`);
+    return false;
+  }
+
+  // ---------------------------------------------------------------- explicit choices
+  //
+  // `run` takes the earliest pending event every time: the seeded chooser, whose choices were
+  // drawn when each message was routed (delay, loss, duplication). A driver that chooses itself
+  // (dsim explore, or a recorded choice log replayed) asks which events are pending and fires the
+  // one it picks, at the time it picks (never before now); it may also drop or duplicate a
+  // pending message. Handlers, effects, invariants and the trace hash are exactly those of `run`.
+  // Nothing here is on `run`'s path.
+
+  /**
+   * The events that may happen next, in no particular order (the queue's own array: read it
+   * before firing, dropping or duplicating anything). Timer events that stand for a timer since
+   * cancelled, re-armed or lost in a crash are removed first, so each armed timer appears once.
+   */
+  choosable(): readonly SimEvent[] {
+    const entries = this.queue.entries();
+    let stale: SimEvent[] | undefined;
+    for (const ev of entries) if (ev.kind === EventKind.Timer && this.liveTimer(ev) === undefined) (stale ??= []).push(ev);
+    if (stale !== undefined) {
+      for (const ev of stale) {
+        this.queue.remove(ev);
+        this.queue.recycle(ev);
+      }
+    }
+    return this.queue.entries();
+  }
+
+  /** When a pending timer event is due (its timer may have been re-armed since it was queued). */
+  timerDueUs(ev: SimEvent): number {
+    const timer = this.liveTimer(ev);
+    assert(timer !== undefined, 'timerDueUs: not a live timer event');
+    return timer.dueUs;
+  }
+
+  /**
+   * Processes the pending event `ev` now, with the clock moved to `atUs` (at least now): a
+   * delivery, a timer firing, a reply to a client, as `run` would when its turn came.
+   */
+  fire(ev: SimEvent, atUs: number): void {
+    assert(!this.stopped, 'fire: the run has stopped');
+    assert(atUs >= this.nowUs, 'fire: time cannot go backwards');
+    if (!this.queue.remove(ev)) throw new Error('fire: the event is not pending');
+    if (ev.kind === EventKind.Timer) {
+      const timer = this.liveTimer(ev);
+      // Fire it rather than let it move itself to a later deadline: the driver chose this moment.
+      if (timer !== undefined) {
+        ev.time = timer.dueUs;
+        ev.seq = timer.seq;
+      }
+    }
+    this.nowUs = atUs;
+    if (!this.countEvent(this.limits.maxEvents)) return;
+    this.hash.mix(atUs);
+    this.hash.mix((ev.kind << 24) ^ ev.target);
+    this.dispatch(ev);
+    this.queue.recycle(ev);
+  }
+
+  /** Loses the pending message, request or reply `ev` in the network (counted as a loss). */
+  discard(ev: SimEvent): void {
+    assert(ev.kind === EventKind.Message || ev.kind === EventKind.Request || ev.kind === EventKind.Reply, 'discard: only messages can be lost');
+    if (!this.queue.remove(ev)) throw new Error('discard: the event is not pending');
+    this.hash.mix(DROP_LOSS);
+    this.drop(ev, 'loss');
+    this.queue.recycle(ev);
+  }
+
+  /** Delivers a second copy of the pending message `ev` (it may arrive before or after the first). */
+  duplicate(ev: SimEvent): void {
+    assert(ev.kind === EventKind.Message || ev.kind === EventKind.Request || ev.kind === EventKind.Reply, 'duplicate: only messages can be duplicated');
+    const copy = this.detach(ev);
+    copy.time = Math.max(this.nowUs, ev.time);
+    this.stats.messagesDuplicated++;
+    this.hash.mix(0xd000 + ev.target);
+    if (this.trace !== undefined) {
+      this.emit({ kind: 'send', from: this.endpointName(ev.source), to: this.endpointName(ev.target), id: ev.id, msg: ev.payload, copies: 2 });
+    }
+    this.enqueue(copy);
+  }
+
+  /** The timers armed on a node: name and when each is due (true time, µs), in the order they were first set. */
+  armedTimers(id: NodeId): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    for (const [name, timer] of this.slots[this.nodeIndex(id)]!.timers) if (timer.armed) out.push([name, timer.dueUs]);
+    return out;
+  }
+
+  /** The endpoint name of a node index or client endpoint. */
+  endpointName(endpoint: number): string {
+    return endpoint < this.slots.length ? this.slots[endpoint]!.id : this.processName(endpoint);
+  }
+
+  /** The timer a queued timer event stands for, if it still does; a cancelled one is forgotten. */
+  private liveTimer(ev: SimEvent): TimerRecord | undefined {
+    const slot = this.slots[ev.target]!;
+    if (ev.epoch !== slot.incarnation) return undefined;
+    const timer = slot.timers.get(ev.payload as string);
+    if (timer === undefined || timer.token !== ev.id) return undefined;
+    if (!timer.armed) {
+      timer.token = 0; // cancelled: as dispatch would find it
+      return undefined;
+    }
+    return timer;
+  }
+
   /** Ends the run now (e.g. a checker saw enough). */
   stop(): void {
     this.stopped = true;
@@ -756,8 +869,7 @@ export class Simulation {
     this.stats.messagesDropped++;
     this.stats.dropsByReason[reason]++;
     if (this.trace !== undefined) {
-      const name = (e: number): string => (e < this.slots.length ? this.slots[e]!.id : this.processName(e));
-      this.emit({ kind: 'drop', from: name(ev.source), to: name(ev.target), id: ev.id, reason });
+      this.emit({ kind: 'drop', from: this.endpointName(ev.source), to: this.endpointName(ev.target), id: ev.id, reason });
     }
   }
 
@@ -978,8 +1090,7 @@ export class Simulation {
       this.stats.dropsByReason[reason]++;
       this.hash.mix(copies);
       if (this.trace !== undefined) {
-        const name = (e: number): string => (e < this.slots.length ? this.slots[e]!.id : this.processName(e));
-        this.emit({ kind: 'drop', from: name(source), to: name(target), id, reason });
+        this.emit({ kind: 'drop', from: this.endpointName(source), to: this.endpointName(target), id, reason });
       }
       return;
     }

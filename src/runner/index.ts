@@ -2,3 +2,4 @@ export * from './run.js';
 export * from './checks.js';
 export * from './faults.js';
 export * from './assert-held.js';
+export * from './choices.js';

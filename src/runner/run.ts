@@ -4,16 +4,19 @@
  */
 import type { HistoryEvent } from '../core/history.js';
 import type { AnyProtocol, NodeView } from '../core/protocol.js';
-import { didYouMean } from '../core/suggest.js';
 import { UNFINISHED_TRACE_HASH, hangMessage, isFatal, type Finding } from '../kernel/findings.js';
 import { Simulation, emptySimStats, type SimStats, type StepObserver } from '../kernel/simulation.js';
 import { Network } from '../network/network.js';
 import { Rng } from '../rng/index.js';
-import { ScenarioError, type Scenario } from '../scenario/resolve.js';
+import type { Scenario } from '../scenario/resolve.js';
 import type { TraceSink } from '../trace/events.js';
 import { Workload, type WorkloadStats } from '../workload/clients.js';
 import { OpGenerator } from '../workload/generators.js';
-import { ISOLATION_CHECKS, knownCheckNames, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
+import { ISOLATION_CHECKS, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
+import { runChoiceLog } from './choices.js';
+import { judgeExpectation, prepareProtocol, type Expectation } from './prepare.js';
+
+export { judgeExpectation, prepareProtocol, type Expectation } from './prepare.js';
 import { FaultInjector, type AppliedFault } from './faults.js';
 import { HISTORY_FREE_CHECKS, StreamedChecks } from './stream.js';
 import { GroupsRecorder, groupDirectory, isGroupsProtocol } from './groups.js';
@@ -58,8 +61,6 @@ export interface RunGroup {
   readonly flaws: readonly string[];
 }
 
-export type Expectation = 'held' | 'broken' | 'inconclusive';
-
 export interface RunResult {
   readonly scenario: string;
   readonly file: string;
@@ -89,24 +90,10 @@ export interface RunResult {
   readonly finalReadFromUs?: number;
 }
 
-/**
- * Builds the scenario's protocol and checks that its check names exist. Throws ScenarioError: the
- * CLI calls it when it loads a file, so bad names are bad input before any run starts.
- */
-export function prepareProtocol(scenario: Scenario): AnyProtocol {
-  let protocol: AnyProtocol;
-  try {
-    protocol = scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws), model: scenario.model });
-  } catch (error) {
-    // A definition that cannot build its protocol is unusable input, not a finding about a run.
-    throw new ScenarioError(scenario.file, [{ path: ['protocol'], message: `${scenario.protocol.name}: create() threw: ${error instanceof Error ? error.message : String(error)}` }]);
-  }
-  validateChecks(scenario, protocol);
-  return protocol;
-}
-
 /** Runs a scenario to the end and judges it. Throws ScenarioError for unknown check names. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  // A recorded choice log (an exploration's counterexample) replays as decisions, not by seed.
+  if (scenario.explore?.choices !== undefined) return runChoiceLog(scenario, options);
   const seed = String(options.seed ?? scenario.seed);
   const root = Rng.root(seed);
   const protocol = prepareProtocol(scenario);
@@ -265,32 +252,3 @@ function isInvariantName(protocol: AnyProtocol, name: string): boolean {
   return (protocol.invariants ?? []).some((inv) => inv.name === name);
 }
 
-function validateChecks(scenario: Scenario, protocol: AnyProtocol): void {
-  const known = new Set(knownCheckNames(protocol));
-  const issues = scenario.checks
-    .map((name, i) => ({ name, i }))
-    .filter(({ name }) => !known.has(name))
-    .map(({ name, i }) => ({ path: ['checks', i] as (string | number)[], message: `unknown check ${JSON.stringify(name)}${didYouMean(name, known)}; expected one of: ${[...known].join(', ')}` }));
-  if (scenario.expect !== 'pass') {
-    scenario.expect.violates.forEach((name, i) => {
-      if (!known.has(name)) issues.push({ path: ['expect', 'violates', i], message: `unknown check ${JSON.stringify(name)}${didYouMean(name, known)}; expected one of: ${[...known].join(', ')}` });
-      else if (name !== 'health' && !scenario.checks.includes(name)) issues.push({ path: ['expect', 'violates', i], message: `${name} is expected to fail but is not in checks` });
-    });
-  }
-  if (issues.length > 0) throw new ScenarioError(scenario.file, issues);
-}
-
-/**
- * `pass`: every check passes. `{ violates: [...] }`: those checks fail, every other passes.
- * An unknown verdict where it matters makes the run inconclusive rather than a guess.
- */
-export function judgeExpectation(expect: Scenario['expect'], checks: readonly CheckResult[]): Expectation {
-  const mustFail = new Set(expect === 'pass' ? [] : expect.violates);
-  let inconclusive = false;
-  for (const check of checks) {
-    const wanted = mustFail.has(check.name) ? 'fail' : 'pass';
-    if (check.verdict === 'unknown') inconclusive = true;
-    else if (check.verdict !== wanted) return 'broken';
-  }
-  return inconclusive ? 'inconclusive' : 'held';
-}

@@ -5,6 +5,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import type { Op } from '../core/ops.js';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { promisesOf } from '../core/promises.js';
 import { protocolRegistry } from '../protocols/index.js';
@@ -13,7 +14,7 @@ import type { LatencySpec } from '../network/latency.js';
 import type { NetworkConfig } from '../network/network.js';
 import { DEFAULT_MIX, MODEL_OPS, isTxnModel, type KeyDistribution, type ModelName } from '../workload/generators.js';
 import type { WorkloadConfig } from '../workload/clients.js';
-import { scenarioSchema, type FaultEntry, type ParsedScenario } from './schema.js';
+import { scenarioSchema, type ExploreEntry, type FaultEntry, type ParsedScenario } from './schema.js';
 import { knownKeysAt, unknownKeysMessage } from '../protocols/common/options.js';
 import { checkFlaws, defaultService, groupPromises, groupTargetIssues, groupsDefinition, lookupProtocol, resolveGroups, type ScenarioGroup } from './groups.js';
 
@@ -51,9 +52,26 @@ export interface Scenario {
   readonly groups?: readonly ScenarioGroup[];
   /** Multi-group scenarios: the group the workload's clients address. */
   readonly service?: string;
+  /** Bounds and scripted workload for `dsim explore` (and a recorded choice log), when given. */
+  readonly explore?: ExploreConfig;
   /** The validated input, for writing the scenario back (fuzz artifacts). */
   readonly source: ParsedScenario;
   readonly raw: unknown;
+}
+
+/** `explore:` resolved: the scripted clients' ops parsed. */
+export interface ExploreConfig {
+  readonly depth: number;
+  readonly maxStates: number;
+  readonly strategy: 'bfs' | 'dfs' | 'random-walk';
+  readonly crashes: number;
+  readonly drops: number;
+  readonly duplicates: number;
+  /** Timer firings on a path at most (Infinity: unbounded). */
+  readonly timeouts: number;
+  readonly symmetry: boolean;
+  readonly clients: readonly (readonly Op[])[];
+  readonly choices?: readonly string[];
 }
 
 export interface ResolveOptions {
@@ -131,6 +149,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
     if (!MODEL_OPS[model].includes(f)) issues.push({ path: ['workload', 'mix', f], message: `model ${model} has ${isTxnModel(model) ? 'micro-ops' : 'ops'} ${MODEL_OPS[model].join(', ')}, not ${f}` });
   }
   if (Object.values(mix).every((w) => w === 0)) issues.push({ path: ['workload', 'mix'], message: 'at least one op needs a weight above 0' });
+  const explore = s.explore === undefined ? undefined : resolveExplore(s.explore, model, issues);
   if (issues.length > 0) throw new ScenarioError(file, issues);
 
   const net = s.network;
@@ -192,9 +211,45 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
           : []),
     expect: s.expect,
     limits: s.limits,
+    ...(explore !== undefined ? { explore } : {}),
     source: s,
     raw,
   };
+}
+
+function resolveExplore(e: ExploreEntry, model: ModelName, issues: ScenarioIssue[]): ExploreConfig {
+  const clients = e.clients.map((ops, c) =>
+    ops.map((entry, i): Op => {
+      const op = typeof entry === 'string' ? parseOpText(entry) : { f: entry.f, ...(entry.key !== undefined ? { key: entry.key } : {}), value: entry.value ?? null };
+      if (!MODEL_OPS[model].includes(op.f)) issues.push({ path: ['explore', 'clients', c, i], message: `model ${model} has ops ${MODEL_OPS[model].join(', ')}, not ${op.f}` });
+      return op;
+    }),
+  );
+  return {
+    depth: e.depth,
+    maxStates: e.maxStates,
+    strategy: e.strategy,
+    crashes: e.crashes,
+    drops: e.drops,
+    duplicates: e.duplicates,
+    timeouts: e.timeouts ?? Infinity,
+    symmetry: e.symmetry,
+    clients,
+    ...(e.choices !== undefined ? { choices: e.choices } : {}),
+  };
+}
+
+/** `write x 1` -> {f: write, key: x, value: 1}; `read x` -> value null; `cas x 1 2` -> value [1, 2]. */
+function parseOpText(text: string): Op {
+  const [f, key, ...rest] = text.trim().split(/\s+/);
+  const values = rest.map((token) => {
+    try {
+      return JSON.parse(token) as unknown;
+    } catch {
+      return token;
+    }
+  });
+  return { f: f!, key: key!, value: values.length === 0 ? null : values.length === 1 ? values[0] : values };
 }
 
 /** The operator commands a fault plan issues, each name once, in order of first use. */

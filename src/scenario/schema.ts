@@ -267,6 +267,38 @@ const groupSchema = z.strictObject({
   nodes: z.number().int().min(1).max(64).default(3),
 });
 
+/** One scripted client op: `write x 1`, `read x`, `cas x 1 2` (f, key, then the value), or a mapping. */
+const scriptedOp = z.union([
+  z.string().regex(/^\S+\s+\S+(\s+\S+)*$/, 'expected an op such as "write x 1", "read x" or "cas x 1 2" (f, key, then the value)'),
+  z.strictObject({ f: z.string().min(1), key: z.string().min(1).optional(), value: z.unknown().optional() }),
+]);
+
+/**
+ * `explore:` (dsim explore): the bounds of an exhaustive exploration and its small scripted
+ * workload; `choices` is a recorded choice log (a counterexample) that replays as decisions.
+ */
+const exploreSchema = z.strictObject({
+  /** Choices on a path at most (the search's depth bound). */
+  depth: z.number().int().min(1).max(10_000).default(20),
+  /** Distinct states at most before the search stops, inconclusive. */
+  maxStates: z.number().int().min(1).default(200_000),
+  strategy: z.enum(['bfs', 'dfs', 'random-walk']).default('bfs'),
+  /** Crash-and-restart choices on a path (the node restarts at once from its durable state). */
+  crashes: z.number().int().min(0).max(100).default(0),
+  /** Message losses on a path (a pending message dropped). */
+  drops: z.number().int().min(0).max(100).default(0),
+  /** Message duplications on a path (a second copy of a pending message). */
+  duplicates: z.number().int().min(0).max(100).default(0),
+  /** Timer firings on a path (unbounded when absent: then only the depth bounds them). */
+  timeouts: z.number().int().min(0).max(10_000).optional(),
+  /** Treat node ids as interchangeable: states equal up to renaming nodes are explored once. */
+  symmetry: z.boolean().default(false),
+  /** Each client's ops, in order; a client invokes its next op when it is idle (a choice, with the node it asks). */
+  clients: z.array(z.array(scriptedOp).min(1)).min(1).max(8).default([['write x 1']]),
+  /** A recorded choice log: `dsim replay` makes these choices, in order, through the kernel. */
+  choices: z.array(z.string().min(1)).optional(),
+});
+
 export const scenarioSchema = z
   .strictObject({
     name: z.string().min(1).optional(),
@@ -298,6 +330,7 @@ export const scenarioSchema = z
         queue: z.number().int().positive().optional(),
       })
       .default({}),
+    explore: exploreSchema.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.groups === undefined && s.protocol === undefined) ctx.addIssue({ code: 'custom', path: ['protocol'], message: 'required: a protocol name (or groups: for several services)' });
@@ -327,4 +360,5 @@ export const scenarioSchema = z
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type ParsedScenario = z.output<typeof scenarioSchema>;
+export type ExploreEntry = NonNullable<ParsedScenario['explore']>;
 export type FaultEntry = ParsedScenario['faults'][number];

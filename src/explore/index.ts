@@ -1,0 +1,2 @@
+export * from './fingerprint.js';
+export * from './search.js';

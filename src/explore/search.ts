@@ -1,0 +1,241 @@
+/**
+ * Exhaustive exploration of a small configuration: every sequence of choices (runner/choices.ts)
+ * up to a depth, each distinct state (fingerprint.ts) expanded once.
+ *
+ * States are not copied: a state is its path of choices from the start, and expanding it replays
+ * the path through a fresh kernel (stateless search with state caching, as in CHESS or
+ * Stateright's on-demand checker). Replaying costs the path's length per state, but it needs
+ * nothing of the protocol beyond the contract (plain-data state, effects through the context),
+ * invariant monitors keep their memory of the past exactly, and a path is already the choice log a
+ * counterexample is written as. Memory per state: its fingerprint, its parent and its choice.
+ *
+ * - bfs: breadth first; the first violation found is a shortest one (fewest choices).
+ * - dfs: depth first, a state revisited only when reached by a shorter path; finds deep paths
+ *   sooner, not the shortest.
+ * - random-walk: seeded random paths from the start to the depth bound; no replay, no guarantee.
+ */
+import type { AnyProtocol } from '../core/protocol.js';
+import { EventKind } from '../kernel/queue.js';
+import { Rng } from '../rng/index.js';
+import { ChoiceWorld, exploredChecks, type Choice } from '../runner/choices.js';
+import { prepareProtocol } from '../runner/prepare.js';
+import type { CheckResult } from '../runner/checks.js';
+import type { Scenario } from '../scenario/resolve.js';
+import { Fingerprinter, MAX_SYMMETRIC_NODES } from './fingerprint.js';
+
+export type Strategy = 'bfs' | 'dfs' | 'random-walk';
+
+export interface ExploreOptions {
+  readonly depth: number;
+  readonly maxStates: number;
+  readonly strategy: Strategy;
+  readonly symmetry: boolean;
+  /** Called every `progressEvery` states with the counts so far. */
+  readonly onProgress?: (stats: ExploreStats) => void;
+  readonly progressEvery?: number;
+  /** Asked at every progress call: true stops the search (a byte budget, an interrupt). */
+  readonly shouldStop?: () => string | undefined;
+}
+
+export interface ExploreStats {
+  /** Transitions taken: choices applied to a state (each one a kernel step or a few). */
+  explored: number;
+  /** Distinct states (fingerprints) seen, the initial state included. */
+  unique: number;
+  /** Deepest state reached. */
+  depthReached: number;
+  /** Every state of at most this many choices was expanded (bfs; -1 none). */
+  depthCompleted: number;
+  /** Kernel events processed, replays included. */
+  kernelEvents: number;
+}
+
+export interface Violation {
+  /** The choice log from the start, as labels. */
+  readonly path: readonly string[];
+  /** The checks that failed at its end. */
+  readonly failed: readonly CheckResult[];
+}
+
+export interface ExploreResult {
+  readonly stats: ExploreStats;
+  readonly violation?: Violation;
+  /** Why the search stopped before exhausting its bound: max states, a budget, an interrupt. */
+  readonly stoppedEarly?: string;
+  /** The checks judged at every state. */
+  readonly checks: readonly string[];
+}
+
+/** Why exploration cannot run a scenario, named for the user (bad input). */
+export class ExploreError extends Error {}
+
+/** Explores the scenario within its bounds; stops at the first violation. */
+export function explore(scenario: Scenario, options: ExploreOptions): ExploreResult {
+  if (options.symmetry && scenario.nodes > MAX_SYMMETRIC_NODES) throw new ExploreError(`symmetry reduction is for ${MAX_SYMMETRIC_NODES} nodes or fewer (${scenario.nodes}! renamings per state); turn it off`);
+  const protocol = prepareProtocol(scenario);
+  const search = new Search(scenario, protocol, options);
+  return options.strategy === 'random-walk' ? search.randomWalk() : search.systematic(options.strategy);
+}
+
+class Search {
+  private readonly fingerprints: Fingerprinter;
+  private readonly checks: string[];
+  private readonly historyChecks: string[];
+  readonly stats: ExploreStats = { explored: 0, unique: 0, depthReached: 0, depthCompleted: -1, kernelEvents: 0 };
+  /** Per state: its parent state and the index of the choice that led to it. */
+  private readonly parent: number[] = [];
+  private readonly choiceIndex: number[] = [];
+  private readonly depthOf: number[] = [];
+  /** Fingerprints seen, with the least depth each was reached at. */
+  private readonly seen = new Map<number, number>();
+  private nextProgress: number;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly protocol: AnyProtocol,
+    private readonly options: ExploreOptions,
+  ) {
+    this.fingerprints = new Fingerprinter(
+      Array.from({ length: scenario.nodes }, (_, i) => `n${i + 1}`),
+      options.symmetry,
+    );
+    this.checks = exploredChecks(scenario, protocol);
+    this.historyChecks = this.checks.filter((c) => c !== 'health' && !(protocol.invariants ?? []).some((inv) => inv.name === c) && c !== 'invariants');
+    this.nextProgress = options.progressEvery ?? 10_000;
+  }
+
+  /** bfs or dfs over distinct states. */
+  systematic(strategy: 'bfs' | 'dfs'): ExploreResult {
+    const seen = this.seen;
+    const root = this.world([]);
+    seen.set(this.fingerprints.of(root), 0);
+    this.addState(-1, -1, 0);
+    const rootViolation = this.violationAt(root, undefined);
+    if (rootViolation !== undefined) return this.found(rootViolation, 0);
+    const frontier: number[] = [0];
+    let head = 0;
+    let currentDepth = 0;
+    while (strategy === 'bfs' ? head < frontier.length : frontier.length > 0) {
+      const id = strategy === 'bfs' ? frontier[head++]! : frontier.pop()!;
+      const depth = this.depthOf[id]!;
+      if (strategy === 'bfs' && depth > currentDepth) {
+        this.stats.depthCompleted = currentDepth;
+        currentDepth = depth;
+      }
+      if (depth >= this.options.depth) continue;
+      const path = this.pathOf(id);
+      let world: ChoiceWorld | undefined = this.world(path);
+      const count = world.choices().length;
+      for (let i = 0; i < count; i++) {
+        world ??= this.world(path);
+        const choice = world.choices()[i]!;
+        const completes = choice.kind === 'deliver' && choice.event!.kind === EventKind.Reply;
+        world.apply(choice);
+        this.stats.explored++;
+        const fp = this.fingerprints.of(world);
+        const known = seen.get(fp);
+        if (known === undefined || known > depth + 1) {
+          seen.set(fp, depth + 1);
+          const child = this.addState(id, i, depth + 1);
+          const violation = this.violationAt(world, completes);
+          if (violation !== undefined) return this.found(violation, child);
+          frontier.push(child);
+        }
+        this.stats.kernelEvents += world.sim.events;
+        world = undefined;
+        const stop = this.progress(seen.size);
+        if (stop !== undefined) return this.result(stop);
+      }
+    }
+    if (strategy === 'bfs') this.stats.depthCompleted = this.options.depth;
+    return this.result(undefined);
+  }
+
+  /** Seeded random paths to the depth bound, until maxStates transitions. */
+  randomWalk(): ExploreResult {
+    const rng = Rng.root(String(this.scenario.seed)).fork('explore-walk');
+    const seen = this.seen;
+    while (this.stats.explored < this.options.maxStates) {
+      const world = this.world([]);
+      seen.set(this.fingerprints.of(world), 0);
+      const path: number[] = [];
+      while (path.length < this.options.depth) {
+        const choices = world.choices();
+        if (choices.length === 0) break;
+        const i = rng.int(choices.length);
+        const choice = choices[i]!;
+        const completes = choice.kind === 'deliver' && choice.event!.kind === EventKind.Reply;
+        world.apply(choice);
+        path.push(i);
+        this.stats.explored++;
+        this.stats.depthReached = Math.max(this.stats.depthReached, path.length);
+        const fp = this.fingerprints.of(world);
+        if (!seen.has(fp)) seen.set(fp, path.length);
+        const violation = this.violationAt(world, completes);
+        if (violation !== undefined) return { ...this.result(undefined), violation: { path: this.labels(path), failed: violation } };
+      }
+      this.stats.kernelEvents += world.sim.events;
+      const stop = this.progress(seen.size);
+      if (stop !== undefined) return this.result(stop);
+    }
+    return this.result(`random walk: ${this.options.maxStates} transitions taken (a walk proves nothing exhaustively)`);
+  }
+
+  private addState(parent: number, choice: number, depth: number): number {
+    this.parent.push(parent);
+    this.choiceIndex.push(choice);
+    this.depthOf.push(depth);
+    if (depth > this.stats.depthReached) this.stats.depthReached = depth;
+    return this.parent.length - 1;
+  }
+
+  private pathOf(id: number): number[] {
+    const path: number[] = [];
+    for (let s = id; s > 0; s = this.parent[s]!) path.push(this.choiceIndex[s]!);
+    return path.reverse();
+  }
+
+  /** A fresh run with the path's choices taken. */
+  private world(path: readonly number[]): ChoiceWorld {
+    const world = new ChoiceWorld(this.scenario, { protocol: this.protocol });
+    for (const i of path) world.apply(world.choices()[i]!);
+    return world;
+  }
+
+  /** The failed checks at this state, if any: invariants and findings always, history checks when an op completed. */
+  private violationAt(world: ChoiceWorld, completed: boolean | undefined): CheckResult[] | undefined {
+    if (!world.failed && completed !== true) return undefined;
+    const names = world.failed ? this.checks : this.historyChecks;
+    if (names.length === 0) return undefined;
+    const failed = world.judge(names).filter((c) => c.verdict === 'fail');
+    return failed.length > 0 ? failed : undefined;
+  }
+
+  private found(failed: CheckResult[], id: number): ExploreResult {
+    return { ...this.result(undefined), violation: { path: this.labels(this.pathOf(id)), failed } };
+  }
+
+  /** Labels of a path of choice indices (replayed once). */
+  private labels(path: readonly number[]): string[] {
+    const world = new ChoiceWorld(this.scenario, { protocol: this.protocol });
+    return path.map((i) => {
+      const choice: Choice = world.choices()[i]!;
+      world.apply(choice);
+      return choice.label;
+    });
+  }
+
+  private progress(unique: number): string | undefined {
+    if (unique >= this.options.maxStates) return `max states reached (${this.options.maxStates})`;
+    if (this.stats.explored < this.nextProgress) return undefined;
+    this.nextProgress += this.options.progressEvery ?? 10_000;
+    this.stats.unique = unique;
+    this.options.onProgress?.(this.stats);
+    return this.options.shouldStop?.();
+  }
+
+  private result(stoppedEarly: string | undefined): ExploreResult {
+    this.stats.unique = this.seen.size;
+    return { stats: this.stats, checks: this.checks, ...(stoppedEarly !== undefined ? { stoppedEarly } : {}) };
+  }
+}

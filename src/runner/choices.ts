@@ -1,0 +1,275 @@
+/**
+ * A run driven by explicit choices instead of the seed: the kernel's nondeterminism made into
+ * decisions a driver takes one at a time — which pending message, request or reply is delivered
+ * next, which armed timer fires next, whether a pending message is lost or duplicated, whether a
+ * node crashes (and restarts at once from its durable state), which scripted client invokes its
+ * next op, and at which node. `dsim explore` enumerates the choices; a recorded choice log
+ * (`explore.choices` in a scenario file) replays them, through the ordinary kernel, handlers,
+ * invariants and trace hash.
+ *
+ * Time: a delivery happens at the current virtual time (network delays are not choices); a timer
+ * fires at its deadline, or now if that has passed (a timer chosen after a later one fires late).
+ * So time moves only when a timer fires, and interleavings of the same deliveries between the
+ * same timers reach the same times.
+ */
+import type { NodeId } from '../core/ids.js';
+import type { ClientRequest, OpResult } from '../core/ops.js';
+import type { AnyProtocol } from '../core/protocol.js';
+import { isFatal } from '../kernel/findings.js';
+import { EventKind, type SimEvent } from '../kernel/queue.js';
+import { Simulation, messageType } from '../kernel/simulation.js';
+import { Network, type NetworkConfig } from '../network/network.js';
+import { Rng } from '../rng/index.js';
+import { ScenarioError, type ExploreConfig, type Scenario } from '../scenario/resolve.js';
+import type { TraceSink } from '../trace/events.js';
+import { ScriptedClients } from '../workload/scripted.js';
+import { ISOLATION_CHECKS, checkHealth, operationsOf, runCheck, type CheckResult } from './checks.js';
+import { judgeExpectation, prepareProtocol } from './prepare.js';
+import type { RunOptions, RunResult } from './run.js';
+
+export type ChoiceKind = 'invoke' | 'deliver' | 'timer' | 'crash' | 'drop' | 'duplicate';
+
+/** One decision the driver can take now. `label` names it in a choice log. */
+export interface Choice {
+  readonly kind: ChoiceKind;
+  readonly label: string;
+  /** The pending event it concerns (deliver, timer, drop, duplicate). */
+  readonly event?: SimEvent;
+  /** The node it concerns (crash), or the node asked (invoke). */
+  readonly node?: NodeId;
+  /** The client (invoke). */
+  readonly client?: string;
+}
+
+/** Choices of each bounded kind taken so far on this path. */
+export interface ChoiceCounts {
+  crashes: number;
+  drops: number;
+  duplicates: number;
+  timeouts: number;
+}
+
+/** The network of an explored run: no loss, duplication or delay of its own; those are choices. */
+const EXPLORE_NETWORK: NetworkConfig = {
+  latency: { dist: 'constant', valueUs: 1 },
+  loss: 0,
+  duplicate: 0,
+  reorder: 0,
+  reorderDelayUs: 0,
+  fifo: false,
+  inFlightOnCut: 'deliver',
+  lossyClientLinks: false,
+};
+
+/** Checks that judge a run at any point, from its invariants, findings and history so far. */
+const PREFIX_CHECKS = new Set(['health', 'invariants', 'linearizable', ...ISOLATION_CHECKS]);
+
+/** Whether exploration can judge this check (the others need a quiet end: convergence, liveness, ...). */
+export function judgedWhileExploring(protocol: AnyProtocol, name: string): boolean {
+  return PREFIX_CHECKS.has(name) || (protocol.invariants ?? []).some((inv) => inv.name === name);
+}
+
+export class ChoiceWorld {
+  readonly sim: Simulation;
+  readonly clients: ScriptedClients;
+  readonly protocol: AnyProtocol;
+  readonly nodeIds: readonly NodeId[];
+  readonly bounds: ExploreConfig;
+  readonly used: ChoiceCounts = { crashes: 0, drops: 0, duplicates: 0, timeouts: 0 };
+  /** Choices taken. */
+  depth = 0;
+
+  constructor(
+    readonly scenario: Scenario,
+    options: { readonly trace?: TraceSink; readonly protocol?: AnyProtocol } = {},
+  ) {
+    const bounds = scenario.explore;
+    if (bounds === undefined) throw new ScenarioError(scenario.file, [{ path: ['explore'], message: 'exploration needs an explore: section (bounds and the clients\' ops)' }]);
+    this.bounds = bounds;
+    this.protocol = options.protocol ?? prepareProtocol(scenario);
+    const seed = String(scenario.seed);
+    const root = Rng.root(seed);
+    this.nodeIds = Array.from({ length: scenario.nodes }, (_, i) => `n${i + 1}`);
+    const ids = this.nodeIds;
+    const network = new Network(EXPLORE_NETWORK, ids.length, root.fork('network'), (i) => ids[i] ?? `c${i - ids.length + 1}`);
+    this.sim = new Simulation({
+      seed,
+      rng: root,
+      protocol: this.protocol,
+      nodeIds: ids,
+      members: ids,
+      network,
+      ...(options.trace !== undefined ? { trace: options.trace } : {}),
+    });
+    this.clients = new ScriptedClients(this.sim, bounds.clients, ids);
+    this.sim.start();
+  }
+
+  /** Whether a fatal finding or an invariant violation ended the path. */
+  get failed(): boolean {
+    return this.sim.findings.length > 0;
+  }
+
+  /** The choices enabled now, in a fixed order (so a search is deterministic). */
+  choices(): Choice[] {
+    const out: Choice[] = [];
+    if (this.sim.isStopped || this.sim.findings.some((f) => isFatal(f.kind))) return out;
+    const up = this.nodeIds.filter((id) => this.sim.nodeStatus(id) === 'up');
+    for (const client of this.clients.ready()) for (const node of up) out.push({ kind: 'invoke', label: `invoke ${client} at ${node}`, client, node });
+    const pending = [...this.sim.choosable()].sort((a, b) => a.kind - b.kind || a.target - b.target || a.id - b.id || a.source - b.source);
+    const messages: SimEvent[] = [];
+    const seen = new Set<string>();
+    for (const ev of pending) {
+      switch (ev.kind) {
+        case EventKind.Message:
+        case EventKind.Request:
+        case EventKind.Reply: {
+          // Two copies of one message (a duplicate) are one choice: either is the same delivery.
+          const what = this.describe(ev);
+          if (seen.has(what)) continue;
+          seen.add(what);
+          messages.push(ev);
+          out.push({ kind: 'deliver', label: `deliver ${what}`, event: ev });
+          break;
+        }
+        case EventKind.Timer:
+          if (this.used.timeouts < this.bounds.timeouts) out.push({ kind: 'timer', label: `timer ${this.nodeIds[ev.target]} ${String(ev.payload)}`, event: ev });
+          break;
+        case EventKind.Call:
+          break; // scenario callbacks: an explored run schedules none
+      }
+    }
+    if (this.used.crashes < this.bounds.crashes) for (const node of up) out.push({ kind: 'crash', label: `crash ${node}`, node });
+    if (this.used.drops < this.bounds.drops) for (const ev of messages) out.push({ kind: 'drop', label: `drop ${this.describe(ev)}`, event: ev });
+    if (this.used.duplicates < this.bounds.duplicates) for (const ev of messages) if (ev.kind === EventKind.Message) out.push({ kind: 'duplicate', label: `duplicate ${this.describe(ev)}`, event: ev });
+    return out;
+  }
+
+  /** Takes one choice (from `choices()` of this very state). */
+  apply(choice: Choice): void {
+    const sim = this.sim;
+    this.depth++;
+    switch (choice.kind) {
+      case 'invoke':
+        this.clients.invoke(choice.client!, choice.node!);
+        return;
+      case 'deliver':
+        sim.fire(choice.event!, sim.now);
+        return;
+      case 'timer':
+        this.used.timeouts++;
+        sim.fire(choice.event!, Math.max(sim.now, sim.timerDueUs(choice.event!)));
+        return;
+      case 'crash':
+        this.used.crashes++;
+        sim.crash(choice.node!);
+        sim.restart(choice.node!);
+        return;
+      case 'drop':
+        this.used.drops++;
+        sim.discard(choice.event!);
+        return;
+      case 'duplicate':
+        this.used.duplicates++;
+        sim.duplicate(choice.event!);
+        return;
+    }
+  }
+
+  /** The enabled choice a log line names, if any. */
+  find(label: string): Choice | undefined {
+    return this.choices().find((c) => c.label === label);
+  }
+
+  /**
+   * The scenario's checks that exploration judges, on the run so far (invariants were checked
+   * after every step; history checks judge the history so far, open ops as indeterminate).
+   */
+  judge(names: readonly string[]): CheckResult[] {
+    const history = this.clients.history;
+    const input = {
+      protocol: this.protocol,
+      history,
+      ops: operationsOf(history),
+      nodes: this.sim.nodes,
+      findings: this.sim.findings,
+      model: this.scenario.model,
+      healed: false,
+      finalReadFromUs: Infinity,
+    };
+    return names.map((name) =>
+      name === 'health'
+        ? checkHealth(this.sim.findings)
+        : judgedWhileExploring(this.protocol, name)
+          ? runCheck(name, input)
+          : { name, verdict: 'unknown' as const, detail: 'not judged in exploration: it needs a quiet end (explored paths stop mid-run)' },
+    );
+  }
+
+  /** `from>to type #id` for a pending message, request or reply. */
+  private describe(ev: SimEvent): string {
+    const sim = this.sim;
+    const from = sim.endpointName(ev.source);
+    const to = sim.endpointName(ev.target);
+    const type =
+      ev.kind === EventKind.Message ? messageType(ev.payload) : ev.kind === EventKind.Request ? (ev.payload as ClientRequest).op.f : `reply:${(ev.payload as { result: OpResult }).result.type}`;
+    return `${from}>${to} ${type} #${ev.id}`;
+  }
+}
+
+/** The checks an explored run is judged by: the scenario's, those exploration can judge, health first. */
+export function exploredChecks(scenario: Scenario, protocol: AnyProtocol): string[] {
+  return ['health', ...scenario.checks.filter((name) => name !== 'health' && judgedWhileExploring(protocol, name))];
+}
+
+/**
+ * Replays a scenario's recorded choice log (`explore.choices`) through the kernel and judges the
+ * run as `runScenario` does. A choice that is not enabled when its turn comes (the code changed
+ * since it was recorded) is bad input, named by its position.
+ */
+export function runChoiceLog(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const choices = scenario.explore?.choices ?? [];
+  const world = new ChoiceWorld(scenario, options.trace !== undefined ? { trace: options.trace } : {});
+  options.onProgress?.('simulate', 0);
+  choices.forEach((label, i) => {
+    if (world.failed && world.sim.findings.some((f) => isFatal(f.kind))) return;
+    const choice = world.find(label);
+    if (choice === undefined) {
+      const enabled = world.choices().map((c) => c.label);
+      throw new ScenarioError(scenario.file, [
+        { path: ['explore', 'choices', i], message: `choice ${JSON.stringify(label)} is not enabled at step ${i + 1} (the code may have changed since it was recorded); enabled: ${enabled.slice(0, 12).join('; ')}${enabled.length > 12 ? '; ...' : ''}` },
+      ]);
+    }
+    world.apply(choice);
+  });
+  options.onProgress?.('check', world.sim.events);
+  const sim = world.sim;
+  const checks = world.judge(exploredChecks(scenario, world.protocol));
+  const history = world.clients.history;
+  const ops = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0 };
+  for (const e of history) {
+    if (e.type === 'invoke') ops.invoked++;
+    else ops[e.type]++;
+  }
+  return {
+    scenario: scenario.name,
+    file: scenario.file,
+    protocol: scenario.protocol.name,
+    options: scenario.options,
+    flaws: scenario.flaws,
+    seed: String(scenario.seed),
+    nodes: scenario.nodes,
+    traceHash: sim.traceHash,
+    events: sim.events,
+    virtualTimeUs: sim.now,
+    faults: [],
+    ops,
+    latency: {},
+    messages: sim.stats,
+    findings: sim.findings,
+    checks,
+    expected: scenario.expect,
+    expectation: judgeExpectation(scenario.expect, checks),
+    history,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Exploration: choices made explicit (runner/choices.ts), state fingerprints with symmetry
+ * (explore/fingerprint.ts) and the search (explore/search.ts), on small Raft configurations.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../src/explore/index.js';
+import { Fingerprinter, permutations } from '../../src/explore/fingerprint.js';
+import { ChoiceWorld, runChoiceLog } from '../../src/runner/choices.js';
+import { resolveScenario, type Scenario } from '../../src/scenario/resolve.js';
+
+/** A 3-node Raft whose timers have one deadline each (so symmetric nodes stay symmetric). */
+function raft(flaws: string[], explore: Record<string, unknown>): Scenario {
+  return resolveScenario(
+    {
+      name: 'explore-test',
+      protocol: 'raft',
+      nodes: 3,
+      flaws,
+      options: { preVote: false, checkQuorum: false, electionTimeoutMinUs: 150_000, electionTimeoutMaxUs: 150_001, heartbeatUs: 50_000, snapshotEvery: 0 },
+      checks: ['election-safety', 'log-matching', 'leader-completeness', 'state-machine-safety', 'linearizable'],
+      explore: { clients: [['write x 1']], ...explore },
+    },
+    '<test>',
+  );
+}
+
+const TWO_LEADERS = ['timer n1 election', 'deliver n1>n2 request-vote #4', 'deliver n2>n1 vote-reply #8', 'timer n3 election', 'crash n2', 'deliver n3>n2 request-vote #14', 'deliver n2>n3 vote-reply #18'];
+
+describe('choices', () => {
+  it('lists what may happen next in a fixed order, and a choice log replays to the same trace hash', () => {
+    const world = new ChoiceWorld(raft([], { crashes: 1 }));
+    expect(world.choices().map((c) => c.label)).toEqual(['invoke c1 at n1', 'invoke c1 at n2', 'invoke c1 at n3', 'timer n1 election', 'timer n2 election', 'timer n3 election', 'crash n1', 'crash n2', 'crash n3']);
+    const scenario = raft(['no-persist-vote'], { crashes: 1, choices: TWO_LEADERS });
+    const a = runChoiceLog(scenario);
+    const b = runChoiceLog(scenario);
+    expect(a.traceHash).toBe(b.traceHash);
+    expect(a.checks.find((c) => c.name === 'election-safety')?.verdict).toBe('fail');
+    // Without the flaw the same decisions are not all possible: n2 remembers its vote and refuses n3.
+    expect(runChoiceLog(raft([], { crashes: 1, choices: TWO_LEADERS })).checks.every((c) => c.verdict === 'pass')).toBe(true);
+  });
+
+  it('names a recorded choice that is no longer enabled, by its position', () => {
+    expect(() => runChoiceLog(raft([], { choices: ['timer n1 election', 'deliver n1>n2 append #99'] }))).toThrow(/explore\.choices\[1\].*not enabled at step 2/);
+  });
+
+  it('bounds crashes, drops, duplicates and timer firings per path', () => {
+    const world = new ChoiceWorld(raft([], { drops: 1, duplicates: 1, timeouts: 1 }));
+    const fire = (label: string): void => world.apply(world.find(label)!);
+    fire('timer n1 election');
+    const labels = world.choices().map((c) => c.label);
+    expect(labels.filter((l) => l.startsWith('timer'))).toEqual([]);
+    expect(labels).toContain('drop n1>n2 request-vote #4');
+    fire('duplicate n1>n2 request-vote #4');
+    fire('drop n1>n3 request-vote #5');
+    expect(world.choices().map((c) => c.label).filter((l) => /^(drop|duplicate)/.test(l))).toEqual([]);
+    expect(world.used).toEqual({ crashes: 0, drops: 1, duplicates: 1, timeouts: 1 });
+  });
+});
+
+describe('fingerprints', () => {
+  const scenario = raft([], {});
+  const after = (labels: string[]): ChoiceWorld => {
+    const world = new ChoiceWorld(scenario);
+    for (const label of labels) world.apply(world.find(label)!);
+    return world;
+  };
+
+  it('are equal for deliveries to different nodes in either order, and differ for different states', () => {
+    const plain = new Fingerprinter(['n1', 'n2', 'n3'], false);
+    const one = after(['timer n1 election', 'deliver n1>n2 request-vote #4', 'deliver n1>n3 request-vote #5']);
+    const other = after(['timer n1 election', 'deliver n1>n3 request-vote #5', 'deliver n1>n2 request-vote #4']);
+    expect(plain.of(one)).toBe(plain.of(other));
+    expect(plain.of(one)).not.toBe(plain.of(after(['timer n1 election', 'deliver n1>n2 request-vote #4'])));
+  });
+
+  it('merge states equal up to renaming nodes only under symmetry', () => {
+    const plain = new Fingerprinter(['n1', 'n2', 'n3'], false);
+    const symmetric = new Fingerprinter(['n1', 'n2', 'n3'], true);
+    const n1 = after(['timer n1 election', 'deliver n1>n2 request-vote #4']);
+    const n3 = after(['timer n3 election', 'deliver n3>n1 request-vote #4']);
+    expect(plain.of(n1)).not.toBe(plain.of(n3));
+    expect(symmetric.of(n1)).toBe(symmetric.of(n3));
+    expect(symmetric.of(n1)).not.toBe(symmetric.of(after(['timer n3 election'])));
+  });
+
+  it('renames over every permutation', () => {
+    expect(permutations(3).map((p) => p.join('')).sort()).toEqual(['012', '021', '102', '120', '201', '210']);
+  });
+});
+
+describe('search', () => {
+  it('finds the shortest double vote of no-persist-vote (bfs), and nothing in correct Raft within the same bound', () => {
+    const bounds = { crashes: 1, timeouts: 2, symmetry: true };
+    const flawed = explore(raft(['no-persist-vote'], bounds), { depth: 8, maxStates: 100_000, strategy: 'bfs', symmetry: true });
+    expect(flawed.violation?.path.length).toBe(7);
+    expect(flawed.violation?.failed.map((c) => c.name)).toEqual(['election-safety']);
+    // The path is a choice log: replayed, it breaks the same invariant.
+    const replayed = runChoiceLog(raft(['no-persist-vote'], { ...bounds, choices: flawed.violation!.path }));
+    expect(replayed.checks.find((c) => c.name === 'election-safety')?.verdict).toBe('fail');
+
+    const correct = explore(raft([], bounds), { depth: 6, maxStates: 100_000, strategy: 'bfs', symmetry: true });
+    expect(correct.violation).toBeUndefined();
+    expect(correct.stoppedEarly).toBeUndefined();
+    expect(correct.stats.depthCompleted).toBe(6);
+    expect(correct.stats.unique).toBeGreaterThan(100);
+  });
+
+  it('dfs and random walks find it too, not necessarily shortest; symmetry shrinks the state space', () => {
+    const bounds = { crashes: 1, timeouts: 2 };
+    const dfs = explore(raft(['no-persist-vote'], bounds), { depth: 7, maxStates: 100_000, strategy: 'dfs', symmetry: true });
+    expect(dfs.violation?.failed[0]?.name).toBe('election-safety');
+    const walk = explore(raft(['no-persist-vote'], bounds), { depth: 10, maxStates: 50_000, strategy: 'random-walk', symmetry: false });
+    expect(walk.violation?.failed[0]?.name).toBe('election-safety');
+    const states = (symmetry: boolean): number => explore(raft([], { timeouts: 1 }), { depth: 4, maxStates: 100_000, strategy: 'bfs', symmetry }).stats.unique;
+    expect(states(true)).toBeLessThan(states(false));
+  });
+});
