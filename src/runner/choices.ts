@@ -265,7 +265,7 @@ export function runChoiceLog(scenario: Scenario, options: RunOptions = {}): RunR
     faults: [],
     ops,
     latency: {},
-    messages: sim.stats,
+    messages: sim.settleStats(),
     findings: sim.findings,
     checks,
     expected: scenario.expect,
