@@ -158,7 +158,8 @@ export class ChoiceWorld {
         return;
       case 'timer':
         this.used.timeouts++;
-        sim.fire(choice.event!, Math.max(sim.now, sim.timerDueUs(choice.event!)));
+        // Frozen time: the timer fires now, whatever its deadline (timers are pure choices).
+        sim.fire(choice.event!, this.bounds.time === 'frozen' ? sim.now : Math.max(sim.now, sim.timerDueUs(choice.event!)));
         return;
       case 'crash':
         this.used.crashes++;

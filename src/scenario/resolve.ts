@@ -70,6 +70,7 @@ export interface ExploreConfig {
   /** Timer firings on a path at most (Infinity: unbounded). */
   readonly timeouts: number;
   readonly symmetry: boolean;
+  readonly time: 'timers' | 'frozen';
   readonly clients: readonly (readonly Op[])[];
   readonly choices?: readonly string[];
 }
@@ -234,6 +235,7 @@ function resolveExplore(e: ExploreEntry, model: ModelName, issues: ScenarioIssue
     duplicates: e.duplicates,
     timeouts: e.timeouts ?? Infinity,
     symmetry: e.symmetry,
+    time: e.time,
     clients,
     ...(e.choices !== undefined ? { choices: e.choices } : {}),
   };

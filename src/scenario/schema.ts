@@ -293,6 +293,12 @@ const exploreSchema = z.strictObject({
   timeouts: z.number().int().min(0).max(10_000).optional(),
   /** Treat node ids as interchangeable: states equal up to renaming nodes are explored once. */
   symmetry: z.boolean().default(false),
+  /**
+   * `timers`: a timer fires at its deadline (time moves with timers). `frozen`: time stands still
+   * and timers are pure choices; for protocols whose safety does not read the clock (no leases,
+   * no CheckQuorum): times recorded in states then never tell interleavings apart.
+   */
+  time: z.enum(['timers', 'frozen']).default('timers'),
   /** Each client's ops, in order; a client invokes its next op when it is idle (a choice, with the node it asks). */
   clients: z.array(z.array(scriptedOp).min(1)).min(1).max(8).default([['write x 1']]),
   /** A recorded choice log: `dsim replay` makes these choices, in order, through the kernel. */
