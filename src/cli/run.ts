@@ -1,4 +1,5 @@
 /** `dsim run FILE|DIR...`: run scenarios, print what happened and whether each property held. */
+import { writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
@@ -168,7 +169,9 @@ export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'si
   // A soak streams the history to its file as it is recorded and reports on stderr.
   const historyFile = job.soak === true && job.historyPath !== undefined ? new AtomicStreamFile(job.historyPath) : undefined;
   const edn = job.historyPath?.endsWith('.edn') === true;
-  const soak = job.soak === true ? soakReporter((line) => process.stderr.write(line + '\n')) : undefined;
+  // Written straight to fd 2: a worker's process.stderr flushes only when its event loop turns,
+  // which a long synchronous run never lets it do.
+  const soak = job.soak === true ? soakReporter((line) => writeSync(2, line + '\n')) : undefined;
   let result: RunResult;
   try {
     result = runScenario(scenario, {
