@@ -186,6 +186,14 @@ export interface Promises {
   /** Check names: generic (`linearizable`, `durable`, ...), invariants (all, or one by name), the protocol's own. */
   readonly checks: readonly string[];
   /**
+   * The configuration applies a command once however often it arrives: a command resent with the
+   * same client and sequence number (a retry after a timeout, at another node, or a duplicate on
+   * the client's link) takes effect once (client sessions). The fuzzer then lets clients resend
+   * timed-out commands and lets loss, duplication and reordering hit client links; without it,
+   * clients send each command once over reliable links (partitions still cut them).
+   */
+  readonly exactlyOnce?: boolean;
+  /**
    * What the promises assume of the environment; the fuzzer keeps its faults within it. A lease
    * is safe only while clocks drift and jump less than it allows for.
    */

@@ -99,6 +99,13 @@ export interface ScenarioGenome {
   readonly workload: { readonly clients: number; readonly ratePerSecond: number; readonly keys: number; readonly zipfian: boolean };
   readonly network: { readonly latency: LatencyGene; readonly baseLossPc: number; readonly baseDuplicatePc: number; readonly reorderPc: number; readonly reorderDelayMs: number; readonly fifo: boolean; readonly deliverInFlight: boolean };
   readonly seed: number;
+  /**
+   * Clients that resend a timed-out command (same seq, another node) and client links that lose,
+   * duplicate and reorder like the others: used only where the configuration promises exactly-once
+   * (`Promises.exactlyOnce`). Last in the genome, so runs of other configurations draw as before;
+   * absent in corpus entries written before it existed.
+   */
+  readonly clients?: { readonly retries: number; readonly lossyLinks: boolean };
 }
 
 export interface ScenarioArbitraryOptions {
@@ -167,6 +174,8 @@ const BASE_MAX: Readonly<Record<'loss' | 'duplicate' | 'reorder', readonly numbe
 export const FUZZ_EVENT_LIMIT = 200_000;
 /** Highest node index a target gene draws; taken modulo the cluster size. */
 const NODE_INDEX_MAX = 15;
+/** Most resends of a timed-out command, where the configuration promises exactly-once. */
+const MAX_RESENDS = 3;
 /** Most operator actions per run. */
 export const MAX_OPERATOR_ACTIONS = 4;
 
@@ -386,6 +395,8 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       deliverInFlight: fc.boolean(),
     }),
     seed: setup.seed !== undefined ? fc.constant(setup.seed) : fc.noShrink(fc.integer({ min: 0, max: 0x7fffffff })),
+    // Half the runs with resends, half with lossy client links; shrinks toward neither.
+    clients: fc.record({ retries: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: MAX_RESENDS })), lossyLinks: fc.boolean() }),
   });
 }
 
@@ -548,12 +559,16 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   if (swarm.reorder > 0) network.reorder = { p: 0, delay: `${Math.min(net.reorderDelayMs, stallCapMs)}ms` };
   if (net.fifo) network.fifo = true;
   if (net.deliverInFlight) network.inFlightOnCut = 'deliver';
+  // Resent commands and lossy, duplicating client links test exactly-once, where it is promised.
+  const resends = judged.exactlyOnce === true ? (genome.clients?.retries ?? 0) : 0;
+  if (judged.exactlyOnce === true && genome.clients?.lossyLinks === true) network.lossyClientLinks = true;
 
   faults.push(...commands);
 
   const w = genome.workload;
   const workload: Record<string, unknown> = { model: config.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
   if (context.mix !== undefined) workload.mix = { ...context.mix };
+  if (resends > 0) workload.retries = resends;
   if (config.model === 'kv' || isTxnModel(config.model)) {
     workload.keys = w.keys;
     if (w.zipfian && w.keys > 1) workload.keyDistribution = 'zipfian';

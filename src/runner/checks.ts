@@ -5,6 +5,7 @@
 import { pairOperations, type History, type Operation } from '../core/history.js';
 import type { AnyProtocol, CheckVerdict, NodeView } from '../core/protocol.js';
 import { checkConverged, checkDurable, checkLiveness } from '../checkers/generic.js';
+import { checkCounterBounds } from '../checkers/crdt-checks.js';
 import { checkLinearizability, describeOperation, explainEvidence, getModel, partitionByKey, whyStuck } from '../checkers/linearizability/index.js';
 import { plural } from '../core/plural.js';
 import { checkIsolation, describeAnomaly, forbids, type ConsistencyModel, type IsolationResult } from '../checkers/isolation/index.js';
@@ -59,6 +60,13 @@ export const genericChecks = new Map<string, { description: string; run: Generic
   ['linearizable', { description: 'the client history is linearizable for the workload model', run: (i) => linearizable(i) }],
   ['liveness', { description: 'after heal, the final reads complete ok', run: (i) => checkLiveness(i.ops, i.finalReadFromUs, i.healed, i.clientOf) }],
   [
+    'exactly-once',
+    {
+      description: 'counter: each final read counts every acknowledged add once and no add twice (resent or duplicated commands included)',
+      run: (i) => exactlyOnce(i),
+    },
+  ],
+  [
     'invariants',
     {
       description: 'every protocol invariant held after every step',
@@ -80,6 +88,23 @@ export const genericChecks = new Map<string, { description: string; run: Generic
 // checker (the history shows no anomaly the model forbids).
 for (const consistency of ISOLATION_CHECKS) {
   genericChecks.set(consistency, { description: `the transactional history shows no anomaly ${consistency} forbids (isolation checker)`, run: (i) => isolation(i, consistency) });
+}
+
+/**
+ * Exactly-once through increments: a register write applied twice is invisible unless another
+ * write came between, a counter add applied twice is not. The final reads' counts must lie between
+ * the acknowledged adds and the acknowledged plus indeterminate ones.
+ */
+function exactlyOnce(input: CheckInput): CheckVerdict {
+  if (input.model !== 'counter') return { verdict: 'unknown', detail: `exactly-once is judged through a counter's adds, not the ${input.model} model` };
+  if (input.finalReadFromUs === Infinity) return { verdict: 'unknown', detail: 'exactly-once is judged from the final reads after a heal phase, and this scenario has none' };
+  const finals: number[] = [];
+  for (const op of input.ops) if (op.f === 'read' && op.outcome === 'ok' && (op.invokeTimeUs ?? 0) >= input.finalReadFromUs && typeof op.output === 'number') finals.push(op.output);
+  if (finals.length === 0) return { verdict: 'unknown', detail: 'no final read of the counter completed ok' };
+  const verdict = checkCounterBounds(input.history, finals);
+  if (verdict.verdict !== 'fail') return verdict;
+  const above = finals.some((v) => v > (verdict.evidence as { upper: number }).upper);
+  return { ...verdict, detail: `${verdict.detail}: ${above ? 'an add took effect twice (a resent or duplicated command counted again)' : 'an acknowledged add was lost'}` };
 }
 
 /** Which checker model judges each workload model's history. */

@@ -193,6 +193,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
       thinkUs: w.think,
       timeoutUs: w.timeout,
       retryDelayUs: w.retryDelay,
+      ...(w.retries !== undefined && w.retries > 0 ? { retries: w.retries } : {}),
       route: w.route,
       keys: w.keys,
       keyDistribution,

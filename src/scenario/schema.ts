@@ -95,6 +95,8 @@ const workloadSchema = z
     maxTxnOps: z.number().int().min(1).max(100).default(5),
     timeout: duration.default(1_000_000),
     retryDelay: duration.default(10_000),
+    /** Times a timed-out command is resent with the same sequence number, to another node (the timeout is split between attempts). */
+    retries: z.number().int().min(0).max(10).optional(),
     route: z.enum(['random', 'sticky', 'leader']).default('leader'),
     until: duration.optional(),
     finalReads: z.boolean().default(true),

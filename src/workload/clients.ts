@@ -48,6 +48,13 @@ export interface WorkloadConfig {
   /** Pause before retrying after a redirect. */
   readonly retryDelayUs: number;
   readonly route: RoutePolicy;
+  /**
+   * Times a timed-out command is sent again, with the same sequence number, to another node (a
+   * client library's retry; default 0). The op's `timeoutUs` is split evenly between its attempts,
+   * so an op still ends by its deadline. Once an attempt timed out, the op can no longer end in a
+   * definite `fail`: the attempt may still take effect.
+   */
+  readonly retries?: number;
 }
 
 export interface WorkloadStats {
@@ -58,6 +65,8 @@ export interface WorkloadStats {
   /** Open-loop arrivals that found every client busy. */
   shed: number;
   redirects: number;
+  /** Timed-out attempts sent again with the same sequence number (`retries`). */
+  resent: number;
 }
 
 function noop(): void {}
@@ -72,6 +81,12 @@ interface InFlight {
   readonly seq: number;
   readonly invokedUs: number;
   readonly deadlineUs: number;
+  /** When the current attempt times out (the op's deadline unless it may be resent). */
+  attemptDeadlineUs: number;
+  /** Resends left for timed-out attempts. */
+  resendsLeft: number;
+  /** An attempt timed out: it may still take effect, so no later answer is a definite fail. */
+  resent: boolean;
   attempt: number;
   requestId: string;
   /** Waiting for a reply (true) or between attempts after a definite refusal (false). */
@@ -116,7 +131,7 @@ export class Workload {
   /** Receives every history event instead of `history` when set. */
   private sink: ((event: HistoryEvent) => void) | undefined = undefined;
   private recorded = 0;
-  readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0 };
+  readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0 };
   /** Completed-ok latencies by op name, µs (bounded memory). */
   readonly latencies = new LatencyRecorder();
   /**
@@ -262,6 +277,9 @@ export class Workload {
       seq: client.seq,
       invokedUs: now,
       deadlineUs: now + this.config.timeoutUs,
+      attemptDeadlineUs: now + this.config.timeoutUs,
+      resendsLeft: this.config.retries ?? 0,
+      resent: false,
       attempt: 0,
       requestId: '',
       awaiting: false,
@@ -272,7 +290,6 @@ export class Workload {
     client.inFlight = flight;
     this.stats.invoked++;
     this.record(client, 'invoke', op, op.value, undefined);
-    if (client.timeoutCheckUs === -1 || client.timeoutCheckUs > flight.deadlineUs) this.scheduleTimeoutCheck(client, flight.deadlineUs);
     this.attempt(client, flight, node);
   }
 
@@ -281,12 +298,25 @@ export class Workload {
     flight.node = node;
     flight.awaiting = true;
     flight.requestId = `${client.name}:${client.opCount}:${flight.attempt}`;
+    if (flight.resendsLeft > 0) {
+      // Each attempt gets its share of the op's timeout; the last one runs to the deadline.
+      const shareUs = Math.max(1, Math.floor(this.config.timeoutUs / ((this.config.retries ?? 0) + 1)));
+      flight.attemptDeadlineUs = Math.min(this.host.now + shareUs, flight.deadlineUs);
+    } else {
+      flight.attemptDeadlineUs = flight.deadlineUs;
+    }
+    if (client.timeoutCheckUs === -1 || client.timeoutCheckUs > flight.attemptDeadlineUs) this.scheduleTimeoutCheck(client, flight.attemptDeadlineUs);
     this.host.sendRequest(client.endpoint, node, { id: flight.requestId, client: client.name, seq: flight.seq, op: flight.op });
   }
 
   private onReply(client: Client, requestId: string, result: OpResult, from: NodeId): void {
     const flight = client.inFlight;
-    if (flight === undefined || !flight.awaiting || flight.requestId !== requestId) return; // stale or duplicate
+    if (flight === undefined || !flight.awaiting) return;
+    if (flight.requestId !== requestId) {
+      // A stale or duplicated reply, or the answer to an attempt that timed out and was resent:
+      // that one is the op's answer if it says the op happened (its other answers are not final).
+      if (!(flight.resent && result.type === 'ok' && requestId.startsWith(`${client.name}:${client.opCount}:`))) return;
+    }
     switch (result.type) {
       case 'ok':
         if (this.config.route === 'leader') client.leaderHint = from;
@@ -294,7 +324,7 @@ export class Workload {
         this.complete(client, 'ok', result.value !== undefined ? result.value : flight.op.f === 'read' ? null : flight.op.value, from, undefined);
         return;
       case 'fail':
-        this.complete(client, 'fail', flight.op.value, from, result.error);
+        this.complete(client, flight.resent ? 'info' : 'fail', flight.op.value, from, flight.resent ? `${result.error ?? 'failed'} (an earlier attempt timed out)` : result.error);
         return;
       case 'info':
         this.complete(client, 'info', flight.op.value, from, result.error);
@@ -307,8 +337,8 @@ export class Workload {
         if (result.to !== undefined) client.leaderHint = result.to;
         const at = this.host.now + this.config.retryDelayUs;
         if (flight.attempt >= MAX_ATTEMPTS_PER_OP || at >= flight.deadlineUs) {
-          // Every attempt was definitely refused: the op did not happen.
-          this.complete(client, 'fail', flight.op.value, from, `${flight.lastError} (gave up after ${flight.attempt} attempts)`);
+          // Every attempt was definitely refused: the op did not happen (unless one timed out).
+          this.complete(client, flight.resent ? 'info' : 'fail', flight.op.value, from, `${flight.lastError} (gave up after ${flight.attempt} attempts)`);
           return;
         }
         const opCount = client.opCount;
@@ -331,11 +361,20 @@ export class Workload {
     client.timeoutCheckUs = -1;
     const flight = client.inFlight;
     if (flight === undefined) return;
-    if (flight.deadlineUs > this.host.now) {
-      this.scheduleTimeoutCheck(client, flight.deadlineUs);
+    const now = this.host.now;
+    if (flight.deadlineUs > now) {
+      if (flight.awaiting && flight.attemptDeadlineUs <= now && flight.resendsLeft > 0) {
+        // The attempt timed out: send the same command (same seq) to another node.
+        flight.resendsLeft--;
+        flight.resent = true;
+        this.stats.resent++;
+        this.attempt(client, flight, this.otherNode(client, flight.node));
+        return;
+      }
+      this.scheduleTimeoutCheck(client, flight.awaiting && flight.attemptDeadlineUs > now ? flight.attemptDeadlineUs : flight.deadlineUs);
       return;
     }
-    if (flight.awaiting) this.complete(client, 'info', flight.op.value, flight.node, 'timeout');
+    if (flight.awaiting || flight.resent) this.complete(client, 'info', flight.op.value, flight.node, flight.awaiting ? 'timeout' : `${flight.lastError} (timed out between attempts; an earlier attempt timed out)`);
     else this.complete(client, 'fail', flight.op.value, flight.node, `${flight.lastError} (timed out between attempts)`);
   }
 

@@ -183,6 +183,20 @@ describe('scenario arbitraries', () => {
     }
   });
 
+  it('resent commands and lossy client links only where the configuration promises exactly-once (raft: its counter too)', () => {
+    const raft = fc.sample(scenarioArbitrary({ protocol: 'raft' }), { seed: SEED, numRuns: 200 }).map((s) => resolveScenario(s, '<test>', { protocols }));
+    expect(raft.filter((s) => (s.workload.retries ?? 0) > 0).length).toBeGreaterThan(40);
+    expect(raft.filter((s) => s.network.lossyClientLinks).length).toBeGreaterThan(40);
+    const counters = raft.filter((s) => s.model === 'counter');
+    expect(counters.length).toBeGreaterThan(20);
+    expect(counters.every((s) => s.checks.includes('exactly-once') && !s.checks.includes('durable'))).toBe(true);
+    // Master-slave has no client sessions: a resent write could apply twice, which it does not promise against.
+    for (const s of fc.sample(scenarioArbitrary({ protocol: 'master-slave' }), { seed: SEED, numRuns: 100 })) {
+      const resolved = resolveScenario(s, '<test>', { protocols });
+      expect([resolved.workload.retries ?? 0, resolved.network.lossyClientLinks]).toEqual([0, false]);
+    }
+  });
+
   it('rejects unknown protocols, checks, fault kinds and bad options', () => {
     expect(() => fuzzSetup({ protocol: 'nope' })).toThrow(/unknown protocol "nope"/);
     expect(() => fuzzSetup({ protocol: 'broadcast', checks: ['linearizable-ish'] })).toThrow(/unknown check/);

@@ -110,3 +110,58 @@ describe('Workload', () => {
     expect(values.size).toBe(200);
   });
 });
+
+describe('Workload resends', () => {
+  /** n3 never answers; n2 refuses writes (a definite fail); n1 answers everything. Records each request's (client, seq). */
+  function resendSetup(retries: number) {
+    const seen: Array<{ id: string; client: string; seq: number; node: string }> = [];
+    const flaky: Protocol<Record<string, never>, never> = {
+      name: 'flaky',
+      init: () => ({}),
+      onMessage() {},
+      onTimer() {},
+      onRequest(_state, req, ctx) {
+        seen.push({ id: req.id, client: req.client, seq: req.seq, node: ctx.self });
+        if (ctx.self === 'n3') return;
+        if (ctx.self === 'n2' && req.op.f === 'write') return ctx.reply(req.id, { type: 'fail', error: 'refused' });
+        ctx.reply(req.id, { type: 'ok', value: req.op.f === 'read' ? null : undefined });
+      },
+    };
+    const { sim } = makeSim({ protocol: flaky, nodes: 3 });
+    const generator = new OpGenerator({ model: 'kv', keys: 2, keyDistribution: { kind: 'uniform' }, mix: { read: 0.5, write: 0.5 } });
+    const ids = ['n1', 'n2', 'n3'];
+    const workload = new Workload({ ...config, route: 'random', retries }, sim, generator, Rng.root(5).fork('workload'), () => ids, ids);
+    sim.start();
+    workload.start(1_000_000);
+    sim.run(2_000_000);
+    return { workload, seen, ops: pairOperations(workload.history) };
+  }
+
+  it('a timed-out command goes again, same seq, to another node, within the op timeout; an ok answer completes it', () => {
+    const { workload, seen, ops } = resendSetup(2);
+    expect(workload.stats.resent).toBeGreaterThan(10);
+    // Attempts of one op (request ids c:op:attempt) all carry one seq, and a resend never goes back to n3 at once.
+    const byOp = new Map<string, Array<{ seq: number; node: string }>>();
+    for (const r of seen) {
+      const op = r.id.slice(0, r.id.lastIndexOf(':'));
+      byOp.set(op, [...(byOp.get(op) ?? []), { seq: r.seq, node: r.node }]);
+    }
+    const resent = [...byOp.values()].filter((attempts) => attempts.length > 1);
+    expect(resent.length).toBeGreaterThan(10);
+    for (const attempts of resent) expect(new Set(attempts.map((a) => a.seq)).size).toBe(1);
+    // Reads that reached n3 now complete ok (before: info), within the op timeout.
+    const reads = ops.filter((o) => o.f === 'read');
+    expect(reads.every((o) => o.outcome === 'ok' && o.completeTimeUs! - o.invokeTimeUs! <= config.timeoutUs)).toBe(true);
+    // A write refused after an attempt timed out is not a definite fail: the lost attempt may yet apply.
+    const writes = ops.filter((o) => o.f === 'write');
+    expect(writes.some((o) => o.outcome === 'info' && o.error?.includes('an earlier attempt timed out'))).toBe(true);
+    expect(writes.filter((o) => o.outcome === 'fail').every((o) => o.node === 'n2' && o.error === 'refused')).toBe(true);
+  });
+
+  it('without retries, the same run ends every op that reached n3 as info', () => {
+    const { workload, ops } = resendSetup(0);
+    expect(workload.stats.resent).toBe(0);
+    expect(ops.filter((o) => o.outcome === 'info').every((o) => o.node === 'n3' && o.error === 'timeout')).toBe(true);
+    expect(workload.stats.info).toBeGreaterThan(10);
+  });
+});

@@ -25,6 +25,8 @@ export function promises({ options, model, healed }: PromiseQuery<CasPaxosOption
   if (healed && options.backoff) checks.push('liveness');
   return {
     checks: model === 'kv' || model === 'register' ? checks : ['invariants'],
+    // Per-key client sessions (change.ts): a resent change applies once.
+    exactlyOnce: true,
     // An attempt that hears from no quorum within its timeout starts over: slower links than a
     // quarter of it (a round trip each way, twice) make every attempt time out.
     assumes: { maxDelayUs: Math.floor(options.attemptTimeoutUs / 4) },

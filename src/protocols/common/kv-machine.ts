@@ -62,6 +62,12 @@ function execute(kv: KvMachine, command: KvCommand): OpResult {
     case 'write':
       kv.data[slot] = value;
       return { type: 'ok', value };
+    case 'add': {
+      // A counter: what a command applied twice shows (a register write applied twice often does not).
+      const current = kv.data[slot];
+      kv.data[slot] = (typeof current === 'number' ? current : 0) + (typeof value === 'number' ? value : 1);
+      return { type: 'ok', value };
+    }
     case 'cas': {
       if (!Array.isArray(value) || value.length !== 2) return { type: 'fail', error: 'cas takes [expected, new]' };
       const current = readValue(kv, key);

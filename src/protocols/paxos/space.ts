@@ -66,6 +66,8 @@ export function promises({ options, healed }: PromiseQuery<PaxosOptions>): Promi
   if (healed && options.backoff && electsPromptly) checks.push('converged', 'liveness');
   return {
     checks,
+    // Client sessions (common/kv-machine.ts): a resent command takes effect once.
+    exactlyOnce: true,
     assumes: {
       ...(electsPromptly ? { maxDelayUs: timing.maxDelayUs } : {}),
       ...(options.reads === 'lease' ? { clock: leaseClock(options) } : {}),

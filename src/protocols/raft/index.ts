@@ -24,8 +24,11 @@ export type { RaftOptions } from './options.js';
 export type { ApplyCommand, RaftState, Message as RaftMessage, Durable as RaftDurable, LogEntry, Snapshot } from './types.js';
 export { raftInvariants } from './invariants.js';
 
-export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>, apply: ApplyCommand = applyCommand): Protocol<RaftState, Message, Durable> {
+/** `model`: the workload's data model (a counter starts its state machine at 0). */
+export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>, apply: ApplyCommand = applyCommand, model = 'kv'): Protocol<RaftState, Message, Durable> {
   const flaws = resolveFlaws(flawNames);
+  // The counter model is one number under the empty key, 0 before any add.
+  const initialData: Readonly<Record<string, unknown>> = model === 'counter' ? { '': 0 } : {};
   // One Env per protocol instance, pointed at the context of the step in progress: steps never
   // nest and nothing keeps an Env past its handler, so this saves an allocation per message.
   const current: { ctx: Ctx; readonly options: RaftOptions; readonly flaws: typeof flaws; readonly apply: ApplyCommand } = { ctx: undefined as unknown as Ctx, options, flaws, apply };
@@ -40,7 +43,7 @@ export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>,
       // A spare (not an initial member) starts with no configuration: it never campaigns and
       // waits for a leader to add it.
       const initialVoters = ctx.members.includes(ctx.self) ? ctx.members : [];
-      const snapshot = durable?.snapshot ?? emptySnapshot(initialVoters);
+      const snapshot = durable?.snapshot ?? emptySnapshot(initialVoters, initialData);
       const state: RaftState = {
         self: ctx.self,
         currentTerm: durable?.currentTerm ?? 0,
@@ -145,11 +148,12 @@ export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>,
 export const definition: ProtocolDefinition<RaftOptions> = {
   name: 'raft',
   summary: 'Raft with PreVote, CheckQuorum, ReadIndex/lease reads, snapshots, membership changes and leadership transfer, over a kv store with client sessions',
-  models: ['kv'],
+  // counter: adds through the log, exactly once per client session (what resent commands test).
+  models: ['kv', 'counter'],
   flaws: FLAWS,
   parseOptions,
   space,
   promises,
   operatorActions,
-  create: ({ options, flaws }) => createRaft(options, flaws),
+  create: ({ options, flaws, model }) => createRaft(options, flaws, applyCommand, model),
 };

@@ -22,13 +22,14 @@ function chainOf(previous: number, entry: { index: number; term: number; hash: n
 // ------------------------------------------------------------------ queries
 
 /** Frozen through and through, like every snapshot: persisted and sent by reference, never copied. */
-export function emptySnapshot(voters: readonly NodeId[]): Snapshot {
+/** `data`: the state machine's initial state (a counter starts at 0). */
+export function emptySnapshot(voters: readonly NodeId[], data: Readonly<Record<string, unknown>> = {}): Snapshot {
   return Object.freeze({
     lastIndex: 0,
     lastTerm: 0,
     chain: 0,
     voters: Object.freeze([...voters]),
-    data: Object.freeze({}),
+    data: Object.freeze({ ...data }),
     sessions: Object.freeze({}),
     appliedDigest: 0,
   });

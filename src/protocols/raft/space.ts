@@ -37,10 +37,11 @@ export const space: ConfigurationSpace = {
   },
 };
 
-export function promises({ options, healed, commands }: PromiseQuery<RaftOptions>): Promises {
+export function promises({ options, model, healed, commands }: PromiseQuery<RaftOptions>): Promises {
   const checks = ['invariants', 'linearizable'];
-  // Durability is judged from the final reads, which only a heal phase has.
-  if (healed) checks.push('durable');
+  // Durability is judged from the final reads, which only a heal phase has. A counter's final
+  // value must count every acknowledged add and no add twice (however often it was resent).
+  if (healed) checks.push(model === 'counter' ? 'exactly-once' : 'durable');
   // Without a no-op on election, a new leader commits nothing of its own term until a client
   // writes, and until then it can neither advance the commit index past its predecessor's entries
   // nor serve a ReadIndex or lease read. The final reads are reads only: they wait for a write that
@@ -58,6 +59,8 @@ export function promises({ options, healed, commands }: PromiseQuery<RaftOptions
   if (healed && progressWithoutWrites && !disruptedByRemovedServers && electsPromptly) checks.push('voters-converged', 'liveness');
   return {
     checks,
+    // Client sessions (common/kv-machine.ts): a resent command takes effect once.
+    exactlyOnce: true,
     assumes: {
       ...(electsPromptly ? { maxDelayUs } : {}),
       ...(options.reads === 'lease' ? { clock: leaseClock(options) } : {}),
