@@ -210,6 +210,12 @@ export interface FuzzSetup {
   readonly swarm: boolean;
   readonly operators: boolean;
   readonly maxFaults: number;
+  /**
+   * Whether the protocol's default configuration promises exactly-once: only then does the genome
+   * draw resends and lossy client links (elsewhere they are constant, so they neither cost
+   * randomness nor shrink steps).
+   */
+  readonly exactlyOnce?: boolean;
   readonly seed?: number;
 }
 
@@ -262,6 +268,7 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
     swarm: options.swarm ?? true,
     operators: options.operators ?? true,
     maxFaults: options.maxFaults ?? profile.maxFaults ?? 8,
+    ...(judgedBy(configuration, fallback, { nodes: profile.nodes.min, commands: [] }).exactlyOnce === true ? { exactlyOnce: true } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
   };
 }
@@ -396,7 +403,10 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
     }),
     seed: setup.seed !== undefined ? fc.constant(setup.seed) : fc.noShrink(fc.integer({ min: 0, max: 0x7fffffff })),
     // Half the runs with resends, half with lossy client links; shrinks toward neither.
-    clients: fc.record({ retries: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: MAX_RESENDS })), lossyLinks: fc.boolean() }),
+    clients:
+      setup.exactlyOnce === true
+        ? fc.record({ retries: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: MAX_RESENDS })), lossyLinks: fc.boolean() })
+        : fc.constant({ retries: 0, lossyLinks: false }),
   });
 }
 
