@@ -78,7 +78,7 @@ describe('configuration spaces', () => {
     const k = scenarios('master-slave', 100, { protocol: 'master-slave', options: { mode: 'semi-sync', k: 2 } });
     expect(new Set(k.map((s) => (s.options as Record<string, unknown>).k))).toEqual(new Set([2]));
     expect(() => fuzzSetup({ protocol: 'master-slave', options: { mode: 'async', k: 2 }, protocols })).toThrow(/k applies only to mode: semi-sync/);
-    expect(() => fuzzSetup({ protocol: 'raft', model: 'set', protocols })).toThrow(/raft serves kv, not set/);
+    expect(() => fuzzSetup({ protocol: 'raft', model: 'set', protocols })).toThrow(/raft serves kv, counter, not set/);
     expect(new Set(scenarios('leaderless', 50, { protocol: 'leaderless', model: 'counter' }).map((s) => (s.workload as Record<string, unknown>).model))).toEqual(new Set(['counter']));
   });
 
