@@ -106,6 +106,13 @@ export interface ScenarioGenome {
    * absent in corpus entries written before it existed; null where exactly-once is not promised.
    */
   readonly clients?: { readonly retries: number; readonly lossyLinks: boolean } | null;
+  /**
+   * Per mille of the main phase after which clients stop issuing ops while the faults go on
+   * (0: they issue until the heal). A write lost after the last write to its key is then the
+   * key's last, which the final reads see; a later write would have hidden it. Absent in corpus
+   * entries written before it existed.
+   */
+  readonly opsStopPm?: number;
 }
 
 export interface ScenarioArbitraryOptions {
@@ -408,6 +415,9 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
         ? fc.record({ retries: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: MAX_RESENDS })), lossyLinks: fc.boolean() })
         : // null, not an object: fast-check shrinks a mutant's genome only when each constant is the same value (Object.is).
           fc.constant(null),
+    // One run in three stops issuing ops between 30% and 90% into the main phase; shrinks toward
+    // never (cross-shrinking tries the first arbitrary's 0 before a smaller share).
+    opsStopPm: fc.oneof({ withCrossShrink: true }, { weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 300, max: 900 }) }),
   });
 }
 
@@ -580,6 +590,8 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const workload: Record<string, unknown> = { model: config.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
   if (context.mix !== undefined) workload.mix = { ...context.mix };
   if (resends > 0) workload.retries = resends;
+  const opsStopPm = genome.opsStopPm ?? 0;
+  if (opsStopPm > 0) workload.until = `${Math.max(1, Math.floor((opsStopPm * durationMs) / 1000))}ms`;
   if (config.model === 'kv' || isTxnModel(config.model)) {
     workload.keys = w.keys;
     if (w.zipfian && w.keys > 1) workload.keyDistribution = 'zipfian';

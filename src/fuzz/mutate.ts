@@ -176,4 +176,5 @@ const OPERATORS: readonly Operator[] = [
   fieldOperator('network', ['network']),
   wholeOperator('durationMs'),
   wholeOperator('nodes'),
+  wholeOperator('opsStopPm'),
 ];

@@ -197,6 +197,16 @@ describe('scenario arbitraries', () => {
     }
   });
 
+  it('a third of the runs stop issuing ops before the heal while the faults go on, so a lost write can be its key\'s last', () => {
+    const runs = fc.sample(scenarioArbitrary({ protocol: 'master-slave' }), { seed: SEED, numRuns: 150 }).map((s) => resolveScenario(s, '<test>', { protocols }));
+    const stopping = runs.filter((s) => s.workload.untilUs < s.durationUs);
+    expect(stopping.length).toBeGreaterThan(25);
+    expect(stopping.length).toBeLessThan(100);
+    for (const s of stopping) expect(s.workload.untilUs).toBeGreaterThanOrEqual(Math.floor(0.3 * s.durationUs) - 1000);
+    // Faults still fire after the clients stopped.
+    expect(stopping.some((s) => s.source.faults.some((f) => f.at > s.workload.untilUs))).toBe(true);
+  });
+
   it('rejects unknown protocols, checks, fault kinds and bad options', () => {
     expect(() => fuzzSetup({ protocol: 'nope' })).toThrow(/unknown protocol "nope"/);
     expect(() => fuzzSetup({ protocol: 'broadcast', checks: ['linearizable-ish'] })).toThrow(/unknown check/);
