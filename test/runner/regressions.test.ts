@@ -5,7 +5,9 @@
  * the configuration's promised recovery). Paxos `leader: none`: 109 open slots completed one per
  * accept outlasted an election timeout, and the round restarted instead of finishing (a round
  * still choosing slots is now kept), then the one final read timed out just before the backlog
- * cleared (final reads are now retried).
+ * cleared (final reads are now retried). CAS-Paxos: a duplicated client request arrived long after
+ * its first copy had been answered `fail` and was proposed anyway (a safety bug: nodes now refuse
+ * late copies of requests they refused).
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,4 +24,10 @@ describe('fuzz regressions', () => {
       expect(result.checks.find((c) => c.name === 'liveness')?.verdict).toBe('pass');
     });
   }
+
+  it('fuzz-cas-paxos-1597802875.yaml: a late copy of a refused write does not take effect', () => {
+    const result = run(scenarioFile(join(dir, 'fuzz-cas-paxos-1597802875.yaml')));
+    expect(result.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
+    expect(result.checks.find((c) => c.name === 'linearizable')?.verdict).toBe('pass');
+  });
 });

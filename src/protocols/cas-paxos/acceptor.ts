@@ -50,8 +50,7 @@ export function accept(state: CasState, env: Env, key: string, ballot: Ballot, v
  */
 function persist(state: CasState, env: Env, key: string, accepting: boolean): void {
   if (!env.flaws.promiseInMemory) {
-    // Frozen registers in a frozen copy of the map: the kernel keeps it by reference.
-    env.ctx.persist(Object.freeze({ registers: Object.freeze({ ...state.registers }) }));
+    persistDurable(state, env, state.registers);
     return;
   }
   if (accepting) state.persistedPromises[key] = registerOf(state, key).promised;
@@ -61,6 +60,16 @@ function persist(state: CasState, env: Env, key: string, accepting: boolean): vo
     const promised = state.persistedPromises[k] ?? 0;
     registers[k] = promised === reg.promised ? reg : Object.freeze({ ...reg, promised });
   }
-  const durable: Durable = Object.freeze({ registers: Object.freeze(registers) });
+  persistDurable(state, env, registers);
+}
+
+/** Writes the node's durable state after a change that is not a vote (the refused requests). */
+export function persistRefused(state: CasState, env: Env): void {
+  persist(state, env, '', false);
+}
+
+/** Writes `registers` and the refused requests. Frozen copies of the maps: the kernel keeps them by reference. */
+function persistDurable(state: CasState, env: Env, registers: Readonly<Record<string, Register>>): void {
+  const durable: Durable = Object.freeze({ registers: Object.freeze({ ...registers }), ...(Object.keys(state.refused).length > 0 ? { refused: Object.freeze({ ...state.refused }) } : {}) });
   env.ctx.persist(durable);
 }

@@ -44,6 +44,7 @@ export function createCasPaxos(options: CasPaxosOptions, flawNames: ReadonlySet<
         members: ctx.members,
         quorum: Math.floor(ctx.members.length / 2) + 1,
         registers,
+        refused: { ...(durable?.refused ?? {}) },
         persistedPromises,
         maxRound: 0,
         proposers: {},

@@ -10,7 +10,7 @@
 import type { NodeId } from '../../core/ids.js';
 import type { ClientRequest, OpResult } from '../../core/ops.js';
 import { ballotOf } from '../paxos/ballot.js';
-import { accept, prepare, registerOf, seeBallot } from './acceptor.js';
+import { accept, persistRefused, prepare, registerOf, seeBallot } from './acceptor.js';
 import { applyChange } from './change.js';
 import type { Attempt, CasState, Env, KeyProposer, Message, Versioned } from './types.js';
 
@@ -35,11 +35,23 @@ export function onClientRequest(state: CasState, env: Env, req: ClientRequest): 
     env.ctx.reply(req.id, { type: 'fail', error: 'overloaded: too many pending requests' });
     return;
   }
+  if (refuseLateCopy(state, env, req)) return;
   const key = req.op.key ?? '';
   const kp = proposerOf(state, key);
   state.pending++;
   kp.queue.push(req);
   if (kp.attempt === null) startNext(state, env, key);
+}
+
+/**
+ * A late copy of a request this node refused (or of an older one of the client's) is refused
+ * again: the client was told it did not happen, or has moved on, so it must not happen now.
+ */
+function refuseLateCopy(state: CasState, env: Env, req: ClientRequest): boolean {
+  const refusedSeq = state.refused[req.client];
+  if (refusedSeq === undefined || req.seq > refusedSeq) return false;
+  env.ctx.reply(req.id, { type: 'fail', error: `seq ${req.seq} of ${req.client} was refused here before` });
+  return true;
 }
 
 /** Ops per round, at most. */
@@ -48,6 +60,10 @@ const MAX_BATCH = 64;
 /** Takes the queued ops of `key` as the next round, if none is running. */
 function startNext(state: CasState, env: Env, key: string): void {
   const kp = proposerOf(state, key);
+  // Copies queued while their request was being refused go no further.
+  const before = kp.queue.length;
+  kp.queue = kp.queue.filter((req) => !refuseLateCopy(state, env, req));
+  state.pending -= before - kp.queue.length;
   if (kp.queue.length === 0) return;
   const reqs = kp.queue.splice(0, MAX_BATCH);
   kp.attempt = { reqs, ballot: 0, phase: 'prepare', promises: [], acks: [], nextAcks: [], nextBallot: 0, proposed: null, results: [], acceptSent: false, tries: 0 };
@@ -185,7 +201,16 @@ function finish(state: CasState, env: Env, key: string, results: readonly OpResu
   const kp = proposerOf(state, key);
   const a = kp.attempt!;
   env.ctx.cancelTimer(TIMER_ATTEMPT + key);
-  a.reqs.forEach((req, i) => env.ctx.reply(req.id, results[i]!));
+  let refused = false;
+  a.reqs.forEach((req, i) => {
+    const result = results[i]!;
+    if (result.type === 'fail' && req.op.f !== 'read' && (state.refused[req.client] ?? -1) < req.seq) {
+      state.refused[req.client] = req.seq;
+      refused = true;
+    }
+    env.ctx.reply(req.id, result);
+  });
+  if (refused) persistRefused(state, env);
   kp.attempt = null;
   state.pending -= a.reqs.length;
   startNext(state, env, key);

@@ -27,6 +27,8 @@ export interface Register {
 
 export interface Durable {
   readonly registers: Readonly<Record<string, Register>>;
+  /** See CasState.refused (absent: nothing refused). */
+  readonly refused?: Readonly<Record<string, number>>;
 }
 
 export interface PromiseInfo {
@@ -82,6 +84,12 @@ export interface CasState {
   readonly members: readonly NodeId[];
   readonly quorum: number;
   registers: Record<string, Register>;
+  /**
+   * Per client, the highest sequence number this node answered with a definite `fail`. A copy of
+   * that request (the network duplicated it, or it was slow) arriving later is refused too, never
+   * proposed: the client was told the op did not happen. On disk, so a restart remembers it.
+   */
+  refused: Record<string, number>;
   /** The promise per key as last written to disk (differs only under `promise-in-memory`). */
   persistedPromises: Record<string, Ballot>;
   maxRound: number;
