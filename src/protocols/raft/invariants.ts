@@ -6,6 +6,7 @@
  */
 import type { ClusterView, Invariant, NodeView } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
+import { IndexWindow } from '../common/index-window.js';
 import { eachChanged, eachNode, type Visit as MonitorVisit } from '../common/monitor.js';
 import { chainAt, entryAt, lastIndex } from './log.js';
 import { peerOf } from './replication.js';
@@ -14,6 +15,37 @@ import type { LogEntry, RaftState } from './types.js';
 type Visit = MonitorVisit<RaftState>;
 type Cluster = ClusterView<RaftState>;
 type Node = NodeView<RaftState>;
+
+/**
+ * Memory. The per-index monitors below would otherwise grow with the run (a day-long soak holds
+ * millions of log indices). Raft compacts logs, and snapshots are persisted as they are taken, so
+ * once every node is up and has compacted through index F, no log can hold an entry at or below F
+ * again (a restart restores the persisted snapshot, at or past F; a new node is given a snapshot
+ * past F). What the monitors recorded below F can only be compared with entries that no longer
+ * exist, and is forgotten. A node that is down may restore a log below F, so nothing is forgotten
+ * while one is. The floor is computed every FLOOR_EVERY new indices: O(nodes) per that many entries.
+ */
+const FLOOR_EVERY = 1024;
+
+/** The compaction floor, or 0 while some node is down (its persisted log may reach below it). */
+function compactionFloor(cluster: Cluster): number {
+  let floor = Infinity;
+  for (const n of cluster.nodes as readonly Node[]) {
+    if (n.state === undefined) return 0;
+    floor = Math.min(floor, n.state.log.snapshot.lastIndex);
+  }
+  return floor === Infinity ? 0 : floor;
+}
+
+/** Forgets what `window` recorded below the compaction floor once it has grown by FLOOR_EVERY. */
+function boundedBy<T>(window: IndexWindow<T>): (cluster: Cluster) => void {
+  let next = FLOOR_EVERY;
+  return (cluster) => {
+    if (window.size < next) return;
+    window.forgetBelow(compactionFloor(cluster));
+    next = window.size + FLOOR_EVERY;
+  };
+}
 
 /** At most one leader per term, ever. Only a node's own step makes it leader. */
 const electionSafety: Invariant<RaftState> = {
@@ -28,9 +60,29 @@ const electionSafety: Invariant<RaftState> = {
       else if (known !== id) return `two leaders in term ${state.currentTerm}: ${known} and ${id}`;
       return undefined;
     };
-    return (cluster) => eachChanged(cluster, visit);
+    let nextPrune = FLOOR_EVERY / 16;
+    return (cluster) => {
+      // No node can lead a term below every node's current term (terms only grow, and are
+      // persisted): forget those terms, while every node is up.
+      if (leaderOf.size >= nextPrune) {
+        const floor = lowestTerm(cluster);
+        for (const term of leaderOf.keys()) if (term < floor) leaderOf.delete(term);
+        nextPrune = leaderOf.size + FLOOR_EVERY / 16;
+      }
+      return eachChanged(cluster, visit);
+    };
   },
 };
+
+/** The lowest current term of any node, or 0 while some node is down. */
+function lowestTerm(cluster: Cluster): number {
+  let lowest = Infinity;
+  for (const n of cluster.nodes as readonly Node[]) {
+    if (n.state === undefined) return 0;
+    lowest = Math.min(lowest, n.state.currentTerm);
+  }
+  return lowest === Infinity ? 0 : lowest;
+}
 
 /** One (index, term) point of some log: the chain digest seen there first, and by whom. */
 interface ChainPoint {
@@ -51,7 +103,8 @@ const logMatching: Invariant<RaftState> = {
   description: 'logs that share an entry (same index and term) are identical up to it',
   monitor() {
     /** By log index (dense: logs grow from index 1 without gaps). */
-    const pointsAt: Array<ChainPoint | undefined> = [];
+    const pointsAt = new IndexWindow<ChainPoint>();
+    const forget = boundedBy(pointsAt);
     // Per node: the state and the last entry of its log at the previous check. Entries are
     // immutable and new objects on every append, so while that entry is still at its index the
     // log up to it is unchanged and only what follows is new; otherwise (truncated, compacted, a
@@ -71,15 +124,18 @@ const logMatching: Invariant<RaftState> = {
       lastOf[i] = entries[entries.length - 1];
       for (; k < entries.length; k++) {
         const e = entries[k]!;
-        const first = pointsAt[e.index];
+        const first = pointsAt.get(e.index);
         let known = first;
         while (known !== undefined && known.term !== e.term) known = known.next;
-        if (known === undefined) pointsAt[e.index] = { term: e.term, chain: e.chain, node: id, next: first };
+        if (known === undefined) pointsAt.set(e.index, { term: e.term, chain: e.chain, node: id, next: first });
         else if (known.chain !== e.chain) return `${known.node} and ${id} both hold index ${e.index} of term ${e.term} but their logs differ at or before it`;
       }
       return undefined;
     };
-    return (cluster) => eachChanged(cluster, visit);
+    return (cluster) => {
+      forget(cluster);
+      return eachChanged(cluster, visit);
+    };
   },
 };
 
@@ -132,7 +188,14 @@ const leaderCompleteness: Invariant<RaftState> = {
       }
       return undefined;
     };
+    let nextPrune = FLOOR_EVERY / 16;
     return (cluster) => {
+      // Points every node has compacted past are skipped by checkLeader anyway: forget them.
+      if (committed.size >= nextPrune) {
+        const floor = compactionFloor(cluster);
+        for (const [term, point] of committed) if (point.index <= floor) committed.delete(term);
+        nextPrune = committed.size + FLOOR_EVERY / 16;
+      }
       const before = version;
       eachChanged(cluster, recordCommit);
       // A new commit point: every current leader must hold it, not only the node that stepped.
@@ -147,7 +210,8 @@ const stateMachineSafety: Invariant<RaftState> = {
   description: "every node's applied sequence is a prefix of the longest one",
   monitor() {
     /** By log index (dense: applies go in index order from 0). */
-    const digestAt: Array<{ digest: number; node: NodeId } | undefined> = [];
+    const digestAt = new IndexWindow<{ digest: number; node: NodeId }>();
+    const forget = boundedBy(digestAt);
     // Per node: the state last seen and its last applied index then.
     const stateOf: Array<RaftState | undefined> = [];
     const cursorOf: number[] = [];
@@ -165,13 +229,16 @@ const stateMachineSafety: Invariant<RaftState> = {
         const point = trail[k]!;
         const index = point[0];
         const digest = point[1];
-        const known = digestAt[index];
-        if (known === undefined) digestAt[index] = { digest, node: id };
+        const known = digestAt.get(index);
+        if (known === undefined) digestAt.set(index, { digest, node: id });
         else if (known.digest !== digest) return `${known.node} and ${id} applied different sequences through index ${index}`;
       }
       return undefined;
     };
-    return (cluster) => eachChanged(cluster, visit);
+    return (cluster) => {
+      forget(cluster);
+      return eachChanged(cluster, visit);
+    };
   },
 };
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterView, Invariant, NodeView, ProtocolDefinition } from '../../../src/core/protocol.js';
 import { definition, raftInvariants, type RaftState } from '../../../src/protocols/raft/index.js';
-import { NOOP_HASH, append, emptySnapshot } from '../../../src/protocols/raft/log.js';
+import { NOOP_HASH, append, chainAt, compactTo, emptySnapshot } from '../../../src/protocols/raft/log.js';
 import type { Scenario } from '../../../src/scenario/index.js';
 import { run, scenarioFile } from '../../support/runs.js';
 
@@ -91,5 +91,28 @@ describe('incremental Raft invariants', () => {
       violations += result.findings.filter((f) => f.kind === 'invariant').length;
     }
     if (file.includes('flaw-')) expect(violations).toBeGreaterThan(0);
+  });
+});
+
+describe('Raft monitors in bounded memory', () => {
+  it('log-matching still catches a mismatch after forgetting what every node compacted away', () => {
+    const matching = invariant('log-matching').monitor();
+    const nodes = ['n1', 'n2', 'n3'].map((id) => node(id, { role: 'follower', term: 1, terms: new Array<number>(3000).fill(1), commit: 3000 }));
+    expect(matching({ nowUs: 0, nodes })).toBeUndefined();
+    // Everyone compacts through 2500 and appends 1,100 more: the monitor may forget below 2500 and
+    // must still judge above it.
+    for (const n of nodes) {
+      const log = n.state.log;
+      compactTo(log, { ...log.snapshot, lastIndex: 2500, lastTerm: 1, chain: chainAt(log, 2500)! });
+      for (let k = 3001; k <= 4100; k++) append(log, { kind: 'noop', index: k, term: 1, hash: NOOP_HASH });
+    }
+    expect(matching({ nowUs: 1, nodes })).toBeUndefined();
+    const [a, b] = nodes;
+    append(a!.state.log, { kind: 'noop', index: 4101, term: 2, hash: NOOP_HASH });
+    b!.state.log.entries.pop();
+    append(b!.state.log, { kind: 'noop', index: 4100, term: 3, hash: NOOP_HASH });
+    append(b!.state.log, { kind: 'noop', index: 4101, term: 2, hash: NOOP_HASH });
+    expect(matching({ nowUs: 2, nodes, changed: a, changedIndex: 0 })).toBeUndefined();
+    expect(matching({ nowUs: 3, nodes, changed: b, changedIndex: 1 })).toMatch(/n1 and n2 both hold index 4101 of term 2/);
   });
 });
