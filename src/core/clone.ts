@@ -12,11 +12,46 @@ export function clonePlain<T>(value: T): T {
   return cloneAny(value, 0) as T;
 }
 
-const MAX_DEPTH = 200;
+/** Deepest nesting plain data may have (persisted values, messages, replies): deeper is a cycle or a bug. */
+export const PLAIN_DATA_MAX_DEPTH = 200;
+
+/**
+ * Data a protocol handed the kernel that is not plain data: it contains itself, or is nested
+ * deeper than PLAIN_DATA_MAX_DEPTH. A finding about the protocol, never a dsim error.
+ */
+export class PlainDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlainDataError';
+  }
+}
+
+/** Why `value` is too deep: a cycle (named by its path) or plain depth. Only called on failure. */
+export function explainTooDeep(value: unknown): string {
+  const path: string[] = [];
+  const onPath = new Set<object>();
+  const walk = (v: unknown, depth: number): string | undefined => {
+    if (typeof v !== 'object' || v === null) return undefined;
+    if (onPath.has(v)) return `it contains itself (a cycle at ${path.join('') || 'the top'})`;
+    if (depth > PLAIN_DATA_MAX_DEPTH) return `it is nested deeper than ${PLAIN_DATA_MAX_DEPTH} levels`;
+    onPath.add(v);
+    const entries: Iterable<[unknown, unknown]> =
+      v instanceof Map ? v.entries() : v instanceof Set ? [...v].map((x, i) => [i, x] as [unknown, unknown]) : Object.entries(v);
+    for (const [k, child] of entries) {
+      path.push(Array.isArray(v) || v instanceof Set ? `[${String(k)}]` : `.${typeof k === 'string' ? k : typeof k}`);
+      const found = walk(child, depth + 1);
+      if (found !== undefined) return found;
+      path.pop();
+    }
+    onPath.delete(v);
+    return undefined;
+  };
+  return walk(value, 0) ?? `it is nested deeper than ${PLAIN_DATA_MAX_DEPTH} levels`;
+}
 
 function cloneAny(value: unknown, depth: number): unknown {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  if (depth > MAX_DEPTH) throw new Error('clonePlain: data nested deeper than 200 levels (a cycle?)');
+  if (depth > PLAIN_DATA_MAX_DEPTH) throw new PlainDataError(`not plain data: ${explainTooDeep(value)}`);
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) out[i] = cloneAny(value[i], depth + 1);

@@ -10,3 +10,4 @@ export * from './short-json.js';
 export * from './promises.js';
 export * from './plural.js';
 export * from './suggest.js';
+export * from './thrown.js';

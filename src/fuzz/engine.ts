@@ -14,6 +14,7 @@ import { CoverageRecorder } from './coverage.js';
 import { minimalOptions } from './configuration.js';
 import { LIVENESS_CHECKS } from './profiles.js';
 import { simulate } from './simulate.js';
+import { describeThrown } from '../core/thrown.js';
 
 export interface FuzzRunOptions {
   /** Most scenario runs spent shrinking a failure (default 200). */
@@ -238,7 +239,7 @@ function attempt1(scenario: ScenarioObject, options: FuzzRunOptions, coverage: b
     return { scenario, result, ...(recorder !== undefined ? { features: recorder.features() } : {}) };
   } catch (error) {
     // A thrown run (a dsim or protocol bug outside a handler) is a failure to shrink like any other.
-    return { scenario, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return { scenario, error: describeThrown(error).text };
   }
 }
 

@@ -6,6 +6,8 @@
 export type FindingKind =
   /** A handler (or init) threw. */
   | 'handler-threw'
+  /** A handler's effect the kernel cannot take: a persisted value or message that contains itself, a reply that is no OpResult. */
+  | 'invalid-effect'
   /** The run used up its event budget: a livelock, a message storm, or a budget set too low. */
   | 'budget-exceeded'
   /** Pending events exceeded the queue bound: some node floods the network or arms timers in a loop. */

@@ -10,13 +10,14 @@
  * node, send requests to nodes through the network and receive replies.
  */
 import { assert } from '../core/assert.js';
-import { clonePlain } from '../core/clone.js';
+import { PLAIN_DATA_MAX_DEPTH, PlainDataError, clonePlain, explainTooDeep } from '../core/clone.js';
+import { describeThrown } from '../core/thrown.js';
 import type { NodeId } from '../core/ids.js';
 import type { ClientRequest, OpResult } from '../core/ops.js';
 import type { AdminCommand, AnyProtocol, ClusterView, NodeContext, NodeStatus, NodeView } from '../core/protocol.js';
 import type { Rng } from '../rng/index.js';
 import { DROP_LOSS, DROP_PARTITION, type Network } from '../network/network.js';
-import { TraceHash, hashString } from '../trace/hash.js';
+import { TraceHash, ValueHasher } from '../trace/hash.js';
 import type { DropReason, TraceEvent, TraceSink } from '../trace/events.js';
 import { isFatal, type Finding, type FindingKind } from './findings.js';
 import { EventKind, EventQueue, type SimEvent } from './queue.js';
@@ -187,6 +188,8 @@ class NodeSlot implements NodeView<unknown> {
 
 const TIMER_CANCEL = -1;
 
+const REPLY_TYPES: ReadonlySet<string> = new Set(['ok', 'fail', 'info', 'redirect']);
+
 const STEP_MESSAGE = 0;
 const STEP_REQUEST = 1;
 const STEP_TIMER = 2;
@@ -214,6 +217,8 @@ export class Simulation {
   private stopped = false;
   private readonly queue: EventQueue;
   private readonly hash = new TraceHash();
+  /** Contents of messages, replies and persisted values feed the hash: same hash, same data. */
+  private readonly values = new ValueHasher(PLAIN_DATA_MAX_DEPTH, (value) => new PlainDataError(`not plain data: ${explainTooDeep(value)}`));
   private readonly slots: NodeSlot[];
   private readonly indexOf = new Map<NodeId, number>();
   private readonly members: readonly NodeId[];
@@ -223,9 +228,6 @@ export class Simulation {
   private readonly processByName = new Map<string, number>();
   /** Requests whose id does not start with their sender's name (rare: tests, custom actors). */
   private readonly replyTo = new Map<string, number>();
-  private readonly typeHashes = new Map<string, number>();
-  private lastType = '';
-  private lastTypeHash = 0;
   private readonly trace: TraceSink | undefined;
   private nextMessageId = 1;
   private readonly monitors: Array<{ name: string; check: (view: ClusterView<unknown>) => string | undefined; broken: boolean }>;
@@ -279,7 +281,7 @@ export class Simulation {
     for (const m of this.members) assert(this.indexOf.has(m), `member ${m} is not a node`);
     this.view = { nowUs: 0, nodes: this.slots, changed: undefined, changedIndex: undefined };
     const wantInvariants = options.checkInvariants ?? true;
-    this.monitors = wantInvariants ? (this.protocol.invariants ?? []).map((inv) => ({ name: inv.name, check: inv.monitor(), broken: false })) : [];
+    this.monitors = wantInvariants ? (this.protocol.invariants ?? []).map((inv) => this.makeMonitor(inv)) : [];
   }
 
   // ---------------------------------------------------------------- queries
@@ -290,8 +292,18 @@ export class Simulation {
   get events(): number {
     return this.eventCount;
   }
+  /**
+   * The running hash, with what is on every node's disk at the end. Persisted data enters the
+   * hash when it is read back (a restart) and here: every persisted value that can matter to the
+   * run is covered, and a persist costs no walk of the data (a Raft log grows without bound).
+   */
   get traceHash(): string {
-    return this.hash.hex();
+    const h = this.hash.copy();
+    for (const slot of this.slots) {
+      if (slot.hasDurable) h.mix(this.safeValueHash(slot.durable));
+      for (const w of slot.unsynced) h.mix(this.safeValueHash(w.value));
+    }
+    return h.hex();
   }
   /** Whether trace events are recorded (callers skip building them when not). */
   get tracing(): boolean {
@@ -775,6 +787,16 @@ export class Simulation {
     slot.timers.clear();
     this.syncDisk(slot);
     const durable = slot.hasDurable ? clonePlain(slot.durable) : undefined;
+    if (slot.hasDurable) {
+      // What a node recovers decides what it does next: it feeds the hash (see traceHash).
+      try {
+        this.hash.mix(this.values.hash(durable));
+      } catch (error) {
+        this.currentKind = how === 'start' ? STEP_INIT : STEP_REINIT;
+        this.finding('invalid-effect', `its persisted value cannot be read back: ${(error as Error).message}`, slot);
+        return;
+      }
+    }
     this.step(slot, how === 'start' ? STEP_INIT : STEP_REINIT, durable, '');
   }
 
@@ -906,12 +928,20 @@ export class Simulation {
     } catch (error) {
       this.clearEffects();
       this.current = undefined;
-      const err = error instanceof Error ? error : new Error(String(error));
-      this.finding('handler-threw', `${err.name}: ${err.message}`, slot, (err.stack ?? '').split('\n').slice(0, 6).join('\n'));
+      const thrown = describeThrown(error);
+      this.finding('handler-threw', thrown.text, slot, thrown.stack);
       return;
     }
     // `current` stays set while effects apply, so an overflow names the node that caused it.
-    this.applyEffects(slot);
+    try {
+      this.applyEffects(slot);
+    } catch (error) {
+      // Effects carry the protocol's data: data the kernel cannot take is the protocol's finding.
+      this.clearEffects();
+      this.finding('invalid-effect', error instanceof PlainDataError ? error.message : `applying the step's effects failed: ${describeThrown(error).text}`, slot);
+      this.current = undefined;
+      return;
+    }
     this.current = undefined;
     if (protocol.role !== undefined) this.noteRoleChange(slot);
     if (this.observer !== undefined) this.observeStep(slot, kind, arg);
@@ -1003,7 +1033,8 @@ export class Simulation {
         const endpoint = this.replyTo.get(requestId) ?? this.senderOf(requestId);
         if (endpoint === undefined) continue; // not a request we carried: nobody to answer
         this.stats.replies++;
-        this.hash.mix(0x2000 + result.type.length);
+        this.hash.mix(0x2000);
+        this.hash.mix(this.values.hash(result));
         const id = this.nextMessageId++;
         if (this.trace !== undefined) this.emit({ kind: 'reply', from: slot.id, to: this.processName(endpoint), id, requestId, result });
         this.route(EventKind.Reply, slot.index, endpoint, { requestId, result }, id);
@@ -1039,7 +1070,7 @@ export class Simulation {
       sendMsg[i] = undefined; // the buffer must not keep messages alive
       const to = sendTo[i]!;
       const id = this.nextMessageId++;
-      this.hash.mix(this.typeHash(msg));
+      this.hash.mix(this.values.hash(msg));
       if (this.trace !== undefined) this.emit({ kind: 'send', from: slot.id, to: this.slots[to]!.id, id, msg, copies: 1 });
       this.route(EventKind.Message, slot.index, to, msg, id);
       if (observer !== undefined) observer(slot.id, 'send', messageType(msg));
@@ -1132,6 +1163,25 @@ export class Simulation {
     }
   }
 
+  /** A value's hash for the end-of-run digest; data too deep to walk counts as one marker. */
+  private safeValueHash(value: unknown): number {
+    try {
+      return this.values.hash(value);
+    } catch {
+      return 0x7e57_dead;
+    }
+  }
+
+  /** An invariant's per-run check; a monitor() that throws is the invariant's failure, reported as such. */
+  private makeMonitor(invariant: { readonly name: string; monitor(): (view: ClusterView<unknown>) => string | undefined }): Simulation['monitors'][number] {
+    try {
+      return { name: invariant.name, check: invariant.monitor(), broken: false };
+    } catch (error) {
+      this.finding('invariant', `the invariant's monitor() threw: ${describeThrown(error).text}`, undefined, undefined, invariant.name);
+      return { name: invariant.name, check: () => undefined, broken: true };
+    }
+  }
+
   /** After a step of `slot`: no other node's state changed since the previous check. */
   private checkInvariants(slot: NodeSlot): void {
     const view = this.view;
@@ -1144,7 +1194,7 @@ export class Simulation {
       try {
         message = monitor.check(view);
       } catch (error) {
-        message = `the invariant itself threw: ${error instanceof Error ? error.message : String(error)}`;
+        message = `the invariant itself threw: ${describeThrown(error).text}`;
       }
       if (message !== undefined) {
         monitor.broken = true;
@@ -1160,8 +1210,8 @@ export class Simulation {
     try {
       return role.call(this.protocol, slot.state);
     } catch (error) {
-      const err = error instanceof Error ? error : new Error(String(error));
-      this.finding('handler-threw', `role() threw ${err.name}: ${err.message}`, slot, (err.stack ?? '').split('\n').slice(0, 6).join('\n'));
+      const thrown = describeThrown(error);
+      this.finding('handler-threw', `role() threw ${thrown.text}`, slot, thrown.stack);
       return undefined;
     }
   }
@@ -1173,7 +1223,7 @@ export class Simulation {
     try {
       summary = this.protocol.summary!(slot.state);
     } catch (error) {
-      summary = `(summary() threw: ${error instanceof Error ? error.message : String(error)})`;
+      summary = `(summary() threw: ${describeThrown(error).text})`;
     }
     if (summary !== slot.lastSummary) {
       slot.lastSummary = summary;
@@ -1235,20 +1285,6 @@ export class Simulation {
     this.trace.event({ i: this.eventCount, t: this.nowUs, ...event } as TraceEvent);
   }
 
-  private typeHash(msg: unknown): number {
-    const type = messageType(msg);
-    // Most consecutive messages share a type: a one-entry cache skips the map.
-    if (type === this.lastType) return this.lastTypeHash;
-    let h = this.typeHashes.get(type);
-    if (h === undefined) {
-      h = hashString(type);
-      this.typeHashes.set(type, h);
-    }
-    this.lastType = type;
-    this.lastTypeHash = h;
-    return h;
-  }
-
   private localTime(slot: NodeSlot): number {
     const exact = this.exactLocalTime(slot);
     const resolution = slot.clock.resolutionUs;
@@ -1294,6 +1330,7 @@ export class Simulation {
       },
       setTimer(name, afterUs) {
         guard('setTimer');
+        if (typeof name !== 'string') throw new Error(`setTimer: the timer name must be a string, got a ${typeof name}`);
         if (!(afterUs >= 0) || !Number.isFinite(afterUs)) throw new Error(`setTimer(${name}, ${afterUs}): the delay must be a finite number >= 0`);
         const n = sim.timerCount++;
         sim.timerNames[n] = name;
@@ -1301,6 +1338,7 @@ export class Simulation {
       },
       cancelTimer(name) {
         guard('cancelTimer');
+        if (typeof name !== 'string') throw new Error(`cancelTimer: the timer name must be a string, got a ${typeof name}`);
         const n = sim.timerCount++;
         sim.timerNames[n] = name;
         sim.timerAfterUs[n] = TIMER_CANCEL;
@@ -1312,6 +1350,9 @@ export class Simulation {
       },
       reply(requestId, result) {
         guard('reply');
+        if (typeof result !== 'object' || result === null || !REPLY_TYPES.has((result as { type?: unknown }).type as string)) {
+          throw new Error(`ctx.reply(${String(requestId)}, ...): the result must be an OpResult: { type: 'ok' | 'fail' | 'info' | 'redirect', ... }`);
+        }
         const n = sim.replyCount++;
         sim.replyIds[n] = requestId;
         sim.replyResults[n] = result;

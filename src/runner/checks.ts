@@ -12,6 +12,7 @@ import { checkIsolation, describeAnomaly, forbids, type ConsistencyModel, type I
 import { checkTxnDurable } from '../checkers/isolation/durable.js';
 import type { Finding } from '../kernel/findings.js';
 import type { ModelName } from '../workload/generators.js';
+import { describeThrown } from '../core/thrown.js';
 
 export interface CheckResult extends CheckVerdict {
   readonly name: string;
@@ -217,7 +218,7 @@ export function runCheck(name: string, input: CheckInput): CheckResult {
       return { name, ...own.check({ nodes: input.nodes, history: input.history, healed: input.healed, ...settled }) };
     }
   } catch (error) {
-    return { name, verdict: 'unknown', detail: `the check itself failed: ${error instanceof Error ? error.message : String(error)}` };
+    return { name, verdict: 'unknown', detail: `the check itself failed: ${describeThrown(error).text}` };
   }
   return { name, verdict: 'unknown', detail: `no check named ${name}` };
 }

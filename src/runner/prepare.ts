@@ -4,6 +4,7 @@
  */
 import type { AnyProtocol } from '../core/protocol.js';
 import { didYouMean } from '../core/suggest.js';
+import { describeThrown } from '../core/thrown.js';
 import { ScenarioError, type Scenario } from '../scenario/resolve.js';
 import { knownCheckNames, type CheckResult } from './checks.js';
 
@@ -19,7 +20,7 @@ export function prepareProtocol(scenario: Scenario): AnyProtocol {
     protocol = scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws), model: scenario.model });
   } catch (error) {
     // A definition that cannot build its protocol is unusable input, not a finding about a run.
-    throw new ScenarioError(scenario.file, [{ path: ['protocol'], message: `${scenario.protocol.name}: create() threw: ${error instanceof Error ? error.message : String(error)}` }]);
+    throw new ScenarioError(scenario.file, [{ path: ['protocol'], message: `${scenario.protocol.name}: create() threw: ${describeThrown(error).text}` }]);
   }
   validateChecks(scenario, protocol);
   return protocol;
