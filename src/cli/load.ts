@@ -1,46 +1,73 @@
 /** Reading scenario files and directories, and loading a user's protocol module. */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { pathToFileURL } from 'node:url';
 import type { AnyProtocol, ProtocolDefinition } from '../core/protocol.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { parseScenarioText, type Scenario } from '../scenario/resolve.js';
-import { prepareProtocol } from '../runner/index.js';
+import { validateWithProtocol } from '../runner/validate.js';
+import { MAX_SCENARIO_BYTES } from '../scenario/yaml.js';
 import { UsageError } from './errors.js';
 
-/** Expands files and directories (recursively, sorted) into scenario file paths. */
+/**
+ * Expands files and directories (recursively, sorted) into scenario file paths. A dangling
+ * symlink or an unreadable entry is bad input naming the path; a symlink loop is walked once.
+ */
 export function expandScenarioPaths(inputs: readonly string[]): string[] {
   const out: string[] = [];
-  for (const input of inputs) {
-    if (!existsSync(input)) throw new UsageError('no such file or directory', input);
-    if (statSync(input).isDirectory()) {
-      const walk = (dir: string): void => {
-        for (const entry of readdirSync(dir).sort()) {
-          const path = join(dir, entry);
-          if (statSync(path).isDirectory()) walk(path);
-          else if (/\.ya?ml$/.test(entry)) out.push(path);
-        }
-      };
-      walk(input);
-    } else {
-      out.push(input);
+  const statOf = (path: string): Stats => {
+    try {
+      return statSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const dangling = code === 'ENOENT' && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+      throw new UsageError(dangling ? 'a symbolic link to nothing (dangling symlink)' : code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${(error as Error).message}`, path);
     }
+  };
+  const visited = new Set<string>();
+  const walk = (dir: string): void => {
+    const real = realpathSync(dir);
+    if (visited.has(real)) return; // a symlink back up the tree
+    visited.add(real);
+    let entries: string[];
+    try {
+      entries = readdirSync(dir).sort();
+    } catch (error) {
+      throw new UsageError(`cannot read the directory: ${(error as Error).message}`, dir);
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry);
+      const isYaml = /\.ya?ml$/.test(entry);
+      // Only what could be a scenario or a directory of them matters: a dangling link named
+      // notes.txt is not the user's problem here.
+      const link = lstatSync(path, { throwIfNoEntry: false });
+      if (link === undefined) continue;
+      if (!isYaml && !link.isDirectory() && !link.isSymbolicLink()) continue;
+      if (!isYaml && link.isSymbolicLink() && statSync(path, { throwIfNoEntry: false }) === undefined) continue;
+      const stats = statOf(path);
+      if (stats.isDirectory()) walk(path);
+      else if (isYaml) out.push(path);
+    }
+  };
+  for (const input of inputs) {
+    if (statOf(input).isDirectory()) walk(input);
+    else out.push(input);
   }
   if (out.length === 0) throw new UsageError('no scenario files (.yaml) found', inputs.join(' '));
   return out;
 }
 
-/**
- * Reads and validates a scenario file. Its `protocol:` may name a module instead of a registered
- * protocol (`protocol: ./my-protocol.ts`), resolved relative to the file: the module is loaded and
- * stands under that name for this file.
- */
 export async function loadScenarioFile(path: string, protocols: ReadonlyMap<string, ProtocolDefinition>): Promise<Scenario> {
   let text: string;
   try {
+    // A FIFO or a device would block or never end: only regular files of a sane size are read.
+    const stats = statSync(path);
+    if (!stats.isFile()) throw new UsageError('not a regular file', path);
+    if (stats.size > MAX_SCENARIO_BYTES) throw new UsageError(`the file is ${(stats.size / (1 << 20)).toFixed(1)} MB; a scenario file is at most ${MAX_SCENARIO_BYTES >> 20} MB`, path);
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read: ${(error as Error).message}`, path);
   }
   const named = protocolField(text);
@@ -50,10 +77,9 @@ export async function loadScenarioFile(path: string, protocols: ReadonlyMap<stri
     if (!existsSync(module)) throw new UsageError(`no such protocol module ${JSON.stringify(named)} (resolved from the scenario's directory to ${module})`, path, 'protocol');
     known = new Map([...protocols, [named, await loadProtocolModule(module)]]);
   }
-  const scenario = parseScenarioText(text, path, { protocols: known });
-  // Check names are the protocol's to define: validate them now, not in a worker mid-run.
-  prepareProtocol(scenario);
-  return scenario;
+  // Check names and role targets are the protocol's to define: validated now (with their lines),
+  // not in a worker mid-run.
+  return parseScenarioText(text, path, { protocols: known, validate: validateWithProtocol });
 }
 
 /** A protocol named by path (`./x.ts`, `../x.js`, `/abs/x.mjs`) rather than by name. */
@@ -83,16 +109,22 @@ export function chooseTypeScriptLoader(options: { readonly tsxInstalled: boolean
   return options.tsxInstalled ? 'tsx' : options.nodeStripsTypes ? 'import' : 'none';
 }
 
-async function typeScriptLoader(): Promise<TypeScriptLoader> {
-  let tsxInstalled = true;
+async function tsxInstalled(): Promise<boolean> {
   try {
     await import('tsx/esm/api');
+    return true;
   } catch {
-    tsxInstalled = false;
+    return false;
   }
-  const features = process.features as { typescript?: unknown };
-  return chooseTypeScriptLoader({ tsxInstalled, nodeStripsTypes: typeof features.typescript === 'string' });
 }
+
+async function typeScriptLoader(): Promise<TypeScriptLoader> {
+  const features = process.features as { typescript?: unknown };
+  return chooseTypeScriptLoader({ tsxInstalled: await tsxInstalled(), nodeStripsTypes: typeof features.typescript === 'string' });
+}
+
+/** Loads so far: each `import()` of a module gets its own URL, hence its own evaluation. */
+let moduleLoads = 0;
 
 export const NO_TYPESCRIPT_LOADER =
   `a .ts protocol module needs a TypeScript loader: install tsx in your project (npm install --save-dev tsx), ` +
@@ -100,21 +132,25 @@ export const NO_TYPESCRIPT_LOADER =
 
 /**
  * Loads a user's protocol module (.ts through tsx or Node's type stripping, or .js/.mjs). It may export a
- * ProtocolDefinition or a bare Protocol, as `default`, `definition` or `protocol`.
+ * ProtocolDefinition or a bare Protocol, as `default`, `definition` or `protocol`. Every call
+ * evaluates the module afresh, so state a module keeps at its top level never crosses from one
+ * `dsim run` scenario to the next: through tsx (when installed, for .js too) each import gets its
+ * own namespace, relative imports included; through Node's import, the module's URL carries a
+ * fresh query (its own relative imports are shared).
  */
 export async function loadProtocolModule(path: string): Promise<ProtocolDefinition> {
   const full = resolve(path);
   if (!existsSync(full)) throw new UsageError('no such protocol module', path);
   let mod: Record<string, unknown>;
   const typescript = ['.ts', '.mts', '.cts'].includes(extname(full));
-  const loader = typescript ? await typeScriptLoader() : 'import';
+  const loader = typescript ? await typeScriptLoader() : (await tsxInstalled()) ? 'tsx' : 'import';
   if (loader === 'none') throw new UsageError(NO_TYPESCRIPT_LOADER, path);
   try {
     if (loader === 'tsx') {
       const { tsImport } = await import('tsx/esm/api');
       mod = (await tsImport(pathToFileURL(full).href, import.meta.url)) as Record<string, unknown>;
     } else {
-      mod = (await import(pathToFileURL(full).href)) as Record<string, unknown>;
+      mod = (await import(`${pathToFileURL(full).href}?load=${++moduleLoads}`)) as Record<string, unknown>;
     }
   } catch (error) {
     throw new UsageError(`cannot load the protocol module: ${(error as Error).message.split('\n')[0]}`, path);

@@ -57,6 +57,12 @@ export interface Protocol<State, Msg, Durable = never> {
   /** The node's role, where the protocol has them ('leader', 'primary', ...): faults can target roles. */
   role?(state: State): string | undefined;
   /**
+   * Every value `role()` can return. With it, a scenario that targets another role (`isolate
+   * leeder`) is refused when it is loaded instead of testing nothing; a protocol without `role()`
+   * has no roles to target.
+   */
+  readonly roles?: readonly string[];
+  /**
    * One line about the node's state for humans ("term 4 leader, commit 57 of 60"): reports show
    * the latest one when you hover a node. Called after steps only while a trace is recorded.
    */

@@ -3,3 +3,4 @@ export * from './checks.js';
 export * from './faults.js';
 export * from './assert-held.js';
 export * from './choices.js';
+export * from './validate.js';

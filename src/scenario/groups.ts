@@ -12,6 +12,7 @@ import { createGroupsProtocol } from '../protocols/common/groups.js';
 import { serviceProtocols } from '../protocols/index.js';
 import { MODEL_OPS } from '../workload/generators.js';
 import type { ScenarioIssue } from './issues.js';
+import { echo } from './zod-issues.js';
 import type { ParsedScenario } from './schema.js';
 
 export interface ScenarioGroup {
@@ -37,7 +38,7 @@ export function lookupProtocol(
   return {
     issue: {
       path,
-      message: `unknown protocol ${JSON.stringify(name)}${didYouMean(name, protocols.keys())}; expected one of ${[...protocols.keys()].join(', ')}, or a module path such as ./my-protocol.ts`,
+      message: `unknown protocol ${echo(name)}${didYouMean(name, protocols.keys())}; expected one of ${[...protocols.keys()].join(', ')}, or a module path such as ./my-protocol.ts`,
     },
   };
 }
@@ -45,7 +46,7 @@ export function lookupProtocol(
 export function checkFlaws(protocol: ProtocolDefinition, flaws: readonly string[], path: readonly (string | number)[], issues: ScenarioIssue[]): void {
   const known = new Set((protocol.flaws ?? []).map((f) => f.name));
   flaws.forEach((flaw, i) => {
-    if (!known.has(flaw)) issues.push({ path: [...path, i], message: `unknown flaw ${JSON.stringify(flaw)} for ${protocol.name}${didYouMean(flaw, known)}; expected one of: ${[...known].join(', ') || '(none)'}` });
+    if (!known.has(flaw)) issues.push({ path: [...path, i], message: `unknown flaw ${echo(flaw)} for ${protocol.name}${didYouMean(flaw, known)}; expected one of: ${[...known].join(', ') || '(none)'}` });
   });
 }
 
@@ -140,7 +141,7 @@ export function groupTargetIssues(faults: ParsedScenario['faults'], groups: read
     if (target === undefined || dot <= 0) return;
     const group = target.slice(0, dot);
     if (groups === undefined) issues.push({ path, message: `${target} names group ${group}, but the scenario has no groups` });
-    else if (!groups.includes(group)) issues.push({ path, message: `no group ${JSON.stringify(group)}${didYouMean(group, groups)}; expected one of: ${groups.join(', ')}` });
+    else if (!groups.includes(group)) issues.push({ path, message: `no group ${echo(group)}${didYouMean(group, groups)}; expected one of: ${groups.join(', ')}` });
   };
   faults.forEach((fault, i) => {
     for (const field of TARGET_FIELDS) check(fault[field], ['faults', i, field]);

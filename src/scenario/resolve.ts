@@ -3,23 +3,25 @@
  * options and flaws validated by the protocol itself, and the fault list expanded (`for:` becomes
  * a second event that undoes the first).
  */
-import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
 import type { Op } from '../core/ops.js';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { promisesOf } from '../core/promises.js';
+import { didYouMean } from '../core/suggest.js';
 import { protocolRegistry } from '../protocols/index.js';
+import { knownKeysAt } from '../protocols/common/options.js';
 import type { FaultAction, FaultEvent, PartitionRequest } from '../faults/plan.js';
 import type { LatencySpec } from '../network/latency.js';
 import type { NetworkConfig } from '../network/network.js';
 import { DEFAULT_MIX, MODEL_OPS, isTxnModel, type KeyDistribution, type ModelName } from '../workload/generators.js';
 import type { WorkloadConfig } from '../workload/clients.js';
 import { scenarioSchema, type ExploreEntry, type FaultEntry, type ParsedScenario } from './schema.js';
-import { knownKeysAt, unknownKeysMessage } from '../protocols/common/options.js';
 import { checkFlaws, defaultService, groupPromises, groupTargetIssues, groupsDefinition, lookupProtocol, resolveGroups, type ScenarioGroup } from './groups.js';
-
-export { ScenarioError, formatPath, type ScenarioIssue } from './issues.js';
 import { ScenarioError, type ScenarioIssue } from './issues.js';
+import { describeZodIssues, echo } from './zod-issues.js';
+import { faultTargetIssues } from './targets.js';
+import { readScenarioYaml } from './yaml.js';
+
+export { ScenarioError, formatIssue, formatPath, type ScenarioIssue } from './issues.js';
 
 export interface Scenario {
   readonly name: string;
@@ -78,24 +80,25 @@ export interface ExploreConfig {
 export interface ResolveOptions {
   /** Protocols by name (built-ins plus a user's module). */
   readonly protocols: ReadonlyMap<string, ProtocolDefinition>;
+  /**
+   * Further checks of a resolved scenario that need more than the file (check names and role
+   * targets need the protocol itself: the runner supplies them). Issues found are thrown as a
+   * ScenarioError, located in the file like any other.
+   */
+  readonly validate?: (scenario: Scenario) => readonly ScenarioIssue[];
 }
 
 export const DEFAULT_LATENCY: LatencySpec = { dist: 'exponential', meanUs: 5_000, minUs: 1_000 };
 
-/** Parses YAML text into a Scenario. Throws ScenarioError with line-precise YAML errors. */
+/** Parses YAML text into a Scenario. Throws ScenarioError naming the line and column of each problem. */
 export function parseScenarioText(text: string, file: string, options: ResolveOptions = { protocols: protocolRegistry() }): Scenario {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(
-      file,
-      doc.errors.map((e) => {
-        const { line, col } = lineCounter.linePos(e.pos[0]);
-        return { path: [], message: `YAML syntax error at line ${line}, column ${col}: ${e.message.split('\n')[0]}` };
-      }),
-    );
+  const yaml = readScenarioYaml(text, file);
+  try {
+    return resolveScenario(yaml.value, file, options);
+  } catch (error) {
+    if (!(error instanceof ScenarioError) || error.file !== file) throw error;
+    throw new ScenarioError(file, error.issues.map((issue) => (issue.line !== undefined ? issue : { ...issue, ...yaml.locate(issue.path) })));
   }
-  return resolveScenario(doc.toJS(), file, options);
 }
 
 /** Validates a plain object (parsed YAML, or built in code) into a Scenario. */
@@ -103,8 +106,8 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ScenarioError(file, [{ path: [], message: 'expected a mapping of scenario fields (name, protocol, nodes, ...)' }]);
   }
-  const parsed = scenarioSchema.safeParse(raw);
-  if (!parsed.success) throw new ScenarioError(file, zodIssues(parsed.error));
+  const parsed = scenarioSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new ScenarioError(file, describeZodIssues(parsed.error.issues, [], (path) => knownKeysAt(scenarioSchema, path)));
   const s = parsed.data;
 
   const issues: ScenarioIssue[] = [];
@@ -123,7 +126,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
     for (const issue of protocol.clusterIssues({ options: opts.value, flaws: new Set(s.flaws), nodes: s.nodes })) issues.push({ path: ['options', ...issue.path], message: issue.message });
   }
   if (groups !== undefined && s.workload.service !== undefined && !groups.some((g) => g.name === s.workload.service)) {
-    issues.push({ path: ['workload', 'service'], message: `no group ${JSON.stringify(s.workload.service)}; expected one of: ${groups.map((g) => g.name).join(', ')}` });
+    issues.push({ path: ['workload', 'service'], message: `no group ${echo(s.workload.service)}${didYouMean(s.workload.service, groups.map((g) => g.name))}; expected one of: ${groups.map((g) => g.name).join(', ')}` });
   }
   if (groups === undefined && s.workload.service !== undefined) issues.push({ path: ['workload', 'service'], message: 'service applies to scenarios with groups only' });
   issues.push(...groupTargetIssues(s.faults, groups?.map((g) => g.name)));
@@ -151,6 +154,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
   }
   if (Object.values(mix).every((w) => w === 0)) issues.push({ path: ['workload', 'mix'], message: 'at least one op needs a weight above 0' });
   const explore = s.explore === undefined ? undefined : resolveExplore(s.explore, model, issues);
+  issues.push(...faultTargetIssues(s, groups === undefined ? s.nodes : groups.reduce((sum, g) => sum + g.nodes.length, 0)));
   if (issues.length > 0) throw new ScenarioError(file, issues);
 
   const net = s.network;
@@ -173,7 +177,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
         ? { kind: 'zipfian', exponent: 0.99 }
         : { kind: 'zipfian', exponent: w.keyDistribution.zipfian };
 
-  return {
+  const scenario: Scenario = {
     name: s.name ?? baseName(file),
     ...(s.description !== undefined ? { description: s.description } : {}),
     file,
@@ -217,6 +221,9 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
     source: s,
     raw,
   };
+  const further = options.validate?.(scenario) ?? [];
+  if (further.length > 0) throw new ScenarioError(file, further);
+  return scenario;
 }
 
 function resolveExplore(e: ExploreEntry, model: ModelName, issues: ScenarioIssue[]): ExploreConfig {
@@ -371,20 +378,5 @@ function undoOf(action: FaultAction): FaultAction | undefined {
       return { kind: 'unslow', name: action.remember };
     default:
       return undefined;
-  }
-}
-
-function zodIssues(error: z.ZodError): ScenarioIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'), message: describeIssue(issue) }));
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return `${unknownKeysMessage('field', issue.keys, knownKeysAt(scenarioSchema, issue.path))} (see docs/SCENARIOS.md)`;
-    case 'invalid_type':
-      return issue.message.startsWith('Invalid input') ? `expected ${issue.expected}` : issue.message;
-    default:
-      return issue.message;
   }
 }

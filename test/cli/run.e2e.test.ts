@@ -52,7 +52,7 @@ describe('dsim run (end to end)', () => {
     writeFileSync(file, 'protocol: broadcast\nnodes: 3\nfaults:\n  - { at: soon, crash: n1 }\n');
     const r = dsim(['run', file]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`${file}: faults[0].at: expected a duration`);
+    expect(r.stderr).toContain(`${file}:4:11: faults[0].at: expected a duration`);
     expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
     const missing = dsim(['run', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(3);

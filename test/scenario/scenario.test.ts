@@ -42,7 +42,7 @@ describe('scenario files', () => {
   it('names the file, the field path and what was expected', () => {
     const e = errorOf({ ...valid, faults: [{ at: '1s', crash: 'n2' }, { at: 'soon', crash: 'n1' }] });
     expect(e.message).toBe('bad.yaml: faults[1].at: expected a duration such as 150ms, 2s, 1m or 250us, got "soon"');
-    expect(errorOf({ ...valid, nodes: 'five' }).message).toContain('bad.yaml: nodes: expected number');
+    expect(errorOf({ ...valid, nodes: 'five' }).message).toContain('bad.yaml: nodes: expected a number, got "five"');
     expect(errorOf({ ...valid, protocol: 'nope' }).message).toMatch(/bad.yaml: protocol: unknown protocol "nope"; expected one of .*broadcast/);
     expect(errorOf({ ...valid, colour: 'red' }).message).toContain('unknown field colour');
     expect(errorOf({ ...valid, options: { gossipIntervalUs: -1 } }).message).toContain('bad.yaml: options.gossipIntervalUs:');
@@ -54,7 +54,7 @@ describe('scenario files', () => {
   });
 
   it('reports YAML syntax errors with the line', () => {
-    expect(() => parseScenarioText('name: x\nprotocol: [unclosed\n', 'broken.yaml')).toThrow(/broken.yaml: YAML syntax error at line \d/);
+    expect(() => parseScenarioText('name: x\nprotocol: [unclosed\n', 'broken.yaml')).toThrow(/broken.yaml:\d+:\d+: YAML syntax error: /);
   });
 
   it('exports a JSON Schema for editors', () => {

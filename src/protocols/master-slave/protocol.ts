@@ -143,6 +143,7 @@ export function createMasterSlave(options: MasterSlaveOptions): ServiceProtocol<
       if (s.appliedSeq < s.log.length) flags += ' unapplied';
       return flags;
     },
+    roles: ['primary', 'replica', 'candidate'],
     summary: (s) => `epoch ${s.epoch} ${s.role}${s.role !== 'primary' && s.primary !== null ? ` (primary ${s.primary})` : ''}, log ${s.log.length}, applied ${s.appliedSeq}`,
     view: (state) => viewOf(state),
     invariants,

@@ -92,6 +92,7 @@ export function createMultiLeader(options: MultiLeaderOptions): Protocol<MultiLe
       onRequest(state, req, ctx, options, kind);
     },
     role: () => 'leader',
+    roles: ['leader'],
     summary: (s) => `${Object.keys(s.store).length} keys, ${s.log.length} own updates unacknowledged, applied ${Object.entries(s.applied).map(([n, seq]) => `${n}:${seq}`).join(' ')}`,
     view,
     invariants: multiLeaderInvariants,

@@ -136,6 +136,7 @@ export function createRaft(options: RaftOptions, flawNames: ReadonlySet<string>,
       if (s.leader !== null && s.commitIndex < s.leader.termStartIndex) flags += ' own-term-uncommitted';
       return flags;
     },
+    roles: ['follower', 'pre-candidate', 'candidate', 'leader'],
     summary: (s) =>
       `term ${s.currentTerm} ${s.role}${s.role !== 'leader' && s.leaderId !== null ? ` (leader ${s.leaderId})` : ''}, log ${lastIndex(s.log)} (snapshot ${s.log.snapshot.lastIndex}), commit ${s.commitIndex}, applied ${s.lastApplied}`,
     view: (state) => state.kv.data,

@@ -1,0 +1,50 @@
+/**
+ * What a scenario file can only be checked against with its protocol in hand: check names,
+ * `expect.violates`, and role targets. Run when a file is loaded (every file of a directory before
+ * any runs), so a typo is bad input with its line — and again by every run.
+ */
+import type { AnyProtocol } from '../core/protocol.js';
+import { describeThrown } from '../core/thrown.js';
+import { didYouMean } from '../core/suggest.js';
+import { ScenarioError, type Scenario, type ScenarioIssue } from '../scenario/resolve.js';
+import { echo } from '../scenario/zod-issues.js';
+import { roleIssues } from '../scenario/targets.js';
+import { knownCheckNames } from './checks.js';
+
+/** The scenario's protocol instance; a definition whose create() throws is unusable input. */
+export function createProtocol(scenario: Scenario): AnyProtocol {
+  try {
+    return scenario.protocol.create({ options: scenario.options, flaws: new Set(scenario.flaws), model: scenario.model });
+  } catch (error) {
+    throw new ScenarioError(scenario.file, [{ path: ['protocol'], message: `${scenario.protocol.name}: create() threw: ${describeThrown(error).text}` }]);
+  }
+}
+
+/** Unknown checks, expectations of checks that do not run, roles the protocol never reports. */
+export function protocolIssues(scenario: Scenario, protocol: AnyProtocol): ScenarioIssue[] {
+  const known = new Set(knownCheckNames(protocol));
+  const expected = `expected one of: ${[...known].join(', ')}`;
+  const issues: ScenarioIssue[] = [];
+  scenario.checks.forEach((name, i) => {
+    if (!known.has(name)) issues.push({ path: ['checks', i], message: `unknown check ${echo(name)}${didYouMean(name, known)}; ${expected}` });
+  });
+  if (scenario.expect !== 'pass') {
+    scenario.expect.violates.forEach((name, i) => {
+      if (!known.has(name)) issues.push({ path: ['expect', 'violates', i], message: `unknown check ${echo(name)}${didYouMean(name, known)}; ${expected}` });
+      else if (name !== 'health' && !scenario.checks.includes(name)) issues.push({ path: ['expect', 'violates', i], message: `${name} is expected to fail but is not in checks` });
+    });
+  }
+  const roles = protocol.role === undefined ? [] : protocol.roles;
+  issues.push(...roleIssues(scenario.source, scenario.protocol.name, roles));
+  return issues;
+}
+
+/** For ResolveOptions.validate: the issues, with create() failing as one of them. */
+export function validateWithProtocol(scenario: Scenario): readonly ScenarioIssue[] {
+  try {
+    return protocolIssues(scenario, createProtocol(scenario));
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.issues;
+    throw error;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Scenario files as a hostile or careless user writes them: every one is refused at load time with
+ * the file, the field and the line — never an "internal error", never a scenario that silently
+ * tests nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { protocolRegistry } from '../../src/protocols/index.js';
+import { validateWithProtocol } from '../../src/runner/validate.js';
+import { ScenarioError, parseScenarioText } from '../../src/scenario/index.js';
+
+const protocols = protocolRegistry();
+
+/** The error a file's text gets when loaded as `dsim run` loads it. */
+function loadError(text: string): string {
+  try {
+    parseScenarioText(text, 'bad.yaml', { protocols, validate: validateWithProtocol });
+  } catch (error) {
+    if (error instanceof ScenarioError) return error.message;
+    throw error;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+const raft = 'name: t\nprotocol: raft\nnodes: 3\nduration: 1s\nworkload: { model: kv, rate: 20/s }\n';
+
+describe('loading refuses, with file, field and line', () => {
+  it('a typo in checks or expect.violates', () => {
+    expect(loadError(`${raft}checks: [linearizable, durabel]\n`)).toMatch(/^bad\.yaml:6:\d+: checks\[1\]: unknown check "durabel"; expected one of: .*durable/);
+    expect(loadError(`${raft}checks: [durable]\nexpect: { violates: [lineariz] }\n`)).toMatch(/^bad\.yaml:7:\d+: expect\.violates\[0\]: unknown check "lineariz"/);
+  });
+
+  it('faults aimed at nodes, roles or partitions that do not exist, and overlapping sides', () => {
+    expect(loadError(`${raft}faults: [{ at: 100ms, crash: n9 }]\n`)).toMatch(/bad\.yaml:6:\d+: faults\[0\]\.crash: node n9 does not exist \(the cluster has n1\.\.n3\)/);
+    expect(loadError(`${raft}faults: [{ at: 100ms, partition: isolate, target: leeder }]\n`)).toContain(
+      'faults[0].target: "leeder" is not a node id, random, random-other or a role of raft (follower, pre-candidate, candidate, leader)',
+    );
+    expect(loadError('protocol: broadcast\nfaults: [{ at: 1s, pause: leader }]\n')).toContain('broadcast has no roles to target');
+    expect(loadError(`${raft}faults: [{ at: 100ms, heal: p7 }]\n`)).toContain('faults[0].heal: no partition named "p7" comes before it');
+    expect(loadError(`${raft}faults: [{ at: 100ms, partition: split, groups: [[n1, n2], [n2, n3]] }]\n`)).toContain('n2 is in groups 0 and 1');
+    expect(loadError(`${raft}faults: [{ at: 100ms, partition: bridge, bridge: n1, left: [n2], right: [n2] }]\n`)).toContain('n2 is on both sides');
+    expect(loadError(`${raft}faults: [{ at: 100ms, partition: one-way, from: [n1], to: [n1, n2] }]\n`)).toContain('n1 cannot be cut off from itself');
+    expect(loadError(`${raft}faults: [{ at: 100ms, partition: isolate, target: n0 }]\n`)).toContain('node n0 does not exist');
+  });
+
+  it('YAML tags, aliases that bomb, dangle or loop', () => {
+    expect(loadError(`${raft}description: !!js/function 'function () {}'\n`)).toMatch(/bad\.yaml:6:\d+: .*js\/function/);
+    expect(loadError(`${raft}description: !!binary aGVsbG8=\n`)).toMatch(/bad\.yaml:6:\d+: YAML tag !!binary is not allowed/);
+    expect(loadError(raft.replace('protocol: raft', 'protocol: !custom raft'))).toMatch(/bad\.yaml:2:\d+: .*!custom/);
+    const bomb = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`)].join('\n');
+    expect(loadError(`${raft}${bomb}\n`)).toMatch(/bad\.yaml:7:\d+: YAML aliases expand into too many values .*alias bomb/);
+    expect(loadError(`${raft}description: *nowhere\n`)).toMatch(/bad\.yaml:6:\d+: YAML alias \*nowhere refers to no anchor/);
+    expect(loadError(`${raft}x: &loop\n  y: *loop\n`)).toMatch(/refers to the value that contains it \(a cycle\)|unknown field/);
+  });
+
+  it('nesting: a limit is reported as a limit, not as a stack overflow', () => {
+    expect(loadError(`${raft}deep: ${'['.repeat(5000)}${']'.repeat(5000)}\n`)).toContain('nested too deeply for a scenario (at most 32 levels');
+    expect(loadError(`${raft}deep: ${'['.repeat(40)}${']'.repeat(40)}\n`)).toMatch(/bad\.yaml:6:\d+: nested more than 32 levels deep/);
+  });
+
+  it('union fields name their alternatives, or what the meant alternative lacks', () => {
+    expect(loadError(`${raft}network: { latency: { dist: gaussian, mean: 5ms } }\n`)).toContain(
+      'network.latency: expected a duration (5ms) or a distribution: { dist: constant, value }, { dist: uniform, min, max }',
+    );
+    expect(loadError(`${raft}network: { latency: { dist: uniform, min: 5ms } }\n`)).toContain('network.latency.max: required');
+    expect(loadError(`${raft}heal: forever\n`)).toContain('heal: expected false (no heal phase) or { quiesce: a duration, restart: true|false }, got "forever"');
+    expect(loadError(`${raft}heal: { quiesce: soon }\n`)).toContain('heal.quiesce: expected a duration');
+    expect(loadError(`${raft}expect: fail\n`)).toContain('expect: expected pass, or { violates: [names of checks that must fail] }, got "fail"');
+    expect(loadError(`${raft}seed: 1.5\n`)).toContain('seed: expected a whole number (0 or more) or a non-empty string, got 1.5');
+    expect(loadError(`${raft.replace('rate: 20/s', 'rate: 20/s, keyDistribution: normal')}`)).toContain('workload.keyDistribution: expected uniform, zipfian, or { zipfian: an exponent above 0 }');
+    expect(loadError(`${raft}seed: [1]\n`)).not.toContain('Invalid input');
+  });
+
+  it('echoed values are capped; a huge file is refused by its size', () => {
+    const message = loadError(`${raft}workload: { model: kv, rate: 20/s, timeout: ${'9'.repeat(300_000)}x }\n`.replace('workload: { model: kv, rate: 20/s }\n', ''));
+    expect(message).toContain('workload.timeout: expected a duration');
+    expect(message.length).toBeLessThan(600);
+    expect(loadError(`${raft}description: ${'y'.repeat(2_000_000)}\n`)).toMatch(/bad\.yaml: the file is 1\.9 MB; a scenario file is at most 1 MB/);
+  });
+});
