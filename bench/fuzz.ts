@@ -21,6 +21,7 @@ import { protocolRegistry } from '../src/protocols/index.js';
 import { fuzzRun, fuzzSetup, type FuzzRunOutcome } from '../src/fuzz/index.js';
 import type { FuzzTask } from '../src/cli/fuzz-worker.js';
 import { watchedExecutor } from '../src/cli/fuzz.js';
+import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB } from '../src/cli/watchdog.js';
 
 export interface FuzzBenchOptions {
   /** Measured runs per configuration (default 400). */
@@ -77,7 +78,7 @@ export async function benchFuzz(options: FuzzBenchOptions = {}): Promise<FuzzBen
   // Watched workers, as `dsim fuzz` runs them (the worker is the TypeScript source, through tsx).
   const task = (index: number): FuzzTask => ({ arbitrary, campaignSeed, index, shrinkBudget: 0 });
   const watched = async (workers: number): Promise<FuzzBenchLine> => {
-    const executor = watchedExecutor(workers, 10_000);
+    const executor = watchedExecutor(workers, { hangTimeoutMs: DEFAULT_HANG_TIMEOUT_MS, memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB });
     try {
       // Each worker keeps `workers` tasks in flight, as the campaign does; warm up first.
       const drive = async (from: number, count: number): Promise<void> => {

@@ -12,7 +12,8 @@ import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ProtocolDefinition } from '../core/protocol.js';
 import { fuzzRun, fuzzSetup, type FuzzRunOptions, type FuzzRunOutcome, type FuzzSetup, type ScenarioArbitraryOptions, type ScenarioGenome } from '../fuzz/index.js';
 import { protocolsFor } from './load.js';
-import { isWatchedWorker, postNote, workerHeartbeat } from './watchdog.js';
+import { isWatchedWorker, postNote, workerWatch } from './watchdog.js';
+import { describeThrown } from '../core/thrown.js';
 
 export interface FuzzTask {
   /** A user's protocol module (`--module`), loaded in the worker. */
@@ -58,9 +59,15 @@ export async function fuzzTaskSetup(task: Pick<FuzzTask, 'module' | 'arbitrary'>
 }
 
 /** Runs one task. Deterministic in (task.arbitrary, campaignSeed, index). */
-export async function runFuzzTask(task: FuzzTask, hooks: Pick<FuzzRunOptions, 'onProgress' | 'onShrinkCandidate'> = {}): Promise<FuzzRunOutcome> {
-  const protocols = await protocolsOf(task.module);
-  const setup = await fuzzTaskSetup(task);
+export async function runFuzzTask(
+  task: FuzzTask,
+  hooks: Pick<FuzzRunOptions, 'onProgress' | 'onShrinkCandidate' | 'callWatch'> = {},
+  load: <T>(what: string, fn: () => Promise<T>) => Promise<T> = (_what, fn) => fn(),
+): Promise<FuzzRunOutcome> {
+  const { protocols, setup } = await load(task.module !== undefined ? `the protocol module ${task.module}` : 'the fuzz setup', async () => ({
+    protocols: await protocolsOf(task.module),
+    setup: await fuzzTaskSetup(task),
+  }));
   return fuzzRun(setup, task.campaignSeed, task.index, {
     shrinkBudget: task.shrinkBudget,
     protocols,
@@ -72,20 +79,20 @@ export async function runFuzzTask(task: FuzzTask, hooks: Pick<FuzzRunOptions, 'o
 
 // fuzz.ts imports this module too, in whatever thread runs the command: only our workers serve tasks.
 if (!isMainThread && parentPort !== null && isWatchedWorker()) {
-  const heartbeat = workerHeartbeat();
-  const hooks: Pick<FuzzRunOptions, 'onProgress' | 'onShrinkCandidate'> = {
-    onProgress: (phase) => heartbeat.progress(phase),
+  const watched = workerWatch();
+  const hooks: Pick<FuzzRunOptions, 'onShrinkCandidate' | 'callWatch'> = {
+    callWatch: watched.watch,
     onShrinkCandidate: (scenario, first) => postNote({ scenario, first } satisfies ShrinkNote),
   };
   parentPort.on('message', (task: FuzzTask) => {
     void (async () => {
       let reply: FuzzReply;
       try {
-        reply = { ok: true, outcome: await runFuzzTask(task, hooks) };
+        reply = { ok: true, outcome: await runFuzzTask(task, hooks, watched.load) };
       } catch (error) {
-        reply = { ok: false, message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+        reply = { ok: false, message: describeThrown(error, 12).stack ?? describeThrown(error).text };
       }
-      heartbeat.idle();
+      watched.idle();
       parentPort!.postMessage(reply);
     })();
   });

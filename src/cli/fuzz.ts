@@ -50,10 +50,11 @@ import { didYouMean } from '../core/suggest.js';
 import { besideProgress, progressWanted, startProgress } from './progress.js';
 import { loadCorpusDir, saveCampaignRecord, saveCorpusEntry } from './corpus-dir.js';
 import { replayCommand } from './replay.js';
+import { probeLoad } from './probe.js';
 import { loadProtocolModule, loadScenarioFile, protocolsFor } from './load.js';
 import type { Io } from './run.js';
 import { fuzzTaskSetup, runFuzzTask, type FuzzReply, type FuzzTask, type ShrinkNote } from './fuzz-worker.js';
-import { DEFAULT_HANG_TIMEOUT_MS, WatchedRunner, WatchedWorker, parseHangTimeoutMs } from './watchdog.js';
+import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB, WatchedRunner, WatchedWorker, capWorkers, parseHangTimeoutMs, parseMemoryLimitMb, stoppedCall, type WatchLimits } from './watchdog.js';
 
 export interface FuzzCommandOptions {
   readonly protocol?: string;
@@ -76,8 +77,12 @@ export interface FuzzCommandOptions {
   readonly maxFailures?: string;
   readonly maxFaults?: string;
   readonly shrinkBudget?: string;
-  /** Wall time a run may go without simulation progress before it is a `hang` (0: no watchdog). */
+  /** CPU time one protocol call may take before the run is a `hang` (0: not judged). */
   readonly hangTimeout?: string;
+  /** Heap limit per run (`4GB`; 0: none). */
+  readonly memoryLimit?: string;
+  /** Allow more --workers than cores. */
+  readonly forceWorkers?: boolean;
   /** Progress bar on stderr (default: when stderr is a TTY and not --json). */
   readonly progress?: boolean;
   /** Also write an HTML report beside each failure file. */
@@ -106,13 +111,15 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--faults <kinds>', `fault kinds to inject, comma-separated: ${FAULT_KINDS.join(', ')} (default all but disk)`)
     .option('--no-swarm', 'turn every chosen fault kind on at medium strength in every run, instead of letting each run pick')
     .option('--checks <list>', 'checks that judge each run (default: what each run\'s configuration promises)')
-    .option('--workers <n>', 'worker threads (default 1)')
+    .option('--workers <n>', 'worker threads (default 1; at most the cores available unless --force-workers)')
+    .option('--force-workers', 'allow more --workers than cores')
     .option('--shard <i/n>', 'run only shard i of n of the seed space (for a CI matrix); writes its summary into --out for `fuzz merge`')
     .option('--out <dir>', 'where failure files go', 'failures')
     .option('--max-failures <n>', 'stop after this many failures (default 1)')
     .option('--max-faults <n>', 'most fault entries per generated scenario (default 8)')
     .option('--shrink-budget <n>', 'most runs spent shrinking one failure (default 200)')
-    .option('--hang-timeout <duration>', 'wall time a run may go without progress before it is reported as a hang (0: off, runs in this thread)', '10s')
+    .option('--hang-timeout <duration>', 'CPU time one protocol call may take without returning before the run is a hang (0: off)', `${DEFAULT_HANG_TIMEOUT_MS / 1000}s`)
+    .option('--memory-limit <size>', 'heap each run may use before it is an out-of-memory finding (0: none)', `${DEFAULT_MEMORY_LIMIT_MB}MB`)
     .option('--json', 'print one JSON summary object instead of text')
     .option('--html', 'also write an HTML report of each shrunk failure beside its file')
     .option('--no-progress', 'no progress bar')
@@ -138,10 +145,11 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .argument('<file>', 'a failure file (any scenario file works)')
     .option('--module <path>', 'load your own protocol from a .ts or .js module')
     .option('--json', 'print the run as JSON')
-    .option('--hang-timeout <duration>', 'wall time the run may go without progress before it is reported as a hang (0: off)', '10s')
+    .option('--hang-timeout <duration>', 'CPU time one protocol call may take without returning before the run is a hang (0: off)', `${DEFAULT_HANG_TIMEOUT_MS / 1000}s`)
+    .option('--memory-limit <size>', 'heap the run may use before it is an out-of-memory finding (0: none)', `${DEFAULT_MEMORY_LIMIT_MB}MB`)
     .option('--html <file>', 'write a self-contained HTML report of the run')
     .option('--timeline', 'print the key events as a text timeline')
-    .action(async (file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; html?: string; timeline?: boolean }) => {
+    .action(async (file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; memoryLimit?: string; html?: string; timeline?: boolean }) => {
       setExit(await replayCommand(file, opts, io));
     });
 }
@@ -165,14 +173,17 @@ interface Plan {
   readonly out: string;
   readonly maxFailures: number;
   readonly shrinkBudget: number;
-  /** 0: no watchdog; runs in this thread. */
-  readonly hangTimeoutMs: number;
+  /** Hang timeout and memory limit per run; both 0: no watchdog, runs in this thread. */
+  readonly limits: WatchLimits;
+  /** --workers asked for more than the cores and was capped. */
+  readonly workersCapped: boolean;
   readonly html: boolean;
   readonly feedback: boolean;
   readonly corpus?: string;
 }
 
 export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<ExitCode> {
+  await probeLoad(opts.module, [], { hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout), memoryLimitMb: parseMemoryLimitMb(opts.memoryLimit) });
   const plan = await makePlan(opts);
   const protocols = await protocolsFor(plan.module);
   const arbitrary = arbitraryOptions(plan);
@@ -204,7 +215,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
       `fuzz ${plan.protocol}${plan.flaws.length ? ` with flaws ${plan.flaws.join(', ')}` : ''}: seed ${plan.campaignSeed}, ` +
         `${plan.runs !== undefined ? `${total} runs` : `for ${plan.timeMs! / 1000}s`}` +
         `${plan.shard.count > 1 ? ` (shard ${plan.shard.index}/${plan.shard.count} of ${plan.runs ?? 'unbounded'})` : ''}, ` +
-        `${plural(plan.workers, 'worker')}`,
+        `${plural(plan.workers, 'worker')}${plan.workersCapped ? ' (capped at the cores available; --force-workers for more)' : ''}`,
     );
     io.out(`  configurations  ${space.configurations}; models ${space.models.join(', ')}; operator actions ${space.operators}`);
     io.out(`  faults          ${(plan.faults ?? DEFAULT_FAULT_KINDS).join(', ') || 'none'}; swarm ${plan.swarm ? 'on' : 'off'}`);
@@ -264,7 +275,10 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
       counts.failed++;
       const path = join(plan.out, failureFileName(outcome));
       // The file names a user's module by its path from the file, so replay and run need no flag.
-      const replay = `${DSIM} replay ${shellQuote(displayPath(path))}` + (plan.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS && plan.hangTimeoutMs > 0 ? ` --hang-timeout ${plan.hangTimeoutMs / 1000}s` : '');
+      const replay =
+        `${DSIM} replay ${shellQuote(displayPath(path))}` +
+        (plan.limits.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS && plan.limits.hangTimeoutMs > 0 ? ` --hang-timeout ${plan.limits.hangTimeoutMs / 1000}s` : '') +
+        (plan.limits.memoryLimitMb !== DEFAULT_MEMORY_LIMIT_MB ? ` --memory-limit ${plan.limits.memoryLimitMb}MB` : '');
       // A time-bounded campaign is repeated exactly by the runs it made up to this one.
       const found = plan.timeMs !== undefined ? commandLine(plan, outcome.index + 1) : foundBy;
       writeFileAtomic(path, renderFailureFile(withModulePath(outcome, plan.module, path), { dsimVersion: version, foundBy: found, replayCommand: replay }));
@@ -272,7 +286,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
       failures.push({
         index: outcome.index,
         seed: outcome.seed,
-        kind: f.hang !== undefined ? 'hang' : f.error !== undefined ? 'error' : 'violation',
+        kind: f.hang !== undefined ? f.hang.stop.kind : f.error !== undefined ? 'error' : 'violation',
         file: path,
         replay,
         traceHash: f.traceHash,
@@ -285,12 +299,12 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
       if (!json) {
         const what =
           f.hang !== undefined
-            ? `hang: a handler did not return within ${f.hang.timeoutMs / 1000}s${f.hang.during === 'shrink' ? ' (while shrinking)' : ''}`
+            ? `${f.hang.stop.kind}${f.hang.stop.node !== undefined ? ` on ${f.hang.stop.node}` : ''}${f.hang.during === 'shrink' ? ' (while shrinking)' : ''}`
             : f.failed.map((c) => `${c.name} [${c.kind}]`).join(', ') || 'the run threw';
         say.out(`${chalk.red('FAIL')} run ${outcome.index} (seed ${outcome.seed}): ${what}`);
         for (const c of f.failed) say.out(`  ${c.name}: ${c.detail}`);
         if (f.error !== undefined) say.out(`  error: ${f.error}`);
-        say.out(f.hang !== undefined ? `  not shrunk: a hang is reported as found (each try would cost the timeout)` : `  shrunk: ${describeShrink(f)}`);
+        say.out(f.hang !== undefined ? `  not shrunk: a run the watchdog stopped is reported as found (each try would cost as much)` : `  shrunk: ${describeShrink(f)}`);
         say.out(`  wrote ${path}`);
         say.out(`  replay: ${replay}`);
       }
@@ -308,7 +322,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     interrupted = true;
   };
   process.once('SIGINT', onSigint);
-  const executor = plan.hangTimeoutMs === 0 ? inProcess : watchedExecutor(plan.workers, plan.hangTimeoutMs);
+  const executor = plan.limits.hangTimeoutMs === 0 && plan.limits.memoryLimitMb === 0 ? inProcess : watchedExecutor(plan.workers, plan.limits);
   try {
     await campaign({
       total,
@@ -513,10 +527,10 @@ export const inProcess: Executor = { run: (task) => runFuzzTask(task), close: as
  * its worker is replaced and the campaign goes on. The caller keeps at most `workers` tasks in
  * flight.
  */
-export function watchedExecutor(workers: number, hangTimeoutMs: number): Executor {
+export function watchedExecutor(workers: number, limits: WatchLimits): Executor {
   // Compiled: dist/cli/fuzz-worker.js. Under tsx (tests, benchmarks): the .ts source.
   const script = new URL(import.meta.url.endsWith('.ts') ? './fuzz-worker.ts' : './fuzz-worker.js', import.meta.url);
-  const idle = Array.from({ length: workers }, () => new WatchedWorker(script, hangTimeoutMs));
+  const idle = Array.from({ length: workers }, () => new WatchedWorker(script, limits));
   const all = [...idle];
   return {
     async run(task, signal) {
@@ -530,10 +544,12 @@ export function watchedExecutor(workers: number, hangTimeoutMs: number): Executo
             last = note as ShrinkNote;
           },
         });
-        if (answer.status === 'hung') {
+        if (answer.status !== 'done') {
           const setup = await fuzzTaskSetup(task);
+          const stop = stoppedCall(answer, limits);
           return hangOutcome(setup, task.campaignSeed, task.index, {
-            timeoutMs: hangTimeoutMs,
+            timeoutMs: limits.hangTimeoutMs,
+            stop,
             ...(task.genome !== undefined ? { genome: task.genome } : {}),
             ...(last !== undefined ? { candidate: last.scenario, first: last.first } : {}),
           });
@@ -599,16 +615,22 @@ async function makePlan(opts: FuzzCommandOptions): Promise<Plan> {
     campaignSeed: seed,
     ...(runs !== undefined ? { runs } : {}),
     ...(timeMs !== undefined ? { timeMs } : {}),
-    workers: positiveInt(opts.workers ?? '1', '--workers', 1),
+    ...workerCount(opts),
     shard,
     out: opts.out ?? 'failures',
     maxFailures: positiveInt(opts.maxFailures ?? String(DEFAULT_MAX_FAILURES), '--max-failures', 1),
     shrinkBudget: positiveInt(opts.shrinkBudget ?? String(DEFAULT_SHRINK_BUDGET), '--shrink-budget', 0),
-    hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout),
+    limits: { hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout), memoryLimitMb: parseMemoryLimitMb(opts.memoryLimit) },
     html: opts.html === true,
     feedback: opts.feedback !== false,
     ...(opts.corpus !== undefined ? { corpus: opts.corpus } : {}),
   };
+}
+
+/** `--workers`, capped at the cores available unless forced. */
+function workerCount(opts: FuzzCommandOptions): { workers: number; workersCapped: boolean } {
+  const { workers, capped } = capWorkers(positiveInt(opts.workers ?? '1', '--workers', 1), opts.forceWorkers === true);
+  return { workers, workersCapped: capped };
 }
 
 function arbitraryOptions(plan: Plan): FuzzTask['arbitrary'] {
@@ -644,7 +666,8 @@ function commandLine(plan: Plan, runs?: number): string {
   if (!plan.swarm) parts.push('--no-swarm');
   if (plan.checks !== undefined) parts.push(`--checks ${plan.checks.join(',')}`);
   if (plan.maxFaults !== undefined) parts.push(`--max-faults ${plan.maxFaults}`);
-  if (plan.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS) parts.push(`--hang-timeout ${plan.hangTimeoutMs / 1000}s`);
+  if (plan.limits.hangTimeoutMs !== DEFAULT_HANG_TIMEOUT_MS) parts.push(`--hang-timeout ${plan.limits.hangTimeoutMs / 1000}s`);
+  if (plan.limits.memoryLimitMb !== DEFAULT_MEMORY_LIMIT_MB) parts.push(`--memory-limit ${plan.limits.memoryLimitMb}MB`);
   if (plan.maxFailures !== DEFAULT_MAX_FAILURES) parts.push(`--max-failures ${plan.maxFailures}`);
   if (plan.shrinkBudget !== DEFAULT_SHRINK_BUDGET) parts.push(`--shrink-budget ${plan.shrinkBudget}`);
   parts.push(runs !== undefined ? `--runs ${runs}` : plan.runs !== undefined ? `--runs ${plan.runs}` : `--time ${plan.timeMs! / 1000}s`);
@@ -663,11 +686,11 @@ async function writeFailureReports(
   protocols: Map<string, ProtocolDefinition>,
   io: Io | undefined,
 ): Promise<void> {
-  const watched = new WatchedRunner(plan.hangTimeoutMs > 0 ? plan.hangTimeoutMs : DEFAULT_HANG_TIMEOUT_MS);
+  const watched = new WatchedRunner({ hangTimeoutMs: plan.limits.hangTimeoutMs > 0 ? plan.limits.hangTimeoutMs : DEFAULT_HANG_TIMEOUT_MS, memoryLimitMb: plan.limits.memoryLimitMb });
   try {
     for (const failure of failures) {
       const file = failure['file'] as string;
-      if (failure['kind'] === 'hang') continue;
+      if (failure['kind'] === 'hang' || failure['kind'] === 'out-of-memory' || failure['kind'] === 'process-exit') continue;
       const htmlPath = file.replace(/\.ya?ml$/, '') + '.html';
       const scenario = await loadScenarioFile(file, protocols);
       await watched.run({ file, ...(plan.module !== undefined ? { protocolModule: plan.module } : {}), htmlPath, timeline: false, colour: false, checkDeterminism: false }, scenario);

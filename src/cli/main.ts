@@ -21,6 +21,8 @@ import type { CheckCommandOptions } from './check.js';
 import { modelNames } from '../checkers/linearizability/index.js';
 import { HISTORY_FORMATS } from '../history/index.js';
 import { TXN_MODELS } from '../checkers/isolation/index.js';
+import { DEFAULT_HANG_TIMEOUT_MS, DEFAULT_MEMORY_LIMIT_MB } from './watchdog.js';
+import { probeLoad } from './probe.js';
 
 // `dsim run ... | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -61,10 +63,11 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .option('--timeline', 'print the key events (roles, faults, heals, violations) as a text timeline')
     .option('--history <file>', 'write the client history: Jepsen EDN for .edn, JSON lines otherwise')
     .option('--seeds <range>', 'run each scenario over many seeds (20, or 5..50) and print how many held')
-    .option('--hang-timeout <duration>', 'wall time a handler may run without returning before the run is reported as a hang (0: off)', '10s')
+    .option('--hang-timeout <duration>', 'CPU time one protocol call may take without returning before the run is a hang (0: off)', `${DEFAULT_HANG_TIMEOUT_MS / 1000}s`)
+    .option('--memory-limit <size>', 'heap each run may use before it is an out-of-memory finding (0: none)', `${DEFAULT_MEMORY_LIMIT_MB}MB`)
     .option('--no-progress', 'no progress line (drawn on a terminal for directories and --seeds)')
     .option('--soak', 'a long run in bounded memory: the history is checked as it comes and streamed to --history, not kept; progress on stderr')
-    .action(async (paths: string[], opts: { soak?: boolean; seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; module?: string; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; history?: string; seeds?: string; progress?: boolean }) => {
+    .action(async (paths: string[], opts: { soak?: boolean; seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; module?: string; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; memoryLimit?: string; history?: string; seeds?: string; progress?: boolean }) => {
       const { protocol, ...rest } = opts;
       const module = moduleOption(opts.module, protocol);
       setExit(await runCommand(paths, { ...rest, ...(module !== undefined ? { module } : {}) }, io));
@@ -106,7 +109,9 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .option('--module <path>', 'include your own protocol module')
     .addOption(new Option('--protocol <module>', 'the old name of --module').hideHelp())
     .action(async (opts: { module?: string; protocol?: string }) => {
-      const protocols = await protocolsFor(moduleOption(opts.module, opts.protocol));
+      const module = moduleOption(opts.module, opts.protocol);
+      await probeLoad(module, [], { hangTimeoutMs: DEFAULT_HANG_TIMEOUT_MS, memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB });
+      const protocols = await protocolsFor(module);
       for (const p of protocols.values()) {
         io.out(`${chalk.bold(p.name)}  ${p.summary}`);
         io.out(`  models: ${p.models.join(', ')}`);

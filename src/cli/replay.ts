@@ -5,16 +5,19 @@ import { failedChecks, parseFailureHeader } from '../fuzz/index.js';
 import { EXIT, type ExitCode } from './errors.js';
 import { formatRun } from './format.js';
 import { loadScenarioFile, protocolsFor } from './load.js';
+import { probeLoad } from './probe.js';
 import { runOne, toJson, type Io, type RunJob } from './run.js';
 import { dsimVersion } from './version.js';
-import { WatchedRunner, parseHangTimeoutMs } from './watchdog.js';
+import { parseHangTimeoutMs, parseMemoryLimitMb, watchedRunner, type WatchLimits } from './watchdog.js';
+import { jsonText } from '../core/short-json.js';
 
 /** `dsim replay FILE`: run it, confirm the recorded trace hash, say whether it still fails. */
-export async function replayCommand(file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; html?: string; timeline?: boolean }, io: Io): Promise<ExitCode> {
+export async function replayCommand(file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; memoryLimit?: string; html?: string; timeline?: boolean }, io: Io): Promise<ExitCode> {
+  const limits: WatchLimits = { hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout), memoryLimitMb: parseMemoryLimitMb(opts.memoryLimit) };
+  await probeLoad(opts.module, [file], limits);
   const protocols = await protocolsFor(opts.module);
   const scenario = await loadScenarioFile(file, protocols);
   const header = parseFailureHeader(readFileSync(file, 'utf8'));
-  const hangTimeoutMs = parseHangTimeoutMs(opts.hangTimeout);
   // Under the watchdog like `dsim run`: a failure file of a hang must report the hang, not hang.
   const job: RunJob = {
     file: scenario.file,
@@ -24,7 +27,7 @@ export async function replayCommand(file: string, opts: { module?: string; json?
     colour: !opts.json && chalk.level > 0,
     checkDeterminism: false,
   };
-  const watched = hangTimeoutMs > 0 ? new WatchedRunner(hangTimeoutMs) : undefined;
+  const watched = watchedRunner(limits);
   let row;
   try {
     row = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
@@ -33,7 +36,8 @@ export async function replayCommand(file: string, opts: { module?: string; json?
   }
   if (row.timeline !== undefined) (opts.json ? io.err : io.out)(row.timeline);
   const { result, wallMs, simulateMs } = row;
-  const hung = result.findings.some((f) => f.kind === 'hang');
+  const stopped = result.findings.find((f) => f.kind === 'hang' || f.kind === 'out-of-memory' || f.kind === 'process-exit');
+  const hung = stopped !== undefined;
   const version = dsimVersion();
   const recorded = header.traceHash !== undefined && /^[0-9a-f]+$/.test(header.traceHash) ? header.traceHash : undefined;
   const hash = hung
@@ -50,14 +54,14 @@ export async function replayCommand(file: string, opts: { module?: string; json?
           };
   const still = failedChecks(result);
   const verdict = hung
-    ? `STILL FAILS: hang: a handler did not return within ${hangTimeoutMs / 1000}s of wall time (an infinite loop?)`
+    ? `STILL FAILS: ${stopped.kind}: ${stopped.message}`
     : result.expectation === 'broken'
       ? `STILL FAILS: ${still.map((c) => `${c.name} [${c.kind}]`).join(', ')}`
       : result.expectation === 'held'
         ? `NOW PASSES: every check held${header.failingChecks?.length ? ` (it failed ${header.failingChecks.join(', ')} when recorded)` : ''}`
         : 'INCONCLUSIVE: a check could not decide';
   if (opts.json) {
-    io.out(JSON.stringify({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', hang: hung, failed: still } }));
+    io.out(jsonText({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', hang: hung, failed: still } }));
   } else {
     io.out(formatRun(result, wallMs, simulateMs));
     if (opts.html !== undefined && !hung) io.out(`${chalk.dim('report'.padEnd(10))}${opts.html}`);

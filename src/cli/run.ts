@@ -12,7 +12,8 @@ import { AtomicStreamFile, writeFileAtomic } from './atomic.js';
 import { toEdn, toJsonLines } from '../history/index.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { parseSeedRange, sweepCommand } from './sweep.js';
-import { WatchedRunner, parseHangTimeoutMs } from './watchdog.js';
+import { parseHangTimeoutMs, parseMemoryLimitMb, watchedRunner, type WatchLimits } from './watchdog.js';
+import type { CallWatch } from '../kernel/watch.js';
 import { formatRun, formatSummaryTable, formatTotals } from './format.js';
 import { outputWidth } from './colour.js';
 import { besideProgress, progressWanted, startProgress } from './progress.js';
@@ -20,11 +21,15 @@ import { protocolTables } from './tables.js';
 import { soakReporter } from './soak.js';
 import type { HistoryEvent } from '../core/history.js';
 import { expandScenarioPaths, loadScenarioFile, protocolsFor } from './load.js';
+import { probeLoad } from './probe.js';
+import { jsonText } from '../core/short-json.js';
 
 export interface RunCommandOptions {
   readonly seed?: string;
-  /** Wall-clock seconds without simulation progress before a run is declared hung (0: no watchdog). */
+  /** CPU time one protocol call may take before the run is declared hung (0: not judged). */
   readonly hangTimeout?: string;
+  /** Heap limit per run (`4GB`; 0: none). */
+  readonly memoryLimit?: string;
   readonly json?: boolean;
   readonly trace?: string;
   readonly checkDeterminism?: boolean;
@@ -50,13 +55,14 @@ export interface Io {
 }
 
 export async function runCommand(inputs: readonly string[], options: RunCommandOptions, io: Io): Promise<ExitCode> {
-  const protocols = await protocolsFor(options.module);
+  const limits: WatchLimits = { hangTimeoutMs: parseHangTimeoutMs(options.hangTimeout), memoryLimitMb: parseMemoryLimitMb(options.memoryLimit) };
   const files = expandScenarioPaths(inputs);
+  await probeLoad(options.module, files, limits);
+  const protocols = await protocolsFor(options.module);
   // Validate every file before running any: bad input fails fast, naming the file and field.
   const scenarios: Scenario[] = [];
   for (const file of files) scenarios.push(await loadScenarioFile(file, protocols));
   const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
-  const hangTimeoutMs = parseHangTimeoutMs(options.hangTimeout);
   if (options.soak === true) {
     const clash = (['html', 'checkDeterminism', 'seeds'] as const).filter((k) => options[k] !== undefined && options[k] !== false);
     if (clash.length > 0) throw new UsageError(`--soak streams the history and keeps no trace; it does not combine with ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
@@ -64,7 +70,7 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   if (options.seeds !== undefined) {
     const clash = (['seed', 'trace', 'html', 'history', 'timeline', 'checkDeterminism'] as const).filter((k) => options[k] !== undefined && options[k] !== false);
     if (clash.length > 0) throw new UsageError(`--seeds runs many seeds; it does not combine with ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
-    return sweepCommand(scenarios, parseSeedRange(options.seeds), { ...(options.module !== undefined ? { protocolModule: options.module } : {}), json: options.json === true, hangTimeoutMs, progress: progressWanted(options) }, io);
+    return sweepCommand(scenarios, parseSeedRange(options.seeds), { ...(options.module !== undefined ? { protocolModule: options.module } : {}), json: options.json === true, limits, progress: progressWanted(options) }, io);
   }
   const width = outputWidth(process.env, process.stdout);
   const progress = startProgress(
@@ -72,8 +78,8 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
     scenarios.length > 1 && progressWanted(options),
   );
   const say = besideProgress(io, progress);
-  // Scenarios run in a worker under a watchdog, so a handler that loops forever is a finding.
-  const watched = hangTimeoutMs > 0 ? new WatchedRunner(hangTimeoutMs) : undefined;
+  // Scenarios run in a resource-limited worker under a watchdog: a loop or a memory hog is a finding.
+  const watched = watchedRunner(limits);
   const rows: RunRow[] = [];
   try {
     for (const scenario of scenarios) {
@@ -100,7 +106,7 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
         if (options.json) say.err(row.timeline);
         else say.out(row.timeline + '\n');
       }
-      if (options.json) say.out(JSON.stringify(toJson(row.result, row.wallMs, row.determinism, row.simulateMs)));
+      if (options.json) say.out(jsonText(toJson(row.result, row.wallMs, row.determinism, row.simulateMs)));
       else {
         say.out(formatRun(row.result, row.wallMs, row.simulateMs));
         if (htmlPath !== undefined && row.result.findings.every((f) => f.kind !== 'hang')) say.out(`${chalk.dim('report'.padEnd(10))}${htmlPath}`);
@@ -153,7 +159,7 @@ export interface RunRow {
 }
 
 /** Runs one scenario with its artifacts (trace file, HTML report, timeline). Used in the worker. */
-export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'simulate' | 'check', events: number) => void): RunRow {
+export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'simulate' | 'check', events: number) => void, watch?: CallWatch): RunRow {
   const file = job.tracePath === undefined ? undefined : new JsonLinesSink(job.tracePath);
   const recorder = job.htmlPath !== undefined || job.timeline ? new TraceRecorder() : undefined;
   // The report needs no timers or persists; the timeline only its key events: keep memory small.
@@ -177,6 +183,7 @@ export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'si
     result = runScenario(scenario, {
       ...(job.seed !== undefined ? { seed: job.seed } : {}),
       ...(sink !== undefined ? { trace: sink } : {}),
+      ...(watch !== undefined ? { callWatch: watch } : {}),
       onProgress: progress,
       ...(soak !== undefined
         ? { stream: { onStatus: soak.status, ...(historyFile !== undefined ? { onEvent: (e: HistoryEvent) => historyFile.write(edn ? toEdn([e]) : toJsonLines([e])) } : {}) } }
@@ -305,7 +312,7 @@ class JsonLinesSink implements TraceSink {
   }
 
   event(event: TraceEvent): void {
-    this.file.write(JSON.stringify(event, jsonReplacer) + '\n');
+    this.file.write(jsonText(event) + '\n');
   }
 
   close(): void {
@@ -313,8 +320,3 @@ class JsonLinesSink implements TraceSink {
   }
 }
 
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Map) return Object.fromEntries(value);
-  if (value instanceof Set) return [...value];
-  return value;
-}

@@ -8,7 +8,8 @@ import type { Expectation, RunResult } from '../runner/index.js';
 import type { Scenario } from '../scenario/resolve.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { runOne, toJson, type Io, type RunJob } from './run.js';
-import { WatchedRunner } from './watchdog.js';
+import { watchedRunner, type WatchLimits } from './watchdog.js';
+import { jsonText } from '../core/short-json.js';
 import { outputWidth } from './colour.js';
 import { besideProgress, startProgress } from './progress.js';
 import { formatTable } from './table.js';
@@ -43,10 +44,10 @@ interface SweepRow {
 export async function sweepCommand(
   scenarios: readonly Scenario[],
   range: { first: number; last: number },
-  options: { readonly protocolModule?: string; readonly json?: boolean; readonly hangTimeoutMs: number; readonly progress?: boolean },
+  options: { readonly protocolModule?: string; readonly json?: boolean; readonly limits: WatchLimits; readonly progress?: boolean },
   io: Io,
 ): Promise<ExitCode> {
-  const watched = options.hangTimeoutMs > 0 ? new WatchedRunner(options.hangTimeoutMs) : undefined;
+  const watched = watchedRunner(options.limits);
   const rows: SweepRow[] = [];
   const seeds = range.last - range.first + 1;
   const progress = startProgress(
@@ -63,7 +64,7 @@ export async function sweepCommand(
         const job: RunJob = { file: scenario.file, ...(options.protocolModule !== undefined ? { protocolModule: options.protocolModule } : {}), seed, timeline: false, colour: false, checkDeterminism: false };
         const { result, wallMs } = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
         record(row, seed, result);
-        if (options.json) say.out(JSON.stringify(toJson(result, wallMs)));
+        if (options.json) say.out(jsonText(toJson(result, wallMs)));
         if (result.expectation === 'broken') broken++;
         progress?.update(++done, { broken, scenario: scenario.name });
       }

@@ -1,75 +1,132 @@
 /**
- * Runs work in a worker thread under a watchdog. The kernel beats a heartbeat every few thousand
- * events; a handler that never returns stops it. When the simulation phase makes no progress for
- * `hangTimeoutMs` of wall time, the worker is terminated and the run is reported as a `hang`
- * finding with its seed — the tool itself carries on with the next scenario.
+ * Runs work in a worker thread under a watchdog that judges one call at a time. JavaScript cannot
+ * interrupt a loop, so the run marks every call into protocol code in shared memory (which node,
+ * which event, which call; kernel/watch.ts). The watchdog reports a hang only when one call has
+ * burned `hangTimeoutMs` of the worker's own CPU time without returning — never because the whole
+ * run is slow or the machine is loaded — or has slept that long without the CPU (blocked on
+ * something that never comes). The worker is resource-limited: past `memoryLimitMb` of heap it is
+ * stopped and the run is an `out-of-memory` finding. Module loading runs under the same watch.
  *
- * `WatchedWorker` is the mechanism (one persistent worker, one request at a time, a heartbeat in
- * shared memory); `dsim run` and `dsim replay` use it through `WatchedRunner` (run-worker.ts), and
- * `dsim fuzz` through its own worker (fuzz-worker.ts).
+ * `WatchedWorker` is the mechanism (one persistent worker, one request at a time); `dsim run` and
+ * `dsim replay` use it through `WatchedRunner` (run-worker.ts), `dsim fuzz` through its own worker
+ * (fuzz-worker.ts). Where /proc is missing (not Linux), the judge falls back to wall time.
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { availableParallelism, totalmem } from 'node:os';
 import { parseDurationUs } from '../core/time.js';
+import { CallKind, WATCH, WATCH_CELLS, enterCall, internedNames, leaveCall, type CallWatch } from '../kernel/watch.js';
+import type { UnfinishedCall } from '../kernel/findings.js';
 import { unfinishedRun, type RunResult } from '../runner/index.js';
 import type { Scenario } from '../scenario/resolve.js';
+import { describeCall, unfinishedCall, type CallReport } from './call-report.js';
 import { UsageError } from './errors.js';
 import type { RunJob, RunRow } from './run.js';
+import { ownThreadStatPath, sampleThread } from './thread-clock.js';
 
-export const HEARTBEAT_PHASE = 0;
-export const HEARTBEAT_COUNTER = 1;
-export const PHASE = { idle: 0, simulate: 1, check: 2 } as const;
+/** The default `--hang-timeout`: CPU time one call may burn (generous: a correct handler takes microseconds). */
+export const DEFAULT_HANG_TIMEOUT_MS = 30_000;
 
-/** The default `--hang-timeout`. */
-export const DEFAULT_HANG_TIMEOUT_MS = 10_000;
+/** The default `--memory-limit` per run: 4 GB of heap, or less on a small machine. */
+export const DEFAULT_MEMORY_LIMIT_MB = Math.max(256, Math.min(4096, Math.floor(totalmem() / (1 << 20) / 4)));
 
-const POLL_MS = 200;
+const POLL_MS = 250;
 
-/** `--hang-timeout`: a duration (`10s`, `500ms`) or seconds; 0 turns the watchdog off. */
+/** `--hang-timeout`: a duration (`30s`, `500ms`) or seconds; 0 turns the watchdog off. */
 export function parseHangTimeoutMs(text: string | undefined): number {
   if (text === undefined) return DEFAULT_HANG_TIMEOUT_MS;
   const us = parseDurationUs(/^\d+(\.\d+)?$/.test(text) ? `${text}s` : text);
-  if (us === undefined) throw new UsageError(`--hang-timeout expects a duration such as 10s (0 turns the watchdog off), got ${JSON.stringify(text)}`);
+  if (us === undefined) throw new UsageError(`--hang-timeout expects a duration such as 30s (0 turns the watchdog off), got ${JSON.stringify(text)}`);
   return Math.round(us / 1000);
 }
 
-/** A message from a watched worker that is not its answer yet (e.g. which candidate it runs). */
+/** `--memory-limit`: `2GB`, `512MB`, or a number of MB; 0 for no limit. */
+export function parseMemoryLimitMb(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MEMORY_LIMIT_MB;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(mb|m|gb|g)?\s*$/i.exec(text);
+  if (m === null) throw new UsageError(`--memory-limit expects a size such as 2GB or 512MB (0: no limit), got ${JSON.stringify(text)}`);
+  const mb = Math.round(Number(m[1]) * (/^g/i.test(m[2] ?? 'mb') ? 1024 : 1));
+  if (mb !== 0 && mb < 64) throw new UsageError(`--memory-limit must be at least 64MB (or 0 for no limit), got ${text}`);
+  return mb;
+}
+
+/** `--workers`: at most the cores available, unless `force`d (more threads than cores only thrash). */
+export function capWorkers(requested: number, force: boolean): { workers: number; capped: boolean } {
+  const cores = availableParallelism();
+  return !force && requested > cores ? { workers: cores, capped: true } : { workers: requested, capped: false };
+}
+
+export interface WatchLimits {
+  /** CPU time one call may take before it is a hang; 0: not judged. */
+  readonly hangTimeoutMs: number;
+  /** Heap of the worker; 0: Node's default. */
+  readonly memoryLimitMb: number;
+}
+
+/** A message from a watched worker that is not its answer yet. */
 export interface WorkerNote {
   readonly note: unknown;
 }
 
-export type Watched<Reply> = { readonly status: 'done'; readonly reply: Reply } | { readonly status: 'hung'; readonly silentMs: number };
+/** How a watched request ended when it did not answer. */
+export type Stopped =
+  | { readonly status: 'hung'; readonly call: CallReport; readonly cpuMs: number; readonly blocked: boolean }
+  | { readonly status: 'out-of-memory'; readonly call: CallReport; readonly limitMb: number }
+  | { readonly status: 'exited'; readonly call: CallReport; readonly code: number };
+
+export type Watched<Reply> = { readonly status: 'done'; readonly reply: Reply } | Stopped;
+
+/** The finding-shaped account of a stopped request, and the message it carries. */
+export function stoppedCall(stopped: Stopped, limits: WatchLimits): UnfinishedCall {
+  switch (stopped.status) {
+    case 'hung':
+      return unfinishedCall(
+        'hang',
+        stopped.call,
+        stopped.blocked
+          ? `${stopped.call.what} waited ${limits.hangTimeoutMs / 1000}s without using the CPU and never returned (blocked on something that never happens?)`
+          : `${stopped.call.what} did not return after ${limits.hangTimeoutMs / 1000}s of CPU time (an infinite loop?)`,
+      );
+    case 'out-of-memory':
+      return unfinishedCall('out-of-memory', stopped.call, `the run needed more than its memory limit of ${stopped.limitMb} MB (--memory-limit), during ${stopped.call.what}`);
+    case 'exited':
+      return unfinishedCall('process-exit', stopped.call, `protocol code ended its thread (process.exit(${stopped.code})?) during ${stopped.call.what}`);
+  }
+}
 
 interface Pending {
   resolve(value: Watched<unknown>): void;
   reject(error: unknown): void;
   onNote: ((note: unknown) => void) | undefined;
-  lastCount: number;
+  lastSeq: number;
   lastChangeMs: number;
+  lastChangeCpuMs: number | undefined;
+  /** Asleep at every poll since the last change (a blocked call, not a busy one). */
+  sleeping: boolean;
 }
 
 /**
  * One persistent worker thread running `script`, one request at a time. A request ends with the
- * worker's first message that is not a `{ note }`, or as `hung` when the worker stays in the
- * simulate phase without a heartbeat for `hangTimeoutMs`; a hung worker is terminated and the
- * next request starts a fresh one.
+ * worker's first message that is not a `{ note }`, or when the watchdog stops it (a hang, the
+ * memory limit, a thread that ended itself); the next request starts a fresh worker then.
  */
 export class WatchedWorker {
   private worker: Worker | undefined;
-  private readonly heartbeat = new SharedArrayBuffer(8);
-  private readonly beat = new Int32Array(this.heartbeat);
+  private readonly shared = new SharedArrayBuffer(WATCH_CELLS * 4);
+  private readonly cells = new Int32Array(this.shared);
+  private readonly names = new Map<number, string>();
+  private statPath: string | undefined;
   private pending: Pending | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly script: URL,
-    private readonly hangTimeoutMs: number,
+    private readonly limits: WatchLimits,
   ) {}
 
   run<Reply>(message: unknown, options: { readonly signal?: AbortSignal; readonly onNote?: (note: unknown) => void } = {}): Promise<Watched<Reply>> {
     if (this.pending !== undefined) return Promise.reject(new Error('WatchedWorker: one request at a time'));
     if (options.signal?.aborted === true) return Promise.reject(abortError());
     const worker = this.ensureWorker();
-    Atomics.store(this.beat, HEARTBEAT_PHASE, PHASE.idle);
     // One timer per worker, for its lifetime; it holds the process open only while a request is out.
     this.timer ??= setInterval(() => this.poll(), POLL_MS);
     this.timer.ref();
@@ -95,8 +152,10 @@ export class WatchedWorker {
           reject(error);
         },
         onNote: options.onNote,
-        lastCount: Atomics.load(this.beat, HEARTBEAT_COUNTER),
+        lastSeq: this.cells[WATCH.seq]!,
         lastChangeMs: Date.now(),
+        lastChangeCpuMs: undefined,
+        sleeping: true,
       };
       worker.postMessage(message);
     });
@@ -112,19 +171,36 @@ export class WatchedWorker {
 
   private poll(): void {
     const pending = this.pending;
-    if (pending === undefined) return;
-    const count = Atomics.load(this.beat, HEARTBEAT_COUNTER);
-    const phase = Atomics.load(this.beat, HEARTBEAT_PHASE);
+    if (pending === undefined || this.limits.hangTimeoutMs <= 0) return;
+    const seq = this.cells[WATCH.seq]!;
+    const kind = this.cells[WATCH.kind]!;
     const now = Date.now();
-    if (count !== pending.lastCount || phase !== PHASE.simulate) {
-      pending.lastCount = count;
+    const sample = this.statPath !== undefined ? sampleThread(this.statPath) : undefined;
+    if (seq !== pending.lastSeq || kind === CallKind.idle) {
+      pending.lastSeq = seq;
       pending.lastChangeMs = now;
+      pending.lastChangeCpuMs = sample?.cpuMs;
+      pending.sleeping = true;
       return;
     }
-    if (now - pending.lastChangeMs >= this.hangTimeoutMs) {
+    const wallMs = now - pending.lastChangeMs;
+    let hung: { cpuMs: number; blocked: boolean } | undefined;
+    if (sample !== undefined && pending.lastChangeCpuMs !== undefined) {
+      // Judged by the CPU this one call burned: a loaded machine slows a call, it does not make it spin.
+      const cpuMs = sample.cpuMs - pending.lastChangeCpuMs;
+      if (sample.state !== 'S') pending.sleeping = false;
+      if (cpuMs >= this.limits.hangTimeoutMs) hung = { cpuMs, blocked: false };
+      else if (pending.sleeping && wallMs >= this.limits.hangTimeoutMs) hung = { cpuMs, blocked: true };
+    } else if (sample !== undefined) {
+      pending.lastChangeCpuMs = sample.cpuMs; // the worker's thread id arrived since the last change
+    } else if (this.statPath === undefined && wallMs >= this.limits.hangTimeoutMs) {
+      hung = { cpuMs: wallMs, blocked: false }; // no /proc: wall time is all there is
+    }
+    if (hung !== undefined) {
+      const call = describeCall(this.cells, this.names);
       this.pending = undefined;
       this.kill();
-      pending.resolve({ status: 'hung', silentMs: now - pending.lastChangeMs });
+      pending.resolve({ status: 'hung', call, ...hung });
     }
   }
 
@@ -136,32 +212,49 @@ export class WatchedWorker {
 
   private ensureWorker(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const workerData = { heartbeat: this.heartbeat };
+    this.cells.fill(0);
+    this.names.clear();
+    this.statPath = undefined;
+    const workerData = { cells: this.shared };
+    const resourceLimits = this.limits.memoryLimitMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryLimitMb } } : {};
     // A TypeScript worker (benchmarks run the sources through tsx) registers tsx's loader first.
     const worker = this.script.pathname.endsWith('.ts')
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); });`, { eval: true, workerData })
-      : new Worker(this.script, { workerData });
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(this.script.href)}); });`, { eval: true, workerData, ...resourceLimits })
+      : new Worker(this.script, { workerData, ...resourceLimits });
     worker.unref();
     worker.on('message', (message: unknown) => {
       if (worker !== this.worker) return;
-      const pending = this.pending;
-      if (pending === undefined) return;
       if (typeof message === 'object' && message !== null && 'note' in message) {
-        pending.onNote?.((message as WorkerNote).note);
+        const note = (message as WorkerNote).note as { watchName?: [number, string]; statPath?: string };
+        if (note?.watchName !== undefined) this.names.set(note.watchName[0], note.watchName[1]);
+        else if (note?.statPath !== undefined) this.statPath = note.statPath;
+        else this.pending?.onNote?.(note);
         return;
       }
+      const pending = this.pending;
+      if (pending === undefined) return;
       this.pending = undefined;
       pending.resolve({ status: 'done', reply: message });
     });
-    const fail = (error: Error): void => {
+    const stopped = (how: (call: CallReport) => Stopped | undefined, error: Error): void => {
       if (worker !== this.worker) return;
       this.worker = undefined;
       const pending = this.pending;
       this.pending = undefined;
-      pending?.reject(error);
+      const outcome = how(describeCall(this.cells, this.names));
+      if (outcome !== undefined) pending?.resolve(outcome);
+      else pending?.reject(error);
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the worker thread exited unexpectedly (code ${code})`)));
+    worker.on('error', (error: Error & { code?: string }) =>
+      stopped((call) => (error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? { status: 'out-of-memory', call, limitMb: this.limits.memoryLimitMb } : undefined), error),
+    );
+    worker.on('exit', (code) =>
+      stopped(
+        // An exit while protocol code runs is the protocol's doing (process.exit in a worker ends the thread).
+        (call) => (call.kind !== CallKind.idle ? { status: 'exited', call, code } : undefined),
+        new Error(`the worker thread exited unexpectedly (code ${code})`),
+      ),
+    );
     this.worker = worker;
     return worker;
   }
@@ -174,25 +267,39 @@ function abortError(): Error {
 }
 
 /**
- * Whether this thread is a worker the watchdog started (it hands each one a heartbeat). Modules
+ * Whether this thread is a worker the watchdog started (it hands each one its call cells). Modules
  * that serve tasks when loaded in a worker check this first: they are also imported, for their
  * exports, by threads that are not ours (a test runner's thread pool, say).
  */
 export function isWatchedWorker(): boolean {
-  return (workerData as { heartbeat?: unknown } | null | undefined)?.heartbeat instanceof SharedArrayBuffer;
+  return (workerData as { cells?: unknown } | null | undefined)?.cells instanceof SharedArrayBuffer;
 }
 
-/** Inside a watched worker: beats the heartbeat the main thread watches. */
-export function workerHeartbeat(): { progress(phase: 'simulate' | 'check'): void; idle(): void } {
-  const beat = new Int32Array((workerData as { heartbeat: SharedArrayBuffer }).heartbeat);
+/** Inside a watched worker: the call watch the run writes, and the worker's own marks. */
+export interface WorkerWatch {
+  readonly watch: CallWatch;
+  /** Runs `fn` (loading a module, parsing files) marked as loading `what`. */
+  load<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** Between requests: not judged. */
+  idle(): void;
+}
+
+export function workerWatch(): WorkerWatch {
+  const cells = new Int32Array((workerData as { cells: SharedArrayBuffer }).cells);
+  const watch: CallWatch = { cells, nameId: internedNames((id, name) => postNote({ watchName: [id, name] })) };
+  const statPath = ownThreadStatPath();
+  if (statPath !== undefined) postNote({ statPath });
   return {
-    progress(phase) {
-      Atomics.store(beat, HEARTBEAT_PHASE, phase === 'simulate' ? PHASE.simulate : PHASE.check);
-      Atomics.add(beat, HEARTBEAT_COUNTER, 1);
+    watch,
+    async load(what, fn) {
+      enterCall(cells, CallKind.load, -1, watch.nameId(what));
+      try {
+        return await fn();
+      } finally {
+        leaveCall(cells, CallKind.kernel);
+      }
     },
-    idle() {
-      Atomics.store(beat, HEARTBEAT_PHASE, PHASE.idle);
-    },
+    idle: () => leaveCall(cells, CallKind.idle),
   };
 }
 
@@ -205,14 +312,14 @@ export function postNote(note: unknown): void {
 export class WatchedRunner {
   private readonly worker: WatchedWorker;
 
-  constructor(private readonly hangTimeoutMs: number) {
-    this.worker = new WatchedWorker(new URL('./run-worker.js', import.meta.url), hangTimeoutMs);
+  constructor(private readonly limits: WatchLimits) {
+    this.worker = new WatchedWorker(new URL('./run-worker.js', import.meta.url), limits);
   }
 
   async run(job: RunJob, scenario: Scenario): Promise<RunRow> {
     const started = Date.now();
     const answer = await this.worker.run<{ ok: true; row: RunRow } | { ok: false; message: string }>(job);
-    if (answer.status === 'hung') return { result: hangResult(scenario, job, this.hangTimeoutMs), wallMs: Date.now() - started };
+    if (answer.status !== 'done') return { result: stoppedResult(scenario, job, stoppedCall(answer, this.limits)), wallMs: Date.now() - started };
     if (answer.reply.ok) return answer.reply.row;
     throw new WorkerFailure(answer.reply.message);
   }
@@ -222,10 +329,15 @@ export class WatchedRunner {
   }
 }
 
+/** A runner for these limits, or none (run in this thread) when both are off. */
+export function watchedRunner(limits: WatchLimits): WatchedRunner | undefined {
+  return limits.hangTimeoutMs > 0 || limits.memoryLimitMb > 0 ? new WatchedRunner(limits) : undefined;
+}
+
 /** An error inside the worker that is not about the protocol (bad input or a dsim bug). */
 export class WorkerFailure extends Error {}
 
-function hangResult(scenario: Scenario, job: RunJob, hangTimeoutMs: number): RunResult {
+function stoppedResult(scenario: Scenario, job: RunJob, stop: UnfinishedCall): RunResult {
   const seed = String(job.seed ?? scenario.seed);
-  return unfinishedRun(scenario, { seed, timeoutMs: hangTimeoutMs, replay: `dsim run ${scenario.file} --seed ${seed}` });
+  return unfinishedRun(scenario, { seed, stop, replay: `dsim run ${scenario.file} --seed ${seed}` });
 }

@@ -9,8 +9,17 @@
  * new work for each persist.
  */
 export function clonePlain<T>(value: T): T {
-  return cloneAny(value, 0) as T;
+  try {
+    return cloneAny(value, 0) as T;
+  } catch (error) {
+    // Explained from the top: the cycle's path starts at the value handed in.
+    if (error === TOO_DEEP) throw new PlainDataError(`not plain data: ${explainTooDeep(value)}`);
+    throw error;
+  }
 }
+
+/** Thrown inside the recursion, turned into a PlainDataError by its caller. */
+const TOO_DEEP = new Error('too deep');
 
 /** Deepest nesting plain data may have (persisted values, messages, replies): deeper is a cycle or a bug. */
 export const PLAIN_DATA_MAX_DEPTH = 200;
@@ -51,7 +60,7 @@ export function explainTooDeep(value: unknown): string {
 
 function cloneAny(value: unknown, depth: number): unknown {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  if (depth > PLAIN_DATA_MAX_DEPTH) throw new PlainDataError(`not plain data: ${explainTooDeep(value)}`);
+  if (depth > PLAIN_DATA_MAX_DEPTH) throw TOO_DEEP;
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) out[i] = cloneAny(value[i], depth + 1);

@@ -62,3 +62,38 @@ export function shortJson(value: unknown, max: number): string {
   const text = parts.join('');
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
 }
+
+/**
+ * JSON.stringify's replacer for data from protocols: BigInts as `"123n"` (JSON has none), Maps as
+ * objects, Sets as arrays. Functions and symbols are dropped, as JSON.stringify drops them.
+ */
+export function plainJsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  return value;
+}
+
+/**
+ * JSON text of anything a protocol may have put in a result (evidence, values, errors): never
+ * throws. A value that refers to itself is written once and `"[cycle]"` where it recurs.
+ */
+export function jsonText(value: unknown, space?: number): string {
+  try {
+    return JSON.stringify(value, plainJsonReplacer, space) ?? 'null';
+  } catch {
+    const seen = new WeakSet<object>();
+    const once = (key: string, v: unknown): unknown => {
+      const plain = plainJsonReplacer(key, v);
+      if (typeof plain !== 'object' || plain === null) return plain;
+      if (seen.has(plain)) return '[cycle]';
+      seen.add(plain);
+      return plain;
+    };
+    try {
+      return JSON.stringify(value, once, space) ?? 'null';
+    } catch (error) {
+      return JSON.stringify({ unserializable: String((error as Error).message) });
+    }
+  }
+}

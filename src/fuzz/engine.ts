@@ -6,8 +6,9 @@
  */
 import fc from 'fast-check';
 import type { ProtocolDefinition } from '../core/protocol.js';
+import type { CallWatch } from '../kernel/watch.js';
 import type { RunResult } from '../runner/run.js';
-import { UNFINISHED_TRACE_HASH, hangMessage } from '../kernel/findings.js';
+import { UNFINISHED_TRACE_HASH, type UnfinishedCall } from '../kernel/findings.js';
 import { Rng } from '../rng/index.js';
 import { genomeArbitrary, genomeToScenario, scenarioSize, type FuzzSetup, type ScenarioGenome, type ScenarioObject, type ScenarioSize } from './arbitraries.js';
 import { CoverageRecorder } from './coverage.js';
@@ -23,6 +24,8 @@ export interface FuzzRunOptions {
   readonly protocols?: ReadonlyMap<string, ProtocolDefinition>;
   /** Heartbeat while simulating, for a watchdog (see SimulateOptions.onProgress). */
   readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
+  /** Cells a watchdog reads to judge each protocol call (see kernel/watch.ts). */
+  readonly callWatch?: CallWatch;
   /**
    * Called before each shrink candidate runs, with the first run's summary: a watchdog that has to
    * stop a candidate that never returns can still report what it was.
@@ -62,7 +65,7 @@ export interface FuzzFailure {
    * Set when a handler never returned: the run (or, during shrinking, the candidate in
    * `scenario`) was stopped by the watchdog after `timeoutMs` without progress.
    */
-  readonly hang?: { readonly timeoutMs: number; readonly during: 'run' | 'shrink' };
+  readonly hang?: { readonly timeoutMs: number; readonly during: 'run' | 'shrink'; readonly stop: UnfinishedCall };
   readonly error?: string;
   /** Of the shrunk scenario's run. */
   readonly traceHash: string;
@@ -234,6 +237,7 @@ function attempt1(scenario: ScenarioObject, options: FuzzRunOptions, coverage: b
     const result = simulate(scenario, {
       ...(options.protocols !== undefined ? { protocols: options.protocols } : {}),
       ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+      ...(options.callWatch !== undefined ? { callWatch: options.callWatch } : {}),
       ...(recorder !== undefined ? { coverage: recorder } : {}),
     });
     return { scenario, result, ...(recorder !== undefined ? { features: recorder.features() } : {}) };
@@ -265,22 +269,21 @@ export function firstScenario(setup: FuzzSetup, seed: number): ScenarioObject {
 export const HANG_TRACE_HASH = UNFINISHED_TRACE_HASH;
 
 /**
- * The outcome of a run stopped by the watchdog: a failure of kind `hang`. `candidate` is the
- * shrink candidate that hung, when the first run failed otherwise and shrinking hit the hang.
+ * The outcome of a run stopped by the watchdog: a hang (or the memory limit, or a thread that
+ * ended itself), as `stop` tells. `candidate` is the shrink candidate that was stopped, when the
+ * first run failed otherwise and shrinking hit it.
  */
 export function hangOutcome(
   setup: FuzzSetup,
   campaignSeed: number | string,
   index: number,
-  hang: { readonly timeoutMs: number; readonly candidate?: ScenarioObject; readonly first?: FirstRun; readonly genome?: ScenarioGenome },
+  hang: { readonly timeoutMs: number; readonly stop: UnfinishedCall; readonly candidate?: ScenarioObject; readonly first?: FirstRun; readonly genome?: ScenarioGenome },
 ): FuzzRunOutcome {
   const original = hang.genome !== undefined ? genomeToScenario(hang.genome, setup.context) : firstScenario(setup, runSeedOf(campaignSeed, index));
   const seed = typeof original.seed === 'number' ? original.seed : runSeedOf(campaignSeed, index);
   const scenario = hang.candidate ?? original;
   const during = hang.candidate !== undefined ? 'shrink' : 'run';
-  const detail =
-    `hang: ${hangMessage(hang.timeoutMs)}` +
-    (during === 'shrink' ? '; found while shrinking another failure of this run' : '');
+  const detail = `${hang.stop.kind}: ${hang.stop.message}` + (during === 'shrink' ? '; found while shrinking another failure of this run' : '');
   return {
     index,
     seed,
@@ -295,7 +298,7 @@ export function hangOutcome(
       before: scenarioSize(original, hang.first?.ops),
       after: scenarioSize(scenario),
       failed: [{ name: 'health', verdict: 'fail', detail, kind: 'safety' }],
-      hang: { timeoutMs: hang.timeoutMs, during },
+      hang: { timeoutMs: hang.timeoutMs, during, stop: hang.stop },
       traceHash: HANG_TRACE_HASH,
       shrinkRuns: 0,
       shrinkSteps: 0,

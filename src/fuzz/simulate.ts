@@ -1,5 +1,6 @@
 /** Runs a scenario object (as the arbitraries make, or as parsed from YAML) and judges it. */
 import type { ProtocolDefinition } from '../core/protocol.js';
+import type { CallWatch } from '../kernel/watch.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { runScenario, type RunResult } from '../runner/run.js';
 import { resolveScenario } from '../scenario/resolve.js';
@@ -16,6 +17,8 @@ export interface SimulateOptions {
   readonly onProgress?: (phase: 'simulate' | 'check', events: number) => void;
   /** Records the run's coverage features (coverage feedback). */
   readonly coverage?: CoverageRecorder;
+  /** Cells a watchdog reads to judge each protocol call (see kernel/watch.ts). */
+  readonly callWatch?: CallWatch;
 }
 
 let builtins: Map<string, ProtocolDefinition> | undefined;
@@ -31,5 +34,6 @@ export function simulate(scenario: unknown, options: SimulateOptions = {}): RunR
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
     ...(options.coverage !== undefined ? { watch: coverageWatcher(options.coverage) } : {}),
+    ...(options.callWatch !== undefined ? { callWatch: options.callWatch } : {}),
   });
 }

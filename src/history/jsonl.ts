@@ -6,6 +6,7 @@ import type { History, HistoryEvent } from '../core/history.js';
 import type { HistoryParseOptions, ParsedHistory } from './edn.js';
 import { HistoryParseError, ParseStopped } from './errors.js';
 import { buildEvent } from './event-fields.js';
+import { jsonText } from '../core/short-json.js';
 
 /** Parses JSON lines, keeping each event's line. Blank lines are allowed. Throws HistoryParseError. */
 export function parseJsonLinesHistoryDetailed(text: string, options: HistoryParseOptions = {}): ParsedHistory {
@@ -50,7 +51,7 @@ export function toJsonLines(history: History): string {
     if (event.timeUs !== undefined) ordered.timeUs = event.timeUs;
     if (event.node !== undefined) ordered.node = event.node;
     if (event.error !== undefined) ordered.error = event.error;
-    out.push(JSON.stringify(ordered));
+    out.push(jsonText(ordered));
   }
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }

@@ -18,8 +18,12 @@ export type FindingKind =
   | 'livelock'
   /** A protocol invariant broke. */
   | 'invariant'
-  /** A handler never returned (detected by the CLI's watchdog, which stops the run's worker). */
-  | 'hang';
+  /** A protocol call never returned (detected by the CLI's watchdog, which stops the run's worker). */
+  | 'hang'
+  /** The run needed more memory than its limit (the CLI's `--memory-limit`; its worker was stopped). */
+  | 'out-of-memory'
+  /** Protocol code ended its thread (process.exit in a worker). */
+  | 'process-exit';
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -41,9 +45,17 @@ export function isFatal(kind: FindingKind): boolean {
   return kind !== 'invariant';
 }
 
-/** What a hang finding says, wherever a watchdog reports one. */
-export function hangMessage(timeoutMs: number): string {
-  return `a handler did not return within ${timeoutMs / 1000}s of wall time (an infinite loop?)`;
+/**
+ * A call a watchdog had to stop: what it reports instead of a run (which never finished).
+ * `message` says what happened; node, event and time say where, as far as the watchdog could see.
+ */
+export interface UnfinishedCall {
+  readonly kind: 'hang' | 'out-of-memory' | 'process-exit';
+  readonly message: string;
+  readonly node?: string;
+  readonly event?: string;
+  readonly eventIndex: number;
+  readonly timeUs: number;
 }
 
 /** The trace hash of a run that never finished (there is none). */

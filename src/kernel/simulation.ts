@@ -21,6 +21,7 @@ import { TraceHash, ValueHasher } from '../trace/hash.js';
 import type { DropReason, TraceEvent, TraceSink } from '../trace/events.js';
 import { isFatal, type Finding, type FindingKind } from './findings.js';
 import { EventKind, EventQueue, type SimEvent } from './queue.js';
+import { CallKind, WATCH, beat, cachedNameId, enterCall, leaveCall, type CallWatch } from './watch.js';
 
 export interface KernelLimits {
   /** Events processed before the run ends with a budget-exceeded finding. */
@@ -59,6 +60,8 @@ export interface SimulationOptions {
    * influence the run.
    */
   readonly onProgress?: (events: number) => void;
+  /** Cells a watchdog in another thread reads: which call runs now (see watch.ts). Must not influence the run. */
+  readonly callWatch?: CallWatch;
 }
 
 /** Events between progress callbacks. */
@@ -230,7 +233,12 @@ export class Simulation {
   private readonly replyTo = new Map<string, number>();
   private readonly trace: TraceSink | undefined;
   private nextMessageId = 1;
-  private readonly monitors: Array<{ name: string; check: (view: ClusterView<unknown>) => string | undefined; broken: boolean }>;
+  private readonly monitors: Array<{ name: string; check: (view: ClusterView<unknown>) => string | undefined; broken: boolean; nameId: number }>;
+  /** The watchdog's cells and name table, when watched. */
+  private readonly cells: Int32Array | undefined;
+  private readonly callWatch: CallWatch | undefined;
+  private readonly callName: ((name: string) => number) | undefined;
+  private readonly senderName: ((name: string) => number) | undefined;
   private readonly view: { nowUs: number; nodes: readonly NodeView<unknown>[]; changed: NodeView<unknown> | undefined; changedIndex: number | undefined };
   private readonly onProgress: ((events: number) => void) | undefined;
   private currentKind: StepKind | -1 = -1;
@@ -269,6 +277,10 @@ export class Simulation {
     this.onProgress = options.onProgress;
     this.members = [...options.members];
     this.rootRng = options.rng;
+    this.callWatch = options.callWatch;
+    this.cells = options.callWatch?.cells;
+    this.callName = options.callWatch !== undefined ? cachedNameId(options.callWatch) : undefined;
+    this.senderName = options.callWatch !== undefined ? cachedNameId(options.callWatch) : undefined;
     assert(options.network.nodeCount === options.nodeIds.length, 'network and kernel disagree on the node count');
     const nodeStreams = options.rng.fork('node');
     this.slots = options.nodeIds.map((id, index) => {
@@ -281,6 +293,7 @@ export class Simulation {
     for (const m of this.members) assert(this.indexOf.has(m), `member ${m} is not a node`);
     this.view = { nowUs: 0, nodes: this.slots, changed: undefined, changedIndex: undefined };
     const wantInvariants = options.checkInvariants ?? true;
+    // The monitors' factories are protocol code too: watched like any call (see makeMonitor).
     this.monitors = wantInvariants ? (this.protocol.invariants ?? []).map((inv) => this.makeMonitor(inv)) : [];
   }
 
@@ -470,7 +483,11 @@ export class Simulation {
       queue.pop();
       assert(ev.time >= this.nowUs, 'time went backwards');
       this.nowUs = ev.time;
-      if ((++this.eventCount & (PROGRESS_EVERY - 1)) === 0 && this.onProgress !== undefined) this.onProgress(this.eventCount);
+      if ((++this.eventCount & (PROGRESS_EVERY - 1)) === 0) {
+        // Work between calls (drops, timer moves, arrivals) is progress too.
+        if (this.cells !== undefined) beat(this.cells);
+        if (this.onProgress !== undefined) this.onProgress(this.eventCount);
+      }
       if (this.eventCount > maxEvents) {
         this.finding('budget-exceeded', `the run exceeded its budget of ${maxEvents} events (a livelock or message storm, or raise limits.events)`);
         break;
@@ -906,6 +923,8 @@ export class Simulation {
     this.currentFrom = from;
     this.stats.steps++;
     const protocol = this.protocol;
+    const cells = this.cells;
+    if (cells !== undefined) this.enterStep(cells, slot, kind, arg, from);
     try {
       switch (kind) {
         case STEP_MESSAGE:
@@ -926,12 +945,14 @@ export class Simulation {
           break;
       }
     } catch (error) {
+      if (cells !== undefined) leaveCall(cells, CallKind.kernel);
       this.clearEffects();
       this.current = undefined;
       const thrown = describeThrown(error);
       this.finding('handler-threw', thrown.text, slot, thrown.stack);
       return;
     }
+    if (cells !== undefined) leaveCall(cells, CallKind.kernel);
     // `current` stays set while effects apply, so an overflow names the node that caused it.
     try {
       this.applyEffects(slot);
@@ -947,6 +968,33 @@ export class Simulation {
     if (this.observer !== undefined) this.observeStep(slot, kind, arg);
     if (this.trace !== undefined && protocol.summary !== undefined) this.noteSummaryChange(slot);
     if (this.monitors.length > 0 && !this.stopped) this.checkInvariants(slot);
+  }
+
+  /** Tells the watchdog which handler call starts (ints only; names interned once). */
+  private enterStep(cells: Int32Array, slot: NodeSlot, kind: StepKind, arg: unknown, from: string): void {
+    const callName = this.callName!;
+    let name = -1;
+    switch (kind) {
+      case STEP_MESSAGE:
+        name = callName(messageType(arg));
+        break;
+      case STEP_REQUEST:
+        name = callName(String((arg as ClientRequest).op.f));
+        break;
+      case STEP_TIMER:
+        name = callName(arg as string);
+        break;
+      case STEP_COMMAND:
+        name = callName(String((arg as AdminCommand).name));
+        break;
+      default:
+        break;
+    }
+    cells[WATCH.step] = kind;
+    cells[WATCH.event] = this.eventCount | 0;
+    cells[WATCH.timeMs] = (this.nowUs / 1000) | 0;
+    cells[WATCH.from] = from === '' ? -1 : this.senderName!(from);
+    enterCall(cells, CallKind.handler, slot.index, name);
   }
 
   /** The event being handled, for findings: built only when one is reported. */
@@ -1174,11 +1222,16 @@ export class Simulation {
 
   /** An invariant's per-run check; a monitor() that throws is the invariant's failure, reported as such. */
   private makeMonitor(invariant: { readonly name: string; monitor(): (view: ClusterView<unknown>) => string | undefined }): Simulation['monitors'][number] {
+    const nameId = this.callWatch?.nameId(invariant.name) ?? -1;
+    const cells = this.cells;
+    if (cells !== undefined) enterCall(cells, CallKind.invariant, -1, nameId);
     try {
-      return { name: invariant.name, check: invariant.monitor(), broken: false };
+      return { name: invariant.name, check: invariant.monitor(), broken: false, nameId };
     } catch (error) {
       this.finding('invariant', `the invariant's monitor() threw: ${describeThrown(error).text}`, undefined, undefined, invariant.name);
-      return { name: invariant.name, check: () => undefined, broken: true };
+      return { name: invariant.name, check: () => undefined, broken: true, nameId };
+    } finally {
+      if (cells !== undefined) leaveCall(cells, CallKind.kernel);
     }
   }
 
@@ -1191,11 +1244,14 @@ export class Simulation {
     for (const monitor of this.monitors) {
       if (monitor.broken) continue;
       let message: string | undefined;
+      const cells = this.cells;
+      if (cells !== undefined) enterCall(cells, CallKind.invariant, slot.index, monitor.nameId);
       try {
         message = monitor.check(view);
       } catch (error) {
         message = `the invariant itself threw: ${describeThrown(error).text}`;
       }
+      if (cells !== undefined) leaveCall(cells, CallKind.kernel);
       if (message !== undefined) {
         monitor.broken = true;
         this.finding('invariant', message, undefined, undefined, monitor.name);
@@ -1207,12 +1263,16 @@ export class Simulation {
   private safeRole(slot: NodeSlot): string | undefined {
     const role = this.protocol.role;
     if (slot.state === undefined || role === undefined) return undefined;
+    const cells = this.cells;
+    if (cells !== undefined) enterCall(cells, CallKind.role, slot.index, -1);
     try {
       return role.call(this.protocol, slot.state);
     } catch (error) {
       const thrown = describeThrown(error);
       this.finding('handler-threw', `role() threw ${thrown.text}`, slot, thrown.stack);
       return undefined;
+    } finally {
+      if (cells !== undefined) leaveCall(cells, CallKind.kernel);
     }
   }
 
@@ -1220,11 +1280,14 @@ export class Simulation {
   private noteSummaryChange(slot: NodeSlot): void {
     if (slot.state === undefined) return;
     let summary: string;
+    const cells = this.cells;
+    if (cells !== undefined) enterCall(cells, CallKind.role, slot.index, -1);
     try {
       summary = this.protocol.summary!(slot.state);
     } catch (error) {
       summary = `(summary() threw: ${describeThrown(error).text})`;
     }
+    if (cells !== undefined) leaveCall(cells, CallKind.kernel);
     if (summary !== slot.lastSummary) {
       slot.lastSummary = summary;
       this.emit({ kind: 'state', node: slot.id, summary });

@@ -14,6 +14,7 @@ import { buildReportData, type ReportData, type ReportInput } from './html-model
 import { ISOLATION_CSS, transactionsSection } from './isolation-html.js';
 import type { EvidenceTable } from './evidence-table.js';
 import type { LinearizationView } from './linearization.js';
+import { jsonText } from '../core/short-json.js';
 
 export { buildReportData, DEFAULT_LIMITS, isReportEvent, type ReportData, type ReportInput, type ReportLimits } from './html-model.js';
 
@@ -29,7 +30,7 @@ export { escapeHtml };
  * separators U+2028/U+2029 cannot break older parsers.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return jsonText(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A check's evidence as a table (a convergence diff, records, fields). */

@@ -12,7 +12,10 @@ import { checkIsolation, describeAnomaly, forbids, type ConsistencyModel, type I
 import { checkTxnDurable } from '../checkers/isolation/durable.js';
 import type { Finding } from '../kernel/findings.js';
 import type { ModelName } from '../workload/generators.js';
+import { CallKind } from '../kernel/watch.js';
+import { NO_MARKS, type CallMarks } from './marks.js';
 import { describeThrown } from '../core/thrown.js';
+import { jsonText, shortJson } from '../core/short-json.js';
 
 export interface CheckResult extends CheckVerdict {
   readonly name: string;
@@ -30,6 +33,8 @@ export interface CheckInput {
   readonly finalReadFromUs: number;
   /** The client name of a history process (`c3`), so details name clients as reports do. */
   readonly clientOf?: (process: number) => string;
+  /** Marks protocol calls (view()) and progress for a watchdog. */
+  readonly marks?: CallMarks;
 }
 
 export type GenericCheck = (input: CheckInput) => CheckVerdict;
@@ -53,7 +58,17 @@ export const genericChecks = new Map<string, { description: string; run: Generic
       run: (i) => {
         const view = i.protocol.view;
         if (view === undefined) return { verdict: 'unknown', detail: `protocol ${i.protocol.name} exposes no view` };
-        const views = i.nodes.filter((n) => n.status === 'up' && n.state !== undefined).map((n) => ({ node: n.id, view: view(n.state) }));
+        const marks = i.marks ?? NO_MARKS;
+        const views: Array<{ node: string; view: unknown }> = [];
+        for (const [index, n] of i.nodes.entries()) {
+          if (n.status !== 'up' || n.state === undefined) continue;
+          try {
+            views.push({ node: n.id, view: marks.call(CallKind.view, index, undefined, () => view.call(i.protocol, n.state)) });
+          } catch (error) {
+            // view() is the protocol's code: when it throws, the protocol failed the check.
+            return { verdict: 'fail', detail: `view() of ${n.id} threw: ${describeThrown(error).text}` };
+          }
+        }
         return checkConverged(views, i.healed);
       },
     },
@@ -126,7 +141,9 @@ function linearizable(input: CheckInput): CheckVerdict {
   const modelName = LINEARIZABILITY_MODEL[input.model];
   const model = modelName === undefined ? undefined : getModel(modelName);
   if (model === undefined) return { verdict: 'unknown', detail: `no linearizability model for the ${input.model} workload` };
-  const result = checkLinearizability(input.ops, model, { maxSteps: LINEARIZABILITY_MAX_STEPS });
+  const marks = input.marks ?? NO_MARKS;
+  // The search is long but dsim's own: it reports progress between slices, so it is never a hang.
+  const result = checkLinearizability(input.ops, model, { maxSteps: LINEARIZABILITY_MAX_STEPS, shouldStop: () => (marks.beat(), false) });
   const stats = result.stats;
   switch (result.kind) {
     case 'linearizable':
@@ -215,12 +232,26 @@ export function runCheck(name: string, input: CheckInput): CheckResult {
     const own = input.protocol.checks?.find((c) => c.name === name);
     if (own !== undefined) {
       const settled = input.healed && Number.isFinite(input.finalReadFromUs) ? { settledFromUs: input.finalReadFromUs } : {};
-      return { name, ...own.check({ nodes: input.nodes, history: input.history, healed: input.healed, ...settled }) };
+      // The protocol's own code: a check that throws or answers nonsense is the protocol's bug.
+      try {
+        return { name, ...verdictOf(own.check({ nodes: input.nodes, history: input.history, healed: input.healed, ...settled })) };
+      } catch (error) {
+        return { name, verdict: 'fail', detail: `the check itself threw (a bug in the protocol's check): ${describeThrown(error).text}` };
+      }
     }
   } catch (error) {
     return { name, verdict: 'unknown', detail: `the check itself failed: ${describeThrown(error).text}` };
   }
   return { name, verdict: 'unknown', detail: `no check named ${name}` };
+}
+
+/** A protocol check's answer, or a failure saying it gave none. */
+function verdictOf(answer: unknown): CheckVerdict {
+  const a = answer as Partial<CheckVerdict> | undefined;
+  if (typeof a === 'object' && a !== null && (a.verdict === 'pass' || a.verdict === 'fail' || a.verdict === 'unknown')) {
+    return { verdict: a.verdict, detail: typeof a.detail === 'string' ? a.detail : String(jsonText(a.detail)), ...(a.evidence !== undefined ? { evidence: a.evidence } : {}) };
+  }
+  return { verdict: 'fail', detail: `the check returned ${shortJson(answer, 60)}, not { verdict: pass | fail | unknown, detail } (a bug in the protocol's check)` };
 }
 
 /** Pairs the history once for all checks; a malformed history is a dsim bug, so it throws. */

@@ -4,7 +4,7 @@
  */
 import type { HistoryEvent } from '../core/history.js';
 import type { AnyProtocol, NodeView } from '../core/protocol.js';
-import { UNFINISHED_TRACE_HASH, hangMessage, isFatal, type Finding } from '../kernel/findings.js';
+import { UNFINISHED_TRACE_HASH, isFatal, type Finding, type UnfinishedCall } from '../kernel/findings.js';
 import { Simulation, emptySimStats, type SimStats, type StepObserver } from '../kernel/simulation.js';
 import { Network } from '../network/network.js';
 import { Rng } from '../rng/index.js';
@@ -20,6 +20,8 @@ export { judgeExpectation, prepareProtocol, type Expectation } from './prepare.j
 import { FaultInjector, type AppliedFault } from './faults.js';
 import { HISTORY_FREE_CHECKS, StreamedChecks } from './stream.js';
 import { GroupsRecorder, groupDirectory, isGroupsProtocol } from './groups.js';
+import { callMarks } from './marks.js';
+import { CallKind, type CallWatch } from '../kernel/watch.js';
 
 export interface RunOptions {
   /** Overrides the scenario's seed. */
@@ -40,6 +42,8 @@ export interface RunOptions {
    * `history` in the result is empty. `onStatus` hears how far the run got, every few thousand events.
    */
   readonly stream?: { readonly onEvent?: (event: HistoryEvent) => void; readonly onStatus?: (status: RunStatus) => void };
+  /** Cells a watchdog reads to judge each protocol call (see kernel/watch.ts). */
+  readonly callWatch?: CallWatch;
 }
 
 /** How far a streamed run got: for progress lines. */
@@ -96,7 +100,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   if (scenario.explore?.choices !== undefined) return runChoiceLog(scenario, options);
   const seed = String(options.seed ?? scenario.seed);
   const root = Rng.root(seed);
-  const protocol = prepareProtocol(scenario);
+  const marks = callMarks(options.callWatch);
+  const protocol = marks.call(CallKind.load, -1, `${scenario.protocol.name} create()`, () => prepareProtocol(scenario));
 
   const total = scenario.nodes + scenario.spares;
   const nodeIds = Array.from({ length: total }, (_, i) => `n${i + 1}`);
@@ -116,6 +121,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     },
     ...(options.trace !== undefined ? { trace: options.trace } : {}),
     ...(options.onProgress !== undefined || options.stream?.onStatus !== undefined ? { onProgress: (events: number) => progress(events) } : {}),
+    ...(options.callWatch !== undefined ? { callWatch: options.callWatch } : {}),
   });
   if (options.watch !== undefined) sim.watch(options.watch({ protocol, nodes: () => sim.nodes }));
   const progress = (events: number): void => {
@@ -173,6 +179,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     model: scenario.model,
     healed: heal !== false,
     finalReadFromUs: finalReadFromUs ?? Infinity,
+    marks,
   };
   // A fatal finding stops the run early: checks of the end state have no end state to judge.
   const stoppedAtUs = sim.findings.some((f) => isFatal(f.kind)) ? sim.now : undefined;
@@ -185,7 +192,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
           ? { name, verdict: 'unknown' as const, detail: `not judged: the run stopped at ${stoppedAtUs}µs on a fatal finding (see health)` }
           : streamedVerdicts !== undefined && !HISTORY_FREE_CHECKS.has(name) && !isInvariantName(protocol, name)
             ? { name, ...(streamedVerdicts.get(name) ?? { verdict: 'unknown' as const, detail: 'not judged in a streamed run: it needs the whole history' }) }
-            : runCheck(name, input),
+            : marks.call(CallKind.check, -1, name, () => runCheck(name, input)),
       ),
   ];
 
@@ -223,11 +230,22 @@ function identity(scenario: Scenario, seed: string): Pick<RunResult, 'scenario' 
 }
 
 /**
- * The result of a run a watchdog had to stop (a handler never returned): no events, no history,
- * one `hang` finding, and a failed health check naming how to replay it.
+ * The result of a run a watchdog had to stop (a call never returned, the memory limit, a thread
+ * that ended itself): no events, no history, one finding naming the call, and a failed health
+ * check naming how to replay it.
  */
-export function unfinishedRun(scenario: Scenario, options: { readonly seed: string; readonly timeoutMs: number; readonly replay: string }): RunResult {
-  const message = `${hangMessage(options.timeoutMs)}; replay: ${options.replay}`;
+export function unfinishedRun(scenario: Scenario, options: { readonly seed: string; readonly stop: UnfinishedCall; readonly replay: string }): RunResult {
+  const { stop } = options;
+  const message = `${stop.message}; replay: ${options.replay}`;
+  const finding: Finding = {
+    kind: stop.kind,
+    message,
+    timeUs: stop.timeUs,
+    eventIndex: stop.eventIndex,
+    seed: options.seed,
+    ...(stop.node !== undefined ? { node: stop.node } : {}),
+    ...(stop.event !== undefined ? { event: stop.event } : {}),
+  };
   return {
     ...identity(scenario, options.seed),
     traceHash: UNFINISHED_TRACE_HASH,
@@ -237,8 +255,8 @@ export function unfinishedRun(scenario: Scenario, options: { readonly seed: stri
     ops: { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0 },
     latency: {},
     messages: emptySimStats(),
-    findings: [{ kind: 'hang', message, timeUs: 0, eventIndex: 0, seed: options.seed }],
-    checks: [{ name: 'health', verdict: 'fail', detail: `hang: ${message}` }],
+    findings: [finding],
+    checks: [{ name: 'health', verdict: 'fail', detail: `${stop.kind}: ${message}` }],
     expected: scenario.expect,
     expectation: 'broken',
     history: [],

@@ -12,11 +12,12 @@ import type { FaultEntry, ParsedScenario } from './schema.js';
 
 /** Target words every protocol understands (see docs/SCENARIOS.md, Targets). */
 export const TARGET_WORDS: readonly string[] = ['random', 'random-other'];
+
 /** In a triggered fault (`on:`), the node its event happened on. */
-const TRIGGER_WORD = 'trigger';
+const TRIGGER = 'trigger';
 
 /** The fields of a fault entry that name one target, or a list of them. */
-const SINGLE_TARGETS = ['crash', 'restart', 'pause', 'resume', 'skew', 'slow', 'disk', 'target', 'minorityWith', 'bridge'] as const;
+const SINGLE_TARGETS = ['crash', 'restart', 'pause', 'resume', 'skew', 'disk', 'slow', 'target', 'minorityWith', 'bridge'] as const;
 const LIST_TARGETS = ['from', 'to'] as const;
 
 const NODE_ID = /^n(\d+)$/;
@@ -32,7 +33,9 @@ function targetsOf(fault: FaultEntry): Array<{ field: (string | number)[]; targe
     const list = (fault as Record<string, unknown>)[key];
     if (Array.isArray(list)) list.forEach((value, i) => typeof value === 'string' && out.push({ field: [key, i], target: value }));
   }
-  if (fault.on?.node !== undefined) out.push({ field: ['on', 'node'], target: fault.on.node });
+  // A triggered fault's event may be narrowed to a node (an id or a role).
+  const on = (fault as { on?: { node?: unknown } }).on;
+  if (typeof on?.node === 'string') out.push({ field: ['on', 'node'], target: on.node });
   return out;
 }
 
@@ -56,6 +59,7 @@ export function faultTargetIssues(s: ParsedScenario, nodes: number): ScenarioIss
       const missing = noSuchNode(target);
       if (missing !== undefined) at(field, missing);
       else if (target.startsWith('@')) at(field, `${echo(target)}: a target is a node id, random, random-other or a role`);
+      else if (target === TRIGGER && (fault as { on?: unknown }).on === undefined) at(field, 'trigger names the node a triggered fault\'s event happened on; this fault has no on:');
     }
     if (fault.partition !== undefined) partitions.set(fault.name ?? `p${i + 1}`, fault.at);
     if (fault.partition === 'split' && fault.groups !== undefined) {
@@ -72,10 +76,6 @@ export function faultTargetIssues(s: ParsedScenario, nodes: number): ScenarioIss
       const left = new Set(fault.left ?? []);
       for (const id of fault.right ?? []) if (left.has(id)) at(['right'], `${id} is on both sides of the bridge (left and right)`);
       if (fault.bridge !== undefined && (left.has(fault.bridge) || (fault.right ?? []).includes(fault.bridge))) at(['bridge'], `the bridge ${fault.bridge} cannot also be on one side`);
-    }
-    if (fault.partition === 'one-way' && fault.from !== undefined && fault.to !== undefined) {
-      const both = fault.from.filter((t) => fault.to!.includes(t));
-      if (both.length > 0) at(['to'], `${both.join(', ')} cannot be cut off from itself (in both from and to)`);
     }
     if (fault.heal !== undefined && fault.heal !== 'all') {
       const opened = partitions.get(fault.heal);
@@ -97,9 +97,15 @@ export function roleIssues(s: ParsedScenario, protocolName: string, roles: reado
   if (roles === undefined) return [];
   const issues: ScenarioIssue[] = [];
   s.faults.forEach((fault, i) => {
+    const on = (fault as { on?: { event?: unknown; detail?: unknown } }).on;
+    if (on?.event === 'role' && typeof on.detail === 'string' && !roles.includes(on.detail)) {
+      issues.push({
+        path: ['faults', i, 'on', 'became'],
+        message: roles.length === 0 ? `${protocolName} has no roles: no node ever becomes ${echo(on.detail)}` : `no node of ${protocolName} ever becomes ${echo(on.detail)}; its roles are ${roles.join(', ')} (or any)`,
+      });
+    }
     for (const { field, target } of targetsOf(fault)) {
-      if (NODE_ID.test(target) || TARGET_WORDS.includes(target) || (field[0] === 'restart' && target === 'all') || target.startsWith('@')) continue;
-      if (target === TRIGGER_WORD && fault.on !== undefined) continue;
+      if (NODE_ID.test(target) || TARGET_WORDS.includes(target) || target === TRIGGER || (field[0] === 'restart' && target === 'all') || target.startsWith('@')) continue;
       // `db.primary`: a group's target, checked against the scenario's groups (groupTargetIssues).
       if (target.indexOf('.') > 0) continue;
       if (roles.includes(target)) continue;

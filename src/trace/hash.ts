@@ -92,7 +92,13 @@ export class ValueHasher {
   ) {}
 
   hash(value: unknown): number {
-    return this.hashAny(value, 0);
+    try {
+      return this.hashAny(value, 0);
+    } catch (error) {
+      // Reported for the whole value: a cycle's path starts at the top.
+      if (error === TOO_DEEP) throw this.tooDeep(value);
+      throw error;
+    }
   }
 
   private hashAny(value: unknown, depth: number): number {
@@ -106,7 +112,7 @@ export class ValueHasher {
       const known = this.frozen.get(value);
       if (known !== undefined) return known;
     }
-    if (depth >= this.maxDepth) throw this.tooDeep(value);
+    if (depth >= this.maxDepth) throw TOO_DEEP;
     const next = depth + 1;
     const visitedBefore = this.visited;
     let h: number;
@@ -148,6 +154,8 @@ export class ValueHasher {
 const REMEMBER_MIN_VALUES = 6;
 
 const TAG_INT = 0x6b43_a9b5;
+/** Thrown inside the walk; `hash` turns it into the caller's error for the whole value. */
+const TOO_DEEP = new Error('too deep');
 
 function hashFloat(value: number): number {
   floatView[0] = value;

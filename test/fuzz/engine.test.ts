@@ -60,10 +60,10 @@ describe('run seeds and shards', () => {
     const setup = fuzzSetup({ protocol: 'broadcast', flaws: ['no-retry'], protocols });
     const outcome = firstFailure('broadcast', ['no-retry'], 20, 5)!;
     expect(firstScenario(setup, outcome.seed)).toEqual(outcome.failure!.original);
-    const hang = hangOutcome(setup, CAMPAIGN, outcome.index, { timeoutMs: 1000 });
+    const hang = hangOutcome(setup, CAMPAIGN, outcome.index, { timeoutMs: 1000, stop: { kind: 'hang', message: "n1's handler for timer gossip did not return after 1s of CPU time (an infinite loop?)", eventIndex: 7, timeUs: 1000 } });
     expect(hang).toMatchObject({ index: outcome.index, seed: outcome.seed, status: 'failed' });
     expect(hang.failure).toMatchObject({ scenario: outcome.failure!.original, hang: { timeoutMs: 1000, during: 'run' }, traceHash: HANG_TRACE_HASH });
-    expect(hang.failure!.failed[0]!.detail).toMatch(/^hang: a handler did not return within 1s/);
+    expect(hang.failure!.failed[0]!.detail).toMatch(/^hang: n1's handler for timer gossip did not return after 1s of CPU time/);
     const text = renderFailureFile(hang, { dsimVersion: '1', foundBy: 'x', replayCommand: 'y' });
     expect(text).toMatch(/^# shrunk: not shrunk \(a hang\)/m);
     expect(parse(text)).toEqual(JSON.parse(JSON.stringify(outcome.failure!.original)));
