@@ -28,6 +28,7 @@ import {
   parseShard,
   renderFailureFile,
   runIndexOf,
+  runSeedOf,
   runsInShard,
   hangOutcome,
   type FuzzFaultKind,
@@ -40,7 +41,7 @@ import {
   type RunPlan,
 } from '../fuzz/index.js';
 import { resolveScenario } from '../scenario/resolve.js';
-import { writeFileAtomic } from './atomic.js';
+import { checkOutputDir, writeFileAtomic } from './atomic.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { dsimVersion } from './version.js';
 import { DSIM, displayPath, shellQuote } from './command-line.js';
@@ -185,6 +186,7 @@ interface Plan {
 export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<ExitCode> {
   await probeLoad(opts.module, [], { hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout), memoryLimitMb: parseMemoryLimitMb(opts.memoryLimit) });
   const plan = await makePlan(opts);
+  checkOutputDir(plan.out, '--out');
   const protocols = await protocolsFor(plan.module);
   const arbitrary = arbitraryOptions(plan);
   // Validate the configuration up front: bad options, flaws or checks are usage errors, not findings.
@@ -225,6 +227,11 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
         (loaded !== undefined ? `; corpus ${plan.corpus}: ${loaded.entries} entries, ${startCovered} features${firstRun > 0 ? `, going on from run ${firstRun}` : ''}` : ''),
     );
   }
+
+  // A user's module is loaded once per worker: state it keeps at module level would make a run's
+  // outcome depend on the runs before it in that worker (and so on --workers). Detected up front.
+  const moduleState = plan.module !== undefined && plan.limits.hangTimeoutMs + plan.limits.memoryLimitMb > 0 ? await checkModuleState(arbitrary, plan) : undefined;
+  if (moduleState !== undefined && !json) io.err(`${chalk.yellow('warning:')} ${moduleState.message}`);
 
   const bar = startProgress(
     plan.timeMs !== undefined
@@ -281,7 +288,14 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
         (plan.limits.memoryLimitMb !== DEFAULT_MEMORY_LIMIT_MB ? ` --memory-limit ${plan.limits.memoryLimitMb}MB` : '');
       // A time-bounded campaign is repeated exactly by the runs it made up to this one.
       const found = plan.timeMs !== undefined ? commandLine(plan, outcome.index + 1) : foundBy;
-      writeFileAtomic(path, renderFailureFile(withModulePath(outcome, plan.module, path), { dsimVersion: version, foundBy: found, replayCommand: replay }));
+      const text = renderFailureFile(withModulePath(outcome, plan.module, path), { dsimVersion: version, foundBy: found, replayCommand: replay });
+      // A full or vanished disk must not lose what the campaign found: the file is printed instead.
+      let writeError: string | undefined;
+      try {
+        writeFileAtomic(path, text);
+      } catch (error) {
+        writeError = (error as Error).message;
+      }
       const f = outcome.failure!;
       failures.push({
         index: outcome.index,
@@ -295,6 +309,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
         before: f.before,
         after: f.after,
         shrinkRuns: f.shrinkRuns,
+        ...(writeError !== undefined ? { writeError, failureFile: text } : {}),
       });
       if (!json) {
         const what =
@@ -305,7 +320,11 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
         for (const c of f.failed) say.out(`  ${c.name}: ${c.detail}`);
         if (f.error !== undefined) say.out(`  error: ${f.error}`);
         say.out(f.hang !== undefined ? `  not shrunk: a run the watchdog stopped is reported as found (each try would cost as much)` : `  shrunk: ${describeShrink(f)}`);
-        say.out(`  wrote ${path}`);
+        if (writeError === undefined) say.out(`  wrote ${path}`);
+        else {
+          say.out(`  ${chalk.red('could not write')} ${path}: ${writeError}; the failure file, to save by hand:`);
+          say.out(text);
+        }
         say.out(`  replay: ${replay}`);
       }
     }
@@ -371,6 +390,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     failed: counts.failed,
     inconclusive: counts.inconclusive,
     interrupted,
+    ...(moduleState !== undefined ? { moduleState: moduleState.kind } : {}),
     wallTimeMs: Math.round(wallMs),
     runsPerSecond: Number(rate(counts.done, wallMs)),
     meanEvents: counts.done ? Math.round(sizes.events / counts.done) : 0,
@@ -381,7 +401,14 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
   };
   // A shard of a campaign leaves its summary beside its failures, for `dsim fuzz merge`.
   const summaryPath = plan.shard.count > 1 ? join(plan.out, summaryFileName(plan.shard)) : undefined;
-  if (summaryPath !== undefined) writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n');
+  if (summaryPath !== undefined) {
+    try {
+      writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n');
+    } catch (error) {
+      // The summary is printed below anyway: its file is a convenience for `fuzz merge`.
+      io.err(`${chalk.red('error:')} could not write ${summaryPath}: ${(error as Error).message}; the summary is printed below`);
+    }
+  }
   if (json) {
     io.out(JSON.stringify(summary));
   } else {
@@ -647,6 +674,43 @@ function arbitraryOptions(plan: Plan): FuzzTask['arbitrary'] {
   };
 }
 
+/**
+ * Runs run 0 twice in one worker, and (when they differ) once more in a fresh worker: the second
+ * run in a worker sees whatever module state the first left. Same hash each time: nothing carried
+ * over that changed a run. Otherwise the module keeps state between runs (the fresh worker agrees
+ * with the first run) or is nondeterministic (it agrees with neither).
+ */
+async function checkModuleState(arbitrary: FuzzTask['arbitrary'], plan: Plan): Promise<{ kind: 'carried-over' | 'nondeterministic'; message: string } | undefined> {
+  const script = new URL(import.meta.url.endsWith('.ts') ? './fuzz-worker.ts' : './fuzz-worker.js', import.meta.url);
+  const task: FuzzTask = { module: plan.module!, arbitrary, campaignSeed: plan.campaignSeed, index: runIndexOf(plan.shard, 0), shrinkBudget: 0 };
+  const hashOf = async (worker: WatchedWorker): Promise<string> => {
+    const answer = await worker.run<FuzzReply>(task);
+    return answer.status === 'done' && answer.reply.ok ? answer.reply.outcome.traceHash : answer.status;
+  };
+  const shared = new WatchedWorker(script, plan.limits);
+  const fresh = new WatchedWorker(script, plan.limits);
+  try {
+    const first = await hashOf(shared);
+    const second = await hashOf(shared);
+    if (first === second) return undefined;
+    const third = await hashOf(fresh);
+    const seed = runSeedOf(plan.campaignSeed, task.index);
+    return third === first
+      ? {
+          kind: 'carried-over',
+          message:
+            `the protocol module keeps state between runs: run seed ${seed} gave trace hash ${first} in a fresh worker and ${second} run again in the same one. ` +
+            'A run must start from what init() returns; until then, this campaign\'s outcomes depend on the runs before each one in its worker (and on --workers).',
+        }
+      : {
+          kind: 'nondeterministic',
+          message: `the protocol is nondeterministic: run seed ${seed} gave trace hashes ${first}, ${second} and ${third} (Math.random, Date, an order the run does not set?); failures found may not replay.`,
+        };
+  } finally {
+    await Promise.all([shared.close(), fresh.close()]);
+  }
+}
+
 /** The command that reproduces this campaign. */
 /**
  * The command that reproduces this campaign, runnable after `npm install` (npx). `runs` replaces
@@ -690,10 +754,15 @@ async function writeFailureReports(
   try {
     for (const failure of failures) {
       const file = failure['file'] as string;
-      if (failure['kind'] === 'hang' || failure['kind'] === 'out-of-memory' || failure['kind'] === 'process-exit') continue;
+      if (failure['kind'] === 'hang' || failure['kind'] === 'out-of-memory' || failure['kind'] === 'process-exit' || failure['writeError'] !== undefined) continue;
       const htmlPath = file.replace(/\.ya?ml$/, '') + '.html';
       const scenario = await loadScenarioFile(file, protocols);
-      await watched.run({ file, ...(plan.module !== undefined ? { protocolModule: plan.module } : {}), htmlPath, timeline: false, colour: false, checkDeterminism: false }, scenario);
+      const row = await watched.run({ file, ...(plan.module !== undefined ? { protocolModule: plan.module } : {}), htmlPath, timeline: false, colour: false, checkDeterminism: false }, scenario);
+      if (row.writeErrors !== undefined) {
+        failure['htmlError'] = row.writeErrors.join('; ');
+        io?.out(`  ${chalk.red('could not write')} ${row.writeErrors.join('; ')}`);
+        continue;
+      }
       failure['html'] = htmlPath;
       io?.out(`  report: ${htmlPath}`);
     }

@@ -88,7 +88,7 @@ export function looksLikeModulePath(name: string): boolean {
 }
 
 /** The scenario's top-level `protocol:` string, if the text parses that far (errors are parseScenarioText's to report). */
-function protocolField(text: string): string | undefined {
+export function protocolField(text: string): string | undefined {
   try {
     const value = parseDocument(text).get('protocol');
     return typeof value === 'string' ? value : undefined;

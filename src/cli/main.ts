@@ -56,7 +56,7 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .option('--seed <n>', 'override every scenario\'s seed')
     .option('--json', 'print one JSON object per run')
     .option('--trace <file>', 'write every event as JSON lines')
-    .option('--check-determinism', 'run twice more and name the first diverging event, if any')
+    .option('--check-determinism', 'run again in a fresh worker and name the first event where it parts from the reported run')
     .option('--module <path>', 'load your own protocol from a .ts or .js module (a scenario may also name it: protocol: ./mine.ts)')
     .addOption(new Option('--protocol <module>', 'the old name of --module').hideHelp())
     .option('--html <file>', 'write a self-contained HTML report: space-time diagram, faults, ops, the violation')

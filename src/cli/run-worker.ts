@@ -10,6 +10,7 @@ import { jsonText } from '../core/short-json.js';
 import { loadScenarioFile, protocolsFor } from './load.js';
 import { runOne, type RunJob } from './run.js';
 import { workerWatch } from './watchdog.js';
+import { lastTraceEvent } from './determinism.js';
 
 const watched = workerWatch();
 
@@ -31,8 +32,12 @@ export interface ProbeJob {
   readonly probe: { readonly module?: string; readonly files: readonly string[] };
 }
 
-parentPort!.on('message', (job: RunJob | ProbeJob) => {
+parentPort!.on('message', (job: RunJob | ProbeJob | { traceEvent: number }) => {
   void (async () => {
+    if ('traceEvent' in job) {
+      parentPort!.postMessage({ ok: true, text: lastTraceEvent(job.traceEvent) });
+      return;
+    }
     if ('probe' in job) {
       let reply: { ok: boolean; message?: string };
       try {

@@ -5,10 +5,11 @@ import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
 import { runScenario, type RunResult } from '../runner/index.js';
 import type { Scenario } from '../scenario/resolve.js';
-import { describeTraceEvent, TraceRecorder, type TraceEvent, type TraceSink } from '../trace/events.js';
+import { TraceRecorder, type TraceEvent, type TraceSink } from '../trace/events.js';
+import { TraceDigests } from './determinism.js';
 import { isReportEvent, renderRunHtml } from '../report/html.js';
 import { isTimelineEvent, renderTimeline, type Paint, type TimelineStyle } from '../report/timeline.js';
-import { AtomicStreamFile, writeFileAtomic } from './atomic.js';
+import { AtomicStreamFile, checkOutputFile, removeTempFiles, writeFileAtomic } from './atomic.js';
 import { toEdn, toJsonLines } from '../history/index.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { parseSeedRange, sweepCommand } from './sweep.js';
@@ -22,6 +23,7 @@ import { soakReporter } from './soak.js';
 import type { HistoryEvent } from '../core/history.js';
 import { expandScenarioPaths, loadScenarioFile, protocolsFor } from './load.js';
 import { probeLoad } from './probe.js';
+import { compareWithFresh } from './determinism.js';
 import { jsonText } from '../core/short-json.js';
 
 export interface RunCommandOptions {
@@ -72,6 +74,16 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
     if (clash.length > 0) throw new UsageError(`--seeds runs many seeds; it does not combine with ${clash.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
     return sweepCommand(scenarios, parseSeedRange(options.seeds), { ...(options.module !== undefined ? { protocolModule: options.module } : {}), json: options.json === true, limits, progress: progressWanted(options) }, io);
   }
+  // Every output path is checked before anything runs: a typo must not cost the run's results.
+  const outputs = scenarios.map((scenario) => {
+    const suffixed = (path: string | undefined): string | undefined => (path === undefined ? undefined : scenarios.length === 1 ? path : withSuffix(path, scenario.name));
+    return { tracePath: suffixed(options.trace), htmlPath: suffixed(options.html), historyPath: suffixed(options.history) };
+  });
+  for (const o of outputs) {
+    if (o.tracePath !== undefined) checkOutputFile(o.tracePath, '--trace');
+    if (o.htmlPath !== undefined) checkOutputFile(o.htmlPath, '--html');
+    if (o.historyPath !== undefined) checkOutputFile(o.historyPath, '--history');
+  }
   const width = outputWidth(process.env, process.stdout);
   const progress = startProgress(
     { format: 'run [{bar}] {value}/{total} scenarios | {scenario}', total: scenarios.length, fields: { scenario: scenarios[0]!.name } },
@@ -81,12 +93,17 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   // Scenarios run in a resource-limited worker under a watchdog: a loop or a memory hog is a finding.
   const watched = watchedRunner(limits);
   const rows: RunRow[] = [];
+  // Ctrl-C leaves no half-written trace behind.
+  const onInterrupt = (): void => {
+    for (const o of outputs) for (const path of [o.tracePath, o.htmlPath, o.historyPath]) if (path !== undefined) removeTempFiles(path);
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
+  let writeFailed = false;
   try {
-    for (const scenario of scenarios) {
-      const suffixed = (path: string | undefined): string | undefined => (path === undefined ? undefined : scenarios.length === 1 ? path : withSuffix(path, scenario.name));
-      const tracePath = suffixed(options.trace);
-      const htmlPath = suffixed(options.html);
-      const historyPath = suffixed(options.history);
+    for (const [index, scenario] of scenarios.entries()) {
+      const { tracePath, htmlPath, historyPath } = outputs[index]!;
       const job: RunJob = {
         file: scenario.file,
         ...(options.module !== undefined ? { protocolModule: options.module } : {}),
@@ -99,7 +116,8 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
         checkDeterminism: options.checkDeterminism === true,
         soak: options.soak === true,
       };
-      const row = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
+      const reported = watched !== undefined ? await watched.run(job, scenario) : runOne(scenario, job);
+      const row = job.checkDeterminism ? { ...reported, determinism: await compareWithFresh(job, scenario, reported, { limits, reported: watched }) } : reported;
       rows.push(row);
       if (row.timeline !== undefined) {
         // JSON lines on stdout stay parseable: the timeline goes to stderr then.
@@ -113,9 +131,13 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
         if (row.determinism !== undefined) say.out(row.determinism.message);
         say.out('');
       }
+      for (const failure of row.writeErrors ?? []) say.err(`${chalk.red('error:')} could not write ${failure} (the verdict above stands)`);
+      if (row.writeErrors !== undefined) writeFailed = true;
       progress?.update(rows.length, { scenario: scenarios[rows.length]?.name ?? '' });
     }
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGTERM', onInterrupt);
     progress?.stop();
     await watched?.close();
   }
@@ -124,10 +146,12 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
     for (const table of protocolTables(rows.map((r) => r.result), width)) io.out('\n' + table);
     io.out('\n' + formatTotals(rows.map((r) => r.result)));
   }
-  return exitCodeOf(rows.map((r) => ({ expectation: r.result.expectation, diverged: r.determinism?.diverged === true })));
+  const code = exitCodeOf(rows.map((r) => ({ expectation: r.result.expectation, diverged: r.determinism?.diverged === true })));
+  // An output that could not be written is bad usage (3) unless a property was violated (1).
+  return writeFailed && code !== EXIT.violated ? EXIT.badInput : code;
 }
 
-interface Determinism {
+export interface Determinism {
   readonly diverged: boolean;
   readonly message: string;
 }
@@ -154,18 +178,25 @@ export interface RunRow {
   /** Wall time until the checks began: the simulation alone. */
   readonly simulateMs?: number;
   readonly determinism?: Determinism;
+  /** Per trace event digests, when the job checks determinism (compared with a fresh run's). */
+  readonly digests?: Int32Array;
   /** The rendered text timeline, when asked for. */
   readonly timeline?: string;
+  /** Output files that could not be written (`--trace path: reason`): reported with the verdict. */
+  readonly writeErrors?: readonly string[];
 }
 
 /** Runs one scenario with its artifacts (trace file, HTML report, timeline). Used in the worker. */
 export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'simulate' | 'check', events: number) => void, watch?: CallWatch): RunRow {
+  const writeErrors: string[] = [];
   const file = job.tracePath === undefined ? undefined : new JsonLinesSink(job.tracePath);
+  const digests = job.checkDeterminism ? new TraceDigests() : undefined;
   const recorder = job.htmlPath !== undefined || job.timeline ? new TraceRecorder() : undefined;
   // The report needs no timers or persists; the timeline only its key events: keep memory small.
   const keep = job.htmlPath !== undefined ? isReportEvent : isTimelineEvent;
   const report: TraceSink | undefined = recorder === undefined ? undefined : { event: (e) => keep(e) && recorder.event(e) };
-  const sink: TraceSink | undefined = file === undefined ? report : report === undefined ? file : { event: (e) => (file.event(e), report.event(e)) };
+  const sinks = [file, report, digests].filter((x): x is TraceSink => x !== undefined);
+  const sink: TraceSink | undefined = sinks.length <= 1 ? sinks[0] : { event: (e) => sinks.forEach((x) => x.event(e)) };
   const started = performance.now();
   let checksStarted: number | undefined;
   const progress = (phase: 'simulate' | 'check', events: number): void => {
@@ -190,15 +221,23 @@ export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'si
         : {}),
     });
   } finally {
-    file?.close();
-    historyFile?.close();
+    const lost = file?.close();
+    if (lost !== undefined) writeErrors.push(`--trace ${job.tracePath}: ${lost}`);
+    const lostHistory = historyFile?.close();
+    if (lostHistory !== undefined) writeErrors.push(`--history ${job.historyPath}: ${lostHistory}`);
   }
   const wallMs = performance.now() - started;
   soak?.finish(result.virtualTimeUs);
-  if (job.historyPath !== undefined && historyFile === undefined) {
-    writeFileAtomic(job.historyPath, job.historyPath.endsWith('.edn') ? toEdn(result.history) : toJsonLines(result.history));
-  }
-  if (recorder !== undefined && job.htmlPath !== undefined) writeFileAtomic(job.htmlPath, renderRunHtml({ result, events: recorder.events, truncated: recorder.truncated }));
+  // A file that cannot be written costs that file, never the verdict: it is reported with it.
+  const write = (flag: string, path: string, content: () => string): void => {
+    try {
+      writeFileAtomic(path, content());
+    } catch (error) {
+      writeErrors.push(`${flag} ${path}: ${(error as Error).message}`);
+    }
+  };
+  if (job.historyPath !== undefined && historyFile === undefined) write('--history', job.historyPath, () => (job.historyPath!.endsWith('.edn') ? toEdn(result.history) : toJsonLines(result.history)));
+  if (recorder !== undefined && job.htmlPath !== undefined) write('--html', job.htmlPath, () => renderRunHtml({ result, events: recorder.events, truncated: recorder.truncated }));
   const timeline =
     recorder !== undefined && job.timeline
       ? renderTimeline(recorder.events, { paint: job.colour ? timelinePaint : undefined, end: { timeUs: result.virtualTimeUs, checks: result.checks } })
@@ -208,32 +247,9 @@ export function runOne(scenario: Scenario, job: RunJob, onProgress?: (phase: 'si
     wallMs,
     ...(checksStarted !== undefined ? { simulateMs: checksStarted - started } : {}),
     ...(timeline !== undefined ? { timeline } : {}),
-    ...(job.checkDeterminism ? { determinism: compareRuns(scenario, job.seed) } : {}),
+    ...(writeErrors.length > 0 ? { writeErrors } : {}),
+    ...(digests !== undefined ? { digests: digests.take() } : {}),
   };
-}
-
-/**
- * Runs the scenario twice more with full traces and compares them event by event. Returns a
- * message naming the first diverging event, or a confirmation.
- */
-function compareRuns(scenario: Scenario, seed: number | string | undefined): Determinism {
-  const record = (): { hash: string; lines: string[] } => {
-    const lines: string[] = [];
-    const sink: TraceSink = { event: (e: TraceEvent) => void (lines.length < 5_000_000 && lines.push(JSON.stringify(e))) };
-    const r = runScenario(scenario, { ...(seed !== undefined ? { seed } : {}), trace: sink });
-    return { hash: r.traceHash, lines };
-  };
-  const a = record();
-  const b = record();
-  const length = Math.max(a.lines.length, b.lines.length);
-  for (let i = 0; i < length; i++) {
-    if (a.lines[i] !== b.lines[i]) {
-      const show = (line: string | undefined): string => (line === undefined ? '(no event)' : describeTraceEvent(JSON.parse(line) as TraceEvent));
-      return { diverged: true, message: `determinism: DIVERGED at trace event ${i}:\n  run 1: ${show(a.lines[i])}\n  run 2: ${show(b.lines[i])}` };
-    }
-  }
-  if (a.hash !== b.hash) return { diverged: true, message: `determinism: DIVERGED: equal traces but hashes ${a.hash} and ${b.hash}` };
-  return { diverged: false, message: `determinism: two more runs gave the same ${a.lines.length} trace events and hash ${a.hash}` };
 }
 
 export function exitCodeOf(results: ReadonlyArray<{ expectation: RunResult['expectation']; diverged?: boolean }>): ExitCode {
@@ -308,15 +324,16 @@ class JsonLinesSink implements TraceSink {
   private readonly file: AtomicStreamFile;
 
   constructor(path: string) {
-    this.file = new AtomicStreamFile(path);
+    this.file = new AtomicStreamFile(path, 'trace');
   }
 
   event(event: TraceEvent): void {
     this.file.write(jsonText(event) + '\n');
   }
 
-  close(): void {
-    this.file.close();
+  /** Renames the trace into place; returns why it could not be written, if so. */
+  close(): string | undefined {
+    return this.file.close();
   }
 }
 

@@ -31,6 +31,15 @@ export const DEFAULT_MEMORY_LIMIT_MB = Math.max(256, Math.min(4096, Math.floor(t
 
 const POLL_MS = 250;
 
+/**
+ * How long a call may sleep without the CPU before it counts as blocked: ten times the hang
+ * timeout, at least 10s. Loading a module legitimately waits on files and on tsx's compiler; a
+ * handler never sleeps, but a loaded machine must not turn a slow load into a hang.
+ */
+export function blockedAfterMs(hangTimeoutMs: number): number {
+  return Math.max(10 * hangTimeoutMs, 10_000);
+}
+
 /** `--hang-timeout`: a duration (`30s`, `500ms`) or seconds; 0 turns the watchdog off. */
 export function parseHangTimeoutMs(text: string | undefined): number {
   if (text === undefined) return DEFAULT_HANG_TIMEOUT_MS;
@@ -83,7 +92,7 @@ export function stoppedCall(stopped: Stopped, limits: WatchLimits): UnfinishedCa
         'hang',
         stopped.call,
         stopped.blocked
-          ? `${stopped.call.what} waited ${limits.hangTimeoutMs / 1000}s without using the CPU and never returned (blocked on something that never happens?)`
+          ? `${stopped.call.what} waited ${blockedAfterMs(limits.hangTimeoutMs) / 1000}s without using the CPU and never returned (blocked on something that never happens?)`
           : `${stopped.call.what} did not return after ${limits.hangTimeoutMs / 1000}s of CPU time (an infinite loop?)`,
       );
     case 'out-of-memory':
@@ -190,7 +199,7 @@ export class WatchedWorker {
       const cpuMs = sample.cpuMs - pending.lastChangeCpuMs;
       if (sample.state !== 'S') pending.sleeping = false;
       if (cpuMs >= this.limits.hangTimeoutMs) hung = { cpuMs, blocked: false };
-      else if (pending.sleeping && wallMs >= this.limits.hangTimeoutMs) hung = { cpuMs, blocked: true };
+      else if (pending.sleeping && wallMs >= blockedAfterMs(this.limits.hangTimeoutMs)) hung = { cpuMs, blocked: true };
     } else if (sample !== undefined) {
       pending.lastChangeCpuMs = sample.cpuMs; // the worker's thread id arrived since the last change
     } else if (this.statPath === undefined && wallMs >= this.limits.hangTimeoutMs) {
@@ -322,6 +331,12 @@ export class WatchedRunner {
     if (answer.status !== 'done') return { result: stoppedResult(scenario, job, stoppedCall(answer, this.limits)), wallMs: Date.now() - started };
     if (answer.reply.ok) return answer.reply.row;
     throw new WorkerFailure(answer.reply.message);
+  }
+
+  /** The `index`th trace event of this worker's last determinism-checked run, described. */
+  async traceEvent(index: number): Promise<string> {
+    const answer = await this.worker.run<{ ok: boolean; text?: string }>({ traceEvent: index });
+    return answer.status === 'done' && answer.reply.text !== undefined ? answer.reply.text : '(not available)';
   }
 
   close(): Promise<void> {
