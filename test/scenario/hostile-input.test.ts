@@ -25,7 +25,7 @@ const raft = 'name: t\nprotocol: raft\nnodes: 3\nduration: 1s\nworkload: { model
 
 describe('loading refuses, with file, field and line', () => {
   it('a typo in checks or expect.violates', () => {
-    expect(loadError(`${raft}checks: [linearizable, durabel]\n`)).toMatch(/^bad\.yaml:6:\d+: checks\[1\]: unknown check "durabel"; expected one of: .*durable/);
+    expect(loadError(`${raft}checks: [linearizable, durabel]\n`)).toMatch(/^bad\.yaml:6:\d+: checks\[1\]: unknown check "durabel" \(did you mean "durable"\?\); expected one of: .*durable/);
     expect(loadError(`${raft}checks: [durable]\nexpect: { violates: [lineariz] }\n`)).toMatch(/^bad\.yaml:7:\d+: expect\.violates\[0\]: unknown check "lineariz"/);
   });
 
