@@ -10,6 +10,8 @@ import { ScenarioError, type Scenario, type ScenarioIssue } from '../scenario/re
 import { echo } from '../scenario/zod-issues.js';
 import { roleIssues } from '../scenario/targets.js';
 import { knownCheckNames } from './checks.js';
+import { DEFAULT_LIMITS } from '../kernel/simulation.js';
+import { workloadEventsAtLeast } from '../scenario/estimate.js';
 
 /** The scenario's protocol instance; a definition whose create() throws is unusable input. */
 export function createProtocol(scenario: Scenario): AnyProtocol {
@@ -39,12 +41,33 @@ export function protocolIssues(scenario: Scenario, protocol: AnyProtocol): Scena
   return issues;
 }
 
+/**
+ * A workload that needs more events than the run's budget cannot finish: refused up front, with
+ * the arithmetic, rather than run for many minutes (and gigabytes) to end at its budget.
+ */
+export function budgetIssues(scenario: Scenario): ScenarioIssue[] {
+  const budget = scenario.limits.events ?? DEFAULT_LIMITS.maxEvents;
+  const least = workloadEventsAtLeast(scenario);
+  if (least.events <= budget) return [];
+  const path = scenario.workload.ratePerSecond !== undefined ? ['workload', 'rate'] : scenario.source.workload?.until !== undefined ? ['workload', 'until'] : ['duration'];
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  return [
+    {
+      path,
+      message:
+        `the run cannot finish: its workload alone takes at least ${n(least.events)} events (${least.basis}), more than its event budget of ${n(budget)}; ` +
+        'shorten duration or workload.until, lower the rate, or raise limits.events',
+    },
+  ];
+}
+
 /** For ResolveOptions.validate: the issues, with create() failing as one of them. */
 export function validateWithProtocol(scenario: Scenario): readonly ScenarioIssue[] {
+  const budget = budgetIssues(scenario);
   try {
-    return protocolIssues(scenario, createProtocol(scenario));
+    return [...budget, ...protocolIssues(scenario, createProtocol(scenario))];
   } catch (error) {
-    if (error instanceof ScenarioError) return error.issues;
+    if (error instanceof ScenarioError) return [...budget, ...error.issues];
     throw error;
   }
 }

@@ -75,4 +75,17 @@ describe('loading refuses, with file, field and line', () => {
     expect(message.length).toBeLessThan(600);
     expect(loadError(`${raft}description: ${'y'.repeat(2_000_000)}\n`)).toMatch(/bad\.yaml: the file is 1\.9 MB; a scenario file is at most 1 MB/);
   });
+
+  it('a workload that cannot finish within its event budget is refused with the arithmetic, before it runs', () => {
+    // A year of virtual time in three lines: three closed-loop clients, each op ending by its 1s timeout at the latest.
+    expect(loadError('protocol: raft\nnodes: 3\nduration: 525600m\n')).toMatch(
+      /^bad\.yaml:3:\d+: duration: the run cannot finish: its workload alone takes at least 94,608,000 events \(3 closed-loop clients for 525600m of workload, each op ending by its 1s timeout\), more than its event budget of 20,000,000/,
+    );
+    expect(loadError(`${raft.replace('rate: 20/s', 'rate: 10000000/s').replace('duration: 1s', 'duration: 60s')}`)).toMatch(
+      /bad\.yaml:5:\d+: workload\.rate: the run cannot finish: .* \(half of 10,000,000 ops\/s \(at most one arrival a microsecond\) for 60s of workload\)/,
+    );
+    // The same workload fits a budget raised for it, and a short run fits the default.
+    expect(() => parseScenarioText(`${raft.replace('rate: 20/s', 'rate: 10000000/s').replace('duration: 1s', 'duration: 60s')}limits: { events: 40000000 }\n`, 'ok.yaml', { protocols, validate: validateWithProtocol })).not.toThrow();
+    expect(() => parseScenarioText('protocol: raft\nnodes: 3\nduration: 10m\n', 'ok.yaml', { protocols, validate: validateWithProtocol })).not.toThrow();
+  });
 });

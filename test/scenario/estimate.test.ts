@@ -1,0 +1,31 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { workloadEventsAtLeast } from '../../src/scenario/estimate.js';
+
+const closed = (clients: number, untilUs: number, timeoutUs = 1_000_000, thinkUs = 0) => ({ workload: { clients, untilUs, timeoutUs, thinkUs } });
+
+describe('workloadEventsAtLeast', () => {
+  it('closed loop: each client issues at least one op per timeout (plus think time)', () => {
+    expect(workloadEventsAtLeast(closed(3, 10_000_000)).events).toBe(30);
+    expect(workloadEventsAtLeast(closed(2, 10_000_000, 500_000, 500_000)).events).toBe(20);
+    expect(workloadEventsAtLeast(closed(1, 999_999)).events).toBe(0);
+  });
+
+  it('open loop: half the arrivals, at most one a microsecond', () => {
+    expect(workloadEventsAtLeast({ workload: { clients: 1, ratePerSecond: 100, untilUs: 10_000_000, timeoutUs: 1, thinkUs: 0 } }).events).toBe(500);
+    const fast = workloadEventsAtLeast({ workload: { clients: 1, ratePerSecond: 1e9, untilUs: 1_000_000, timeoutUs: 1, thinkUs: 0 } });
+    expect(fast.events).toBe(500_000);
+    expect(fast.basis).toContain('at most one arrival a microsecond');
+  });
+
+  it('grows with the workload: more clients, a higher rate or a longer run never lower it (fast-check, seed 19)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 1e7 }), (clients, untilUs, timeoutUs) => {
+        const base = workloadEventsAtLeast(closed(clients, untilUs, timeoutUs)).events;
+        expect(workloadEventsAtLeast(closed(clients + 1, untilUs, timeoutUs)).events).toBeGreaterThanOrEqual(base);
+        expect(workloadEventsAtLeast(closed(clients, untilUs * 2, timeoutUs)).events).toBeGreaterThanOrEqual(base);
+      }),
+      { seed: 19, numRuns: 200 },
+    );
+  });
+});
