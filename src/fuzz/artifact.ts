@@ -5,6 +5,7 @@
 import { Document, isMap, isSeq, parseDocument } from 'yaml';
 import type { ScenarioObject, ScenarioSize } from './arbitraries.js';
 import type { FuzzFailure, FuzzRunOutcome } from './engine.js';
+import { TraceHash } from '../trace/hash.js';
 
 export interface ArtifactMeta {
   readonly dsimVersion: string;
@@ -40,6 +41,7 @@ export function renderFailureFile(outcome: FuzzRunOutcome, meta: ArtifactMeta): 
   const failure = outcome.failure;
   if (failure === undefined) throw new Error('renderFailureFile needs a failed outcome');
   const scenario = failure.scenario;
+  const body = scenarioYaml(scenario);
   const flaws = Array.isArray(scenario.flaws) && scenario.flaws.length > 0 ? ` with flaws ${scenario.flaws.join(', ')}` : '';
   const lines = [
     `dsim fuzz failure: ${scenario.protocol}${flaws}`,
@@ -47,6 +49,7 @@ export function renderFailureFile(outcome: FuzzRunOutcome, meta: ArtifactMeta): 
     `dsim version: ${meta.dsimVersion}`,
     `seed: ${outcome.seed}`,
     `trace hash: ${failure.traceHash}`,
+    `scenario digest: ${scenarioDigest(body)}`,
     `failing checks: ${failure.failed.map((c) => `${c.name} (${c.kind})`).join(', ') || '(none: the run threw)'}`,
     ...failure.failed.map((c) => `  ${c.name}: ${oneLine(c.detail)}`),
     ...(failure.error !== undefined ? [`error: ${oneLine(failure.error)}`] : []),
@@ -54,7 +57,7 @@ export function renderFailureFile(outcome: FuzzRunOutcome, meta: ArtifactMeta): 
     `replay: ${meta.replayCommand}`,
   ];
   const header = lines.map((line) => `# ${line}`.trimEnd()).join('\n');
-  return `${header}\n${scenarioYaml(scenario)}`;
+  return `${header}\n${body}`;
 }
 
 /** Block YAML with one flow mapping per fault: a plan reads like a timeline. */
@@ -80,6 +83,8 @@ export function scenarioYaml(scenario: ScenarioObject): string {
 
 export interface FailureHeader {
   readonly traceHash?: string;
+  /** `scenarioDigest` of the body when written: replay tells an edited file from changed code. */
+  readonly scenarioDigest?: string;
   readonly seed?: string;
   readonly dsimVersion?: string;
   readonly failingChecks?: readonly string[];
@@ -92,12 +97,27 @@ export function parseFailureHeader(text: string): FailureHeader {
   const trace = field('trace hash');
   const seed = field('seed');
   const version = field('dsim version');
+  const digest = field('scenario digest');
   return {
     ...(trace !== undefined ? { traceHash: trace } : {}),
+    ...(digest !== undefined ? { scenarioDigest: digest } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(version !== undefined ? { dsimVersion: version } : {}),
     ...(checks !== undefined ? { failingChecks: checks.split(',').map((c) => c.trim().replace(/\s*\(.*\)$/, '')).filter((c) => c !== '' && !c.startsWith('(none')) } : {}),
   };
+}
+
+/**
+ * 16 hex digits of a failure file's scenario: every line after the header comment, line endings
+ * aside (a checkout may turn them into CRLF). Any other edit changes it.
+ */
+export function scenarioDigest(text: string): string {
+  const lines = text.split('\n');
+  let first = 0;
+  while (first < lines.length && lines[first]!.startsWith('#')) first++;
+  const hash = new TraceHash();
+  for (const line of lines.slice(first)) hash.mixString(line.replace(/\r$/, ''));
+  return hash.hex();
 }
 
 /** Parses a failure file's scenario body into the plain object (for tests and tooling). */

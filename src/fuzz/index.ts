@@ -49,6 +49,6 @@ export { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } 
 export { BATCH_RUNS, Corpus, type CorpusEntry, type RunPlan } from './corpus.js';
 export { COVERAGE_SIZE, CoverageRecorder } from './coverage.js';
 export { mutateGenome, type MutationLimits } from './mutate.js';
-export { describeShrink, describeSize, failureFileName, parseFailureHeader, parseFailureScenario, renderFailureFile, scenarioYaml, type ArtifactMeta, type FailureHeader } from './artifact.js';
+export { describeShrink, describeSize, failureFileName, parseFailureHeader, parseFailureScenario, renderFailureFile, scenarioDigest, scenarioYaml, type ArtifactMeta, type FailureHeader } from './artifact.js';
 export { WHOLE, parseShard, runIndexOf, runsInShard, type Shard } from './shard.js';
 export { runCampaign, type CampaignOptions, type CampaignSummary } from './campaign.js';
