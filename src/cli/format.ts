@@ -4,6 +4,7 @@ import { formatUs } from '../core/time.js';
 import { plural } from '../core/plural.js';
 import { formatTable } from './table.js';
 import { userFrame } from './user-frame.js';
+import { oneLine } from './terminal.js';
 import type { CheckResult, RunResult } from '../runner/index.js';
 
 export function verdictMark(verdict: CheckResult['verdict']): string {
@@ -54,7 +55,7 @@ function nodeRange(nodes: readonly string[]): string {
 export function formatRun(result: RunResult, wallMs: number, simulateMs?: number): string {
   const lines: string[] = [];
   const label = (text: string): string => chalk.dim(text.padEnd(10));
-  lines.push(`${label('scenario')}${chalk.bold(result.scenario)} ${chalk.dim(`(${result.file})`)}`);
+  lines.push(`${label('scenario')}${chalk.bold(oneLine(result.scenario))} ${chalk.dim(`(${oneLine(result.file)})`)}`);
   const flaws = result.flaws.length > 0 ? `  flaws ${chalk.magenta(result.flaws.join(', '))}` : '';
   if (result.groups === undefined) lines.push(`${label('cluster')}${result.protocol}, ${plural(result.nodes, 'node')}, seed ${result.seed}${flaws}`);
   else {
@@ -91,7 +92,9 @@ export function formatRun(result: RunResult, wallMs: number, simulateMs?: number
   lines.push(`${label('trace')}${result.traceHash}`);
   const width = Math.max(...result.checks.map((c) => c.name.length));
   result.checks.forEach((check, i) => {
-    lines.push(`${label(i === 0 ? 'checks' : '')}${verdictMark(check.verdict)} ${check.name.padEnd(width)}  ${check.detail}`);
+    // A detail's further lines are indented: a message cannot start a line of its own ("result    HELD").
+    const detail = check.detail.replace(/\n/g, `\n${label('')}  ${' '.repeat(width)}  `);
+    lines.push(`${label(i === 0 ? 'checks' : '')}${verdictMark(check.verdict)} ${check.name.padEnd(width)}  ${detail}`);
     if (check.name === 'health' && check.verdict === 'fail') {
       // Where the user's handler threw, so the finding leads straight to the line.
       const frame = userFrame(result.findings.find((f) => f.kind === 'handler-threw')?.stack);
@@ -106,7 +109,7 @@ export function formatRun(result: RunResult, wallMs: number, simulateMs?: number
 export function formatSummaryTable(rows: ReadonlyArray<{ result: RunResult; wallMs: number }>, width?: number): string {
   const header = ['scenario', 'protocol', 'seed', 'events', 'ops ok/inv', 'checks', 'result'];
   const body = rows.map(({ result }) => [
-    result.scenario,
+    oneLine(result.scenario),
     result.protocol + (result.flaws.length ? ` +${result.flaws.join(',')}` : ''),
     result.seed,
     n(result.events),

@@ -16,6 +16,7 @@ import { registerFuzzCommands } from './fuzz.js';
 import { exploreCommand, type ExploreCommandOptions } from './explore.js';
 import { dsimVersion } from './version.js';
 import { decideColour } from './colour.js';
+import { terminalSafe } from './terminal.js';
 import { runCheckCommand } from './check.js';
 import type { CheckCommandOptions } from './check.js';
 import { modelNames } from '../checkers/linearizability/index.js';
@@ -34,8 +35,10 @@ for (const stream of [process.stdout, process.stderr]) {
 
 /** The process's own terminal. Tests and the docs runner pass their own `Io` to `main`. */
 export const processIo: Io = {
-  out: (text) => void process.stdout.write(text + '\n'),
-  err: (text) => void process.stderr.write(text + '\n'),
+  // Names, messages and details come from files and code dsim does not control: none may steer
+  // the terminal (see terminal.ts). Colour is decided before anything is printed.
+  out: (text) => void process.stdout.write(terminalSafe(text, chalk.level > 0) + '\n'),
+  err: (text) => void process.stderr.write(terminalSafe(text, chalk.level > 0) + '\n'),
 };
 
 export function buildProgram(setExit: (code: ExitCode) => void, io: Io = processIo): Command {

@@ -136,7 +136,8 @@ export const CLIENT_JS = String.raw`
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
+    // Bidirectional controls from the trace are shown, never obeyed (as escapeHtml does).
+    if (text !== undefined) e.textContent = String(text).replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, function (c) { return '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4); });
     return e;
   }
 

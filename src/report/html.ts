@@ -8,7 +8,7 @@
  * `<`, `>`, `&` and line separators escaped, and the page script builds its DOM with textContent.
  */
 import { formatUs } from '../core/time.js';
-import { escapeHtml } from './escape.js';
+import { CSP_META, escapeHtml } from './escape.js';
 import { CLIENT_CSS, CLIENT_JS } from './html-client.js';
 import { buildReportData, type ReportData, type ReportInput } from './html-model.js';
 import { ISOLATION_CSS, transactionsSection } from './isolation-html.js';
@@ -106,13 +106,13 @@ export function renderReportHtml(data: ReportData, extra = ''): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+${CSP_META}
 <title>${e(title)}</title>
 <style>${CLIENT_CSS}${extra === '' ? '' : ISOLATION_CSS}</style>
 </head>
 <body>
 <header>
-<h1>${e(m.scenario)} <span class="result-${e(m.expectation)}" id="expectation">${e(m.expectation.toUpperCase())}</span></h1>
+<h1><bdi>${e(m.scenario)}</bdi> <span class="result-${e(m.expectation)}" id="expectation">${e(m.expectation.toUpperCase())}</span></h1>
 <div class="meta"><b>${e(m.protocol)}</b>${m.flaws.length > 0 ? ` with flaws <b>${e(m.flaws.join(', '))}</b>` : ''} · seed <b>${e(m.seed)}</b> · expected ${e(m.expected)} · ${e(formatUs(m.endUs))} virtual · ${m.kernelEvents.toLocaleString('en-US')} events · trace ${e(m.traceHash)} · ${e(m.file)}</div>
 <div class="meta">messages: ${e(m.messages)} · ops: ${e(m.ops)}</div>
 </header>

@@ -10,7 +10,7 @@
 import type { Anomaly, IsolationResult, TxnRef } from '../checkers/isolation/index.js';
 import { meaningOf, weakestViolatedBy } from '../checkers/isolation/index.js';
 import { formatUs } from '../core/time.js';
-import { escapeHtml } from './escape.js';
+import { CSP_META, escapeHtml } from './escape.js';
 
 /** Examples drawn per anomaly type. */
 const DRAWN_PER_TYPE = 3;
@@ -145,7 +145,7 @@ export function renderIsolationHtml(input: { readonly title: string; readonly re
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+${CSP_META}
 <title>${escapeHtml(input.title)}</title>
 <style>body{margin:16px 24px}${ISOLATION_CSS}</style>
 </head>

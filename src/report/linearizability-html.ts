@@ -11,6 +11,7 @@ import type { Operation } from '../core/history.js';
 import { formatUs } from '../core/time.js';
 import type { LinearizabilityResult, PartitionEvidence } from '../checkers/linearizability/index.js';
 import { describeOperation, showValue } from '../checkers/linearizability/index.js';
+import { CSP_META, escapeHtml } from './escape.js';
 
 export interface LinearizabilityHtmlInput {
   readonly title: string;
@@ -21,23 +22,7 @@ export interface LinearizabilityHtmlInput {
   readonly describeOp?: (op: Operation) => string;
 }
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => {
-    switch (c) {
-      case '&':
-        return '&amp;';
-      case '<':
-        return '&lt;';
-      case '>':
-        return '&gt;';
-      case '"':
-        return '&quot;';
-      default:
-        return '&#39;';
-    }
-  });
-}
+export { escapeHtml };
 
 interface Role {
   /** 1-based position in the longest linearizable prefix. */
@@ -252,6 +237,7 @@ export function renderLinearizabilityHtml(input: LinearizabilityHtmlInput): stri
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+${CSP_META}
 <title>${escapeHtml(input.title)}</title>
 <style>${CSS}</style></head>
 <body>

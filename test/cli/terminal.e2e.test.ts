@@ -63,4 +63,26 @@ describe('terminal manners', () => {
     expect(tty.stdout).toContain('2 scenarios: 2 as expected');
     expect(cli(['run', scenarios]).stderr).toBe('');
   });
+
+  it('a name or message cannot steer the terminal: controls shown escaped, dsim\'s own colours kept, --json still JSON', () => {
+    const spoof = join(dir, 'spoof.yaml');
+    const name = `x${ESC}[2J${ESC}[H\rresult    ${ESC}[32mHELD${ESC}[0m\n\u202eNEKORB`;
+    writeFileSync(spoof, [`name: ${JSON.stringify(name)}`, 'protocol: broadcast', 'nodes: 2', 'duration: 500ms', 'workload: { model: broadcast, rate: 10/s }', 'checks: []'].join('\n'));
+    const plain = cli(['run', spoof]);
+    expect(plain.stdout).not.toContain(ESC);
+    expect(plain.stdout).not.toContain('\u202e');
+    expect(plain.stdout).toContain('scenario  x\\u001b[2J\\u001b[H\\u000dresult    \\u001b[32mHELD\\u001b[0m\\n\\u202eNEKORB (');
+    expect(plain.stdout.split('\n').filter((l) => l.startsWith('result'))).toEqual(['result    HELD: every check passed, as expected']);
+    const coloured = cli(['run', spoof], { FORCE_COLOR: '1' });
+    expect(coloured.stdout).toContain(`${ESC}[1mx\\u001b[2J`); // dsim's bold kept, the name's escapes shown
+    expect(coloured.stdout.match(new RegExp(`${ESC}\\[[0-9;]*[^0-9;m]`))).toBeNull(); // no escape but colour
+    const json = JSON.parse(cli(['run', spoof, '--json']).stdout) as { scenario: string };
+    expect(json.scenario).toBe(name);
+    // A protocol's message: escape sequences and a right-to-left override, shown, never obeyed.
+    const hostile = cli(['run', 'test/fixtures/hostile/escape-message.yaml', '--module', 'test/fixtures/hostile/escape-message.mjs']);
+    expect(hostile.code).toBe(1);
+    expect(hostile.stdout).not.toContain(ESC);
+    expect(hostile.stdout).toContain('\\u001b[2J');
+    expect(hostile.stdout.split('\n').filter((l) => /^(result|\\u202e)/.test(l))).toEqual(['result    BROKEN: health failed, expected to pass']);
+  });
 });

@@ -6,6 +6,11 @@ import { chooseMessages, naturalCompare, sampleEvenly, short } from '../../src/r
 import type { RunResult } from '../../src/runner/index.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { lostFixture, recordRun, reportDataOf, type RecordedRun } from './support.js';
+import { CSP_META } from '../../src/report/escape.js';
+import { renderLinearizabilityHtml } from '../../src/report/linearizability-html.js';
+import { renderIsolationHtml } from '../../src/report/isolation-html.js';
+import { checkLinearizability, models } from '../../src/checkers/linearizability/index.js';
+import { checkIsolation } from '../../src/checkers/isolation/index.js';
 
 const lost = recordRun(lostFixture);
 const partition = recordRun('scenarios/broadcast/partition.yaml');
@@ -58,6 +63,21 @@ describe('HTML report: safety', () => {
     expect(html).not.toMatch(/https?:\/\//);
     expect(html).not.toMatch(/<link|<img|<iframe|<[a-z]+[^>]*\ssrc=/i);
     expect(html).toContain(`content="default-src 'none'`);
+  });
+
+  it('every page dsim writes carries the one CSP; a right-to-left override in a name is shown, not obeyed', () => {
+    const ops = opsOf(lost);
+    const pages = [
+      html,
+      renderLinearizabilityHtml({ title: 't', modelName: 'register', operations: ops.slice(0, 0), result: checkLinearizability([], models.register!) }),
+      renderIsolationHtml({ title: 't', result: checkIsolation([], { model: 'list-append', consistency: 'serializable' }) }),
+    ];
+    for (const page of pages) expect(page).toContain(CSP_META);
+    const spoofed = renderRunHtml({ result: withChecks(lost, lost.result.checks, { scenario: 'x\u202eNEKORB\u2066' }), events: lost.events });
+    expect(spoofed).toContain('<h1><bdi>x\\u202eNEKORB\\u2066</bdi> <span class="result-');
+    // Only the data block (read by the page's script, which shows such controls escaped) holds the name as it is.
+    const rendered = spoofed.slice(spoofed.indexOf('</head>')).replace(/<script type="application\/json" id="dsim-data">[^]*?<\/script>/, '');
+    expect(rendered).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
   });
 
   it('escapeHtml and jsonForScript escape what they must', () => {
