@@ -4,6 +4,8 @@ export interface ScenarioIssue {
   /** Field path inside the file: ['faults', 2, 'crash']. */
   readonly path: readonly (string | number)[];
   readonly message: string;
+  /** Where in the file to point, when not at `path` (an unknown field: the field itself, not its mapping). */
+  readonly locateAt?: readonly (string | number)[];
   /** 1-based line and column in the file, when the scenario was read from text. */
   readonly line?: number;
   readonly column?: number;

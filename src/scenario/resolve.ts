@@ -97,7 +97,7 @@ export function parseScenarioText(text: string, file: string, options: ResolveOp
     return resolveScenario(yaml.value, file, options);
   } catch (error) {
     if (!(error instanceof ScenarioError) || error.file !== file) throw error;
-    throw new ScenarioError(file, error.issues.map((issue) => (issue.line !== undefined ? issue : { ...issue, ...yaml.locate(issue.path) })));
+    throw new ScenarioError(file, error.issues.map((issue) => (issue.line !== undefined ? issue : { ...issue, ...yaml.locate(issue.locateAt ?? issue.path) })));
   }
 }
 

@@ -55,7 +55,7 @@ function describeOne(issue: Issue, base: Path, knownKeys: KnownKeys): ScenarioIs
     case 'unrecognized_keys': {
       const keys = issue.keys.slice(0, 5).map((k) => (k.length > ECHO_MAX ? `${k.slice(0, ECHO_MAX)}…` : k));
       const more = issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : '';
-      return [{ path, message: `${unknownKeysMessage('field', keys, knownKeys(path))}${more} (see docs/SCENARIOS.md)` }];
+      return [{ path, locateAt: [...path, issue.keys[0]!], message: `${unknownKeysMessage('field', keys, knownKeys(path))}${more} (see docs/SCENARIOS.md)` }];
     }
     case 'invalid_type':
       if ('input' in issue && issue.input === undefined) return [{ path, message: `required: ${issue.expected === 'object' ? 'a mapping' : `a ${issue.expected}`}` }];

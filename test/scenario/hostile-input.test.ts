@@ -24,6 +24,11 @@ function loadError(text: string): string {
 const raft = 'name: t\nprotocol: raft\nnodes: 3\nduration: 1s\nworkload: { model: kv, rate: 20/s }\n';
 
 describe('loading refuses, with file, field and line', () => {
+  it('an unknown field is pointed at on its own line, not at its mapping', () => {
+    expect(loadError(`${raft}chekcs: [linearizable]\n`)).toMatch(/^bad\.yaml:6:\d+: unknown field chekcs \(did you mean "checks"\?\)/);
+    expect(loadError(`${raft}network:\n  latency: 1ms\n  lossy: 0.1\n`)).toMatch(/^bad\.yaml:8:\d+: network: unknown field lossy/);
+  });
+
   it('a typo in checks or expect.violates', () => {
     expect(loadError(`${raft}checks: [linearizable, durabel]\n`)).toMatch(/^bad\.yaml:6:\d+: checks\[1\]: unknown check "durabel" \(did you mean "durable"\?\); expected one of: .*durable/);
     expect(loadError(`${raft}checks: [durable]\nexpect: { violates: [lineariz] }\n`)).toMatch(/^bad\.yaml:7:\d+: expect\.violates\[0\]: unknown check "lineariz"/);
