@@ -8,7 +8,8 @@ import { describeThrown } from '../core/thrown.js';
 import { didYouMean } from '../core/suggest.js';
 import { ScenarioError, type Scenario, type ScenarioIssue } from '../scenario/resolve.js';
 import { echo } from '../scenario/zod-issues.js';
-import { roleIssues } from '../scenario/targets.js';
+import { roleIssues, type RoleScope } from '../scenario/targets.js';
+import type { ScenarioGroup } from '../scenario/groups.js';
 import { knownCheckNames } from './checks.js';
 import { DEFAULT_LIMITS } from '../kernel/simulation.js';
 import { workloadEventsAtLeast } from '../scenario/estimate.js';
@@ -36,9 +37,35 @@ export function protocolIssues(scenario: Scenario, protocol: AnyProtocol): Scena
       else if (name !== 'health' && !scenario.checks.includes(name)) issues.push({ path: ['expect', 'violates', i], message: `${name} is expected to fail but is not in checks` });
     });
   }
-  const roles = protocol.role === undefined ? [] : protocol.roles;
-  issues.push(...roleIssues(scenario.source, scenario.protocol.name, roles));
+  const groups = scenario.groups === undefined ? undefined : groupRoles(scenario.groups);
+  const roles = groups === undefined ? rolesOf(protocol) : unionOfRoles([...groups.values()]);
+  issues.push(...roleIssues(scenario.source, { protocol: scenario.protocol.name, roles }, groups));
   return issues;
+}
+
+function rolesOf(protocol: AnyProtocol): readonly string[] | undefined {
+  return protocol.role === undefined ? [] : protocol.roles;
+}
+
+/** Each group's roles, from an instance of its protocol (one that cannot be built declares none we know). */
+function groupRoles(groups: readonly ScenarioGroup[]): Map<string, RoleScope> {
+  const out = new Map<string, RoleScope>();
+  for (const g of groups) {
+    let roles: readonly string[] | undefined;
+    try {
+      roles = rolesOf(g.protocol.create({ options: g.options, flaws: new Set(g.flaws) }));
+    } catch {
+      roles = undefined; // the run's own create() reports it
+    }
+    out.set(g.name, { protocol: g.protocol.name, roles });
+  }
+  return out;
+}
+
+/** A bare role in a multi-group scenario may be any group's; unknown if one group's roles are. */
+function unionOfRoles(scopes: readonly RoleScope[]): readonly string[] | undefined {
+  if (scopes.some((s) => s.roles === undefined)) return undefined;
+  return [...new Set(scopes.flatMap((s) => s.roles!))];
 }
 
 /**

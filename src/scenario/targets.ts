@@ -6,6 +6,7 @@
  * Node ids and partition names are checked here; role names need the protocol (which roles its
  * `role()` reports), so `roleIssues` is called once the protocol is known.
  */
+import { didYouMean } from '../core/suggest.js';
 import type { ScenarioIssue } from './issues.js';
 import { echo } from './zod-issues.js';
 import type { FaultEntry, ParsedScenario } from './schema.js';
@@ -88,35 +89,56 @@ export function faultTargetIssues(s: ParsedScenario, nodes: number): ScenarioIss
   return issues;
 }
 
+/** The roles a protocol (or one group's protocol) can report, for checking role targets. */
+export interface RoleScope {
+  readonly protocol: string;
+  /** undefined when it has a `role()` but declares no list (nothing to check against); [] when it has no roles. */
+  readonly roles: readonly string[] | undefined;
+}
+
 /**
- * Role targets the protocol never reports. `roles` is what the protocol declares; undefined when
- * it has a `role()` but declares no list (nothing to check against); an empty list when it has no
- * roles at all.
+ * Role targets the protocol never reports. With groups, `db.primary` is checked against group
+ * db's protocol and a bare role against every group's (an unknown group is groupTargetIssues').
  */
-export function roleIssues(s: ParsedScenario, protocolName: string, roles: readonly string[] | undefined): ScenarioIssue[] {
-  if (roles === undefined) return [];
+export function roleIssues(s: ParsedScenario, scope: RoleScope, groups?: ReadonlyMap<string, RoleScope>): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
+  const unknownRole = (target: string, where: RoleScope, path: (string | number)[]): void => {
+    if (where.roles === undefined || where.roles.includes(target)) return;
+    issues.push({
+      path,
+      message:
+        where.roles.length === 0
+          ? `${echo(target)} is not a node id, random or random-other, and ${where.protocol} has no roles to target`
+          : `${echo(target)} is not a node id, random, random-other or a role of ${where.protocol} (${where.roles.join(', ')})${didYouMean(target, where.roles)}`,
+    });
+  };
   s.faults.forEach((fault, i) => {
     const on = (fault as { on?: { event?: unknown; detail?: unknown } }).on;
-    if (on?.event === 'role' && typeof on.detail === 'string' && !roles.includes(on.detail)) {
+    if (on?.event === 'role' && typeof on.detail === 'string' && scope.roles !== undefined && !scope.roles.includes(on.detail)) {
       issues.push({
         path: ['faults', i, 'on', 'became'],
-        message: roles.length === 0 ? `${protocolName} has no roles: no node ever becomes ${echo(on.detail)}` : `no node of ${protocolName} ever becomes ${echo(on.detail)}; its roles are ${roles.join(', ')} (or any)`,
+        message:
+          scope.roles.length === 0
+            ? `${scope.protocol} has no roles: no node ever becomes ${echo(on.detail)}`
+            : `no node of ${scope.protocol} ever becomes ${echo(on.detail)}${didYouMean(on.detail, scope.roles)}; its roles are ${scope.roles.join(', ')} (or any)`,
       });
     }
     for (const { field, target } of targetsOf(fault)) {
-      if (NODE_ID.test(target) || TARGET_WORDS.includes(target) || target === TRIGGER || (field[0] === 'restart' && target === 'all') || target.startsWith('@')) continue;
-      // `db.primary`: a group's target, checked against the scenario's groups (groupTargetIssues).
-      if (target.indexOf('.') > 0) continue;
-      if (roles.includes(target)) continue;
-      issues.push({
-        path: ['faults', i, ...field],
-        message:
-          roles.length === 0
-            ? `${echo(target)} is not a node id, random or random-other, and ${protocolName} has no roles to target`
-            : `${echo(target)} is not a node id, random, random-other or a role of ${protocolName} (${roles.join(', ')})`,
-      });
+      if (isPlainTarget(target, field)) continue;
+      const dot = target.indexOf('.');
+      if (dot > 0 && groups !== undefined) {
+        const group = groups.get(target.slice(0, dot));
+        const inGroup = target.slice(dot + 1);
+        if (group !== undefined && !isPlainTarget(inGroup, field)) unknownRole(inGroup, { protocol: `group ${target.slice(0, dot)} (${group.protocol})`, roles: group.roles }, ['faults', i, ...field]);
+        continue;
+      }
+      if (dot > 0) continue; // a group target in a scenario without groups: groupTargetIssues says so
+      unknownRole(target, scope, ['faults', i, ...field]);
     }
   });
   return issues;
+}
+
+function isPlainTarget(target: string, field: readonly (string | number)[]): boolean {
+  return NODE_ID.test(target) || TARGET_WORDS.includes(target) || target === TRIGGER || (field[0] === 'restart' && target === 'all') || target.startsWith('@');
 }

@@ -37,13 +37,28 @@ describe('loading refuses, with file, field and line', () => {
   it('faults aimed at nodes, roles or partitions that do not exist, and overlapping sides', () => {
     expect(loadError(`${raft}faults: [{ at: 100ms, crash: n9 }]\n`)).toMatch(/bad\.yaml:6:\d+: faults\[0\]\.crash: node n9 does not exist \(the cluster has n1\.\.n3\)/);
     expect(loadError(`${raft}faults: [{ at: 100ms, partition: isolate, target: leeder }]\n`)).toContain(
-      'faults[0].target: "leeder" is not a node id, random, random-other or a role of raft (follower, pre-candidate, candidate, leader)',
+      'faults[0].target: "leeder" is not a node id, random, random-other or a role of raft (follower, pre-candidate, candidate, leader) (did you mean "leader"?)',
     );
     expect(loadError('protocol: broadcast\nfaults: [{ at: 1s, pause: leader }]\n')).toContain('broadcast has no roles to target');
     expect(loadError(`${raft}faults: [{ at: 100ms, heal: p7 }]\n`)).toContain('faults[0].heal: no partition named "p7" comes before it');
     expect(loadError(`${raft}faults: [{ at: 100ms, partition: split, groups: [[n1, n2], [n2, n3]] }]\n`)).toContain('n2 is in groups 0 and 1');
     expect(loadError(`${raft}faults: [{ at: 100ms, partition: bridge, bridge: n1, left: [n2], right: [n2] }]\n`)).toContain('n2 is on both sides');
     expect(loadError(`${raft}faults: [{ at: 100ms, partition: isolate, target: n0 }]\n`)).toContain('node n0 does not exist');
+  });
+
+  it('with groups: group fields and targets suggest names, roles are checked per group, echoes are capped', () => {
+    const groups = 'groups:\n  coord: { protocol: coordination, nodes: 3 }\n  db: { protocol: master-slave, nodes: 3, options: { failover: coordinator } }\nworkload: { service: db, clients: 2, rate: 20/s }\nduration: 1s\n';
+    expect(loadError(`${groups}faults: [{ at: 100ms, crash: db.primray }]\n`)).toMatch(
+      /bad\.yaml:6:\d+: faults\[0\]\.crash: "primray" is not a node id, random, random-other or a role of group db \(master-slave\) \(primary, replica, candidate\) \(did you mean "primary"\?\)/,
+    );
+    expect(loadError(`${groups}faults: [{ at: 100ms, crash: dv.primary }]\n`)).toMatch(/faults\[0\]\.crash: no group "dv" \(did you mean "db"\?\)/);
+    expect(loadError(`${groups}faults: [{ at: 100ms, crash: n7 }]\n`)).toContain('node n7 does not exist (the cluster has n1..n6)');
+    expect(loadError(groups.replace('service: db', 'service: dbb'))).toMatch(/workload\.service: no group "dbb" \(did you mean "db"\?\)/);
+    const long = 'x'.repeat(10_000);
+    const message = loadError(groups.replace('protocol: coordination', `protocol: ${long}`));
+    expect(message).toContain('groups.coord.protocol: unknown protocol');
+    expect(message.length).toBeLessThan(1_000);
+    expect(loadError(groups.replace('options: { failover: coordinator }', 'options: { failover: coordinator }, flaws: [naive-promotoin]'))).toMatch(/groups\.db\.flaws\[0\]: unknown flaw "naive-promotoin"/);
   });
 
   it('YAML tags, aliases that bomb, dangle or loop', () => {
