@@ -100,6 +100,7 @@ export function formatCheckText(report: CheckReport): string {
   out.push(`${file}: ${verdict} (model ${model.name})`);
   out.push(
     `  ops: ${s.operations} (ok ${s.ok}, fail ${s.failed}, info ${s.indeterminate}); searched ${s.searched}` +
+      (s.unobservedWrites > 0 ? ` (${plural(s.unobservedWrites, 'info write')} nobody observed left out)` : '') +
       `; ${unit}s: ${s.partitionsChecked} of ${s.partitions} checked; ${s.steps} steps; ${elapsedMs.toFixed(1)} ms`,
   );
   if (s.keys !== undefined) {

@@ -156,7 +156,7 @@ function parseOptions(options: CheckCommandOptions): ParsedOptions {
 
 /** An inconclusive result for a check whose timeout ran out before the search began. */
 function stoppedWhileReading(line: number): LinearizabilityResult {
-  const stats = { operations: 0, ok: 0, failed: 0, indeterminate: 0, searched: 0, partitions: 0, partitionsChecked: 0, partitionsUnknown: 0, steps: 0, cacheEntries: 0, states: 0, peakMemoryBytes: 0 };
+  const stats = { operations: 0, ok: 0, failed: 0, indeterminate: 0, searched: 0, unobservedWrites: 0, partitions: 0, partitionsChecked: 0, partitionsUnknown: 0, steps: 0, cacheEntries: 0, states: 0, peakMemoryBytes: 0 };
   return { kind: 'unknown', reason: `the timeout ran out while reading the history (at line ${line})`, partial: [], stats };
 }
 

@@ -76,6 +76,67 @@ describe('checkLinearizability: basics', () => {
     expect(checkLinearizability(once, register).kind).toBe('not-linearizable');
   });
 
+  it('leaves out the indeterminate writes nobody observed, with the same verdicts, and keeps the rest', () => {
+    // Forty clients each time out on a write of a fresh value while reads go on: a search would
+    // have to place each unobserved write in every gap (2^40 subsets); left out, nothing is left to search.
+    const specs: OpSpec[] = [];
+    for (let p = 0; p < 40; p++) specs.push({ process: p, f: 'write', input: 100 + p, outcome: 'info', start: p, end: p + 5 });
+    specs.push({ process: 40, f: 'write', input: 1, start: 0, end: 50 });
+    for (let i = 0; i < 20; i++) specs.push({ process: 41 + i, f: 'read', output: 1, start: 60 + 10 * i, end: 65 + 10 * i });
+    const result = checkLinearizability(buildHistory(specs), cas);
+    expect(result.kind).toBe('linearizable');
+    expect(result.stats.unobservedWrites).toBe(40);
+    expect(result.stats.searched).toBe(61);
+    // An observed one stays, and the stale read after it is still caught.
+    const observed = buildHistory([
+      { process: 0, f: 'write', input: 7, outcome: 'info', start: 0, end: 10 },
+      { process: 1, f: 'write', input: 8, outcome: 'info', start: 0, end: 10 },
+      { process: 2, f: 'read', output: 7, start: 20, end: 30 },
+      { process: 3, f: 'read', output: null, start: 40, end: 50 },
+    ]);
+    const stale = checkLinearizability(observed, cas);
+    expect(stale.kind).toBe('not-linearizable');
+    expect(stale.stats.unobservedWrites).toBe(1);
+    // A cas that expects the value observes it; an append (kv) depends on every value: nothing is left out.
+    const expected = buildHistory([
+      { process: 0, f: 'write', input: 7, outcome: 'info', start: 0, end: 10 },
+      { process: 1, f: 'cas', input: [7, 9], start: 20, end: 30 },
+    ]);
+    expect(checkLinearizability(expected, cas).stats.unobservedWrites).toBe(0);
+    const appends = buildHistory([
+      { process: 0, f: 'put', key: 'k', input: 'x', outcome: 'info', start: 0, end: 10 },
+      { process: 1, f: 'append', key: 'k', input: 'y', start: 20, end: 30 },
+      { process: 2, f: 'get', key: 'k', output: 'y', start: 40, end: 50 },
+    ]);
+    const kept = checkLinearizability(appends, kv);
+    expect(kept.kind).toBe('linearizable');
+    expect(kept.stats.unobservedWrites).toBe(0);
+  });
+
+  it('property: leaving out unobserved indeterminate writes never changes a verdict (fresh values, as workloads write)', () => {
+    const op = fc.record({
+      kind: fc.constantFrom('write', 'write', 'read', 'cas'),
+      value: fc.integer({ min: 0, max: 5 }),
+      start: fc.integer({ min: 0, max: 60 }),
+      length: fc.integer({ min: 0, max: 30 }),
+      outcome: fc.constantFrom<OpSpec['outcome']>('ok', 'info', 'info', 'open', 'fail'),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 7 }), (raw) => {
+        const specs: OpSpec[] = raw.map((r, i) => {
+          const base = { process: i, start: r.start, end: r.start + r.length, outcome: r.kind === 'read' && r.outcome !== 'ok' ? ('ok' as const) : r.outcome };
+          if (r.kind === 'write') return { ...base, f: 'write', input: 10 + i };
+          if (r.kind === 'cas') return { ...base, f: 'cas', input: [r.value === 0 ? null : 9 + r.value, 20 + i] };
+          return { ...base, f: 'read', output: r.value === 0 ? null : 9 + r.value };
+        });
+        const history = buildHistory(specs);
+        const got = checkLinearizability(history, cas);
+        expect(got.kind === 'linearizable', JSON.stringify(specs)).toBe(bruteForceLinearizable(pairOperations(history), cas));
+      }),
+      { seed: 7, numRuns: 3000 },
+    );
+  });
+
   it('uses the invocation value of an info cas (its completion carries none)', () => {
     const history = buildHistory([
       { process: 0, f: 'write', input: 1, start: 0, end: 10 },

@@ -5,7 +5,9 @@
  * Preparation, then one exact search per partition (see search.ts):
  * - `fail` ops never took effect: dropped.
  * - `info` ops (and ops never completed) may take effect at any point after their invocation, or
- *   never; indeterminate reads (the model's `readOnly`) constrain nothing and are dropped.
+ *   never; indeterminate reads (the model's `readOnly`) constrain nothing and are dropped, and so
+ *   are indeterminate writes whose value no op observes (the model's `observes`: leaving them
+ *   out changes no verdict, and each one would otherwise double the configurations it overlaps).
  * - Ops over several keys (dsim's `key`, or jepsen.independent `[k v]` values) are judged per key
  *   by a single-object model (independent.ts).
  * - The model's `partition` (e.g. per key) splits the ops into groups checked independently:
@@ -17,7 +19,7 @@ import { assert, assertNever } from '../../core/assert.js';
 import { formatBytes } from '../../core/bytes.js';
 import { HistoryError, pairOperations } from '../../core/history.js';
 import type { History, HistoryEvent, Operation } from '../../core/history.js';
-import { toModelOp } from '../models/model.js';
+import { hashValue, toModelOp, valueEqual } from '../models/model.js';
 import type { AnyModel, Model, ModelOp } from '../models/model.js';
 import { applyKeys } from './independent.js';
 import type { KeyShape } from './independent.js';
@@ -70,8 +72,10 @@ export interface CheckStats {
   readonly ok: number;
   readonly failed: number;
   readonly indeterminate: number;
-  /** Ops the search considered (fail ops and indeterminate reads dropped). */
+  /** Ops judged (fail ops and indeterminate reads dropped); unobservedWrites of them needed no search. */
   readonly searched: number;
+  /** Indeterminate writes no op observed, dropped before searching (see Model.observes). */
+  readonly unobservedWrites: number;
   readonly partitions: number;
   readonly partitionsChecked: number;
   readonly partitionsUnknown: number;
@@ -226,7 +230,9 @@ export function checkLinearizability<State>(
     kept.forEach((op, i) => byOp.set(op, modelOps[i]!));
     modelOpOf = (op) => byOp.get(op)!;
   }
-  const prepared = groups.map((group) => prepareGroup(group, modelOpOf));
+  const prepared = groups.map((group) => prepareGroup(group, modelOpOf, checkModel));
+  let unobserved = 0;
+  for (const p of prepared) unobserved += p.unobserved;
   // Searches are built as their partition's turn comes: a million small keys need not all be in
   // memory at once when most finish in their first slice.
   const searches: (PartitionSearch | undefined)[] = groups.map(() => undefined);
@@ -325,6 +331,7 @@ export function checkLinearizability<State>(
     failed,
     indeterminate,
     searched: kept.length,
+    unobservedWrites: unobserved,
     partitions: groups.length,
     partitionsChecked: finished,
     partitionsUnknown: undecided.size,
@@ -408,7 +415,11 @@ function explainPartial(g: number, group: readonly Operation[], ops: readonly Op
  * determinate op completed are dropped: they could only be placed after everything that matters,
  * which is the same as never.
  */
-function prepareGroup(group: readonly Operation[], modelOpOf: (op: Operation, i: number) => ModelOp): { ops: Operation[]; searchOps: SearchOp[] } {
+function prepareGroup(
+  group: readonly Operation[],
+  modelOpOf: (op: Operation, i: number) => ModelOp,
+  model: AnyModel,
+): { ops: Operation[]; searchOps: SearchOp[]; unobserved: number } {
   let lastReturn = -Infinity;
   let sorted = true;
   for (let i = 0; i < group.length; i++) {
@@ -416,14 +427,50 @@ function prepareGroup(group: readonly Operation[], modelOpOf: (op: Operation, i:
     if (op.outcome === 'ok' && op.completeIndex > lastReturn) lastReturn = op.completeIndex;
     if (i > 0 && op.invokeIndex < group[i - 1]!.invokeIndex) sorted = false;
   }
-  let entries: { op: Operation; searchOp: SearchOp }[] = [];
+  let entries: { op: Operation; searchOp: SearchOp; unobserved?: boolean }[] = [];
   for (let i = 0; i < group.length; i++) {
     const op = group[i]!;
     if (op.outcome !== 'ok' && op.invokeIndex > lastReturn) continue;
     entries.push({ op, searchOp: { modelOp: modelOpOf(op, i), callPos: op.invokeIndex, returnPos: op.outcome === 'ok' ? op.completeIndex : Infinity } });
   }
   if (!sorted) entries = entries.sort((a, b) => a.op.invokeIndex - b.op.invokeIndex);
-  return { ops: entries.map((e) => e.op), searchOps: entries.map((e) => e.searchOp) };
+  const unobserved = unobservedOverwrites(model, entries);
+  if (unobserved > 0) entries = entries.filter((e) => !e.unobserved);
+  return { ops: entries.map((e) => e.op), searchOps: entries.map((e) => e.searchOp), unobserved };
+}
+
+/**
+ * Marks the indeterminate overwrites whose value no op of the group observes (see Model.observes:
+ * the history is linearizable with them iff without them) and returns how many. Nothing when the
+ * model does not say, or some op depends on the state in a way it cannot name.
+ */
+function unobservedOverwrites(model: AnyModel, entries: { searchOp: SearchOp; unobserved?: boolean }[]): number {
+  if (model.overwrite === undefined || model.observes === undefined) return 0;
+  const observed = new Map<number, unknown[]>();
+  const candidates: { entry: { searchOp: SearchOp; unobserved?: boolean }; value: unknown }[] = [];
+  for (const entry of entries) {
+    const op = entry.searchOp.modelOp;
+    const write = model.overwrite(op);
+    if (write !== undefined) {
+      if (!op.known) candidates.push({ entry, value: write.value });
+      continue;
+    }
+    const values = model.observes(op);
+    if (values === undefined) return 0;
+    for (const value of values) {
+      const h = hashValue(value);
+      const bucket = observed.get(h);
+      if (bucket === undefined) observed.set(h, [value]);
+      else bucket.push(value);
+    }
+  }
+  let dropped = 0;
+  for (const { entry, value } of candidates) {
+    if (observed.get(hashValue(value))?.some((v) => valueEqual(v, value)) === true) continue;
+    entry.unobserved = true;
+    dropped++;
+  }
+  return dropped;
 }
 
 /**

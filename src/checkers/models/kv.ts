@@ -10,6 +10,7 @@
  */
 import { REJECT, hashValue, showValue, valueEqual } from './model.js';
 import type { Model, ModelOp, StepResult } from './model.js';
+import { observedValues } from './register.js';
 import type { Operation } from '../../core/history.js';
 
 export interface KvOptions {
@@ -139,6 +140,10 @@ export function createKvKeyModel(options: KvOptions = {}): Model<KvKeyState> {
     },
     equal: (a, b) => a.hash === b.hash && (a.value === b.value || valueEqual(a.value, b.value)),
     hash: (state) => state.hash,
+    overwrite: (op) => (op.f === 'write' || op.f === 'put' ? { value: op.input } : undefined),
+    // An append depends on the value whatever it is (observedValues: undefined), so a key with
+    // appends drops nothing.
+    observes: (op) => observedValues(op, nilReadsUnknown),
     // Appended strings share their prefixes (V8 ropes): count a node, not the whole text.
     bytes: (state) => 64 + (Array.isArray(state.value) ? 16 * state.value.length : 0),
     validate: validateKvOp,

@@ -76,6 +76,25 @@ export interface Model<State = unknown> {
    */
   readOnly?(op: ModelOp): boolean;
   /**
+   * Blind writes, so that the checker can drop the indeterminate ones nobody observed. The value an
+   * op sets whatever the state was (a register's write), or undefined. Give it with `observes`.
+   */
+  overwrite?(op: ModelOp): { readonly value: unknown } | undefined;
+  /**
+   * For an op that is not an overwrite: the written values it can tell apart. In a state a write
+   * of any other value produced, a known op must be illegal and an indeterminate one must change
+   * nothing (a read that returned 3 observes [3]; a cas [3 4] observes [3]). Undefined when the op
+   * depends on the state in any other way (an append): then nothing is dropped.
+   *
+   * Why it is sound: an indeterminate write of v that no op observes can be left out of any
+   * linearization that has it, together with the indeterminate ops between it and the next write
+   * (they changed nothing there), and what remains is still a linearization: no known op can sit
+   * between the write of v and the next write. So the history is linearizable with the write iff
+   * it is without it, and the search is spared a write it could place in every gap (an
+   * indeterminate write doubles the configurations it overlaps).
+   */
+  observes?(op: ModelOp): readonly unknown[] | undefined;
+  /**
    * Approximate bytes a state holds, for the checker's memory budget (default: 64, plus the
    * length of a string state). Worth giving for states that grow, such as appended strings.
    */

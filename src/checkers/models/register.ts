@@ -33,6 +33,22 @@ function stepCas(state: unknown, op: ModelOp): StepResult<unknown> {
   return op.known ? REJECT : { ok: true, nextState: state };
 }
 
+/**
+ * What a register op can tell apart (see Model.observes): a read its result, a cas its expected
+ * value; a read of nil that constrains nothing (`nilReadsUnknown`) is legal anywhere.
+ */
+export function observedValues(op: ModelOp, nilReadsUnknown: boolean): readonly unknown[] | undefined {
+  switch (op.f) {
+    case 'read':
+    case 'get':
+      return nilReadsUnknown && op.output === null ? undefined : [op.output];
+    case 'cas':
+      return Array.isArray(op.input) ? [op.input[0]] : undefined;
+    default:
+      return undefined;
+  }
+}
+
 function validate(op: ModelOp, allowCas: boolean): string | undefined {
   if (READ_FS.has(op.f) || WRITE_FS.has(op.f)) return undefined;
   if (op.f === 'cas') {
@@ -59,6 +75,8 @@ function makeRegister(name: string, description: string, allowCas: boolean, opti
     hash: hashValue,
     validate: (op) => validate(op, allowCas),
     readOnly: (op) => READ_FS.has(op.f),
+    overwrite: (op) => (WRITE_FS.has(op.f) ? { value: op.input } : undefined),
+    observes: (op) => observedValues(op, nilReadsUnknown),
     describeState: showValue,
   };
 }
