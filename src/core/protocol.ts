@@ -21,6 +21,12 @@ export interface NodeContext<Msg, Durable> {
   readonly members: readonly NodeId[];
   /** This node's clock in microseconds: true time with this node's skew and drift applied. */
   now(): number;
+  /**
+   * This node's monotonic clock in microseconds (Go's monotonic reading, Java's nanoTime): it runs
+   * at the node's clock rate (drift) but never jumps when the wall clock is set (a clock fault's
+   * offset). Measure durations on it (leases, TTLs); timers run on it too.
+   */
+  monotonic(): number;
   /** This node's own seeded stream, uniform in [0, 1). */
   random(): number;
   /** Sends a message through the simulated network (it may be delayed, lost, duplicated, cut). */
@@ -219,8 +225,8 @@ export interface Promises {
     readonly clock?: {
       /** Largest clock rate error on any node (0.01 = 1%). */
       readonly maxDrift: number;
-      /** Largest clock jump, µs. */
-      readonly maxJumpUs: number;
+      /** Largest clock jump, µs (absent: any; durations measured on the monotonic clock do not see jumps). */
+      readonly maxJumpUs?: number;
     };
   };
 }
@@ -237,6 +243,38 @@ export interface PromiseQuery<Options> {
   readonly healed: boolean;
   /** The operator commands the run issues (`add-server`, `promote`, ...), each name once. */
   readonly commands: readonly string[];
+}
+
+/**
+ * How a service that only other services' nodes use (a lock service, with the lock clients and the
+ * resource they write) runs when it is fuzzed alone: the groups of a multi-group scenario.
+ */
+export interface DeploymentQuery {
+  /** The service's scenario options, as drawn (its group's `options:`). */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The configuration drawn, one value per dimension of the space (dimensions for the other groups too). */
+  readonly choice: Readonly<Record<string, unknown>>;
+  /** Named flaws to plant (the deployment puts each in the group it belongs to). */
+  readonly flaws: readonly string[];
+  readonly model: string;
+  /** The service's own node count. */
+  readonly nodes: number;
+  /** How many clients use it. */
+  readonly clients: number;
+}
+
+export interface DeploymentGroup {
+  readonly protocol: string;
+  readonly nodes: number;
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly flaws?: readonly string[];
+}
+
+export interface Deployment {
+  /** The groups, in node order (as a scenario's `groups:`). */
+  readonly groups: Readonly<Record<string, DeploymentGroup>>;
+  /** The group workload clients address, and how many there are (0: the clients are nodes of a group). */
+  readonly workload: { readonly service: string; readonly clients: number };
 }
 
 /** Picks among alternatives; the first is the default (what shrinking moves toward). */
@@ -304,6 +342,12 @@ export interface ProtocolDefinition<Options = unknown> {
    * converged + liveness after a heal.
    */
   promises?(query: PromiseQuery<Options>): Promises;
+  /**
+   * A service used by other services' nodes (not by workload clients) says how it runs with them:
+   * `dsim fuzz` then draws multi-group scenarios of this deployment, with faults aimed at every
+   * group's nodes, and judges each run by every group's promises.
+   */
+  deployment?(query: DeploymentQuery): Deployment;
   /** Operator actions the protocol accepts in this configuration (through `onCommand`), drawn like faults. */
   operatorActions?(options: Options): readonly OperatorAction[];
   /** Validates scenario `options` (absent options arrive as {}). */

@@ -38,13 +38,14 @@ export interface ServiceContext<Msg, Durable> extends NodeContext<Msg, Durable> 
    */
   record(op: RecordedOp): void;
   /**
-   * Records that this node believes it holds `lock` until its own clock reads `untilLocalUs`: the
-   * history gets the release when its clock reaches that time, whether or not the node is
-   * running (a paused client's belief runs out all the same). Undefined: the belief ended now.
+   * Records that this node believes it holds `lock` until its monotonic clock (`ctx.monotonic()`)
+   * reads `untilMonoUs`: the history gets the release when its clock reaches that time, whether
+   * or not the node is running (a paused client's belief runs out all the same). Undefined: the
+   * belief ended now.
    * Call it right after recording the acquire's `ok`, and with `renewal` when a keepalive extends
    * the lease (a renewal after the belief ran out counts as acquiring again).
    */
-  believeHeld(lock: string, untilLocalUs: number | undefined, renewal?: boolean): void;
+  believeHeld(lock: string, untilMonoUs: number | undefined, renewal?: boolean): void;
 }
 
 /** A protocol whose nodes call other services. */
@@ -63,3 +64,13 @@ export function serviceContext<Msg, Durable>(ctx: NodeContext<Msg, Durable>, who
 export type ServiceMessage =
   | { readonly type: 'svc-request'; readonly request: ClientRequest }
   | { readonly type: 'svc-reply'; readonly requestId: string; readonly result: OpResult };
+
+/**
+ * This incarnation's name as a client of another service, drawn at boot from the node's stream:
+ * services dedupe commands by (client, sequence number), so a restarted node that counted its
+ * sequence numbers from 1 again under its old name would be answered from the dedup table with
+ * its previous life's results (an old grant, an old session).
+ */
+export function incarnationName(ctx: Pick<NodeContext<unknown, unknown>, 'self' | 'random'>): string {
+  return `${ctx.self}.${Math.floor(ctx.random() * 2 ** 31).toString(36)}`;
+}

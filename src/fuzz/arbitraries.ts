@@ -13,11 +13,12 @@
  * that turns a kind off removes all its faults at once.
  */
 import fc from 'fast-check';
-import type { ProtocolDefinition } from '../core/protocol.js';
+import type { ProtocolDefinition, Promises } from '../core/protocol.js';
 import { didYouMean } from '../core/suggest.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { knownCheckNames } from '../runner/checks.js';
 import { commandNames } from '../scenario/resolve.js';
+import { deploymentPromises } from '../scenario/groups.js';
 import { configGeneArbitrary, configurationDraw, judgedBy, resolveConfiguration, type ConfigGene, type ConfigurationDraw } from './configuration.js';
 import { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } from './operators.js';
 import { profileFor, type FuzzProfile, type PerLevel } from './profiles.js';
@@ -146,7 +147,19 @@ export interface ScenarioArbitraryOptions {
 }
 
 /** A plain scenario-file object: what `resolveScenario` accepts and what is written as YAML. */
-export type ScenarioObject = Record<string, unknown> & { readonly protocol: string; readonly nodes: number; readonly faults: readonly Record<string, unknown>[] };
+export type ScenarioObject = Record<string, unknown> & {
+  /** Absent in a deployment's scenario, which has `groups:` instead. */
+  readonly protocol?: string;
+  readonly nodes?: number;
+  readonly groups?: Readonly<Record<string, { readonly nodes: number }>>;
+  readonly faults: readonly Record<string, unknown>[];
+};
+
+/** A scenario object's node count: its `nodes`, or its groups' together. */
+export function nodeCountOf(scenario: ScenarioObject): number {
+  if (scenario.nodes !== undefined) return scenario.nodes;
+  return Object.values(scenario.groups ?? {}).reduce((sum, g) => sum + g.nodes, 0);
+}
 
 /** How long a `for:` may last, as a share of the main phase, by level. */
 const FOR_SHARE: PerLevel = [0, 0.2, 0.5, 1];
@@ -207,6 +220,13 @@ export interface GenomeContext {
   /** Roles the protocol reports (trigger on becoming one) and note names it is known to use. */
   readonly roles?: readonly string[];
   readonly notes?: readonly string[];
+  /** Protocols by name, for the groups of a deployment (default: the built-ins). */
+  readonly protocols?: ReadonlyMap<string, ProtocolDefinition>;
+}
+
+/** Promises with `--checks` in place of their checks, when given. */
+function withChecks(promised: Promises, checks: readonly string[] | undefined): Promises {
+  return checks === undefined ? promised : { ...promised, checks };
 }
 
 /** The resolved settings an arbitrary was built from (also used to build the genome arbitrary). */
@@ -247,8 +267,9 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
   });
   // The defaults under the pins must make a valid configuration; this throws when they do not.
   const fallback = resolveConfiguration(configuration, { model: 0, choice: {} });
+  // A deployment's checks are named by group and resolved with its scenario.
   const checkNames = new Set(knownCheckNames(definition.create({ options: fallback.parsed, flaws: new Set(flaws), model: fallback.model })));
-  const unknownChecks = options.checks?.filter((name) => !checkNames.has(name)) ?? [];
+  const unknownChecks = definition.deployment !== undefined ? [] : (options.checks?.filter((name) => !checkNames.has(name)) ?? []);
   if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.map((c) => `${c}${didYouMean(c, checkNames)}`).join(', ')} for ${definition.name}; expected one of ${[...checkNames].join(', ')}`);
   const kinds = options.faults ?? profile.faultKinds ?? DEFAULT_FAULT_KINDS;
   for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(kind)}${didYouMean(kind, FAULT_KINDS)}; expected some of ${FAULT_KINDS.join(', ')}`);
@@ -269,6 +290,7 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
       ...(profile.clockSlowOnly === true ? { clockSlowOnly: true } : {}),
       ...(profile.roles.length > 0 ? { roles: profile.roles } : {}),
       ...(profile.notes !== undefined && profile.notes.length > 0 ? { notes: profile.notes } : {}),
+      ...(options.protocols !== undefined ? { protocols: options.protocols } : {}),
     },
     profile,
     kinds,
@@ -316,7 +338,7 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       forPm,
       a: target,
       b: target,
-      assign: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: profile.nodes.max, maxLength: profile.nodes.max }),
+      assign: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: profile.nodeSlots ?? profile.nodes.max, maxLength: profile.nodeSlots ?? profile.nodes.max }),
       withTarget: fc.boolean(),
       trigger,
     }),
@@ -429,12 +451,19 @@ function targetArbitrary(roles: readonly string[], roleWeight: number | undefine
 
 /** Maps a genome to a scenario-file object. Pure; every genome gives a valid scenario. */
 export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext): ScenarioObject {
-  const { nodes, durationMs, swarm } = genome;
+  const { durationMs, swarm } = genome;
   const config = resolveConfiguration(context.configuration, genome.config);
-  const actions = context.configuration.definition.operatorActions?.(config.parsed) ?? [];
+  const definition = context.configuration.definition;
+  // A service other services use runs with them: its deployment's groups, judged by all their promises.
+  const deployment = definition.deployment?.({ options: config.options, choice: config.choice, flaws: context.flaws, model: config.model, nodes: genome.nodes, clients: genome.workload.clients });
+  const nodes = deployment === undefined ? genome.nodes : Object.values(deployment.groups).reduce((sum, g) => sum + g.nodes, 0);
+  const actions = deployment === undefined ? (definition.operatorActions?.(config.parsed) ?? []) : [];
   const spares = genome.operators.length > 0 ? sparesFor(actions) : 0;
   const commands = operatorEntries({ genes: genome.operators, actions, nodes, spares, durationMs });
-  const judged = judgedBy(context.configuration, config, { nodes, commands: commandNames(commands) });
+  const judged =
+    deployment === undefined
+      ? judgedBy(context.configuration, config, { nodes, commands: commandNames(commands) })
+      : withChecks(deploymentPromises(deployment, context.protocols ?? protocolRegistry(), { healed: true, commands: [] }), context.configuration.checks);
   const node = (index: number): string => `n${(index % nodes) + 1}`;
   const targetOf = (gene: TargetGene): string => (typeof gene === 'number' ? node(gene) : gene);
   const at = (pm: number): string => `${Math.floor((pm * durationMs) / 1000)}ms`;
@@ -457,7 +486,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
 
   // A configuration that promises only under bounded clocks (a lease) gets clock faults within them.
   const clockBound = judged.assumes?.clock;
-  const clockOffsetMaxMs = boundedPerLevel(context.clockOffsetMaxMs ?? CLOCK_OFFSET_MAX_MS, clockBound === undefined ? undefined : clockBound.maxJumpUs / 1000);
+  const clockOffsetMaxMs = boundedPerLevel(context.clockOffsetMaxMs ?? CLOCK_OFFSET_MAX_MS, clockBound?.maxJumpUs === undefined ? undefined : clockBound.maxJumpUs / 1000);
   const clockDriftMax = boundedPerLevel(context.clockDriftMax ?? CLOCK_DRIFT_MAX, clockBound?.maxDrift);
   // Long delays (reordering, slow links) may outlast every timeout, but a message in flight at the
   // heal must still land before the final reads, half-way through the quiet period: on a FIFO
@@ -517,7 +546,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
         break;
       case 'clock': {
         const offsetMs = Math.round((gene.offsetPc / 100) * clockOffsetMaxMs[level]);
-        const minDrift = context.clockDriftMin?.[level] ?? 0;
+        const minDrift = Math.min(context.clockDriftMin?.[level] ?? 0, clockDriftMax[level]);
         const sign = context.clockSlowOnly === true ? -1 : Math.sign(gene.driftPc);
         const drift = sign * (minDrift + (Math.abs(gene.driftPc) / 100) * (clockDriftMax[level] - minDrift));
         const resolutionUs = gene.resolutionPc === null ? 0 : Math.max(1, Math.round((gene.resolutionPc / 100) * CLOCK_RESOLUTION_MAX_MS[level] * 1000));
@@ -587,6 +616,21 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   faults.push(...commands);
 
   const w = genome.workload;
+  if (deployment !== undefined) {
+    return {
+      name: `fuzz-${context.protocol}${context.flaws.length > 0 ? '-' + context.flaws.join('-') : ''}-${genome.seed}`,
+      groups: Object.fromEntries(Object.entries(deployment.groups).map(([name, g]) => [name, { ...g, ...(g.flaws !== undefined ? { flaws: [...g.flaws] } : {}) }])),
+      seed: genome.seed,
+      duration: `${durationMs}ms`,
+      network,
+      workload: { service: deployment.workload.service, clients: deployment.workload.clients },
+      faults,
+      heal: { quiesce: `${quiesceMs}ms`, restart: true },
+      checks: [...judged.checks],
+      expect: 'pass',
+      limits: { events: FUZZ_EVENT_LIMIT },
+    };
+  }
   const workload: Record<string, unknown> = { model: config.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
   if (context.mix !== undefined) workload.mix = { ...context.mix };
   if (resends > 0) workload.retries = resends;
@@ -686,7 +730,7 @@ export function scenarioSize(scenario: ScenarioObject, invokedOps?: number): Sce
   const match = /^(\d+)ms$/.exec(duration);
   return {
     faults: scenario.faults.length,
-    nodes: scenario.nodes,
+    nodes: nodeCountOf(scenario),
     durationMs: match !== null ? Number(match[1]) : Number.NaN,
     clients: workload.clients ?? 3,
     ...(invokedOps !== undefined ? { ops: invokedOps } : {}),

@@ -36,6 +36,13 @@ export function describeShrink(failure: FuzzFailure): string {
   );
 }
 
+/** A deployment's groups in brief: `coord (coordination), store (store), clients (lock-client)`, with their flaws. */
+function servicesOf(scenario: ScenarioObject): string {
+  return Object.entries((scenario.groups ?? {}) as Record<string, { protocol?: string; flaws?: string[] }>)
+    .map(([name, g]) => `${name} (${g.protocol ?? '?'}${g.flaws !== undefined && g.flaws.length > 0 ? ` with flaws ${g.flaws.join(', ')}` : ''})`)
+    .join(', ');
+}
+
 /** The failure file's text: header comment, then the scenario. */
 export function renderFailureFile(outcome: FuzzRunOutcome, meta: ArtifactMeta): string {
   const failure = outcome.failure;
@@ -44,7 +51,7 @@ export function renderFailureFile(outcome: FuzzRunOutcome, meta: ArtifactMeta): 
   const body = scenarioYaml(scenario);
   const flaws = Array.isArray(scenario.flaws) && scenario.flaws.length > 0 ? ` with flaws ${scenario.flaws.join(', ')}` : '';
   const lines = [
-    `dsim fuzz failure: ${scenario.protocol}${flaws}`,
+    `dsim fuzz failure: ${scenario.protocol ?? servicesOf(scenario)}${flaws}`,
     `found by: ${meta.foundBy} (run ${outcome.index}, run seed ${outcome.seed})`,
     `dsim version: ${meta.dsimVersion}`,
     `seed: ${outcome.seed}`,

@@ -32,6 +32,8 @@ export interface RunConfiguration {
   readonly options: Readonly<Record<string, unknown>>;
   /** Parsed options, as the protocol's `create` gets them. */
   readonly parsed: unknown;
+  /** One value per dimension, as drawn (a deployment reads the dimensions of its other groups here). */
+  readonly choice: Readonly<Record<string, unknown>>;
 }
 
 /** The configuration part of a fuzz setup. */
@@ -91,13 +93,14 @@ export function resolveConfiguration(draw: ConfigurationDraw, gene: ConfigGene):
   for (const d of draw.definition.space?.dimensions ?? []) {
     choice[d.name] = Object.hasOwn(draw.pinned, d.name) ? draw.pinned[d.name] : d.values[pickIndex(gene.choice[d.name] ?? 0, d.values.length)];
   }
-  const made = optionsOf(draw, choice, model) ?? optionsOf(draw, defaultChoice(draw), model);
+  const drawn = optionsOf(draw, choice, model);
+  const made = drawn ?? optionsOf(draw, defaultChoice(draw), model);
   if (made === undefined) {
     const issues = draw.definition.parseOptions(draw.pinned);
     const why = issues.ok ? 'they contradict the configurations it can draw' : issues.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
     throw new Error(`invalid options for ${draw.definition.name}: ${why}`);
   }
-  return { model, options: made.options, parsed: made.parsed };
+  return { model, options: made.options, parsed: made.parsed, choice: drawn !== undefined ? choice : defaultChoice(draw) };
 }
 
 /** What judges a run of this configuration: its promises (or `--checks`), and what they assume. */

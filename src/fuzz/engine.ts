@@ -10,10 +10,10 @@ import type { CallWatch } from '../kernel/watch.js';
 import type { RunResult } from '../runner/run.js';
 import { UNFINISHED_TRACE_HASH, type UnfinishedCall } from '../kernel/findings.js';
 import { Rng } from '../rng/index.js';
-import { genomeArbitrary, genomeToScenario, scenarioSize, type FuzzSetup, type ScenarioGenome, type ScenarioObject, type ScenarioSize } from './arbitraries.js';
+import { genomeArbitrary, genomeToScenario, nodeCountOf, scenarioSize, type FuzzSetup, type ScenarioGenome, type ScenarioObject, type ScenarioSize } from './arbitraries.js';
 import { CoverageRecorder } from './coverage.js';
 import { minimalOptions } from './configuration.js';
-import { LIVENESS_CHECKS } from './profiles.js';
+import { isLivenessCheck } from './profiles.js';
 import { simulate } from './simulate.js';
 import { describeThrown } from '../core/thrown.js';
 
@@ -109,7 +109,7 @@ interface Attempt {
 /** Every node id of a scenario: members, then spares. */
 function nodeNames(scenario: ScenarioObject): string[] {
   const spares = typeof scenario['spares'] === 'number' ? scenario['spares'] : 0;
-  return Array.from({ length: scenario.nodes + spares }, (_, i) => `n${i + 1}`);
+  return Array.from({ length: nodeCountOf(scenario) + spares }, (_, i) => `n${i + 1}`);
 }
 
 /**
@@ -253,7 +253,7 @@ export function failedChecks(result: RunResult | undefined): FailedCheck[] {
   const mustFail = new Set(result.expected === 'pass' ? [] : result.expected.violates);
   return result.checks
     .filter((c) => c.verdict !== 'unknown' && c.verdict !== (mustFail.has(c.name) ? 'fail' : 'pass'))
-    .map((c) => ({ name: c.name, verdict: c.verdict, detail: c.detail, kind: LIVENESS_CHECKS.has(c.name) ? 'liveness' : 'safety' }));
+    .map((c) => ({ name: c.name, verdict: c.verdict, detail: c.detail, kind: isLivenessCheck(c.name) ? 'liveness' : 'safety' }));
 }
 
 /**

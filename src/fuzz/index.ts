@@ -43,7 +43,7 @@ export {
   type FuzzRunOptions,
   type FuzzRunOutcome,
 } from './engine.js';
-export { FUZZ_PROFILES, LIVENESS_CHECKS, profileFor, type FuzzProfile, type PerLevel, type Range } from './profiles.js';
+export { FUZZ_PROFILES, LIVENESS_CHECKS, isLivenessCheck, profileFor, type FuzzProfile, type PerLevel, type Range } from './profiles.js';
 export { CHOICE_RANGE, configurationDraw, configGeneArbitrary, defaultGene, minimalOptions, pickIndex, resolveConfiguration, type ConfigGene, type ConfigurationDraw, type RunConfiguration } from './configuration.js';
 export { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } from './operators.js';
 export { BATCH_RUNS, Corpus, type CorpusEntry, type RunPlan } from './corpus.js';

@@ -20,6 +20,11 @@ export type PerLevel = readonly [0, number, number, number];
 export interface FuzzProfile {
   /** Cluster size range; shrinking goes down to `min`. */
   readonly nodes: { readonly min: number; readonly max: number };
+  /**
+   * Nodes a fault may name, at most (default `nodes.max`): a deployment (ProtocolDefinition.deployment)
+   * adds the nodes of the services that use the protocol.
+   */
+  readonly nodeSlots?: number;
   /** Main-phase length range in ms; shrinking goes down to `min`. */
   readonly durationMs: { readonly min: number; readonly max: number };
   /** Quiet period after the heal, ms: long enough to elect, catch up and answer the final reads. */
@@ -75,7 +80,12 @@ export interface FuzzProfile {
  * Checks judged only after the heal phase (faults off, then the quiet period): eventual
  * properties, for which unavailability during the faults is expected, not a bug.
  */
-export const LIVENESS_CHECKS: ReadonlySet<string> = new Set(['liveness', 'converged', 'broadcast-delivered', 'replicas-converged', 'voters-converged']);
+export const LIVENESS_CHECKS: ReadonlySet<string> = new Set(['liveness', 'converged', 'broadcast-delivered', 'replicas-converged', 'voters-converged', 'lock-liveness']);
+
+/** Whether a check is judged only after the heal: one of LIVENESS_CHECKS, or a group's (`coord.converged`). */
+export function isLivenessCheck(name: string): boolean {
+  return LIVENESS_CHECKS.has(name) || LIVENESS_CHECKS.has(name.slice(name.lastIndexOf('.') + 1));
+}
 
 /**
  * Known protocols. What judges a run is not here: each run's configuration promises its checks
@@ -136,6 +146,26 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     route: 'random',
     // Active keys per run (the workload retires a key after 32 writes): few keys, many conflicts.
     workload: { keys: { min: 2, max: 8 } },
+  },
+  // The service's own nodes; its deployment adds the store and the lock clients (2-4, from the
+  // workload's client count), so faults aim at up to 10 nodes.
+  coordination: {
+    nodes: { min: 1, max: 5 },
+    nodeSlots: 10,
+    durationMs: { min: 500, max: 4000 },
+    quiesceMs: 3000,
+    // The coordination leader, a lock holder, and a holder between its lease check and its write
+    // (a pause there is Kleppmann's GC pause).
+    roles: ['leader', 'holder', 'writer'],
+    notes: ['session-expired', 'campaign', 'leader', 'step-down'],
+    route: 'leader',
+    workload: { clients: { min: 2, max: 4 } },
+    // Faults aimed at the leader and at lock holders as often as at node indexes.
+    roleTargetWeight: 3,
+    // Clocks matter at the scale of a session TTL (a second or so): jumps up to 2 s, and drift near
+    // the largest a configuration allows for (the lock clients' promises bound it).
+    clockOffsetMaxMs: [0, 100, 500, 2000],
+    clockDriftMin: [0, 0.005, 0.02, 0.04],
   },
   'multi-leader': {
     nodes: { min: 2, max: 4 },

@@ -130,6 +130,8 @@ export function emptySimStats(): SimStats {
 interface Clock {
   anchorTrueUs: number;
   anchorLocalUs: number;
+  /** The monotonic clock's reading at anchorTrueUs: it runs at the same rate, but never jumps. */
+  anchorMonoUs: number;
   /** Rate error: 0.001 means this clock runs 0.1% fast. */
   drift: number;
   /** Coarse clocks: readings are rounded down to a multiple of this (0: exact), so timestamps tie. */
@@ -172,7 +174,7 @@ class NodeSlot implements NodeView<unknown> {
   readonly timers = new Map<string, TimerRecord>();
   /** Events that arrived while paused, delivered in order on resume. */
   paused: SimEvent[] = [];
-  readonly clock: Clock = { anchorTrueUs: 0, anchorLocalUs: 0, drift: 0, resolutionUs: 0 };
+  readonly clock: Clock = { anchorTrueUs: 0, anchorLocalUs: 0, anchorMonoUs: 0, drift: 0, resolutionUs: 0 };
   /** An armed crash point (undefined almost always: one check per step). */
   crashPoint: { readonly point: CrashPoint; readonly onCrash: (() => void) | undefined } | undefined = undefined;
   /** The role last reported to the step observer. */
@@ -448,6 +450,12 @@ export class Simulation {
     return Math.ceil(c.anchorTrueUs + (localUs - c.anchorLocalUs) / (1 + c.drift));
   }
 
+  /** The true time at which the node's monotonic clock reads `monoUs`, at its current rate. */
+  trueTimeWhenMonotonicReads(id: NodeId, monoUs: number): number {
+    const c = this.slots[this.nodeIndex(id)]!.clock;
+    return Math.ceil(c.anchorTrueUs + (monoUs - c.anchorMonoUs) / (1 + c.drift));
+  }
+
   processName(endpoint: number): string {
     return this.processNames[endpoint - this.slots.length] ?? `?${endpoint}`;
   }
@@ -703,6 +711,7 @@ export class Simulation {
   setClock(id: NodeId, change: { offsetUs?: number; drift?: number; resolutionUs?: number }): void {
     const slot = this.slots[this.nodeIndex(id)]!;
     const local = this.exactLocalTime(slot);
+    const mono = this.monotonicTime(slot);
     const clock = slot.clock;
     if (change.resolutionUs !== undefined) {
       assert(Number.isInteger(change.resolutionUs) && change.resolutionUs >= 0, 'clock resolution must be an integer number of µs >= 0');
@@ -710,6 +719,7 @@ export class Simulation {
       this.hash.mix(0x9800 + change.resolutionUs);
     }
     clock.anchorTrueUs = this.nowUs;
+    clock.anchorMonoUs = mono;
     clock.anchorLocalUs = change.offsetUs !== undefined ? this.nowUs + change.offsetUs : local;
     if (change.drift !== undefined) {
       assert(change.drift > -1, 'clock drift must be greater than -1');
@@ -1361,6 +1371,13 @@ export class Simulation {
     return Math.floor(c.anchorLocalUs + (this.nowUs - c.anchorTrueUs) * (1 + c.drift));
   }
 
+  /** The monotonic clock: the wall clock's rate (drift) without its jumps (offsets) or resolution. */
+  private monotonicTime(slot: NodeSlot): number {
+    const c = slot.clock;
+    if (c.drift === 0) return c.anchorMonoUs + (this.nowUs - c.anchorTrueUs);
+    return Math.floor(c.anchorMonoUs + (this.nowUs - c.anchorTrueUs) * (1 + c.drift));
+  }
+
   /** A timer of `afterUs` on the node's clock takes afterUs / (1 + drift) of true time. */
   private trueDelay(slot: NodeSlot, afterUs: number): number {
     const drift = slot.clock.drift;
@@ -1382,6 +1399,7 @@ export class Simulation {
       peers,
       members,
       now: () => sim.localTime(slot),
+      monotonic: () => sim.monotonicTime(slot),
       random: () => slot.rng.next(),
       send(to, msg) {
         guard('send');

@@ -22,17 +22,15 @@ export const builtinProtocols: readonly ProtocolDefinition[] = [
   paxos as ProtocolDefinition,
   transactions as ProtocolDefinition,
   casPaxos as ProtocolDefinition,
+  coordination as ProtocolDefinition,
 ];
 
 /**
- * Protocols that run as groups of a multi-group scenario only (`groups:`): the coordination
- * service and the lock clients and resource that use it. They serve no workload model a
- * single-protocol scenario's clients issue, so `dsim fuzz` and the protocol list leave them out
- * until the fuzzer draws multi-group scenarios.
+ * Protocols that run as groups of a multi-group scenario only (`groups:`): the lock clients and
+ * the resource they write. The coordination service is a built-in (`dsim fuzz --protocol
+ * coordination` runs it with them: its deployment); these are not fuzzed on their own.
  */
-export const serviceProtocols: readonly ProtocolDefinition[] = [coordination as ProtocolDefinition, lockClientDefinition as ProtocolDefinition, storeDefinition as ProtocolDefinition,
-  redlockClientDefinition as ProtocolDefinition,
-];
+export const serviceProtocols: readonly ProtocolDefinition[] = [coordination as ProtocolDefinition, lockClientDefinition as ProtocolDefinition, storeDefinition as ProtocolDefinition, redlockClientDefinition as ProtocolDefinition];
 
 export function protocolRegistry(extra: readonly ProtocolDefinition[] = []): Map<string, ProtocolDefinition> {
   const map = new Map<string, ProtocolDefinition>();

@@ -1,8 +1,8 @@
 /**
  * The runner's side of multi-group scenarios: fault targets by group (`db.primary`), and the
  * history of nodes that embody clients (lock clients), recorded in true time into the run's
- * history, beliefs included: a lock client's belief that it holds a lock ends when its own clock
- * reaches the lease it computed, whether or not it is running then (a paused client's belief runs
+ * history, beliefs included: a lock client's belief that it holds a lock ends when its monotonic
+ * clock reaches the lease it computed, whether or not it is running then (a paused client's belief runs
  * out all the same), and the history gets the release at that instant.
  */
 import type { NodeId } from '../core/ids.js';
@@ -31,6 +31,8 @@ interface Belief {
 export class GroupsRecorder implements GroupsHost {
   private readonly processes = new Map<NodeId, number>();
   private readonly beliefs = new Map<string, Belief>();
+  /** Each node's op invoked and not yet answered. */
+  private readonly open = new Map<NodeId, RecordedOp>();
 
   constructor(
     private readonly sim: Simulation,
@@ -40,16 +42,33 @@ export class GroupsRecorder implements GroupsHost {
   record(node: NodeId, op: RecordedOp): void {
     const process = this.processOf(node);
     this.workload.recordFor(process, node, op.type, { f: op.f, ...(op.key !== undefined ? { key: op.key } : {}), value: op.value }, op.value, op.error, node);
+    if (op.type === 'invoke') this.open.set(node, op);
+    else this.open.delete(node);
     // Jepsen: a process whose op is indeterminate never invokes again.
     if (op.type === 'info') this.processes.delete(node);
   }
 
-  believeHeld(node: NodeId, lock: string, untilLocalUs: number | undefined, renewal: boolean): void {
+  /**
+   * A node restarted: the new incarnation knows nothing of the old one's request (its outcome is
+   * unknown: `info`) or of the locks it believed it held (those beliefs end now, if their lease
+   * had not run out already, which it does before the service frees the lock).
+   */
+  restarted(node: NodeId): void {
+    const open = this.open.get(node);
+    if (open !== undefined) this.record(node, { type: 'info', f: open.f, ...(open.key !== undefined ? { key: open.key } : {}), value: null, error: 'the client restarted before an answer' });
+    for (const [key, belief] of this.beliefs) {
+      if (!key.startsWith(`${node}\u0000`) || !belief.held) continue;
+      belief.generation++;
+      this.release(node, key.slice(node.length + 1), belief, 'the client restarted');
+    }
+  }
+
+  believeHeld(node: NodeId, lock: string, untilMonoUs: number | undefined, renewal: boolean): void {
     const key = `${node}\u0000${lock}`;
     let belief = this.beliefs.get(key);
     if (belief === undefined) this.beliefs.set(key, (belief = { generation: 0, held: false }));
     const generation = ++belief.generation;
-    if (untilLocalUs === undefined) {
+    if (untilMonoUs === undefined) {
       if (belief.held) this.release(node, lock, belief, 'released');
       return;
     }
@@ -59,7 +78,7 @@ export class GroupsRecorder implements GroupsHost {
       this.record(node, { type: 'ok', f: 'acquire', key: lock, value: 'renewed after its lease ran out' });
     }
     belief.held = true;
-    const atUs = Math.max(this.sim.now, this.sim.trueTimeWhenClockReads(node, untilLocalUs));
+    const atUs = Math.max(this.sim.now, this.sim.trueTimeWhenMonotonicReads(node, untilMonoUs));
     this.sim.at(atUs, () => {
       if (belief.generation === generation && belief.held) this.release(node, lock, belief, 'lease ran out');
     });

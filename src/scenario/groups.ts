@@ -6,7 +6,7 @@
  */
 import type { NodeId } from '../core/ids.js';
 import { promisesOf } from '../core/promises.js';
-import type { ProtocolDefinition } from '../core/protocol.js';
+import type { Deployment, ProtocolDefinition, Promises } from '../core/protocol.js';
 import { didYouMean } from '../core/suggest.js';
 import { createGroupsProtocol } from '../protocols/common/groups.js';
 import { serviceProtocols } from '../protocols/index.js';
@@ -111,23 +111,69 @@ export function groupsDefinition(groups: readonly ScenarioGroup[], service: stri
  * its group's name (`db.converged`, `coord.mutual-exclusion`); all invariants (named by group);
  * and the checks of the workload's history for the group its clients address.
  */
-export function groupPromises(
-  groups: readonly ScenarioGroup[],
-  run: { readonly service: string; readonly model: string; readonly clients: number; readonly healed: boolean; readonly commands: readonly string[] },
-): string[] {
+export function groupPromises(groups: readonly ScenarioGroup[], run: GroupsRun): string[] {
+  return [...groupsPromises(groups, run).checks];
+}
+
+interface GroupsRun {
+  readonly service: string;
+  readonly model: string;
+  readonly clients: number;
+  readonly healed: boolean;
+  readonly commands: readonly string[];
+}
+
+/** Every group's promises together: the checks (as groupPromises names them) and what they all assume. */
+function groupsPromises(groups: readonly ScenarioGroup[], run: GroupsRun): Promises {
   const checks = new Set<string>();
+  let assumes: NonNullable<Promises['assumes']> = {};
   for (const g of groups) {
     if (g.options === undefined) continue;
     const served = g.name === run.service;
     const model = served ? run.model : (g.protocol.models[0] ?? 'kv');
-    for (const name of promisesOf(g.protocol, { options: g.options, model, nodes: g.nodes.length, healed: run.healed, commands: run.commands }).checks) {
+    const promised = promisesOf(g.protocol, { options: g.options, model, nodes: g.nodes.length, healed: run.healed, commands: run.commands });
+    for (const name of promised.checks) {
       if (name === 'invariants') checks.add(name);
       else if (HISTORY_CHECKS.has(name)) {
         if (served && run.clients > 0) checks.add(name);
       } else checks.add(`${g.name}.${name}`);
     }
+    if (promised.assumes !== undefined) assumes = bothAssumed(assumes, promised.assumes);
   }
-  return [...checks];
+  return { checks: [...checks], ...(Object.keys(assumes).length > 0 ? { assumes } : {}) };
+}
+
+/** What two sets of promises assume together: the tighter bound of each. */
+function bothAssumed(a: NonNullable<Promises['assumes']>, b: NonNullable<Promises['assumes']>): NonNullable<Promises['assumes']> {
+  const least = (x: number | undefined, y: number | undefined): number | undefined => (x === undefined ? y : y === undefined ? x : Math.min(x, y));
+  const maxDelayUs = least(a.maxDelayUs, b.maxDelayUs);
+  const recoveryUs = a.recoveryUs === undefined ? b.recoveryUs : b.recoveryUs === undefined ? a.recoveryUs : Math.max(a.recoveryUs, b.recoveryUs);
+  const maxJumpUs = a.clock === undefined || b.clock === undefined ? undefined : least(a.clock.maxJumpUs, b.clock.maxJumpUs);
+  const clock =
+    a.clock === undefined ? b.clock : b.clock === undefined ? a.clock : { maxDrift: Math.min(a.clock.maxDrift, b.clock.maxDrift), ...(maxJumpUs !== undefined ? { maxJumpUs } : {}) };
+  return { ...(maxDelayUs !== undefined ? { maxDelayUs } : {}), ...(recoveryUs !== undefined ? { recoveryUs } : {}), ...(clock !== undefined ? { clock } : {}) };
+}
+
+/**
+ * What a run of a service's deployment (`ProtocolDefinition.deployment`) is judged by: every
+ * group's promises, as a scenario of those groups without `checks:` is, and what they assume.
+ * Throws when the deployment names an unknown protocol or invalid options (a bug in the deployment).
+ */
+export function deploymentPromises(deployment: Deployment, protocols: ReadonlyMap<string, ProtocolDefinition>, run: { readonly healed: boolean; readonly commands: readonly string[] }): Promises {
+  const all = withServices(protocols);
+  let next = 1;
+  const groups: ScenarioGroup[] = Object.entries(deployment.groups).map(([name, g]) => {
+    const protocol = all.get(g.protocol);
+    if (protocol === undefined) throw new Error(`deployment group ${name}: unknown protocol ${g.protocol}`);
+    const parsed = protocol.parseOptions(g.options ?? {});
+    if (!parsed.ok) throw new Error(`deployment group ${name}: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const nodes = Array.from({ length: g.nodes }, (_, i) => `n${next + i}`);
+    next += g.nodes;
+    return { name, protocol, options: parsed.value, flaws: g.flaws ?? [], nodes };
+  });
+  // The workload's model is its service's first, as in a scenario whose workload names none.
+  const model = groups.find((g) => g.name === deployment.workload.service)?.protocol.models[0] ?? 'kv';
+  return groupsPromises(groups, { service: deployment.workload.service, model, clients: deployment.workload.clients, healed: run.healed, commands: run.commands });
 }
 
 const TARGET_FIELDS = ['target', 'minorityWith', 'bridge', 'crash', 'restart', 'pause', 'resume', 'skew', 'slow', 'disk'] as const;

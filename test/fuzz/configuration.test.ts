@@ -33,10 +33,15 @@ describe('configuration spaces', () => {
       const models = new Set<string>();
       for (const scenario of scenarios(definition.name, 300)) {
         const resolved = resolveScenario(scenario, '<test>', { protocols });
-        const known = new Set(knownCheckNames(definition.create({ options: resolved.options, flaws: new Set(), model: resolved.model })));
+        // A deployment's scenario runs its groups: its checks are the composite's.
+        const judged = definition.deployment !== undefined ? resolved.protocol : definition;
+        const known = new Set(knownCheckNames(judged.create({ options: resolved.options, flaws: new Set(), model: resolved.model })));
         expect((scenario.checks as string[]).filter((c) => !known.has(c))).toEqual([]);
-        models.add(resolved.model);
-        for (const [key, value] of Object.entries((scenario.options ?? {}) as Record<string, unknown>)) {
+        // A deployment's model is the deployment's (its scenario's workload addresses a service of it).
+        models.add(definition.deployment !== undefined ? definition.models[0]! : resolved.model);
+        const groups = (scenario.groups ?? {}) as Record<string, { options?: Record<string, unknown> }>;
+        const drawn = { ...(scenario.options as Record<string, unknown> | undefined), ...Object.assign({}, ...Object.values(groups).map((g) => g.options ?? {})) } as Record<string, unknown>;
+        for (const [key, value] of Object.entries(drawn)) {
           if (!seen.has(key)) seen.set(key, new Set());
           seen.get(key)!.add(JSON.stringify(value));
         }

@@ -28,7 +28,9 @@ export interface GroupSpec {
 /** What the runner lends the composite: history recording and belief deadlines in true time. */
 export interface GroupsHost {
   record(node: NodeId, op: RecordedOp): void;
-  believeHeld(node: NodeId, lock: string, untilLocalUs: number | undefined, renewal: boolean): void;
+  believeHeld(node: NodeId, lock: string, untilMonoUs: number | undefined, renewal: boolean): void;
+  /** A node booted again after a crash (before its protocol's init runs). */
+  restarted(node: NodeId): void;
 }
 
 export interface GroupState {
@@ -62,6 +64,9 @@ class GroupContext implements ServiceContext<unknown, unknown> {
   ) {}
   now(): number {
     return this.real.now();
+  }
+  monotonic(): number {
+    return this.real.monotonic();
   }
   random(): number {
     return this.real.random();
@@ -102,8 +107,8 @@ class GroupContext implements ServiceContext<unknown, unknown> {
   record(op: RecordedOp): void {
     this.host()?.record(this.self, op);
   }
-  believeHeld(lock: string, untilLocalUs: number | undefined, renewal = false): void {
-    this.host()?.believeHeld(this.self, lock, untilLocalUs, renewal);
+  believeHeld(lock: string, untilMonoUs: number | undefined, renewal = false): void {
+    this.host()?.believeHeld(this.self, lock, untilMonoUs, renewal);
   }
 }
 
@@ -191,7 +196,7 @@ export function createGroupsProtocol(groups: readonly GroupSpec[]): GroupsProtoc
     },
     init(real, durable) {
       const ctx = contextOf(real);
-      ctx.boots++;
+      if (++ctx.boots > 1) host?.restarted(real.self);
       ctx.calls = 0;
       const g = groupOf(real.self);
       return { g, s: groups[g]!.protocol.init(ctx, durable) } satisfies GroupState;

@@ -76,7 +76,23 @@ export const LOCK_CHECKS: readonly ProtocolCheck<unknown>[] = [
   { name: 'lock-liveness', description: 'after the heal, the lock is granted again', check: (input) => checkLockLiveness(input.history, input.healed, input.settledFromUs) },
 ];
 
-/** What lock clients promise: mutual exclusion of beliefs, and the lock granted again after a heal. */
-export function lockClientPromises({ healed }: PromiseQuery<unknown>): Promises {
-  return { checks: ['mutual-exclusion', ...(healed ? ['lock-liveness'] : [])] };
+/**
+ * What lock clients promise: mutual exclusion of beliefs, and the lock granted again after a heal.
+ * A lease is safe only while clocks run at nearly the same rate: a client counts on TTL·(1 - m) of
+ * its own clock from the moment it sent the request that proved its session alive; the service
+ * expires the session no earlier than TTL of its leader's clock after receiving it. With rates
+ * 1 + d at most apart either way, (1 - m)(1 + d) ≤ 1 - d holds for d ≤ m / (2 - m). Durations are
+ * measured on monotonic clocks, so jumps of the wall clock do not matter (no bound on them).
+ */
+export function lockClientPromises({ options, healed }: PromiseQuery<unknown>): Promises {
+  const o = (options ?? {}) as { readonly leaseMargin?: number; readonly holdUs?: number; readonly ttlUs?: number; readonly idleUs?: number; readonly requestTimeoutUs?: number; readonly pollUs?: number };
+  const margin = o.leaseMargin ?? 0;
+  // After the heal, a hold that began before the liveness window opens must end (its work, or
+  // the lease of a holder that restarted, running out) and a waiter must poll and be granted, all
+  // within the window: the second half of the quiet period.
+  const cycleUs = (o.holdUs ?? 0) + (o.ttlUs ?? 0) + (o.idleUs ?? 0) + (o.pollUs ?? 0) + (o.requestTimeoutUs ?? 0);
+  return {
+    checks: ['mutual-exclusion', ...(healed ? ['lock-liveness'] : [])],
+    assumes: { clock: { maxDrift: Math.floor((margin / (2 - margin)) * 10_000) / 10_000 }, recoveryUs: 2 * cycleUs },
+  };
 }

@@ -4,9 +4,11 @@
  * fencing token (the log index of the grant), and operations are linearizable (writes through the
  * log, reads through ReadIndex).
  *
- * Session expiry is the leader's job, on its own clock (etcd's lease expiry works the same way):
- * the leader notes when each session last made a request and, once a session has been quiet for
- * its TTL, proposes an `expire` entry. A new leader gives every session a full TTL from the moment
+ * Session expiry is the leader's job, on its own monotonic clock (etcd's lease expiry works the
+ * same way, on Go's monotonic clock): the leader notes when each session last made a request and,
+ * once a session has been quiet for its TTL, proposes an `expire` entry. A jump of the wall clock
+ * does not move a deadline; with `expiryClock: wall` it does (Redis expires keys by the wall clock:
+ * the Redlock servers of Kleppmann's story). A new leader gives every session a full TTL from the moment
  * it takes over, so no session expires earlier than TTL after the last request its client sent
  * (up to the drift between the leader's and the client's clocks). A client that sends a request at
  * its local time t and hears it succeeded may believe its session (and locks) live until
@@ -16,8 +18,8 @@ import type { ClientRequest } from '../../core/ops.js';
 import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
 import { createRaft, type RaftState } from '../raft/index.js';
 import { applyCoordination, sessionKey, sessionsOf, type SessionRecord } from './machine.js';
-import { FLAWS, parseOptions, type CoordinationOptions } from './options.js';
-import { promises, space } from './space.js';
+import { DEPLOYMENT_FLAWS, FLAWS, parseOptions, type CoordinationOptions } from './options.js';
+import { deployment, promises, space } from './space.js';
 
 export type { CoordinationOptions } from './options.js';
 export type { Grant, LockRecord, SessionRecord } from './machine.js';
@@ -41,11 +43,11 @@ const TIMER_EXPIRY = 'coord-expiry';
 /** Replies to the leader's own proposals go nowhere: the kernel drops ids it did not carry. */
 const INTERNAL_PREFIX = '#expire';
 
-/** Ops that name a session and so count as its client speaking (a keepalive). */
+/** Ops that name a session and so count as its client speaking (a keepalive; a read that names its session). */
 function sessionOf(request: ClientRequest): string | undefined {
   const { f, key, value } = request.op;
   if (f === 'keepalive') return key;
-  if (f === 'acquire' || f === 'release') {
+  if (f === 'acquire' || f === 'release' || f === 'read') {
     const session = (value as { session?: unknown } | null)?.session;
     return typeof session === 'string' ? session : undefined;
   }
@@ -53,9 +55,10 @@ function sessionOf(request: ClientRequest): string | undefined {
 }
 
 export function createCoordination(options: CoordinationOptions, flaws: ReadonlySet<string>): Protocol<CoordinationState, unknown, unknown> {
-  const raftFlaws = new Set([...flaws].filter((f) => !FLAWS.some((own) => own.name === f)));
+  const raftFlaws = new Set([...flaws].filter((f) => !FLAWS.some((own) => own.name === f) && !DEPLOYMENT_FLAWS.some((d) => d.name === f)));
   const raft = createRaft(options.raft, raftFlaws, applyCoordination);
   const followerReads = flaws.has('follower-reads');
+  const clock = (ctx: { now(): number; monotonic(): number }): number => (options.expiryClock === 'wall' ? ctx.now() : ctx.monotonic());
 
   const ownTermCommitted = (state: RaftState): boolean => state.leader !== null && state.commitIndex >= state.leader.termStartIndex;
 
@@ -85,7 +88,7 @@ export function createCoordination(options: CoordinationOptions, flaws: Readonly
       if (timer !== TIMER_EXPIRY) return raft.onTimer(state, timer, ctx as never);
       ctx.setTimer(TIMER_EXPIRY, options.expiryCheckUs);
       if (!ownTermCommitted(state)) return;
-      const now = ctx.now();
+      const now = clock(ctx);
       const expiry = deadlinesOf(state, now);
       for (const [id] of sessionsOf(state.kv)) {
         if (expiry.proposed[id] === true || now < expiry.deadlines[id]!) continue;
@@ -96,16 +99,19 @@ export function createCoordination(options: CoordinationOptions, flaws: Readonly
       }
     },
     onRequest(state, request, ctx) {
-      if (followerReads && request.op.f === 'read') {
-        ctx.reply(request.id, { type: 'ok', value: state.kv.data[request.op.key ?? ''] ?? null });
-        return;
-      }
       const session = sessionOf(request);
       if (session !== undefined && ownTermCommitted(state)) {
         const record = state.kv.data[sessionKey(session)] as SessionRecord | undefined;
-        const expiry = deadlinesOf(state, ctx.now());
+        const now = clock(ctx);
+        const expiry = deadlinesOf(state, now);
         // The client spoke: its session lives a TTL from now (unless its expiry is under way).
-        if (record !== undefined && expiry.proposed[session] !== true) expiry.deadlines[session] = ctx.now() + record.ttlUs;
+        if (record !== undefined && expiry.proposed[session] !== true) expiry.deadlines[session] = now + record.ttlUs;
+      }
+      if (followerReads && request.op.f === 'read') {
+        // Any replica answers from its own state: a follower's may be stale, and the leader never
+        // hears from a session whose client reads from a follower.
+        ctx.reply(request.id, { type: 'ok', value: state.kv.data[request.op.key ?? ''] ?? null });
+        return;
       }
       raft.onRequest(state, request, ctx as never);
     },
@@ -117,9 +123,15 @@ export const definition: ProtocolDefinition<CoordinationOptions> = {
   name: 'coordination',
   summary: 'a lock and lease service replicated by Raft: sessions with a TTL, locks and leader keys with fencing tokens (the grant\'s log index), linearizable reads',
   models: ['lock'],
-  flaws: FLAWS,
+  flaws: [...FLAWS, ...DEPLOYMENT_FLAWS],
   parseOptions,
   space,
   promises,
+  deployment,
+  clusterIssues: ({ flaws }) =>
+    DEPLOYMENT_FLAWS.filter((d) => flaws.has(d.name)).map((d) => ({
+      path: [],
+      message: `${d.name} is a design dsim fuzz plants in the deployment it runs (store fencing: false, a lock-client flaw, redlock-client groups), not a flaw of the coordination service: write it where it belongs`,
+    })),
   create: ({ options, flaws }) => createCoordination(options, flaws),
 };

@@ -20,9 +20,9 @@ import { z } from 'zod';
 import type { NodeId } from '../../core/ids.js';
 import type { OpResult, Op } from '../../core/ops.js';
 import type { FlawInfo, ProtocolDefinition } from '../../core/protocol.js';
-import { serviceContext, type ServiceContext, type ServiceProtocol } from '../../core/services.js';
+import { incarnationName, serviceContext, type ServiceContext, type ServiceProtocol } from '../../core/services.js';
 import { durationUs, positiveDurationUs, zodOptions } from '../common/options.js';
-import type { Grant } from './machine.js';
+import { lockKey, type Grant, type LockRecord } from './machine.js';
 import { LOCK_CHECKS, lockClientPromises } from './checks.js';
 
 const optionsSchema = z
@@ -35,6 +35,12 @@ const optionsSchema = z
     /** Session TTL: the service expires a session this long after its client last spoke. */
     ttlUs: positiveDurationUs.default(1_000_000),
     keepaliveUs: positiveDurationUs.default(250_000),
+    /**
+     * How a holder keeps its session alive: `keepalive` requests, or `read`s of the lock that name
+     * the session (the holder learns it still holds the lock and the leader counts the read as the
+     * session speaking), as clients that watch their own lock key do.
+     */
+    renew: z.enum(['keepalive', 'read']).default('keepalive'),
     /** Fraction of the TTL the client does not count on, for the drift between its clock and the service's. */
     leaseMargin: z.number().min(0).max(0.9).default(0.1),
     /** A request with no answer by then is sent again (same seq: the service dedupes it). */
@@ -74,6 +80,8 @@ interface Pending {
 }
 
 export interface LockClientState {
+  /** This incarnation's client name at the service (see incarnationName). */
+  readonly client: string;
   phase: Phase;
   session: string | null;
   ttlUs: number;
@@ -83,7 +91,7 @@ export interface LockClientState {
   untilUs: number;
   seq: number;
   pending: Pending | null;
-  keepalive: { requestId: string; sentUs: number } | null;
+  keepalive: { requestId: string; sentUs: number; read: boolean } | null;
   keepaliveSeq: number;
   leaderHint: NodeId | null;
   writes: number;
@@ -109,18 +117,27 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
 
   const coordNode = (state: LockClientState, ctx: Ctx, avoid?: NodeId): NodeId => {
     if (state.leaderHint !== null && state.leaderHint !== avoid) return state.leaderHint;
-    const nodes = ctx.service(options.service).filter((n) => n !== avoid);
-    if (nodes.length === 0) throw new Error(`lock-client: no group ${options.service} to call`);
+    const all = ctx.service(options.service);
+    if (all.length === 0) throw new Error(`lock-client: no group ${options.service} to call`);
+    // Another node than the one that just failed us, unless it is the only one.
+    const others = all.filter((n) => n !== avoid);
+    const nodes = others.length > 0 ? others : all;
     return nodes[Math.floor(ctx.random() * nodes.length)]!;
   };
 
+  const holding = (state: LockClientState): boolean => state.phase === 'holding' || state.phase === 'writing';
+
+  /** A keepalive, or (renew: read, while holding) a read of the lock naming the session. */
+  const renewOp = (state: LockClientState): Op =>
+    options.renew === 'read' && holding(state) ? { f: 'read', key: lockKey(options.lock), value: { session: state.session } } : { f: 'keepalive', key: state.session!, value: null };
+
   const send = (state: LockClientState, ctx: Ctx, p: Pending): void => {
-    p.requestId = ctx.call(p.to, { client: ctx.self, seq: p.seq, op: p.op });
+    p.requestId = ctx.call(p.to, { client: state.client, seq: p.seq, op: p.op });
     ctx.setTimer(T_RETRY, options.requestTimeoutUs);
   };
 
   const start = (state: LockClientState, ctx: Ctx, kind: Pending['kind'], op: Op, to: NodeId): void => {
-    const p: Pending = { kind, seq: ++state.seq, op, firstSentUs: ctx.now(), requestId: '', to };
+    const p: Pending = { kind, seq: ++state.seq, op, firstSentUs: ctx.monotonic(), requestId: '', to };
     state.pending = p;
     if (kind === 'acquire') ctx.record({ type: 'invoke', f: 'acquire', key: options.lock, value: null });
     send(state, ctx, p);
@@ -145,7 +162,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
 
   /** The belief ends now (released, or the session is gone). */
   const dropBelief = (state: LockClientState, ctx: Ctx): void => {
-    if (state.phase === 'holding' || state.phase === 'writing') ctx.believeHeld(options.lock, undefined);
+    if (holding(state)) ctx.believeHeld(options.lock, undefined);
     ctx.cancelTimer(T_LEASE);
     ctx.cancelTimer(T_WORK);
     ctx.cancelTimer(T_WRITE);
@@ -160,15 +177,14 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
   const onGrant = (state: LockClientState, ctx: Ctx, p: Pending, grant: Grant): void => {
     state.ttlUs = grant.ttlUs;
     const until = p.firstSentUs + leaseUs(state);
-    ctx.record({ type: 'ok', f: 'acquire', key: options.lock, value: grant.token });
-    if (ctx.now() >= until) {
-      // Granted, but the lease already ran out while the answer travelled: never believed held.
-      ctx.record({ type: 'invoke', f: 'release', key: options.lock, value: 'lease ran out before the grant arrived' });
-      ctx.record({ type: 'ok', f: 'release', key: options.lock, value: 'lease ran out before the grant arrived' });
-      state.phase = 'holding';
+    if (ctx.monotonic() >= until) {
+      // Granted, but the lease already ran out while the answer travelled: never believed held,
+      // so the history says the acquire failed; the lock is released at the service.
+      ctx.record({ type: 'fail', f: 'acquire', key: options.lock, value: grant.token, error: 'the lease ran out before the grant arrived' });
       release(state, ctx);
       return;
     }
+    ctx.record({ type: 'ok', f: 'acquire', key: options.lock, value: grant.token });
     state.phase = 'holding';
     state.token = grant.token;
     state.untilUs = until;
@@ -176,7 +192,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
     state.pending = null;
     ctx.cancelTimer(T_RETRY);
     ctx.believeHeld(options.lock, until);
-    ctx.setTimer(T_LEASE, until - ctx.now());
+    ctx.setTimer(T_LEASE, until - ctx.monotonic());
     ctx.setTimer(T_WORK, Math.floor(ctx.random() * options.holdUs));
   };
 
@@ -222,7 +238,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
       const ctx = ctxOf(rawCtx);
       ctx.setTimer(T_TICK, Math.floor(ctx.random() * 20_000));
       // A restarted client is a new client: it forgot its session and any lock.
-      return { phase: 'idle', session: null, ttlUs: options.ttlUs, token: 0, untilUs: 0, seq: 0, pending: null, keepalive: null, keepaliveSeq: 0, leaderHint: null, writes: 0, holds: 0 };
+      return { client: incarnationName(ctx), phase: 'idle', session: null, ttlUs: options.ttlUs, token: 0, untilUs: 0, seq: 0, pending: null, keepalive: null, keepaliveSeq: 0, leaderHint: null, writes: 0, holds: 0 };
     },
     onMessage() {},
     onRequest(_state, request, rawCtx) {
@@ -249,11 +265,13 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
         case T_KEEPALIVE:
           if (state.session === null) return;
           ctx.setTimer(T_KEEPALIVE, options.keepaliveUs);
-          state.keepalive = { requestId: '', sentUs: ctx.now() };
-          state.keepalive.requestId = ctx.call(coordNode(state, ctx), { client: `${ctx.self}/keepalive`, seq: ++state.keepaliveSeq, op: { f: 'keepalive', key: state.session, value: null } });
+          // The last one went unanswered: its node may be down or cut off, so ask another.
+          if (state.keepalive !== null) state.leaderHint = null;
+          state.keepalive = { requestId: '', sentUs: ctx.monotonic(), read: options.renew === 'read' && holding(state) };
+          state.keepalive.requestId = ctx.call(coordNode(state, ctx), { client: `${state.client}/keepalive`, seq: ++state.keepaliveSeq, op: renewOp(state) });
           return;
         case T_LEASE:
-          if ((state.phase === 'holding' || state.phase === 'writing') && ctx.now() >= state.untilUs) {
+          if (holding(state) && ctx.monotonic() >= state.untilUs) {
             // The lease ran out: the history already says so (at the instant it did).
             dropBelief(state, ctx);
             idle(state, ctx, options.idleUs);
@@ -261,7 +279,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
           return;
         case T_WORK:
           if (state.phase !== 'holding') return;
-          if (ctx.now() >= state.untilUs) return; // the lease timer lets go
+          if (ctx.monotonic() >= state.untilUs) return; // the lease timer lets go
           if (options.resource === '') {
             release(state, ctx);
             return;
@@ -286,18 +304,24 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
       const ka = state.keepalive;
       if (ka !== null && ka.requestId === requestId) {
         state.keepalive = null;
-        if (result.type === 'ok') {
+        const record = result.type === 'ok' ? (result.value as LockRecord | null) : null;
+        if (result.type === 'ok' && ka.read && holding(state) && (record === null || record.session !== state.session || record.token !== state.token)) {
+          // The read says the lock is no longer this session's: the belief ends now.
+          state.leaderHint = from;
+          dropBelief(state, ctx);
+          idle(state, ctx, options.idleUs);
+        } else if (result.type === 'ok') {
           state.leaderHint = from;
           const until = ka.sentUs + leaseUs(state);
-          if ((state.phase === 'holding' || state.phase === 'writing') && until > state.untilUs && ctx.now() < state.untilUs) {
+          if (holding(state) && until > state.untilUs && ctx.monotonic() < state.untilUs) {
             state.untilUs = until;
             ctx.believeHeld(options.lock, until, true);
-            ctx.setTimer(T_LEASE, until - ctx.now());
+            ctx.setTimer(T_LEASE, until - ctx.monotonic());
           }
         } else if (result.type === 'fail') {
           // The session expired: every lock it held is gone.
           state.session = null;
-          if (state.phase === 'holding' || state.phase === 'writing') {
+          if (holding(state)) {
             dropBelief(state, ctx);
             idle(state, ctx, options.idleUs);
           }

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { NodeId } from '../../core/ids.js';
 import type { Op, OpResult } from '../../core/ops.js';
 import type { ProtocolDefinition } from '../../core/protocol.js';
-import { serviceContext, type ServiceContext, type ServiceProtocol } from '../../core/services.js';
+import { incarnationName, serviceContext, type ServiceContext, type ServiceProtocol } from '../../core/services.js';
 import { durationUs, positiveDurationUs, zodOptions } from '../common/options.js';
 import { LOCK_CHECKS, lockClientPromises } from './checks.js';
 
@@ -45,6 +45,8 @@ interface Ask {
 }
 
 export interface RedlockState {
+  /** This incarnation's client name at the servers (see incarnationName). */
+  readonly client: string;
   phase: Phase;
   round: number;
   seq: number;
@@ -71,7 +73,7 @@ export function createRedlockClient(options: RedlockOptions): ServiceProtocol<Re
       const node = ctx.service(server)[0];
       if (node === undefined) throw new Error(`redlock-client: no group ${server} to call`);
       const a: Ask = { server, node, requestId: '', answer: null };
-      a.requestId = ctx.call(node, { client: ctx.self, seq: ++state.seq, op: op(server) });
+      a.requestId = ctx.call(node, { client: state.client, seq: ++state.seq, op: op(server) });
       return a;
     });
     ctx.setTimer(T_DEADLINE, options.requestTimeoutUs);
@@ -100,7 +102,10 @@ export function createRedlockClient(options: RedlockOptions): ServiceProtocol<Re
     ctx.cancelTimer(T_DEADLINE);
     switch (state.phase) {
       case 'opening': {
-        for (const a of state.asks) if (a.answer?.type === 'ok') state.sessions[a.server] = (a.answer.value as { session: string }).session;
+        for (const a of state.asks) {
+          const session = a.answer?.type === 'ok' ? (a.answer.value as { session?: unknown } | null)?.session : undefined;
+          if (typeof session === 'string') state.sessions[a.server] = session;
+        }
         const servers = Object.keys(state.sessions);
         if (servers.length < majority) return releaseAll(state, ctx);
         state.phase = 'acquiring';
@@ -111,7 +116,7 @@ export function createRedlockClient(options: RedlockOptions): ServiceProtocol<Re
       case 'acquiring': {
         const granted = state.asks.filter((a) => a.answer?.type === 'ok').length;
         const until = state.roundStartUs + Math.floor(options.ttlUs * (1 - options.leaseMargin));
-        if (granted < majority || ctx.now() >= until) {
+        if (granted < majority || ctx.monotonic() >= until) {
           ctx.record({ type: 'fail', f: 'acquire', key: options.lock, value: null, error: `granted by ${granted} of ${options.servers.length} servers` });
           return releaseAll(state, ctx);
         }
@@ -120,7 +125,7 @@ export function createRedlockClient(options: RedlockOptions): ServiceProtocol<Re
         state.untilUs = until;
         state.holds++;
         ctx.believeHeld(options.lock, until);
-        ctx.setTimer(T_LEASE, until - ctx.now());
+        ctx.setTimer(T_LEASE, until - ctx.monotonic());
         ctx.setTimer(T_WRITE, options.holdUs);
         return;
       }
@@ -136,7 +141,7 @@ export function createRedlockClient(options: RedlockOptions): ServiceProtocol<Re
     init(rawCtx) {
       const ctx = ctxOf(rawCtx);
       ctx.setTimer(T_TICK, Math.floor(ctx.random() * 20_000));
-      return { phase: 'idle', round: 0, seq: 0, roundStartUs: 0, untilUs: 0, sessions: {}, asks: [], holds: 0 };
+      return { client: incarnationName(ctx), phase: 'idle', round: 0, seq: 0, roundStartUs: 0, untilUs: 0, sessions: {}, asks: [], holds: 0 };
     },
     onMessage() {},
     onRequest(_state, request, rawCtx) {
@@ -149,19 +154,19 @@ export function createRedlockClient(options: RedlockOptions): ServiceProtocol<Re
           if (state.phase !== 'idle') return;
           state.phase = 'opening';
           state.round++;
-          state.roundStartUs = ctx.now();
+          state.roundStartUs = ctx.monotonic();
           ask(state, ctx, options.servers, () => ({ f: 'open', value: { ttlUs: options.ttlUs } }));
           return;
         case T_DEADLINE:
           return phaseDone(state, ctx);
         case T_LEASE:
-          if (state.phase === 'holding' && ctx.now() >= state.untilUs) releaseAll(state, ctx);
+          if (state.phase === 'holding' && ctx.monotonic() >= state.untilUs) releaseAll(state, ctx);
           return;
         case T_WRITE: {
-          if (state.phase !== 'holding' || ctx.now() >= state.untilUs) return;
+          if (state.phase !== 'holding' || ctx.monotonic() >= state.untilUs) return;
           const store = ctx.service(options.resource);
           // No fencing token: the servers' tokens are not comparable with each other.
-          if (store.length > 0) ctx.call(store[0]!, { client: ctx.self, seq: ++state.seq, op: { f: 'write', key: options.lock, value: { token: 0, by: ctx.self } } });
+          if (store.length > 0) ctx.call(store[0]!, { client: state.client, seq: ++state.seq, op: { f: 'write', key: options.lock, value: { token: 0, by: ctx.self } } });
           releaseAll(state, ctx);
           return;
         }

@@ -24,6 +24,8 @@ import type { Ctx, Env, MsState } from './types.js';
 
 /** A node's client side of the coordination service (volatile: a restart opens a new session). */
 export interface CoordClient {
+  /** This incarnation's client name at the coordination service (see incarnationName). */
+  readonly client: string;
   session: string | null;
   /** Local time the primary's belief in its session (so its key) ends. */
   leaseUntilUs: number;
@@ -36,8 +38,8 @@ export interface CoordClient {
   leaderHint: NodeId | null;
 }
 
-export function newCoordClient(): CoordClient {
-  return { session: null, leaseUntilUs: 0, pending: null, keepalive: null, lastKeepaliveUs: 0, seq: 0, keepaliveSeq: 0, leaderHint: null };
+export function newCoordClient(client: string): CoordClient {
+  return { client, session: null, leaseUntilUs: 0, pending: null, keepalive: null, lastKeepaliveUs: 0, seq: 0, keepaliveSeq: 0, leaderHint: null };
 }
 
 type SCtx = ServiceContext<never, never>;
@@ -48,8 +50,11 @@ const keyOf = (ctx: SCtx): string => `${ctx.group}-leader`;
 function coordNode(c: CoordClient, ctx: SCtx, env: Env, avoid?: NodeId): NodeId {
   if (c.leaderHint !== null && c.leaderHint !== avoid) return c.leaderHint;
   const service = env.options.coordinator!.service;
-  const nodes = ctx.service(service).filter((n) => n !== avoid);
-  if (nodes.length === 0) throw new Error(`master-slave: no group ${service} to use as coordinator`);
+  const all = ctx.service(service);
+  if (all.length === 0) throw new Error(`master-slave: no group ${service} to use as coordinator`);
+  // Another node than the one that just failed us, unless it is the only one.
+  const others = all.filter((n) => n !== avoid);
+  const nodes = others.length > 0 ? others : all;
   return nodes[Math.floor(ctx.random() * nodes.length)]!;
 }
 
@@ -64,7 +69,7 @@ function leaseUs(env: Env): number {
  */
 export function primaryLeaseHolds(state: MsState, ctx: Ctx, env: Env): boolean {
   if (env.options.failover !== 'coordinator' || state.role !== 'primary') return true;
-  if (ctx.now() < state.coord.leaseUntilUs) return true;
+  if (ctx.monotonic() < state.coord.leaseUntilUs) return true;
   becomeReplica(state, null, ctx, env, 'its coordinator session lapsed');
   ctx.note('lease-lapsed', { epoch: state.epoch });
   return false;
@@ -74,12 +79,12 @@ export function primaryLeaseHolds(state: MsState, ctx: Ctx, env: Env): boolean {
 export function coordinatorTick(state: MsState, rawCtx: Ctx, env: Env): void {
   const ctx = sctx(rawCtx);
   const c = state.coord;
-  const now = ctx.now();
+  const now = ctx.monotonic();
   const keepaliveEveryUs = Math.max(1, Math.floor(env.options.coordinator!.ttlUs / 4));
   if (c.session !== null && c.keepalive === null && now - c.lastKeepaliveUs >= keepaliveEveryUs) {
     c.lastKeepaliveUs = now;
     c.keepalive = { requestId: '', sentUs: now };
-    c.keepalive.requestId = ctx.call(coordNode(c, ctx, env), { client: `${ctx.self}/keepalive`, seq: ++c.keepaliveSeq, op: { f: 'keepalive', key: c.session, value: null } });
+    c.keepalive.requestId = ctx.call(coordNode(c, ctx, env), { client: `${c.client}/keepalive`, seq: ++c.keepaliveSeq, op: { f: 'keepalive', key: c.session, value: null } });
   } else if (c.keepalive !== null && now - c.keepalive.sentUs >= keepaliveEveryUs) {
     c.keepalive = null; // lost: the next tick sends another
     c.leaderHint = null;
@@ -97,14 +102,14 @@ export function coordinatorTick(state: MsState, rawCtx: Ctx, env: Env): void {
 }
 
 function start(c: CoordClient, ctx: SCtx, env: Env, kind: 'open' | 'acquire'): void {
-  c.pending = { kind, requestId: '', seq: ++c.seq, firstSentUs: ctx.now(), to: coordNode(c, ctx, env) };
+  c.pending = { kind, requestId: '', seq: ++c.seq, firstSentUs: ctx.monotonic(), to: coordNode(c, ctx, env) };
   resend(c, ctx, env);
 }
 
 function resend(c: CoordClient, ctx: SCtx, env: Env): void {
   const p = c.pending!;
   const op = p.kind === 'open' ? { f: 'open', value: { ttlUs: env.options.coordinator!.ttlUs } } : { f: 'acquire', key: keyOf(ctx), value: { session: c.session, value: ctx.self } };
-  p.requestId = ctx.call(p.to, { client: ctx.self, seq: p.seq, op });
+  p.requestId = ctx.call(p.to, { client: c.client, seq: p.seq, op });
 }
 
 export function onCoordinatorReply(state: MsState, requestId: string, result: OpResult, from: NodeId, rawCtx: Ctx, env: Env): void {
@@ -115,7 +120,7 @@ export function onCoordinatorReply(state: MsState, requestId: string, result: Op
     c.keepalive = null;
     if (result.type === 'ok') {
       c.leaderHint = from;
-      if (state.role === 'primary' && ctx.now() < c.leaseUntilUs) c.leaseUntilUs = Math.max(c.leaseUntilUs, ka.sentUs + leaseUs(env));
+      if (state.role === 'primary' && ctx.monotonic() < c.leaseUntilUs) c.leaseUntilUs = Math.max(c.leaseUntilUs, ka.sentUs + leaseUs(env));
     } else if (result.type === 'fail') {
       c.session = null;
       if (state.role === 'primary') becomeReplica(state, null, rawCtx, env, 'its coordinator session expired');
@@ -142,7 +147,7 @@ export function onCoordinatorReply(state: MsState, requestId: string, result: Op
   }
   const token = (result.value as { token: number }).token;
   const until = p.firstSentUs + leaseUs(env);
-  if (ctx.now() >= until || token < state.epoch) return; // too late to count on, or an older grant
+  if (ctx.monotonic() >= until || token < state.epoch) return; // too late to count on, or an older grant
   c.leaseUntilUs = until;
   if (state.role !== 'primary') becomePrimary(state, token, rawCtx, env, `holds the leader key (token ${token})`);
 }

@@ -9,6 +9,7 @@
  */
 import { assertNever } from '../../core/assert.js';
 import type { ServiceProtocol } from '../../core/services.js';
+import { incarnationName } from '../../core/services.js';
 import { coordinatorTick, newCoordClient, onCoordinatorReply, primaryLeaseHolds } from './coordinator.js';
 import { checkPrimaryAlive, nextCheckUs, onPromoteCommand, onVote, onVoteRequest } from './election.js';
 import { adoptEpoch, jitteredTimeoutUs } from './fencing.js';
@@ -58,7 +59,8 @@ export function createMasterSlave(options: MasterSlaveOptions): ServiceProtocol<
         seenCampaignEpoch: 0,
         votes: [],
         electionStartUs: 0,
-        coord: newCoordClient(),
+        // Drawn only where it is used: other configurations' runs stay as they were.
+        coord: newCoordClient(options.failover === 'coordinator' ? incarnationName(ctx) : ctx.self),
       };
       state.chunkedSeq = state.log.length;
       rebuild(state, state.log.length);

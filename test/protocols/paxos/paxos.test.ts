@@ -128,6 +128,7 @@ function detached(config: { self?: string; options?: Record<string, unknown>; fl
     peers: ['n1', 'n2', 'n3', 'n4', 'n5'].filter((p) => p !== self),
     members: ['n1', 'n2', 'n3', 'n4', 'n5'],
     now: () => 1_000_000,
+    monotonic: () => 1_000_000,
     random: () => 0.5,
     send: (to, msg) => sent.push({ to, msg }),
     setTimer: () => {},

@@ -246,6 +246,7 @@ function deliverDirect(state: RaftState, from: string, msg: RaftMessage): RaftMe
     peers: [],
     members: [],
     now: () => 0,
+    monotonic: () => 0,
     random: () => 0.5,
     send: (_to: string, m: RaftMessage) => sent.push(m),
     setTimer: () => {},

@@ -32,6 +32,7 @@ function pair() {
     peers: members.filter((m) => m !== self),
     members,
     now: () => nowUs,
+    monotonic: () => nowUs,
     random: () => 0.5,
     send: (to, msg) => sent.push({ from: self, to, msg }),
     setTimer: () => undefined,
