@@ -248,6 +248,7 @@ export class Simulation {
   private currentFrom = '';
   /** Reports protocol moments for event-triggered faults; undefined unless a scenario has some. */
   private observer: StepObserver | undefined = undefined;
+  private clockListener: ((id: NodeId) => void) | undefined;
   private faultObserver: StepObserver | undefined = undefined;
   private watcher: StepObserver | undefined = undefined;
   /** Draws for crash points (how many messages of a partial broadcast leave); forked on first use. */
@@ -448,6 +449,16 @@ export class Simulation {
   trueTimeWhenClockReads(id: NodeId, localUs: number): number {
     const c = this.slots[this.nodeIndex(id)]!.clock;
     return Math.ceil(c.anchorTrueUs + (localUs - c.anchorLocalUs) / (1 + c.drift));
+  }
+
+  /** The node's monotonic clock reading now. */
+  monotonicOf(id: NodeId): number {
+    return this.monotonicTime(this.slots[this.nodeIndex(id)]!);
+  }
+
+  /** Called after every clock change (a fault's skew), with the node: a belief stated in its time moves. */
+  onClockChange(listener: ((id: NodeId) => void) | undefined): void {
+    this.clockListener = listener;
   }
 
   /** The true time at which the node's monotonic clock reads `monoUs`, at its current rate. */
@@ -727,6 +738,7 @@ export class Simulation {
     }
     this.hash.mix(0x9000 + slot.index);
     this.emit({ kind: 'clock', node: id, offsetUs: clock.anchorLocalUs - clock.anchorTrueUs, drift: clock.drift, ...(clock.resolutionUs > 0 ? { resolutionUs: clock.resolutionUs } : {}) });
+    this.clockListener?.(id);
   }
 
   /** Delivers an admin command (promote, add-node, ...) to a node as one step. */

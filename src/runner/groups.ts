@@ -26,6 +26,8 @@ interface Belief {
   /** Bumped by every new deadline: a scheduled release of an older one is stale. */
   generation: number;
   held: boolean;
+  /** The node's monotonic clock reading the belief ends at. */
+  untilMonoUs: number;
 }
 
 export class GroupsRecorder implements GroupsHost {
@@ -37,7 +39,12 @@ export class GroupsRecorder implements GroupsHost {
   constructor(
     private readonly sim: Simulation,
     private readonly workload: Workload,
-  ) {}
+  ) {
+    // A clock fault changes when a belief stated in the node's time ends: schedule it again.
+    sim.onClockChange((node) => {
+      for (const [key, belief] of this.beliefs) if (belief.held && key.startsWith(`${node}\u0000`)) this.schedule(node, key.slice(node.length + 1), belief);
+    });
+  }
 
   record(node: NodeId, op: RecordedOp): void {
     const process = this.processOf(node);
@@ -66,9 +73,9 @@ export class GroupsRecorder implements GroupsHost {
   believeHeld(node: NodeId, lock: string, untilMonoUs: number | undefined, renewal: boolean): void {
     const key = `${node}\u0000${lock}`;
     let belief = this.beliefs.get(key);
-    if (belief === undefined) this.beliefs.set(key, (belief = { generation: 0, held: false }));
-    const generation = ++belief.generation;
+    if (belief === undefined) this.beliefs.set(key, (belief = { generation: 0, held: false, untilMonoUs: 0 }));
     if (untilMonoUs === undefined) {
+      belief.generation++;
       if (belief.held) this.release(node, lock, belief, 'released');
       return;
     }
@@ -78,7 +85,14 @@ export class GroupsRecorder implements GroupsHost {
       this.record(node, { type: 'ok', f: 'acquire', key: lock, value: 'renewed after its lease ran out' });
     }
     belief.held = true;
-    const atUs = Math.max(this.sim.now, this.sim.trueTimeWhenMonotonicReads(node, untilMonoUs));
+    belief.untilMonoUs = untilMonoUs;
+    this.schedule(node, lock, belief);
+  }
+
+  /** The release when the node's monotonic clock reaches the belief's end, at its current rate. */
+  private schedule(node: NodeId, lock: string, belief: Belief): void {
+    const generation = ++belief.generation;
+    const atUs = Math.max(this.sim.now, this.sim.trueTimeWhenMonotonicReads(node, belief.untilMonoUs));
     this.sim.at(atUs, () => {
       if (belief.generation === generation && belief.held) this.release(node, lock, belief, 'lease ran out');
     });

@@ -271,11 +271,12 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
           state.keepalive.requestId = ctx.call(coordNode(state, ctx), { client: `${state.client}/keepalive`, seq: ++state.keepaliveSeq, op: renewOp(state) });
           return;
         case T_LEASE:
-          if (holding(state) && ctx.monotonic() >= state.untilUs) {
-            // The lease ran out: the history already says so (at the instant it did).
-            dropBelief(state, ctx);
-            idle(state, ctx, options.idleUs);
-          }
+          if (!holding(state)) return;
+          // A timer's length is set at the clock's rate when armed: a clock slowed since fires it early.
+          if (ctx.monotonic() < state.untilUs) return ctx.setTimer(T_LEASE, state.untilUs - ctx.monotonic());
+          // The lease ran out: the history already says so (at the instant it did).
+          dropBelief(state, ctx);
+          idle(state, ctx, options.idleUs);
           return;
         case T_WORK:
           if (state.phase !== 'holding') return;

@@ -160,7 +160,10 @@ export function createRedlockClient(options: RedlockOptions): ServiceProtocol<Re
         case T_DEADLINE:
           return phaseDone(state, ctx);
         case T_LEASE:
-          if (state.phase === 'holding' && ctx.monotonic() >= state.untilUs) releaseAll(state, ctx);
+          if (state.phase !== 'holding') return;
+          // A timer's length is set at the clock's rate when armed: a clock slowed since fires it early.
+          if (ctx.monotonic() < state.untilUs) return ctx.setTimer(T_LEASE, state.untilUs - ctx.monotonic());
+          releaseAll(state, ctx);
           return;
         case T_WRITE: {
           if (state.phase !== 'holding' || ctx.monotonic() >= state.untilUs) return;
