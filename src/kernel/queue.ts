@@ -102,28 +102,10 @@ export class EventQueue {
     const top = heap[0];
     if (top === undefined) return undefined;
     const last = heap.pop()!;
-    const n = heap.length;
-    if (n > 0) {
-      // Sift `last` down from the root.
-      let i = 0;
-      while (true) {
-        const left = 2 * i + 1;
-        if (left >= n) break;
-        const right = left + 1;
-        let child = left;
-        let c = heap[left]!;
-        if (right < n) {
-          const r = heap[right]!;
-          if (r.time < c.time || (r.time === c.time && r.seq < c.seq)) {
-            child = right;
-            c = r;
-          }
-        }
-        if (last.time < c.time || (last.time === c.time && last.seq < c.seq)) break;
-        heap[i] = c;
-        i = child;
-      }
-      heap[i] = last;
+    if (heap.length > 0) {
+      // `last` takes the root's place and sinks to where it belongs.
+      heap[0] = last;
+      this.siftDownFrom(0);
     }
     return top;
   }

@@ -25,6 +25,7 @@ import type { TraceSink } from '../trace/events.js';
 import { ScriptedClients } from '../workload/scripted.js';
 import { ISOLATION_CHECKS, checkHealth, operationsOf, runCheck, type CheckResult } from './checks.js';
 import { judgeExpectation, prepareProtocol } from './prepare.js';
+import { identity } from './identity.js';
 import type { RunOptions, RunResult } from './run.js';
 
 export type ChoiceKind = 'invoke' | 'deliver' | 'timer' | 'crash' | 'drop' | 'duplicate';
@@ -253,13 +254,7 @@ export function runChoiceLog(scenario: Scenario, options: RunOptions = {}): RunR
     else ops[e.type]++;
   }
   return {
-    scenario: scenario.name,
-    file: scenario.file,
-    protocol: scenario.protocol.name,
-    options: scenario.options,
-    flaws: scenario.flaws,
-    seed: String(scenario.seed),
-    nodes: scenario.nodes,
+    ...identity(scenario, String(scenario.seed)),
     traceHash: sim.traceHash,
     events: sim.events,
     virtualTimeUs: sim.now,

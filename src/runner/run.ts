@@ -14,6 +14,7 @@ import { Workload, type WorkloadStats } from '../workload/clients.js';
 import { OpGenerator } from '../workload/generators.js';
 import { ISOLATION_CHECKS, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
 import { runChoiceLog } from './choices.js';
+import { identity } from './identity.js';
 import { judgeExpectation, prepareProtocol, type Expectation } from './prepare.js';
 
 export { judgeExpectation, prepareProtocol, type Expectation } from './prepare.js';
@@ -212,20 +213,6 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     expectation: judgeExpectation(scenario.expect, checks),
     history,
     ...(finalReadFromUs !== undefined ? { finalReadFromUs } : {}),
-  };
-}
-
-/** What names a run: the scenario, its protocol configuration and the seed. */
-function identity(scenario: Scenario, seed: string): Pick<RunResult, 'scenario' | 'file' | 'protocol' | 'options' | 'flaws' | 'seed' | 'nodes' | 'groups'> {
-  return {
-    scenario: scenario.name,
-    file: scenario.file,
-    protocol: scenario.protocol.name,
-    options: scenario.options,
-    flaws: scenario.flaws,
-    seed,
-    nodes: scenario.nodes,
-    ...(scenario.groups !== undefined ? { groups: scenario.groups.map((g) => ({ name: g.name, protocol: g.protocol.name, nodes: g.nodes, options: g.options, flaws: g.flaws })) } : {}),
   };
 }
 

@@ -128,8 +128,8 @@ class Client {
 export class Workload {
   /** The history, unless it is streamed (see streamTo). */
   readonly history: HistoryEvent[] = [];
-  /** Receives every history event instead of `history` when set. */
-  private sink: ((event: HistoryEvent) => void) | undefined = undefined;
+  /** Where each history event goes: `history`, or a stream (see streamTo). */
+  private keep: (event: HistoryEvent) => void = (event) => this.history.push(event);
   private recorded = 0;
   readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0 };
   /** Completed-ok latencies by op name, µs (bounded memory). */
@@ -177,7 +177,7 @@ export class Workload {
    * long run's memory does not grow with its ops. Call before start.
    */
   streamTo(sink: (event: HistoryEvent) => void): void {
-    this.sink = sink;
+    this.keep = sink;
   }
 
   /**
@@ -400,29 +400,9 @@ export class Workload {
   }
 
   private record(client: { readonly process: number; readonly name: string }, type: EventType, op: Op, value: unknown, error: string | undefined, node?: NodeId): void {
-    // Built without spreads (one literal per shape, same key order): this runs twice per op.
-    const index = this.recorded++;
-    const timeUs = this.host.now;
-    const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } =
-      op.key !== undefined ? { index, type, process: client.process, f: op.f, key: op.key, value, timeUs } : { index, type, process: client.process, f: op.f, value, timeUs };
-    if (node !== undefined) event.node = node;
-    if (error !== undefined) event.error = error;
-    if (this.sink !== undefined) this.sink(event);
-    else this.history.push(event);
-    this.host.mixHash(type.length * 31 + client.process);
-    if (this.host.tracing === false) return;
-    this.host.traceEvent({
-      kind: 'op',
-      type,
-      process: client.process,
-      client: client.name,
-      f: op.f,
-      ...(op.key !== undefined ? { key: op.key } : {}),
-      value,
-      ...(node !== undefined ? { node } : {}),
-      ...(error !== undefined ? { error } : {}),
-    });
+    recordOp(this.host, this.keep, this.recorded++, client, type, op, value, error, node);
   }
+
 
   private chooseNode(client: Client): NodeId {
     switch (this.config.route) {
@@ -439,4 +419,41 @@ export class Workload {
     const options = this.targets().filter((n) => n !== avoid);
     return options.length > 0 ? client.rng.pick(options) : avoid;
   }
+}
+
+/**
+ * Records one client op event: kept (the history, or a stream), mixed into the trace hash, traced.
+ * Shared by the workload's clients and the scripted ones of exploration.
+ */
+export function recordOp(
+  host: ClientHost,
+  keep: (event: HistoryEvent) => void,
+  index: number,
+  client: { readonly process: number; readonly name: string },
+  type: EventType,
+  op: Op,
+  value: unknown,
+  error: string | undefined,
+  node: NodeId | undefined,
+): void {
+  // Built without spreads (one literal per shape, same key order): this runs twice per op.
+  const timeUs = host.now;
+  const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } =
+    op.key !== undefined ? { index, type, process: client.process, f: op.f, key: op.key, value, timeUs } : { index, type, process: client.process, f: op.f, value, timeUs };
+  if (node !== undefined) event.node = node;
+  if (error !== undefined) event.error = error;
+  keep(event);
+  host.mixHash(type.length * 31 + client.process);
+  if (host.tracing === false) return;
+  host.traceEvent({
+    kind: 'op',
+    type,
+    process: client.process,
+    client: client.name,
+    f: op.f,
+    ...(op.key !== undefined ? { key: op.key } : {}),
+    value,
+    ...(node !== undefined ? { node } : {}),
+    ...(error !== undefined ? { error } : {}),
+  });
 }

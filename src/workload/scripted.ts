@@ -9,7 +9,7 @@
 import type { EventType, HistoryEvent } from '../core/history.js';
 import type { NodeId } from '../core/ids.js';
 import type { Op, OpResult } from '../core/ops.js';
-import type { ClientHost } from './clients.js';
+import { recordOp, type ClientHost } from './clients.js';
 
 /** Redirects followed for one op before it ends failed (a redirect loop cannot spin forever). */
 const MAX_REDIRECTS = 3;
@@ -35,6 +35,7 @@ export interface ScriptedClientState {
 
 export class ScriptedClients {
   readonly history: HistoryEvent[] = [];
+  private readonly keep = (event: HistoryEvent): void => void this.history.push(event);
   private readonly clients: ScriptedClient[] = [];
   private nextProcess: number;
 
@@ -122,23 +123,7 @@ export class ScriptedClients {
   }
 
   private record(client: ScriptedClient, type: EventType, op: Op, value: unknown, error?: string, node?: NodeId): void {
-    const event: { -readonly [K in keyof HistoryEvent]: HistoryEvent[K] } = { index: this.history.length, type, process: client.process, f: op.f, value, timeUs: this.host.now };
-    if (op.key !== undefined) event.key = op.key;
-    if (node !== undefined) event.node = node;
-    if (error !== undefined) event.error = error;
-    this.history.push(event);
-    this.host.mixHash(type.length * 31 + client.process);
-    if (this.host.tracing === false) return;
-    this.host.traceEvent({
-      kind: 'op',
-      type,
-      process: client.process,
-      client: client.name,
-      f: op.f,
-      ...(op.key !== undefined ? { key: op.key } : {}),
-      value,
-      ...(node !== undefined ? { node } : {}),
-      ...(error !== undefined ? { error } : {}),
-    });
+    recordOp(this.host, this.keep, this.history.length, client, type, op, value, error, node);
   }
+
 }
