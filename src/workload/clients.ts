@@ -88,6 +88,13 @@ interface InFlight {
   /** An attempt timed out: it may still take effect, so no later answer is a definite fail. */
   resent: boolean;
   attempt: number;
+  /**
+   * Nodes this op's attempts went to, in order (each once). A client with no hint where to go next
+   * tries a node it has not tried yet before it tries one again, as real client libraries walk
+   * their list of servers: a random pick can keep landing on nodes that do not know the leader
+   * (servers removed from the configuration) while the one that would answer is never tried.
+   */
+  tried: NodeId[];
   requestId: string;
   /** Waiting for a reply (true) or between attempts after a definite refusal (false). */
   awaiting: boolean;
@@ -281,6 +288,7 @@ export class Workload {
       resendsLeft: this.config.retries ?? 0,
       resent: false,
       attempt: 0,
+      tried: [],
       requestId: '',
       awaiting: false,
       node,
@@ -296,6 +304,7 @@ export class Workload {
   private attempt(client: Client, flight: InFlight, node: NodeId): void {
     flight.attempt++;
     flight.node = node;
+    if (!flight.tried.includes(node)) flight.tried.push(node);
     flight.awaiting = true;
     flight.requestId = `${client.name}:${client.opCount}:${flight.attempt}`;
     if (flight.resendsLeft > 0) {
@@ -333,7 +342,7 @@ export class Workload {
         this.stats.redirects++;
         flight.awaiting = false;
         flight.lastError = result.error ?? `redirected by ${from}`;
-        const next = result.to ?? this.otherNode(client, from);
+        const next = result.to ?? this.otherNode(client, from, flight.tried);
         if (result.to !== undefined) client.leaderHint = result.to;
         const at = this.host.now + this.config.retryDelayUs;
         if (flight.attempt >= MAX_ATTEMPTS_PER_OP || at >= flight.deadlineUs) {
@@ -368,7 +377,7 @@ export class Workload {
         flight.resendsLeft--;
         flight.resent = true;
         this.stats.resent++;
-        this.attempt(client, flight, this.otherNode(client, flight.node));
+        this.attempt(client, flight, this.otherNode(client, flight.node, flight.tried));
         return;
       }
       this.scheduleTimeoutCheck(client, flight.awaiting && flight.attemptDeadlineUs > now ? flight.attemptDeadlineUs : flight.deadlineUs);
@@ -415,9 +424,20 @@ export class Workload {
     }
   }
 
-  private otherNode(client: Client, avoid: NodeId): NodeId {
+  /**
+   * A node other than `avoid`, one not `tried` yet (see InFlight.tried). Once every node was
+   * tried, the walk starts over (`avoid` counts as tried), so each round visits every node once.
+   */
+  private otherNode(client: Client, avoid: NodeId, tried: NodeId[]): NodeId {
     const options = this.targets().filter((n) => n !== avoid);
-    return options.length > 0 ? client.rng.pick(options) : avoid;
+    if (options.length === 0) return avoid;
+    let untried = options.filter((n) => !tried.includes(n));
+    if (untried.length === 0) {
+      tried.length = 0;
+      tried.push(avoid);
+      untried = options;
+    }
+    return client.rng.pick(untried);
   }
 }
 

@@ -67,6 +67,35 @@ describe('Workload', () => {
     expect(leader.workload.stats.redirects).toBeLessThanOrEqual(3);
   });
 
+  it('a redirect with no hint sends the op to a node it has not tried yet: every op finds the one node that serves within a round of the cluster', () => {
+    // Only n7 serves; the others redirect without saying where (servers removed from the
+    // configuration, nodes that lost the leader). Request ids end in the attempt number.
+    let mostAttempts = 0;
+    const lost: Protocol<Record<string, never>, never> = {
+      name: 'lost',
+      init: () => ({}),
+      onMessage() {},
+      onTimer() {},
+      onRequest(_state, req, ctx) {
+        mostAttempts = Math.max(mostAttempts, Number(req.id.split(':').pop()));
+        ctx.reply(req.id, ctx.self === 'n7' ? { type: 'ok', value: req.op.f === 'read' ? null : undefined } : { type: 'redirect' });
+      },
+    };
+    for (const route of ['leader', 'random'] as const) {
+      mostAttempts = 0;
+      const { sim } = makeSim({ protocol: lost, nodes: 7 });
+      const ids = Array.from({ length: 7 }, (_, i) => `n${i + 1}`);
+      const generator = new OpGenerator({ model: 'kv', keys: 2, keyDistribution: { kind: 'uniform' }, mix: { read: 0.5, write: 0.5 } });
+      const workload = new Workload({ ...config, route, timeoutUs: 1_000_000 }, sim, generator, Rng.root(5).fork('workload'), () => ids, ids);
+      sim.start();
+      workload.start(2_000_000);
+      sim.run(3_000_000);
+      expect(workload.stats.ok).toBeGreaterThan(100);
+      expect(workload.stats.fail + workload.stats.info).toBe(0);
+      expect(mostAttempts, route).toBeLessThanOrEqual(7);
+    }
+  });
+
   it('open loop sheds arrivals when every client is busy, never queues without bound', () => {
     const { sim, workload } = setup({ clients: 1, ratePerSecond: 5000 }, 1);
     sim.start();
