@@ -31,7 +31,7 @@ export const CAMPAIGN_FILE = 'fuzz-campaign.json';
 /** Fields that must agree for summaries to be shards of one campaign. */
 const IDENTITY = ['protocol', 'flaws', 'options', 'checks', 'faults', 'swarm', 'seed', 'requestedRuns', 'timeLimitMs'] as const;
 /** Fields merge computes itself (everything else is carried). */
-const COMPUTED = new Set(['shard', 'runs', 'passed', 'failed', 'inconclusive', 'interrupted', 'wallTimeMs', 'runsPerSecond', 'meanEvents', 'meanOps', 'failures', 'workers', 'repeat']);
+const COMPUTED = new Set(['shard', 'runs', 'passed', 'failed', 'inconclusive', 'inconclusiveChecks', 'interrupted', 'wallTimeMs', 'runsPerSecond', 'meanEvents', 'meanOps', 'failures', 'workers', 'repeat']);
 
 export interface LoadedShard {
   /** Where the summary was read from. */
@@ -170,6 +170,7 @@ export function mergeShards(shards: readonly LoadedShard[], scenarioOf: (shard: 
     passed: sum('passed'),
     failed: sum('failed'),
     inconclusive: sum('inconclusive'),
+    inconclusiveChecks: sumCounts(sorted.map((s) => s.summary['inconclusiveChecks'])),
     interrupted: sorted.some((s) => s.summary['interrupted'] === true),
     // Shards run side by side: the campaign took as long as its slowest shard.
     wallTimeMs: Math.max(...sorted.map((s) => (s.summary['wallTimeMs'] as number | undefined) ?? 0)),
@@ -244,7 +245,7 @@ function formatMerged(c: MergedCampaign, out: string | undefined): string {
   const distinct = c.failures.length;
   lines.push(
     `total: ${plural(c.runs, 'run')}: ${c.passed} passed, ${c.failed > 0 ? chalk.red(`${c.failed} failed`) : '0 failed'}` +
-      `${c.failuresFound > distinct ? ` (${plural(distinct, 'distinct failure')} after de-duplication)` : ''}, ${c.inconclusive} inconclusive`,
+      `${c.failuresFound > distinct ? ` (${plural(distinct, 'distinct failure')} after de-duplication)` : ''}, ${c.inconclusive} inconclusive${inconclusiveNote(c['inconclusiveChecks'])}`,
   );
   for (const f of c.failures) {
     const failed = Array.isArray(f['failed']) ? (f['failed'] as Array<{ name: string; kind?: string }>).map((x) => (x.kind !== undefined ? `${x.name} [${x.kind}]` : x.name)).join(', ') : '';
@@ -257,3 +258,23 @@ function formatMerged(c: MergedCampaign, out: string | undefined): string {
   return lines.join('\n');
 }
 
+/** Adds up per-check counts of inconclusive runs (a summary written before they existed has none). */
+function sumCounts(perShard: readonly unknown[]): Record<string, number> {
+  const total = new Map<string, number>();
+  for (const counts of perShard) {
+    if (typeof counts !== 'object' || counts === null) continue;
+    for (const [name, n] of Object.entries(counts)) if (typeof n === 'number') total.set(name, (total.get(name) ?? 0) + n);
+  }
+  return Object.fromEntries([...total].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * ` (durable 90, liveness 3)`: which checks could not decide, in how many runs, most first (a run
+ * may count under several); empty when none.
+ */
+export function inconclusiveNote(counts: unknown): string {
+  if (typeof counts !== 'object' || counts === null) return '';
+  const list = Object.entries(counts).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0);
+  list.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+  return list.length === 0 ? '' : ` (${list.map(([name, n]) => `${name} ${n}`).join(', ')})`;
+}

@@ -45,7 +45,7 @@ import { checkOutputDir, writeFileAtomic } from './atomic.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { dsimVersion } from './version.js';
 import { DSIM, displayPath, shellQuote } from './command-line.js';
-import { mergeCommand, summaryFileName } from './fuzz-merge.js';
+import { inconclusiveNote, mergeCommand, summaryFileName } from './fuzz-merge.js';
 import { plural } from '../core/plural.js';
 import { didYouMean } from '../core/suggest.js';
 import { besideProgress, progressWanted, startProgress } from './progress.js';
@@ -242,6 +242,8 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
   const say = besideProgress(io, bar);
   const started = performance.now();
   const counts = { done: 0, passed: 0, failed: 0, inconclusive: 0 };
+  /** Inconclusive runs by the check that could not decide (a run may count under several). */
+  const inconclusiveBy = new Map<string, number>();
   const failures: Array<Record<string, unknown>> = [];
   const sizes = { events: 0, ops: 0 };
   const runPlans = new Map<number, RunPlan>();
@@ -277,7 +279,10 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     sizes.events += outcome.events;
     sizes.ops += outcome.ops;
     if (outcome.status === 'passed') counts.passed++;
-    else if (outcome.status === 'inconclusive') counts.inconclusive++;
+    else if (outcome.status === 'inconclusive') {
+      counts.inconclusive++;
+      for (const name of outcome.unknown ?? []) inconclusiveBy.set(name, (inconclusiveBy.get(name) ?? 0) + 1);
+    }
     else {
       counts.failed++;
       const path = join(plan.out, failureFileName(outcome));
@@ -389,6 +394,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     passed: counts.passed,
     failed: counts.failed,
     inconclusive: counts.inconclusive,
+    inconclusiveChecks: Object.fromEntries([...inconclusiveBy].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     interrupted,
     ...(moduleState !== undefined ? { moduleState: moduleState.kind } : {}),
     wallTimeMs: Math.round(wallMs),
@@ -415,7 +421,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
     io.out(
       `${interrupted ? 'interrupted' : 'done'}: ${plural(counts.done, 'run')} in ${(wallMs / 1000).toFixed(1)}s (${rate(counts.done, wallMs)} runs/s, ` +
         `${counts.done ? Math.round(sizes.events / counts.done) : 0} events and ${counts.done ? Math.round(sizes.ops / counts.done) : 0} ops per run): ` +
-        `${counts.failed ? chalk.red(`${counts.failed} failed`) : '0 failed'}, ${counts.inconclusive} inconclusive, ${counts.passed} passed`,
+        `${counts.failed ? chalk.red(`${counts.failed} failed`) : '0 failed'}, ${counts.inconclusive} inconclusive${inconclusiveNote(Object.fromEntries(inconclusiveBy))}, ${counts.passed} passed`,
     );
     if (corpus !== undefined) {
       io.out(

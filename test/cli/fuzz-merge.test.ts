@@ -34,6 +34,11 @@ describe('fuzz merge', () => {
     expect(merged.shards.map((s) => s['coverage'])).toEqual([5, 7]);
   });
 
+  it('adds up the inconclusive runs per check (a shard from before the counts existed has none)', () => {
+    const merged = mergeShards([shard(1, 3, { inconclusive: 3, inconclusiveChecks: { durable: 2, liveness: 1 } }), shard(2, 3, { inconclusive: 4, inconclusiveChecks: { durable: 4 } }), shard(3, 3)], scenarioOf);
+    expect(merged).toMatchObject({ inconclusive: 7, inconclusiveChecks: { durable: 6, liveness: 1 } });
+  });
+
   it('names missing shards, and refuses shards of different campaigns or the same shard twice', () => {
     expect(mergeShards([shard(1, 4), shard(3, 4)], scenarioOf).shardsMissing).toEqual([2, 4]);
     expect(() => mergeShards([shard(1, 2), shard(2, 2, { seed: 43 })], scenarioOf)).toThrow(/not the same campaign .*seed is 43 here, 42 there/);

@@ -37,6 +37,18 @@ describe('dsim fuzz', () => {
     expect(r.stdout).toContain('to repeat these runs: npx dsim fuzz --protocol broadcast --runs 40 --seed 1');
   });
 
+  it('names the checks that could not decide: in the summary line and in --json', () => {
+    // Without no-op elections, a final read waits for a write of the new leader's term that may never come.
+    const args = ['fuzz', '--protocol', 'raft', '--runs', '40', '--seed', '1', '--options', '{"noopOnElection":false,"reads":"read-index"}', '--model', 'kv', '--out', join(dir, 'inconclusive')];
+    const text = dsim(args);
+    expect(text.code).toBe(0);
+    const match = /(\d+) inconclusive \(durable (\d+)\)/.exec(text.stdout);
+    expect(match, text.stdout).not.toBeNull();
+    expect(match![1]).toBe(match![2]);
+    const summary = json(dsim([...args, '--json']).stdout);
+    expect(summary['inconclusiveChecks']).toEqual({ durable: Number(match![1]) });
+  });
+
   it('finds a flaw, writes the shrunk scenario, and replay confirms it; after a "fix" replay says it passes', () => {
     const out = join(dir, 'flaw');
     const r = dsim(['fuzz', '--protocol', 'broadcast', '--flaws', 'no-retry', '--runs', '30', '--seed', '1', '--out', out]);
