@@ -23,6 +23,7 @@ import { configGeneArbitrary, configurationDraw, judgedBy, resolveConfiguration,
 import { operatorEntries, operatorGeneArbitrary, sparesFor, type OperatorGene } from './operators.js';
 import { profileFor, type FuzzProfile, type PerLevel } from './profiles.js';
 import { isTxnModel } from '../workload/generators.js';
+import { triggerFields, triggerGeneArbitrary, type TriggerGene } from './moments.js';
 
 /** The fault kinds the fuzzer injects; `--faults` picks among them. */
 export const FAULT_KINDS = ['partition', 'crash', 'pause', 'clock', 'loss', 'duplicate', 'reorder', 'slow', 'disk', 'wipe'] as const;
@@ -46,12 +47,8 @@ export type Level = 0 | 1 | 2 | 3;
 /** A node index (taken modulo the cluster size), `random`, or a role such as `leader`. */
 export type TargetGene = number | string;
 
-/**
- * A protocol moment a fault waits for (see TriggerSpec in faults/plan.ts): `pick` chooses the role
- * or note name among the profile's (or any), `withinPm` the largest delay after it in per mille
- * of the main phase (0: at once), `times` how often it may fire.
- */
-export type TriggerGene = { readonly event: 'role' | 'persist' | 'reply' | 'note' | 'crash' | 'restart'; readonly pick: number; readonly withinPm: number; readonly times: number };
+/** A protocol moment a fault waits for: see moments.ts. */
+export type { TriggerGene } from './moments.js';
 
 export type CrashPointGene = 'after-persist' | 'partial-send' | null;
 
@@ -317,18 +314,7 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
   const forPm = fc.option(fc.integer({ min: 1, max: 1000 }), { nil: null, freq: 4 });
   const pc = fc.integer({ min: 0, max: 100 });
   // A fault aimed at a protocol moment about 2 times in 5; the delay after it is mostly short.
-  const trigger: fc.Arbitrary<TriggerGene | null> = fc.oneof(
-    { weight: 3, arbitrary: fc.constant(null) },
-    {
-      weight: 2,
-      arbitrary: fc.record({
-        event: fc.constantFrom('role' as const, 'persist' as const, 'reply' as const, 'note' as const, 'crash' as const, 'restart' as const),
-        pick: fc.integer({ min: 0, max: 15 }),
-        withinPm: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 21, max: 200 })),
-        times: fc.integer({ min: 1, max: 3 }),
-      }),
-    },
-  );
+  const trigger = triggerGeneArbitrary();
   const point: fc.Arbitrary<CrashPointGene> = fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom<CrashPointGene>('after-persist', 'partial-send') });
   const byKind: Record<FuzzFaultKind, fc.Arbitrary<FaultGene>> = {
     partition: fc.record({
@@ -399,7 +385,10 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
   const off: fc.Arbitrary<Level> = fc.constant<Level>(0);
   const swarm = fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, kinds.includes(k) ? level(k) : off])) as Record<FuzzFaultKind, fc.Arbitrary<Level>>);
   // Operator actions shrink like faults, by going away.
-  const operators = setup.operators ? fc.array(fc.noShrink(operatorGeneArbitrary()), { maxLength: MAX_OPERATOR_ACTIONS }) : fc.constant([] as OperatorGene[]);
+  // Actions aimed at protocol moments only where the protocol declares actions: elsewhere the
+  // trigger is a constant and runs draw as they did before.
+  const operatorTrigger = setup.context.configuration.definition.operatorActions !== undefined ? trigger : undefined;
+  const operators = setup.operators ? fc.array(fc.noShrink(operatorGeneArbitrary(operatorTrigger)), { maxLength: MAX_OPERATOR_ACTIONS }) : fc.constant([] as OperatorGene[]);
   // Record order is shrink order: the size of the run first, then the faults and operator
   // actions, then the configuration (toward the defaults), then the details.
   return fc.record({
@@ -459,7 +448,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const nodes = deployment === undefined ? genome.nodes : Object.values(deployment.groups).reduce((sum, g) => sum + g.nodes, 0);
   const actions = deployment === undefined ? (definition.operatorActions?.(config.parsed) ?? []) : [];
   const spares = genome.operators.length > 0 ? sparesFor(actions) : 0;
-  const commands = operatorEntries({ genes: genome.operators, actions, nodes, spares, durationMs });
+  const commands = operatorEntries({ genes: genome.operators, actions, nodes, spares, durationMs, moments: context });
   const judged =
     deployment === undefined
       ? judgedBy(context.configuration, config, { nodes, commands: commandNames(commands) })
@@ -495,18 +484,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const longReorder = { min: Math.min(LONG_REORDER_MS.min, Math.floor(stallCapMs / 2)), max: Math.min(LONG_REORDER_MS.max, stallCapMs) };
 
   // A triggered fault: `on:` and its delay; the node the event happened on is the target `trigger`.
-  const triggerOf = (gene: TriggerGene | null): Record<string, unknown> => {
-    if (gene === null) return {};
-    const choose = (names: readonly string[] | undefined): string => {
-      const list = names ?? [];
-      const i = gene.pick % (list.length + 1);
-      return i < list.length ? list[i]! : 'any';
-    };
-    const on =
-      gene.event === 'role' ? { became: choose(context.roles) } : gene.event === 'note' ? { note: choose(context.notes) } : gene.event === 'reply' ? { reply: 'ok' } : gene.event;
-    const withinMs = Math.floor((gene.withinPm * durationMs) / 1000);
-    return { on, ...(withinMs > 0 ? { within: `${withinMs}ms` } : {}), ...(gene.times > 1 ? { times: gene.times } : {}) };
-  };
+  const triggerOf = (gene: TriggerGene | null): Record<string, unknown> => triggerFields(gene, context, durationMs);
   /** The fault's own target, or the node of its trigger (a crash hits someone else: that one is down). */
   const aimed = (gene: TriggerGene | null, target: TargetGene): string => (gene !== null && gene.event !== 'crash' ? 'trigger' : targetOf(target));
 

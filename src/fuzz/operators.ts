@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import type { Chooser, OperatorAction } from '../core/protocol.js';
 import { CHOICE_RANGE, pickIndex } from './configuration.js';
+import { triggerOn, type MomentNames, type TriggerGene } from './moments.js';
 
 /** Raw choices an action's arguments may consume; further picks take the first alternative. */
 const ARG_CHOICES = 4;
@@ -17,14 +18,22 @@ export interface OperatorGene {
   /** Which action (raw choice among the configuration's). */
   readonly action: number;
   readonly args: readonly number[];
+  /**
+   * A protocol moment the action waits for, from its time on (null or absent: it runs at its
+   * time): each command of the action then fires that long after the first such moment (a
+   * membership change right after a leader change, two of them racing a new leader's first commit).
+   */
+  readonly trigger?: TriggerGene | null;
 }
 
-export function operatorGeneArbitrary(): fc.Arbitrary<OperatorGene> {
+/** `trigger`: the moments actions may wait for (a constant null where no action exists, so runs draw as before). */
+export function operatorGeneArbitrary(trigger: fc.Arbitrary<TriggerGene | null> = fc.constant(null)): fc.Arbitrary<OperatorGene> {
   const raw = fc.noBias(fc.integer({ min: 0, max: CHOICE_RANGE - 1 }));
   return fc.record({
     atPm: fc.integer({ min: 0, max: 999 }),
     action: raw,
     args: fc.array(raw, { minLength: ARG_CHOICES, maxLength: ARG_CHOICES }),
+    trigger,
   });
 }
 
@@ -40,6 +49,8 @@ export function operatorEntries(options: {
   readonly nodes: number;
   readonly spares: number;
   readonly durationMs: number;
+  /** Role and note names a triggered action's moment is chosen among. */
+  readonly moments?: MomentNames;
 }): Record<string, unknown>[] {
   const { genes, actions, nodes, spares, durationMs } = options;
   if (actions.length === 0) return [];
@@ -59,11 +70,20 @@ export function operatorEntries(options: {
       },
     };
     const startMs = Math.floor((gene.atPm * durationMs) / 1000);
+    const trigger = gene.trigger ?? null;
     for (const step of action.steps(choose, cluster)) {
       // Every entry fires before the heal, so the heal phase judges what the actions left behind.
-      const atMs = Math.min(durationMs - 1, startMs + Math.max(0, Math.floor(step.afterMs ?? 0)));
+      const afterMs = Math.max(0, Math.floor(step.afterMs ?? 0));
+      const atMs = Math.min(durationMs - 1, startMs + (trigger === null ? afterMs : 0));
+      const args = !('start' in step) && step.args !== undefined && Object.keys(step.args).length > 0 ? { args: { ...step.args } } : {};
+      // A triggered action's commands keep their spacing after the moment (`after:`); a spare it
+      // starts is started when the action is armed (a start cannot wait for a moment).
       const entry: Record<string, unknown> =
-        'start' in step ? { at: `${atMs}ms`, start: step.start } : { at: `${atMs}ms`, command: step.command, target: step.target, ...(step.args !== undefined && Object.keys(step.args).length > 0 ? { args: { ...step.args } } : {}) };
+        'start' in step
+          ? { at: `${atMs}ms`, start: step.start }
+          : trigger === null
+            ? { at: `${atMs}ms`, command: step.command, target: step.target, ...args }
+            : { at: `${atMs}ms`, command: step.command, target: step.target, ...args, on: triggerOn(trigger, options.moments ?? {}), ...(afterMs > 0 ? { after: `${afterMs}ms` } : {}) };
       entries.push({ atMs, entry });
     }
   }

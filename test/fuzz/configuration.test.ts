@@ -160,6 +160,21 @@ describe('operator actions drawn like faults', () => {
       { at: '800ms', command: 'add-server', target: 'leader', args: { node: 'n1' } },
     ]);
   });
+
+  it('an action aimed at a protocol moment: armed at its time, each command that long after the moment; a spare starts when armed', () => {
+    const actions = protocols.get('raft')!.operatorActions!({});
+    const trigger = { event: 'role' as const, pick: 0, withinPm: 30, times: 2 };
+    // Action 3 of 4 is replace-server: start a spare, add it, remove n1 after the gap.
+    const entries = operatorEntries({ genes: [{ atPm: 500, action: 60_000, args: [0, 0, 0, 0], trigger }], actions, nodes: 3, spares: 2, durationMs: 1000, moments: { roles: ['leader'] } });
+    expect(entries).toEqual([
+      { at: '500ms', start: 'n4' },
+      { at: '500ms', command: 'add-server', target: 'leader', args: { node: 'n4' }, on: { became: 'leader' } },
+      { at: '500ms', command: 'remove-server', target: 'leader', args: { node: 'n1' }, on: { became: 'leader' }, after: '200ms' },
+    ]);
+    // The default campaign aims some of raft's actions at moments, and every such scenario is valid.
+    const drawn = scenarios('raft', 200);
+    expect(drawn.some((s) => s.faults.some((f) => f.command !== undefined && f.on !== undefined))).toBe(true);
+  });
 });
 
 describe('a user protocol that declares a space', () => {
