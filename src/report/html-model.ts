@@ -631,9 +631,9 @@ function distinctSample(sorted: readonly number[], max: number): number[] {
   return Array.from({ length: max }, (_, i) => distinct[Math.floor((i * (distinct.length - 1)) / (max - 1))]!);
 }
 
-/** Notes worth a glance in a timeline: elections, leadership, loss, conflicts, errors. */
+/** Notes worth a glance in a timeline: elections, leadership, loss, conflicts, errors, sessions and leases running out. */
 export function looksImportant(text: string): boolean {
-  return /elect|leader|term|promot|demot|step.?down|fail.?over|become|became|lost|conflict|rollback|roll.?back|truncat|stale|split|error|fail|reject|abort|diverg|violat|panic|fence|epoch|quorum/i.test(text);
+  return /elect|leader|term|promot|demot|step.?down|fail.?over|become|became|lost|conflict|rollback|roll.?back|truncat|stale|split|error|fail|reject|abort|diverg|violat|panic|fence|epoch|quorum|expire|lapse/i.test(text);
 }
 
 function messageType(msg: unknown): string {

@@ -87,6 +87,31 @@ describe('configuration spaces', () => {
     expect(new Set(scenarios('leaderless', 50, { protocol: 'leaderless', model: 'counter' }).map((s) => (s.workload as Record<string, unknown>).model))).toEqual(new Set(['counter']));
   });
 
+  it('a service with a deployment is fuzzed with its users: groups, faults over all their nodes, each flaw planted where it belongs', () => {
+    const plain = scenarios('coordination', 60);
+    for (const s of plain) {
+      const groups = s.groups as Record<string, { protocol: string; nodes: number; options?: Record<string, unknown> }>;
+      expect(Object.keys(groups)).toEqual(['coord', 'store', 'clients']);
+      expect(groups['clients']!.nodes).toBeGreaterThanOrEqual(2);
+      expect(s.protocol).toBeUndefined();
+      expect(s.checks).toEqual(['invariants', 'clients.mutual-exclusion', 'clients.lock-liveness']);
+      // Faults name nodes of every group (node indexes are taken over the whole deployment).
+      const total = Object.values(groups).reduce((sum, g) => sum + g.nodes, 0);
+      for (const f of s.faults) for (const key of ['crash', 'pause', 'skew']) if (typeof f[key] === 'string' && /^n\d+$/.test(f[key] as string)) expect(Number((f[key] as string).slice(1))).toBeLessThanOrEqual(total);
+      // Clock faults stay within the drift the lock clients' lease margin allows for (10%: 5.26%).
+      for (const f of s.faults) if (f.skew !== undefined) expect(Math.abs(f.drift as number)).toBeLessThanOrEqual(0.0526);
+    }
+    const targets = new Set(plain.flatMap((s) => s.faults.flatMap((f) => [f.crash, f.pause, f.skew].filter((t) => typeof t === 'string'))));
+    expect([...targets]).toEqual(expect.arrayContaining(['leader', 'holder']));
+    const planted = (flaw: string) => scenarios('coordination', 5, { protocol: 'coordination', flaws: [flaw] })[0]!.groups as Record<string, { protocol: string; options?: Record<string, unknown>; flaws?: string[] }>;
+    expect(planted('no-fencing')['store']!.options).toEqual({ fencing: false });
+    expect(planted('lease-ignores-drift')['clients']!.flaws).toEqual(['lease-ignores-drift']);
+    expect(planted('follower-reads')['coord']!.flaws).toEqual(['follower-reads']);
+    const redlock = planted('redlock');
+    expect(redlock['clients']!.protocol).toBe('redlock-client');
+    expect(Object.values(redlock).filter((g) => g.protocol === 'coordination').every((g) => g.options?.['expiryClock'] === 'wall')).toBe(true);
+  });
+
   it('keeps clock faults within what a lease assumes, and links within what timeouts allow for', () => {
     for (const scenario of scenarios('raft', 300, { protocol: 'raft', options: { reads: 'lease', maxClockDrift: 0.1, leaseMarginUs: '20ms' } })) {
       for (const f of scenario.faults) {
