@@ -48,6 +48,7 @@ ul.violations button, .evidence-item button { font-size: 11px; margin-left: 6px;
 #labels { position: absolute; left: 0; top: 0; width: 84px; }
 .lane-label { position: absolute; left: 0; width: 84px; padding: 0 6px 0 12px; display: flex; align-items: center; font-weight: 600; border-right: 1px solid var(--line); overflow: hidden; white-space: nowrap; }
 .lane-label.client { font-weight: 400; color: var(--muted); }
+.lane-group { font-weight: 400; font-size: 10px; color: var(--muted); margin-right: 4px; overflow: hidden; text-overflow: ellipsis; max-width: 44px; }
 .lane-label.highlighted { color: var(--bad); }
 .lane-label.highlighted::before { content: "\25B6"; font-size: 9px; position: absolute; left: 2px; }
 #canvas { position: absolute; left: 84px; top: 0; cursor: grab; }
@@ -167,6 +168,11 @@ export const CLIENT_JS = String.raw`
       var lane = D.lanes[i], pos = layout.lanes[i];
       if (!pos) continue;
       var div = el('div', 'lane-label ' + lane.kind + (lane.highlighted ? ' highlighted' : ''), lane.id);
+      if (lane.group) {
+        // The service the node belongs to, before its id: "coord n1".
+        div.insertBefore(el('span', 'lane-group', lane.group), div.firstChild);
+        div.dataset.group = lane.group;
+      }
       div.dataset.lane = lane.id;
       div.dataset.kind = lane.kind;
       div.style.top = pos.y + 'px';

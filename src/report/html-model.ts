@@ -76,7 +76,8 @@ export interface ReportData {
     readonly messages: string;
     readonly ops: string;
   };
-  readonly lanes: ReadonlyArray<{ readonly id: string; readonly kind: 'node' | 'client'; readonly rows: number; readonly highlighted: boolean }>;
+  /** `group`: the service a node belongs to, in a scenario of several (`groups:`). */
+  readonly lanes: ReadonlyArray<{ readonly id: string; readonly kind: 'node' | 'client'; readonly rows: number; readonly highlighted: boolean; readonly group?: string }>;
   readonly types: readonly string[];
   readonly bands: readonly BandRow[];
   readonly roles: readonly RoleRow[];
@@ -186,6 +187,7 @@ export function buildReportData(input: ReportInput): ReportData {
   const laneIds = [...[...nodeIds].sort(naturalCompare), ...[...clientIds].sort(naturalCompare)];
   const laneIndex = new Map(laneIds.map((id, i) => [id, i]));
   const knownNodes = new Set(nodeIds);
+  const groupOfNode = new Map((result.groups ?? []).flatMap((g) => g.nodes.map((node) => [node, g.name] as const)));
 
   // ---- evidence: what the failing checks, findings and trace violations name.
   const facts = emptyFacts();
@@ -500,12 +502,16 @@ export function buildReportData(input: ReportInput): ReportData {
       messages: `${m.messagesSent} sent, ${m.messagesDelivered} delivered, ${m.messagesDropped} dropped, ${m.messagesDuplicated} duplicated`,
       ops: `${result.ops.invoked} invoked: ${result.ops.ok} ok, ${result.ops.fail} fail, ${result.ops.info} info`,
     },
-    lanes: laneIds.map((id, i) => ({
-      id,
-      kind: clientIds.has(id) || id === 'clients' ? 'client' : 'node',
-      rows: Math.max(1, rowsByLane.get(i)?.length ?? 1),
-      highlighted: laneHighlighted.has(i),
-    })),
+    lanes: laneIds.map((id, i) => {
+      const group = groupOfNode.get(id);
+      return {
+        id,
+        kind: clientIds.has(id) || id === 'clients' ? 'client' : 'node',
+        rows: Math.max(1, rowsByLane.get(i)?.length ?? 1),
+        highlighted: laneHighlighted.has(i),
+        ...(group !== undefined ? { group } : {}),
+      };
+    }),
     types,
     bands,
     roles,

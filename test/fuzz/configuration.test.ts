@@ -103,7 +103,7 @@ describe('configuration spaces', () => {
     }
     const targets = new Set(plain.flatMap((s) => s.faults.flatMap((f) => [f.crash, f.pause, f.skew].filter((t) => typeof t === 'string'))));
     expect([...targets]).toEqual(expect.arrayContaining(['leader', 'holder']));
-    const planted = (flaw: string) => scenarios('coordination', 5, { protocol: 'coordination', flaws: [flaw] })[0]!.groups as Record<string, { protocol: string; options?: Record<string, unknown>; flaws?: string[] }>;
+    const planted = (flaw: string) => scenarios('coordination', 5, { protocol: 'coordination', flaws: [flaw] })[0]!.groups as unknown as Record<string, { protocol: string; options?: Record<string, unknown>; flaws?: string[] }>;
     expect(planted('no-fencing')['store']!.options).toEqual({ fencing: false });
     expect(planted('lease-ignores-drift')['clients']!.flaws).toEqual(['lease-ignores-drift']);
     expect(planted('follower-reads')['coord']!.flaws).toEqual(['follower-reads']);

@@ -183,6 +183,15 @@ describe('HTML report: what it shows', () => {
   });
 });
 
+describe('HTML report: several services', () => {
+  it('labels each node lane with its group', () => {
+    const run = recordRun('scenarios/coordination/lock-fenced-pause.yaml');
+    const lanes = buildReportData(run).lanes.filter((l) => /^n\d+$/.test(l.id));
+    expect(lanes.map((l) => `${l.group} ${l.id}`)).toEqual(['coord n1', 'coord n2', 'coord n3', 'store n4', 'clients n5', 'clients n6', 'clients n7']);
+    expect(buildReportData(partition).lanes.some((l) => l.group !== undefined)).toBe(false);
+  });
+});
+
 describe('HTML report: big runs are sampled', () => {
   it('caps the arrows, counts what it left out per type, and keeps the evidence', () => {
     const data = buildReportData({ ...partition, limits: { maxArrows: 1_000, maxOps: 300 } });
