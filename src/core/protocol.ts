@@ -128,6 +128,11 @@ export interface Invariant<State> {
 export interface ProtocolCheck<State> {
   readonly name: string;
   readonly description?: string;
+  /**
+   * The check reads only the nodes' final states, never `history`: a streamed run (`--soak`),
+   * which keeps no history, judges it as any run does instead of reporting it unknown.
+   */
+  readonly historyFree?: boolean;
   check(input: ProtocolCheckInput<State>): CheckVerdict;
 }
 

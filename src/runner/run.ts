@@ -191,7 +191,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       .map((name) =>
         stoppedAtUs !== undefined && !HISTORY_PREFIX_CHECKS.has(name) && !isInvariantName(protocol, name)
           ? { name, verdict: 'unknown' as const, detail: `not judged: the run stopped at ${stoppedAtUs}µs on a fatal finding (see health)` }
-          : streamedVerdicts !== undefined && !HISTORY_FREE_CHECKS.has(name) && !isInvariantName(protocol, name)
+          : streamedVerdicts !== undefined && !HISTORY_FREE_CHECKS.has(name) && !isInvariantName(protocol, name) && !isHistoryFreeCheck(protocol, name)
             ? { name, ...(streamedVerdicts.get(name) ?? { verdict: 'unknown' as const, detail: 'not judged in a streamed run: it needs the whole history' }) }
             : marks.call(CallKind.check, -1, name, () => runCheck(name, input)),
       ),
@@ -255,5 +255,10 @@ const HISTORY_PREFIX_CHECKS = new Set(['linearizable', 'invariants', ...ISOLATIO
 
 function isInvariantName(protocol: AnyProtocol, name: string): boolean {
   return (protocol.invariants ?? []).some((inv) => inv.name === name);
+}
+
+/** A protocol check that judges only the final node states: a streamed run judges it too. */
+function isHistoryFreeCheck(protocol: AnyProtocol, name: string): boolean {
+  return (protocol.checks ?? []).some((c) => c.name === name && c.historyFree === true);
 }
 

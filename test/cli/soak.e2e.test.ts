@@ -21,6 +21,17 @@ describe('dsim run --soak (end to end)', () => {
     expect(soak.stderr).toMatch(/^soak {2}13s virtual in [\d.]+s wall, [\d.]+s CPU, peak rss [\d,]+ MB$/m);
   });
 
+  it('judges protocol checks that read only the final node states, as any run does', () => {
+    const file = 'scenarios/leaderless/sloppy-quorum-hinted-handoff.yaml';
+    const kept = JSON.parse(dsim(['run', file, '--json']).stdout) as { checks: Array<{ name: string; verdict: string; detail: string }> };
+    const soak = JSON.parse(dsim(['run', file, '--json', '--soak']).stdout) as typeof kept;
+    const converged = (r: typeof kept) => r.checks.find((c) => c.name === 'replicas-converged');
+    expect(converged(soak)).toEqual(converged(kept));
+    expect(converged(soak)?.verdict).toBe('pass');
+    // A check over the history is still not judged when streamed.
+    expect(soak.checks.find((c) => c.name === 'lost-updates')?.verdict).toBe('unknown');
+  });
+
   it('refuses what needs the whole trace', () => {
     const r = dsim(['run', scenario, '--soak', '--html', 'x.html']);
     expect(r.code).toBe(3);

@@ -164,6 +164,7 @@ export function createGroupsProtocol(groups: readonly GroupSpec[]): GroupsProtoc
       checks.push({
         name: `${group.name}.${c.name}`,
         ...(c.description !== undefined ? { description: `${group.name}: ${c.description}` } : {}),
+        ...(c.historyFree === true ? { historyFree: true } : {}),
         check: (input) => c.check({ ...input, nodes: views.unwrap(input.nodes) }),
       });
     }
@@ -172,6 +173,7 @@ export function createGroupsProtocol(groups: readonly GroupSpec[]): GroupsProtoc
       checks.push({
         name: `${group.name}.converged`,
         description: `${group.name}: all up nodes of the group hold equal state after heal and quiescence`,
+        historyFree: true,
         check: (input) =>
           checkConverged(
             views

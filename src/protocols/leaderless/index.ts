@@ -7,7 +7,7 @@
  */
 import type { NodeId } from '../../core/ids.js';
 import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
-import { createRing } from '../common/ring.js';
+import { sharedRing } from '../common/ring.js';
 import { clientValue, newMinter } from '../crdt/object.js';
 import { ANTI_ENTROPY_TIMER, onAntiEntropyTimer, onDiff, onDigests, onPush } from './anti-entropy.js';
 import { leaderlessChecks } from './checks.js';
@@ -31,7 +31,7 @@ export function createLeaderless(options: LeaderlessOptions): Protocol<Leaderles
       const state: LeaderlessState = {
         self: ctx.self,
         members: ctx.members,
-        ring: createRing(ctx.members, options.tokensPerNode),
+        ring: sharedRing(ctx.members, options.tokensPerNode),
         store: durable?.store ?? {},
         hints: durable?.hints ?? [],
         minter: durable?.minter ?? newMinter(),

@@ -23,6 +23,7 @@ export const raftChecks: readonly ProtocolCheck<RaftState>[] = [
   {
     name: 'voters-converged',
     description: 'after heal, the up voters of the final configuration hold equal state',
+    historyFree: true,
     check: ({ nodes, healed }) => {
       const voters = new Set(finalVoters(nodes) ?? []);
       const views = nodes.filter((n) => n.status === 'up' && n.state !== undefined && voters.has(n.id)).map((n) => ({ node: n.id, view: n.state!.kv.data }));

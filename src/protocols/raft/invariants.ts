@@ -10,7 +10,7 @@ import { IndexWindow } from '../common/index-window.js';
 import { eachChanged, eachNode, type Visit as MonitorVisit } from '../common/monitor.js';
 import { chainAt, entryAt, lastIndex } from './log.js';
 import { peerOf } from './replication.js';
-import type { LogEntry, RaftState } from './types.js';
+import type { LogEntry, PeerProgress, RaftState } from './types.js';
 
 type Visit = MonitorVisit<RaftState>;
 type Cluster = ClusterView<RaftState>;
@@ -322,32 +322,89 @@ const matchIndexHeld: Invariant<RaftState> = {
       return undefined;
     };
     const nodesOf = (cluster: Cluster): readonly Node[] => cluster.nodes as readonly Node[];
-    /** Every follower of `leader` that is in its term. */
+    /** Node index by id, rebuilt when it points at the wrong node (the node list changed). */
+    let indexOf = new Map<NodeId, number>();
+    const nodeById = (cluster: Cluster, id: NodeId): Node | undefined => {
+      const nodes = nodesOf(cluster);
+      let i = indexOf.get(id);
+      if (i === undefined || nodes[i]?.id !== id) {
+        indexOf = new Map(nodes.map((n, k) => [n.id, k]));
+        i = indexOf.get(id);
+      }
+      return i === undefined ? undefined : nodes[i];
+    };
+    /**
+     * What was last judged per peer of a leadership: the match index and the leader's chain digest
+     * there. Between two of the leader's steps a follower's log changes only in the follower's own
+     * step (judged then, by asFollower), so a leader's step needs judging only for the peers whose
+     * match index, or the leader's entry at it, changed: O(1) per reply, not O(cluster).
+     */
+    const judged = new WeakMap<readonly PeerProgress[], Array<[match: number, chain: number | undefined] | undefined>>();
+    /** Every follower of `leader` that is in its term (only those not judged as they stand). */
     const asLeader = (cluster: Cluster, leader: RaftState, leaderId: NodeId): string | undefined => {
-      for (const n of nodesOf(cluster)) {
-        const f = n.state;
-        if (f === undefined || n.id === leaderId || f.currentTerm !== leader.currentTerm) continue;
-        const message = judge(leader, leaderId, f, n.id);
-        if (message !== undefined) return message;
+      const peers = leader.leader!.peers;
+      let seen = judged.get(peers);
+      if (seen === undefined) judged.set(peers, (seen = []));
+      for (let k = 0; k < peers.length; k++) {
+        const peer = peers[k]!;
+        const chain = chainAt(leader.log, peer.matchIndex);
+        const last = seen[k];
+        if (last !== undefined && last[0] === peer.matchIndex && last[1] === chain) continue;
+        const n = nodeById(cluster, peer.id);
+        const f = n?.state;
+        if (f !== undefined && peer.id !== leaderId && f.currentTerm === leader.currentTerm) {
+          const message = judge(leader, leaderId, f, peer.id);
+          if (message !== undefined) return message;
+        }
+        seen[k] = [peer.matchIndex, chain];
       }
       return undefined;
     };
+    /** Nodes that led when last seen: the only candidates for a follower's leader. */
+    const leaders = new Set<number>();
     /** Every leader of `follower`'s term. */
     const asFollower = (cluster: Cluster, follower: RaftState, followerId: NodeId): string | undefined => {
-      for (const n of nodesOf(cluster)) {
-        const l = n.state;
-        if (l === undefined || n.id === followerId || l.leader === null || l.currentTerm !== follower.currentTerm) continue;
+      const nodes = nodesOf(cluster);
+      for (const i of leaders) {
+        const n = nodes[i];
+        const l = n?.state;
+        if (n === undefined || l === undefined || l.leader === null) {
+          leaders.delete(i); // it has stepped down or crashed since
+          continue;
+        }
+        if (n.id === followerId || l.currentTerm !== follower.currentTerm) continue;
         const message = judge(l, n.id, follower, followerId);
         if (message !== undefined) return message;
       }
       return undefined;
     };
-    const visit = (cluster: Cluster, id: NodeId, state: RaftState): string | undefined => (state.leader !== null ? asLeader(cluster, state, id) : asFollower(cluster, state, id));
+    const visit = (cluster: Cluster, index: number, id: NodeId, state: RaftState): string | undefined => {
+      if (state.leader === null) {
+        leaders.delete(index);
+        return asFollower(cluster, state, id);
+      }
+      leaders.add(index);
+      return asLeader(cluster, state, id);
+    };
     return (cluster) => {
       const changed = cluster.changed;
-      if (changed !== undefined && cluster.changedIndex !== undefined) return changed.state === undefined ? undefined : visit(cluster, changed.id, changed.state);
-      for (const n of nodesOf(cluster)) {
+      const changedIndex = cluster.changedIndex;
+      if (changed !== undefined && changedIndex !== undefined) {
+        if (changed.state === undefined) {
+          leaders.delete(changedIndex);
+          return undefined;
+        }
+        return visit(cluster, changedIndex, changed.id, changed.state);
+      }
+      // No promise about what changed: judge every leader afresh.
+      leaders.clear();
+      const nodes = nodesOf(cluster);
+      for (let i = 0; i < nodes.length; i++) {
+        const n = nodes[i]!;
         if (n.state === undefined || n.state.leader === null) continue;
+        leaders.add(i);
+        const peers = n.state.leader.peers;
+        judged.delete(peers);
         const message = asLeader(cluster, n.state, n.id);
         if (message !== undefined) return message;
       }

@@ -144,14 +144,20 @@ export function advanceCommit(state: RaftState, env: Env): void {
   if (leader === null) return;
   const voters = state.config.voters;
   if (voters.length === 0) return;
+  const quorum = quorumSize(voters);
+  const progress = voterProgress(state, leader);
+  const last = lastIndex(state.log);
+  // Match indexes only rise while this node leads: the commit can move only once a quorum holds
+  // something above it. Counting that is O(voters) with no sort, so the replies that cannot
+  // commit yet (all but one per batch of entries) cost a plain loop.
+  if (countAbove(state, progress, last, 'matchIndex', state.commitIndex) < quorum) return;
   // The highest index a majority holds: the quorum-th largest match index (the leader holds its
-  // whole log). O(voters log voters) per reply, instead of a count of voters per index.
+  // whole log).
   const matches = matchScratch;
   matches.length = 0;
-  const last = lastIndex(state.log);
-  for (const v of voters) matches.push(v === state.self ? last : (peerOf(leader, v)?.matchIndex ?? 0));
+  for (let i = 0; i < voters.length; i++) matches.push(voters[i] === state.self ? last : (progress[i]?.matchIndex ?? 0));
   matches.sort(descending);
-  const n = matches[quorumSize(voters) - 1]!;
+  const n = matches[quorum - 1]!;
   if (n <= state.commitIndex) return;
   const term = termAt(state.log, n);
   if (term === undefined) return;
@@ -164,6 +170,33 @@ export function advanceCommit(state: RaftState, env: Env): void {
 /** Scratch for advanceCommit and majorityRound: reused, since they run on every reply and nothing keeps it. */
 const matchScratch: number[] = [];
 const descending = (a: number, b: number): number => b - a;
+
+/**
+ * Each voter's progress record, in voter order (undefined for the leader itself and for a voter
+ * it has no record of), cached per (voters, peers) pair: both arrays are replaced on a change, never
+ * edited in place, so the per-reply quorum arithmetic does no lookup by id.
+ */
+const progressCache = new WeakMap<readonly PeerProgress[], { voters: readonly NodeId[]; progress: ReadonlyArray<PeerProgress | undefined> }>();
+
+function voterProgress(state: RaftState, leader: LeaderState): ReadonlyArray<PeerProgress | undefined> {
+  const voters = state.config.voters;
+  const cached = progressCache.get(leader.peers);
+  if (cached !== undefined && cached.voters === voters) return cached.progress;
+  const progress = voters.map((v) => (v === state.self ? undefined : peerOf(leader, v)));
+  progressCache.set(leader.peers, { voters, progress });
+  return progress;
+}
+
+/** How many voters' `field` exceeds `threshold` (the leader's own value is `mine`). */
+function countAbove(state: RaftState, progress: ReadonlyArray<PeerProgress | undefined>, mine: number, field: 'matchIndex' | 'ackedRound', threshold: number): number {
+  const voters = state.config.voters;
+  let count = 0;
+  for (let i = 0; i < voters.length; i++) {
+    const value = voters[i] === state.self ? mine : (progress[i]?.[field] ?? 0);
+    if (value > threshold) count++;
+  }
+  return count;
+}
 
 // ------------------------------------------------------------------ follower side
 
@@ -296,17 +329,30 @@ export function peerOf(leader: LeaderState, id: NodeId): PeerProgress | undefine
   return index.get(id);
 }
 
-/** The highest round a majority of voters acknowledged (this leader counts its current round). */
+/**
+ * The highest round a majority of voters acknowledged (this leader counts its current round).
+ * Acknowledged rounds only rise while this node leads, so the answer only rises: it is the last
+ * answer until a quorum acknowledged a later round, which an O(voters) count tells without a sort.
+ */
 function majorityRound(state: RaftState): number {
   const leader = state.leader!;
   const voters = state.config.voters;
   if (voters.length === 0) return 0;
+  const quorum = quorumSize(voters);
+  const progress = voterProgress(state, leader);
+  const known = confirmedRounds.get(progress);
+  if (known !== undefined && countAbove(state, progress, leader.round, 'ackedRound', known) < quorum) return known;
   const rounds = matchScratch;
   rounds.length = 0;
-  for (const v of voters) rounds.push(v === state.self ? leader.round : (peerOf(leader, v)?.ackedRound ?? 0));
+  for (let i = 0; i < voters.length; i++) rounds.push(voters[i] === state.self ? leader.round : (progress[i]?.ackedRound ?? 0));
   rounds.sort(descending);
-  return rounds[quorumSize(voters) - 1]!;
+  const confirmed = rounds[quorum - 1]!;
+  confirmedRounds.set(progress, confirmed);
+  return confirmed;
 }
+
+/** The last majorityRound answer per voter-progress array (one per leadership and configuration). */
+const confirmedRounds = new WeakMap<ReadonlyArray<PeerProgress | undefined>, number>();
 
 /**
  * How long a lease lasts on the leader's clock after the round that grants it was sent. Voters

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRing, hash32, joinRing, leaveRing, ownerOf, preferenceList, ringNodes, ringWalk } from '../../../src/protocols/common/ring.js';
+import { createRing, hash32, joinRing, sharedRing, leaveRing, ownerOf, preferenceList, ringNodes, ringWalk } from '../../../src/protocols/common/ring.js';
 
 const KEYS = Array.from({ length: 10_000 }, (_, i) => `key-${i}`);
 const nodes = (n: number): string[] => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -68,5 +68,15 @@ describe('consistent-hashing ring', () => {
 
   it('the same membership in any order gives the same ring', () => {
     expect(createRing(['n3', 'n1', 'n2'], 16)).toEqual(createRing(['n1', 'n2', 'n3'], 16));
+  });
+
+  it('a shared ring is the ring of its membership, built once per membership and frozen', () => {
+    const a = sharedRing(nodes(7), 16);
+    expect(a).toEqual(createRing(nodes(7), 16));
+    expect(sharedRing([...nodes(7)], 16)).toBe(a); // each node passes its own copy of the members
+    expect(sharedRing(nodes(7), 8)).not.toBe(a);
+    expect(sharedRing(nodes(6), 16)).toEqual(createRing(nodes(6), 16));
+    expect(Object.isFrozen(a.tokens) && Object.isFrozen(a.tokens[0])).toBe(true);
+    expect(joinRing(a, 'n8')).toEqual(createRing(nodes(8), 16));
   });
 });
