@@ -157,16 +157,31 @@ export class WindowedRegisterChecker<S> {
    * Every state the window can end in, from any of `starts` (distinct), or undefined when the
    * search budget ran out. `optional` ops at the front are indeterminate: they may or may not
    * take effect, anywhere in the window; the rest completed ok and must.
+   *
+   * Cost per search step is O(concurrency), not O(window): ops are taken in invocation order, every
+   * op before `lo` is placed, the candidates are the unplaced ops from `lo` invoked before the
+   * horizon (the earliest completion among the required ops still to place, found from a pointer
+   * into the required ops in completion order), and the memo key is `lo` with the placed bits from
+   * there to the highest placed op. Windows grow with concurrency (at 1,600 ops/s on 5 keys the
+   * largest held 900 ops), and a per-step scan of the whole window made the check quadratic in it.
    */
   private endStates(starts: readonly S[], ops: readonly Operation[], optional: number): S[] | undefined {
     const model = this.model;
     const n = ops.length;
-    const modelOps: ModelOp[] = ops.map(toModelOp);
-    // Pooled ops keep their invocation: it precedes every op of this window that was invoked
-    // after it, and a pooled op from an earlier window precedes them all.
-    const invoke = ops.map((op) => op.invokeIndex);
-    const complete = ops.map((op, i) => (i < optional ? Infinity : op.completeIndex));
+    // Positions in invocation order. Pooled ops keep their invocation: it precedes every op of
+    // this window that was invoked after it.
+    const order = ops.map((_, i) => i).sort((a, b) => ops[a]!.invokeIndex - ops[b]!.invokeIndex);
+    const modelOps: ModelOp[] = order.map((i) => toModelOp(ops[i]!));
+    const invoke = order.map((i) => ops[i]!.invokeIndex);
+    const isOptional = order.map((i) => i < optional);
+    // The required ops' positions, by completion.
+    const byCompletion = order
+      .map((_, pos) => pos)
+      .filter((pos) => !isOptional[pos])
+      .sort((a, b) => ops[order[a]!]!.completeIndex - ops[order[b]!]!.completeIndex);
+    const completeOf = byCompletion.map((pos) => ops[order[pos]!]!.completeIndex);
     const done = new Uint8Array(n);
+    const words = new Uint16Array(Math.ceil(n / 16));
     const required = n - optional;
     const ends: S[] = [];
     const seen = new Map<string, S[]>();
@@ -177,38 +192,44 @@ export class WindowedRegisterChecker<S> {
       list.push(s);
       return true;
     };
-    const doneKey = (): string => {
-      let key = '';
-      for (let i = 0; i < n; i += 16) {
-        let bits = 0;
-        for (let j = i; j < Math.min(n, i + 16); j++) if (done[j] === 1) bits |= 1 << (j - i);
-        key += String.fromCharCode(bits);
-      }
+    /** Every op before `lo` is placed; `top` is the highest placed position (-1: none). */
+    const doneKey = (lo: number, top: number): string => {
+      let key = `${lo}|`;
+      for (let w = lo >> 4; w <= top >> 4 && top >= lo; w++) key += String.fromCharCode(words[w]!);
       return key;
     };
-    // Depth-first over (linearized set, state); each configuration is expanded once.
-    const visit = (state: S, placedRequired: number): boolean => {
+    const mark = (pos: number, value: 0 | 1): void => {
+      done[pos] = value;
+      if (value === 1) words[pos >> 4]! |= 1 << (pos & 15);
+      else words[pos >> 4]! &= ~(1 << (pos & 15));
+    };
+    // Depth-first over (placed set, state); each configuration is expanded once. `lo`: the first
+    // unplaced position; `next`: the first unplaced required op in completion order.
+    const visit = (state: S, placedRequired: number, lo: number, next: number, top: number): boolean => {
       if (++steps > this.maxWindowSteps) return false;
-      const key = doneKey();
+      const key = doneKey(lo, top);
       let list = seen.get(key);
       if (list === undefined) seen.set(key, (list = []));
       if (!remember(list, state)) return true;
       if (placedRequired === required) remember(ends, state);
       // What may go next: invoked before the earliest completion among the ops still to place.
-      let horizon = Infinity;
-      for (let i = optional; i < n; i++) if (done[i] === 0 && complete[i]! < horizon) horizon = complete[i]!;
-      for (let i = 0; i < n; i++) {
-        if (done[i] === 1 || invoke[i]! > horizon) continue;
-        const result = model.step(state, modelOps[i]!);
+      const horizon = next < byCompletion.length ? completeOf[next]! : Infinity;
+      for (let pos = lo; pos < n && invoke[pos]! <= horizon; pos++) {
+        if (done[pos] === 1) continue;
+        const result = model.step(state, modelOps[pos]!);
         if (!result.ok) continue;
-        done[i] = 1;
-        const fine = visit(result.nextState, placedRequired + (i < optional ? 0 : 1));
-        done[i] = 0;
+        mark(pos, 1);
+        let lo2 = lo;
+        while (lo2 < n && done[lo2] === 1) lo2++;
+        let next2 = next;
+        while (next2 < byCompletion.length && done[byCompletion[next2]!] === 1) next2++;
+        const fine = visit(result.nextState, placedRequired + (isOptional[pos] ? 0 : 1), lo2, next2, Math.max(top, pos));
+        mark(pos, 0);
         if (!fine) return false;
       }
       return true;
     };
-    for (const start of starts) if (!visit(start, 0)) return undefined;
+    for (const start of starts) if (!visit(start, 0, 0, 0, -1)) return undefined;
     return ends;
   }
 }
