@@ -148,9 +148,10 @@ export function registerFuzzCommands(program: Command, setExit: (code: ExitCode)
     .option('--json', 'print the run as JSON')
     .option('--hang-timeout <duration>', 'CPU time one protocol call may take without returning before the run is a hang (0: off)', `${DEFAULT_HANG_TIMEOUT_MS / 1000}s`)
     .option('--memory-limit <size>', 'heap the run may use before it is an out-of-memory finding (0: none)', `${DEFAULT_MEMORY_LIMIT_MB}MB`)
+    .option('--wall-limit <duration>', 'wall-clock time the run may take before it is stopped as inconclusive (default: none)')
     .option('--html <file>', 'write a self-contained HTML report of the run')
     .option('--timeline', 'print the key events as a text timeline')
-    .action(async (file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; memoryLimit?: string; html?: string; timeline?: boolean }) => {
+    .action(async (file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; memoryLimit?: string; wallLimit?: string; html?: string; timeline?: boolean }) => {
       setExit(await replayCommand(file, opts, io));
     });
 }

@@ -68,9 +68,10 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .option('--seeds <range>', 'run each scenario over many seeds (20, or 5..50) and print how many held')
     .option('--hang-timeout <duration>', 'CPU time one protocol call may take without returning before the run is a hang (0: off)', `${DEFAULT_HANG_TIMEOUT_MS / 1000}s`)
     .option('--memory-limit <size>', 'heap each run may use before it is an out-of-memory finding (0: none)', `${DEFAULT_MEMORY_LIMIT_MB}MB`)
+    .option('--wall-limit <duration>', 'wall-clock time each run may take before it is stopped as inconclusive (a wall-limit finding; default: none)')
     .option('--no-progress', 'no progress line (drawn on a terminal for directories and --seeds)')
     .option('--soak', 'a long run in bounded memory: the history is checked as it comes and streamed to --history, not kept; progress on stderr')
-    .action(async (paths: string[], opts: { soak?: boolean; seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; module?: string; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; memoryLimit?: string; history?: string; seeds?: string; progress?: boolean }) => {
+    .action(async (paths: string[], opts: { soak?: boolean; seed?: string; json?: boolean; trace?: string; checkDeterminism?: boolean; module?: string; protocol?: string; html?: string; timeline?: boolean; hangTimeout?: string; memoryLimit?: string; wallLimit?: string; history?: string; seeds?: string; progress?: boolean }) => {
       const { protocol, ...rest } = opts;
       const module = moduleOption(opts.module, protocol);
       setExit(await runCommand(paths, { ...rest, ...(module !== undefined ? { module } : {}) }, io));

@@ -14,7 +14,8 @@ export async function probeLoad(module: string | undefined, files: readonly stri
   if (limits.hangTimeoutMs <= 0 && limits.memoryLimitMb <= 0) return;
   // User code runs when a module is given, or when a scenario names one (`protocol: ./mine.ts`).
   if (module === undefined && !files.some(namesModule)) return;
-  const worker = new WatchedWorker(new URL('./run-worker.js', import.meta.url), limits);
+  // Loading is not the run: the run's wall-clock limit does not apply to it (hang and memory limits do).
+  const worker = new WatchedWorker(new URL('./run-worker.js', import.meta.url), { ...limits, wallLimitMs: 0 });
   try {
     const answer = await worker.run<{ ok: boolean }>({ probe: { module, files } });
     if (answer.status === 'done') return;

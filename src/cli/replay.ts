@@ -11,12 +11,16 @@ import { loadScenarioFile, protocolsFor } from './load.js';
 import { probeLoad } from './probe.js';
 import { runOne, toJson, type Io, type RunJob } from './run.js';
 import { dsimVersion } from './version.js';
-import { parseHangTimeoutMs, parseMemoryLimitMb, watchedRunner, type WatchLimits } from './watchdog.js';
+import { parseHangTimeoutMs, parseMemoryLimitMb, parseWallLimitMs, watchedRunner, type WatchLimits } from './watchdog.js';
 import { jsonText } from '../core/short-json.js';
 
 /** `dsim replay FILE`: run it, confirm the recorded trace hash, say whether it still fails. */
-export async function replayCommand(file: string, opts: { module?: string; json?: boolean; hangTimeout?: string; memoryLimit?: string; html?: string; timeline?: boolean }, io: Io): Promise<ExitCode> {
-  const limits: WatchLimits = { hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout), memoryLimitMb: parseMemoryLimitMb(opts.memoryLimit) };
+export async function replayCommand(
+  file: string,
+  opts: { module?: string; json?: boolean; hangTimeout?: string; memoryLimit?: string; wallLimit?: string; html?: string; timeline?: boolean },
+  io: Io,
+): Promise<ExitCode> {
+  const limits: WatchLimits = { hangTimeoutMs: parseHangTimeoutMs(opts.hangTimeout), memoryLimitMb: parseMemoryLimitMb(opts.memoryLimit), wallLimitMs: parseWallLimitMs(opts.wallLimit) };
   const text = readText(file);
   const header = text === undefined ? {} : parseFailureHeader(text);
   const version = dsimVersion();
@@ -49,7 +53,7 @@ export async function replayCommand(file: string, opts: { module?: string; json?
   }
   if (row.timeline !== undefined) (opts.json ? io.err : io.out)(row.timeline);
   const { result, wallMs, simulateMs } = row;
-  const stopped = result.findings.find((f) => f.kind === 'hang' || f.kind === 'out-of-memory' || f.kind === 'process-exit');
+  const stopped = result.findings.find((f) => f.kind === 'hang' || f.kind === 'out-of-memory' || f.kind === 'process-exit' || f.kind === 'wall-limit');
   const hung = stopped !== undefined;
   const recorded = header.traceHash !== undefined && /^[0-9a-f]+$/.test(header.traceHash) ? header.traceHash : undefined;
   const hash = hung
@@ -65,9 +69,9 @@ export async function replayCommand(file: string, opts: { module?: string; json?
               `(${whatDiffers(header, scenario, text ?? '', version)}); the verdict below is for the run as it is now`,
           };
   const still = failedChecks(result);
-  const verdict = hung ? `STILL FAILS: ${stopped.kind}: ${stopped.message}` : judge(result, header);
+  const verdict = hung ? `${stopped.kind === 'wall-limit' ? 'UNDECIDED' : 'STILL FAILS'}: ${stopped.kind}: ${stopped.message}` : judge(result, header);
   if (opts.json) {
-    io.out(jsonText({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', hang: hung, failed: still } }));
+    io.out(jsonText({ ...toJson(result, wallMs), replay: { recordedTraceHash: header.traceHash ?? null, traceHash: hash.status, stillFails: result.expectation === 'broken', hang: hung && stopped.kind !== 'wall-limit', stopped: stopped?.kind ?? null, failed: still } }));
   } else {
     io.out(formatRun(result, wallMs, simulateMs));
     if (opts.html !== undefined && !hung) io.out(`${chalk.dim('report'.padEnd(10))}${opts.html}`);

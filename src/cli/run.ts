@@ -13,7 +13,7 @@ import { AtomicStreamFile, checkOutputFile, removeTempFiles, writeFileAtomic } f
 import { toEdn, toJsonLines } from '../history/index.js';
 import { EXIT, UsageError, type ExitCode } from './errors.js';
 import { parseSeedRange, sweepCommand } from './sweep.js';
-import { parseHangTimeoutMs, parseMemoryLimitMb, watchedRunner, type WatchLimits } from './watchdog.js';
+import { parseHangTimeoutMs, parseMemoryLimitMb, parseWallLimitMs, watchedRunner, type WatchLimits } from './watchdog.js';
 import type { CallWatch } from '../kernel/watch.js';
 import { formatRun, formatSummaryTable, formatTotals } from './format.js';
 import { outputWidth } from './colour.js';
@@ -32,6 +32,7 @@ export interface RunCommandOptions {
   readonly hangTimeout?: string;
   /** Heap limit per run (`4GB`; 0: none). */
   readonly memoryLimit?: string;
+  readonly wallLimit?: string;
   readonly json?: boolean;
   readonly trace?: string;
   readonly checkDeterminism?: boolean;
@@ -57,7 +58,7 @@ export interface Io {
 }
 
 export async function runCommand(inputs: readonly string[], options: RunCommandOptions, io: Io): Promise<ExitCode> {
-  const limits: WatchLimits = { hangTimeoutMs: parseHangTimeoutMs(options.hangTimeout), memoryLimitMb: parseMemoryLimitMb(options.memoryLimit) };
+  const limits: WatchLimits = { hangTimeoutMs: parseHangTimeoutMs(options.hangTimeout), memoryLimitMb: parseMemoryLimitMb(options.memoryLimit), wallLimitMs: parseWallLimitMs(options.wallLimit) };
   const files = expandScenarioPaths(inputs);
   await probeLoad(options.module, files, limits);
   const protocols = await protocolsFor(options.module);

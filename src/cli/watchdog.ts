@@ -13,7 +13,7 @@
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { availableParallelism, totalmem } from 'node:os';
-import { parseDurationUs } from '../core/time.js';
+import { formatUs, parseDurationUs } from '../core/time.js';
 import { CallKind, WATCH, WATCH_CELLS, enterCall, internedNames, leaveCall, type CallWatch } from '../kernel/watch.js';
 import type { UnfinishedCall } from '../kernel/findings.js';
 import { unfinishedRun, type RunResult } from '../runner/index.js';
@@ -42,10 +42,23 @@ export function blockedAfterMs(hangTimeoutMs: number): number {
 
 /** `--hang-timeout`: a duration (`30s`, `500ms`) or seconds; 0 turns the watchdog off. */
 export function parseHangTimeoutMs(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_HANG_TIMEOUT_MS;
+  return text === undefined ? DEFAULT_HANG_TIMEOUT_MS : durationOptionMs(text, '--hang-timeout expects a duration such as 30s (0 turns the watchdog off)');
+}
+
+/** A duration option's value in ms: `30s`, `500ms`, `10m`, or a bare number of seconds. */
+function durationOptionMs(text: string, expects: string): number {
   const us = parseDurationUs(/^\d+(\.\d+)?$/.test(text) ? `${text}s` : text);
-  if (us === undefined) throw new UsageError(`--hang-timeout expects a duration such as 30s (0 turns the watchdog off), got ${JSON.stringify(text)}`);
+  if (us === undefined) throw new UsageError(`${expects}, got ${JSON.stringify(text)}`);
   return Math.round(us / 1000);
+}
+
+/** `--wall-limit`: a duration (`10m`, `90s`) or seconds; 0 (the default) for none. */
+export function parseWallLimitMs(text: string | undefined): number {
+  return text === undefined ? 0 : durationOptionMs(text, '--wall-limit expects a duration such as 10m or 90s (0: no limit)');
+}
+
+function formatMs(ms: number): string {
+  return formatUs(ms * 1000);
 }
 
 /** `--memory-limit`: `2GB`, `512MB`, or a number of MB; 0 for no limit. */
@@ -69,6 +82,8 @@ export interface WatchLimits {
   readonly hangTimeoutMs: number;
   /** Heap of the worker; 0: Node's default. */
   readonly memoryLimitMb: number;
+  /** Wall-clock time one request (a run) may take, however busy the machine; 0 or absent: none. */
+  readonly wallLimitMs?: number;
 }
 
 /** A message from a watched worker that is not its answer yet. */
@@ -80,7 +95,8 @@ export interface WorkerNote {
 export type Stopped =
   | { readonly status: 'hung'; readonly call: CallReport; readonly cpuMs: number; readonly blocked: boolean }
   | { readonly status: 'out-of-memory'; readonly call: CallReport; readonly limitMb: number }
-  | { readonly status: 'exited'; readonly call: CallReport; readonly code: number };
+  | { readonly status: 'exited'; readonly call: CallReport; readonly code: number }
+  | { readonly status: 'wall-limit'; readonly call: CallReport; readonly limitMs: number };
 
 export type Watched<Reply> = { readonly status: 'done'; readonly reply: Reply } | Stopped;
 
@@ -99,6 +115,13 @@ export function stoppedCall(stopped: Stopped, limits: WatchLimits): UnfinishedCa
       return unfinishedCall('out-of-memory', stopped.call, `the run needed more than its memory limit of ${stopped.limitMb} MB (--memory-limit), during ${stopped.call.what}`);
     case 'exited':
       return unfinishedCall('process-exit', stopped.call, `protocol code ended its thread (process.exit(${stopped.code})?) during ${stopped.call.what}`);
+    case 'wall-limit':
+      return unfinishedCall(
+        'wall-limit',
+        stopped.call,
+        `the run did not finish within its wall-clock limit of ${formatMs(stopped.limitMs)} (--wall-limit); it was in ${stopped.call.what}. ` +
+          'Not a finding about the protocol (a slower or busier machine gets less done in the same time): raise --wall-limit, or shorten the run',
+      );
   }
 }
 
@@ -106,6 +129,7 @@ interface Pending {
   resolve(value: Watched<unknown>): void;
   reject(error: unknown): void;
   onNote: ((note: unknown) => void) | undefined;
+  startedMs: number;
   lastSeq: number;
   lastChangeMs: number;
   lastChangeCpuMs: number | undefined;
@@ -161,6 +185,7 @@ export class WatchedWorker {
           reject(error);
         },
         onNote: options.onNote,
+        startedMs: Date.now(),
         lastSeq: this.cells[WATCH.seq]!,
         lastChangeMs: Date.now(),
         lastChangeCpuMs: undefined,
@@ -180,10 +205,19 @@ export class WatchedWorker {
 
   private poll(): void {
     const pending = this.pending;
-    if (pending === undefined || this.limits.hangTimeoutMs <= 0) return;
+    if (pending === undefined) return;
+    const now = Date.now();
+    const wallLimitMs = this.limits.wallLimitMs ?? 0;
+    if (wallLimitMs > 0 && now - pending.startedMs >= wallLimitMs) {
+      const call = describeCall(this.cells, this.names);
+      this.pending = undefined;
+      this.kill();
+      pending.resolve({ status: 'wall-limit', call, limitMs: wallLimitMs });
+      return;
+    }
+    if (this.limits.hangTimeoutMs <= 0) return;
     const seq = this.cells[WATCH.seq]!;
     const kind = this.cells[WATCH.kind]!;
-    const now = Date.now();
     const sample = this.statPath !== undefined ? sampleThread(this.statPath) : undefined;
     if (seq !== pending.lastSeq || kind === CallKind.idle) {
       pending.lastSeq = seq;
@@ -346,7 +380,7 @@ export class WatchedRunner {
 
 /** A runner for these limits, or none (run in this thread) when both are off. */
 export function watchedRunner(limits: WatchLimits): WatchedRunner | undefined {
-  return limits.hangTimeoutMs > 0 || limits.memoryLimitMb > 0 ? new WatchedRunner(limits) : undefined;
+  return limits.hangTimeoutMs > 0 || limits.memoryLimitMb > 0 || (limits.wallLimitMs ?? 0) > 0 ? new WatchedRunner(limits) : undefined;
 }
 
 /** An error inside the worker that is not about the protocol (bad input or a dsim bug). */

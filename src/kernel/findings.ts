@@ -23,7 +23,12 @@ export type FindingKind =
   /** The run needed more memory than its limit (the CLI's `--memory-limit`; its worker was stopped). */
   | 'out-of-memory'
   /** Protocol code ended its thread (process.exit in a worker). */
-  | 'process-exit';
+  | 'process-exit'
+  /**
+   * The run outlasted its wall-clock limit (the CLI's `--wall-limit`; its worker was stopped). Not
+   * a finding about the protocol: it depends on the machine, so the run is inconclusive.
+   */
+  | 'wall-limit';
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -50,7 +55,7 @@ export function isFatal(kind: FindingKind): boolean {
  * `message` says what happened; node, event and time say where, as far as the watchdog could see.
  */
 export interface UnfinishedCall {
-  readonly kind: 'hang' | 'out-of-memory' | 'process-exit';
+  readonly kind: 'hang' | 'out-of-memory' | 'process-exit' | 'wall-limit';
   readonly message: string;
   readonly node?: string;
   readonly event?: string;

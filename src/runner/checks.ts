@@ -201,7 +201,8 @@ export function checkHealth(findings: readonly Finding[]): CheckResult {
   const f = fatal[0]!;
   return {
     name: 'health',
-    verdict: 'fail',
+    // A wall-clock limit says how fast the machine was, not what the protocol did: undecided.
+    verdict: fatal.every((x) => x.kind === 'wall-limit') ? 'unknown' : 'fail',
     detail: `${f.kind}${f.node ? ` on ${f.node}` : ''} at ${f.timeUs}µs (event ${f.eventIndex}${f.event ? `, ${f.event}` : ''}, seed ${f.seed}): ${f.message}`,
     evidence: fatal,
   };

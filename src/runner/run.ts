@@ -243,9 +243,10 @@ export function unfinishedRun(scenario: Scenario, options: { readonly seed: stri
     latency: {},
     messages: emptySimStats(),
     findings: [finding],
-    checks: [{ name: 'health', verdict: 'fail', detail: `${stop.kind}: ${message}` }],
+    checks: [{ ...checkHealth([finding]), detail: `${stop.kind}: ${message}` }],
     expected: scenario.expect,
-    expectation: 'broken',
+    // A wall-clock limit leaves the run undecided; a hang, running out of memory or exiting is the protocol's doing.
+    expectation: stop.kind === 'wall-limit' ? 'inconclusive' : 'broken',
     history: [],
   };
 }

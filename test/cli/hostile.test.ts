@@ -93,6 +93,17 @@ describe('hostile protocol modules, through the CLI', () => {
     expect(r.code).toBe(0);
   }, 60_000);
 
+  it('a run past its wall-clock limit is stopped and inconclusive (exit 2), not a hang and not a violation', () => {
+    const r = run('slow-but-correct', '--wall-limit', '1s');
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/\? health\s+wall-limit: the run did not finish within its wall-clock limit of 1s \(--wall-limit\); it was in .*Not a finding about the protocol/);
+    expect(r.stdout).toContain('INCONCLUSIVE');
+    const replay = dsim(['replay', `${dir}/slow-but-correct.yaml`, '--module', `${dir}/slow-but-correct.mjs`, '--wall-limit', '1s']);
+    expect(replay.code).toBe(2);
+    expect(replay.stdout).toMatch(/^UNDECIDED: wall-limit: /m);
+  }, 60_000);
+
   it('a module that loops or throws while loading is bad input, named as such', () => {
     const spins = run('spins-at-import');
     expect(spins.code).toBe(3);
