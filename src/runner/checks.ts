@@ -2,6 +2,7 @@
  * The check registry: names a scenario can list in `checks`, resolved against the generic checks,
  * the protocol's invariants and the protocol's own checks.
  */
+import { DEFAULT_LIMITS } from '../kernel/simulation.js';
 import { pairOperations, type History, type Operation } from '../core/history.js';
 import type { AnyProtocol, CheckVerdict, NodeView } from '../core/protocol.js';
 import { checkConverged, checkDurable, checkLiveness } from '../checkers/generic.js';
@@ -33,6 +34,8 @@ export interface CheckInput {
   readonly finalReadFromUs: number;
   /** The client name of a history process (`c3`), so details name clients as reports do. */
   readonly clientOf?: (process: number) => string;
+  /** Search steps a check may take (checkSearchSteps of the run's event budget); default: the default budget's. */
+  readonly searchSteps?: number;
   /** Marks protocol calls (view()) and progress for a watchdog. */
   readonly marks?: CallMarks;
 }
@@ -134,8 +137,17 @@ const LINEARIZABILITY_MODEL: Readonly<Record<ModelName, string | undefined>> = {
   'rw-register': undefined,
 };
 
-/** Search steps before the check gives up as unknown: deterministic, about a minute at worst. */
-const LINEARIZABILITY_MAX_STEPS = 200_000_000;
+/**
+ * Search steps a check may take per event of the run's event budget: the budget that bounds the
+ * simulation bounds the check phase too (a lower `limits.events` gives the search less). With the
+ * default budget, 200,000,000 steps: deterministic, about a minute at worst.
+ */
+export const CHECK_STEPS_PER_EVENT = 10;
+
+/** The search budget of a run's checks, from its event budget (`limits.events`). */
+export function checkSearchSteps(eventBudget: number | undefined): number {
+  return CHECK_STEPS_PER_EVENT * (eventBudget ?? DEFAULT_LIMITS.maxEvents);
+}
 
 function linearizable(input: CheckInput): CheckVerdict {
   const modelName = LINEARIZABILITY_MODEL[input.model];
@@ -143,13 +155,14 @@ function linearizable(input: CheckInput): CheckVerdict {
   if (model === undefined) return { verdict: 'unknown', detail: `no linearizability model for the ${input.model} workload` };
   const marks = input.marks ?? NO_MARKS;
   // The search is long but dsim's own: it reports progress between slices, so it is never a hang.
-  const result = checkLinearizability(input.ops, model, { maxSteps: LINEARIZABILITY_MAX_STEPS, shouldStop: () => (marks.beat(), false) });
+  const maxSteps = input.searchSteps ?? checkSearchSteps(undefined);
+  const result = checkLinearizability(input.ops, model, { maxSteps, shouldStop: () => (marks.beat(), false) });
   const stats = result.stats;
   switch (result.kind) {
     case 'linearizable':
       return { verdict: 'pass', detail: `${plural(stats.searched, 'op')} in ${plural(stats.partitions, model.partition === partitionByKey ? 'key partition' : 'partition')} linearizable (${model.name} model)` };
     case 'unknown':
-      return { verdict: 'unknown', detail: `undecided: ${result.reason}` };
+      return { verdict: 'unknown', detail: `undecided: ${result.reason} (the check's budget: ${maxSteps.toLocaleString('en-US')} search steps, ${CHECK_STEPS_PER_EVENT} per event of limits.events)` };
     case 'not-linearizable': {
       // Each violation with its explanation: the states along the prefix, what the stuck ops need.
       const evidence = result.evidence.map((e) => ({ ...e, explanation: explainEvidence(e, model) }));

@@ -23,7 +23,7 @@ import { Rng } from '../rng/index.js';
 import { ScenarioError, type ExploreConfig, type Scenario } from '../scenario/resolve.js';
 import type { TraceSink } from '../trace/events.js';
 import { ScriptedClients } from '../workload/scripted.js';
-import { ISOLATION_CHECKS, checkHealth, operationsOf, runCheck, type CheckResult } from './checks.js';
+import { ISOLATION_CHECKS, checkHealth, checkSearchSteps, operationsOf, runCheck, type CheckResult } from './checks.js';
 import { judgeExpectation, prepareProtocol } from './prepare.js';
 import { identity } from './identity.js';
 import type { RunOptions, RunResult } from './run.js';
@@ -198,6 +198,7 @@ export class ChoiceWorld {
       model: this.scenario.model,
       healed: false,
       finalReadFromUs: Infinity,
+      searchSteps: checkSearchSteps(this.scenario.limits.events),
     };
     return names.map((name) =>
       name === 'health'

@@ -12,7 +12,7 @@ import type { Scenario } from '../scenario/resolve.js';
 import type { TraceSink } from '../trace/events.js';
 import { Workload, type WorkloadStats } from '../workload/clients.js';
 import { OpGenerator } from '../workload/generators.js';
-import { ISOLATION_CHECKS, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
+import { ISOLATION_CHECKS, checkSearchSteps, operationsOf, runCheck, checkHealth, type CheckResult } from './checks.js';
 import { runChoiceLog } from './choices.js';
 import { identity } from './identity.js';
 import { judgeExpectation, prepareProtocol, type Expectation } from './prepare.js';
@@ -180,6 +180,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     model: scenario.model,
     healed: heal !== false,
     finalReadFromUs: finalReadFromUs ?? Infinity,
+    searchSteps: checkSearchSteps(scenario.limits.events),
     marks,
   };
   // A fatal finding stops the run early: checks of the end state have no end state to judge.
