@@ -3,7 +3,7 @@ import { writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import chalk from 'chalk';
-import { runScenario, type RunResult } from '../runner/index.js';
+import { budgetWarning, runScenario, type RunResult } from '../runner/index.js';
 import type { Scenario } from '../scenario/resolve.js';
 import { TraceRecorder, type TraceEvent, type TraceSink } from '../trace/events.js';
 import { TraceDigests } from './determinism.js';
@@ -65,6 +65,11 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
   // Validate every file before running any: bad input fails fast, naming the file and field.
   const scenarios: Scenario[] = [];
   for (const file of files) scenarios.push(await loadScenarioFile(file, protocols));
+  // Said before anything runs: a run that will probably end at its budget should not surprise.
+  for (const scenario of scenarios) {
+    const warning = budgetWarning(scenario);
+    if (warning !== undefined) io.err(`${chalk.yellow('warning:')} ${scenario.file}: ${warning}`);
+  }
   const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
   if (options.soak === true) {
     const clash = (['html', 'checkDeterminism', 'seeds'] as const).filter((k) => options[k] !== undefined && options[k] !== false);

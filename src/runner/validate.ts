@@ -12,7 +12,7 @@ import { roleIssues, type RoleScope } from '../scenario/targets.js';
 import type { ScenarioGroup } from '../scenario/groups.js';
 import { knownCheckNames } from './checks.js';
 import { DEFAULT_LIMITS } from '../kernel/simulation.js';
-import { workloadEventsAtLeast } from '../scenario/estimate.js';
+import { estimateEvents, workloadEventsAtLeast } from '../scenario/estimate.js';
 
 /** The scenario's protocol instance; a definition whose create() throws is unusable input. */
 export function createProtocol(scenario: Scenario): AnyProtocol {
@@ -86,6 +86,21 @@ export function budgetIssues(scenario: Scenario): ScenarioIssue[] {
         'shorten duration or workload.until, lower the rate, or raise limits.events',
     },
   ];
+}
+
+/**
+ * A warning before a run that will probably end at its event budget: the estimate is rough (see
+ * estimateEvents), so it is said, not enforced; the budget still ends the run if it comes to that.
+ */
+export function budgetWarning(scenario: Scenario): string | undefined {
+  const budget = scenario.limits.events ?? DEFAULT_LIMITS.maxEvents;
+  const estimate = estimateEvents(scenario);
+  if (estimate === undefined || estimate.events <= budget) return undefined;
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  return (
+    `about ${n(estimate.events)} events expected (${estimate.basis}), more than the event budget of ${n(budget)}: ` +
+    'the run will probably end with budget-exceeded; shorten it, lower the rate, or raise limits.events'
+  );
 }
 
 /** For ResolveOptions.validate: the issues, with create() failing as one of them. */

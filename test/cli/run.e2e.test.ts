@@ -7,6 +7,18 @@ import { dsim } from '../support/cli.js';
 const partition = 'scenarios/broadcast/partition.yaml';
 
 describe('dsim run (end to end)', () => {
+  it('warns before a run that will probably end at its event budget, with the estimate; the budget still ends it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dsim-'));
+    const file = join(dir, 'busy.yaml');
+    writeFileSync(file, 'name: busy\nprotocol: raft\nnodes: 5\nduration: 1s\nworkload: { clients: 50, rate: 1000/s }\nlimits: { events: 5000 }\n');
+    const r = dsim(['run', file]);
+    expect(r.stderr).toContain(
+      `warning: ${file}: about 10,000 events expected (1,000 ops/s for 1s; each op a request, a reply, and a message to each of the other 4 nodes and its answer), more than the event budget of 5,000`,
+    );
+    expect(r.stdout).toMatch(/✗ health\s+budget-exceeded/);
+    expect(r.code).toBe(1);
+  });
+
   it('prints a readable summary and exits 0 when every expectation held', () => {
     const r = dsim(['run', partition]);
     expect(r.stderr).toBe('');
