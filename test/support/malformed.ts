@@ -3,6 +3,7 @@
  * set to a value of the wrong kind or size, a required field dropped, an unknown field, a fault
  * aimed at a node, role or partition that does not exist, a typo in a check name — or the YAML text
  * itself broken (syntax, aliases, alias bombs, tags, nesting, huge values, control characters).
+ * One base has groups (services), so group names, group fields and group targets get bent too.
  *
  * Used by the fast-check property (test/scenario/malformed.property.test.ts: every one is either
  * a valid scenario or a clean ScenarioError) and by scripts/audit-inputs.ts (the same inputs through
@@ -52,6 +53,17 @@ export const BASES: readonly Record<string, Json>[] = [
     faults: [{ at: '400ms', crash: 'primary' }, { at: '500ms', skew: 'n2', offset: '-20ms' }],
     heal: false,
   },
+  {
+    name: 'base-groups',
+    groups: { coord: { protocol: 'coordination', nodes: 3 }, db: { protocol: 'master-slave', nodes: 3, options: { failover: 'coordinator' } } },
+    duration: '1s',
+    workload: { service: 'db', clients: 2, rate: '20/s' },
+    faults: [
+      { at: '300ms', crash: 'db.primary', for: '200ms' },
+      { at: '500ms', partition: 'isolate', target: 'coord.leader', for: '100ms' },
+    ],
+    checks: ['linearizable', 'db.converged'],
+  },
 ];
 
 const JUNK: fc.Arbitrary<Json> = fc.oneof(
@@ -72,6 +84,8 @@ const FIELD_PATHS: readonly (readonly (string | number)[])[] = [
   ['faults', 0, 'at'], ['faults', 0, 'for'], ['faults', 0, 'target'], ['faults', 0, 'crash'], ['faults', 0, 'groups'], ['faults', 0, 'heal'],
   ['faults', 1, 'partition'], ['heal'], ['heal', 'quiesce'], ['checks'], ['checks', 0], ['expect'], ['expect', 'violates'], ['limits'],
   ['limits', 'events'], ['colour'], ['faults', 0, 'bogus'], ['workload', 'speed'],
+  ['groups'], ['groups', 'db'], ['groups', 'db', 'protocol'], ['groups', 'db', 'nodes'], ['groups', 'db', 'options'], ['groups', 'db', 'flaws'],
+  ['groups', 'db', 'bogus'], ['groups', 'coord', 'protocol'], ['workload', 'service'],
 ];
 
 type Mutation = (scenario: Record<string, Json>) => void;
@@ -104,6 +118,8 @@ const MUTATION: fc.Arbitrary<Mutation> = fc.oneof(
     (s) => faultsOf(s).push({ at: '100ms', skew: 'n4', offset: '1s' }),
     (s) => faultsOf(s).push({ at: '100ms', partition: 'bridge', bridge: 'n1', left: ['n2'], right: ['n2'] }),
     (s) => faultsOf(s).push({ at: '2h', crash: 'n1' }),
+    (s) => faultsOf(s).push({ at: '100ms', crash: 'db.primray' }),
+    (s) => faultsOf(s).push({ at: '100ms', pause: 'dv.primary' }),
     (s) => (s.checks = ['linearizble']),
     (s) => (s.checks = [...(Array.isArray(s.checks) ? s.checks : []), 'durabel']),
     (s) => (s.expect = { violates: ['lineariz'] }),
