@@ -8,6 +8,7 @@
  * machines. Results are consumed in run order, so which failures are reported does not depend on
  * which worker finished first.
  */
+import { isUnfinished, type FindingKind } from '../kernel/findings.js';
 import { randomInt } from 'node:crypto';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -761,7 +762,7 @@ async function writeFailureReports(
   try {
     for (const failure of failures) {
       const file = failure['file'] as string;
-      if (failure['kind'] === 'hang' || failure['kind'] === 'out-of-memory' || failure['kind'] === 'process-exit' || failure['writeError'] !== undefined) continue;
+      if (isUnfinished(failure['kind'] as FindingKind) || failure['writeError'] !== undefined) continue;
       const htmlPath = file.replace(/\.ya?ml$/, '') + '.html';
       const scenario = await loadScenarioFile(file, protocols);
       const row = await watched.run({ file, ...(plan.module !== undefined ? { protocolModule: plan.module } : {}), htmlPath, timeline: false, colour: false, checkDeterminism: false }, scenario);

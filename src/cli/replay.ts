@@ -1,4 +1,5 @@
 /** `dsim replay FILE`: run a failure file again, confirm its trace hash, say whether it still fails. */
+import { isUnfinished } from '../kernel/findings.js';
 import { readFileSync, statSync } from 'node:fs';
 import chalk from 'chalk';
 import { failedChecks, parseFailureHeader, scenarioDigest, type FailureHeader } from '../fuzz/index.js';
@@ -53,7 +54,7 @@ export async function replayCommand(
   }
   if (row.timeline !== undefined) (opts.json ? io.err : io.out)(row.timeline);
   const { result, wallMs, simulateMs } = row;
-  const stopped = result.findings.find((f) => f.kind === 'hang' || f.kind === 'out-of-memory' || f.kind === 'process-exit' || f.kind === 'wall-limit');
+  const stopped = result.findings.find((f) => isUnfinished(f.kind));
   const hung = stopped !== undefined;
   const recorded = header.traceHash !== undefined && /^[0-9a-f]+$/.test(header.traceHash) ? header.traceHash : undefined;
   const hash = hung

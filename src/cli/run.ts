@@ -1,4 +1,5 @@
 /** `dsim run FILE|DIR...`: run scenarios, print what happened and whether each property held. */
+import { isUnfinished } from '../kernel/findings.js';
 import { writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -133,7 +134,7 @@ export async function runCommand(inputs: readonly string[], options: RunCommandO
       if (options.json) say.out(jsonText(toJson(row.result, row.wallMs, row.determinism, row.simulateMs)));
       else {
         say.out(formatRun(row.result, row.wallMs, row.simulateMs));
-        if (htmlPath !== undefined && row.result.findings.every((f) => f.kind !== 'hang')) say.out(`${chalk.dim('report'.padEnd(10))}${htmlPath}`);
+        if (htmlPath !== undefined && !row.result.findings.some((f) => isUnfinished(f.kind))) say.out(`${chalk.dim('report'.padEnd(10))}${htmlPath}`);
         if (row.determinism !== undefined) say.out(row.determinism.message);
         say.out('');
       }

@@ -63,5 +63,10 @@ export interface UnfinishedCall {
   readonly timeUs: number;
 }
 
+/** Kinds a watchdog reports when it had to stop a run's thread: the run never finished (no trace, no report). */
+export function isUnfinished(kind: FindingKind): kind is UnfinishedCall['kind'] {
+  return kind === 'hang' || kind === 'out-of-memory' || kind === 'process-exit' || kind === 'wall-limit';
+}
+
 /** The trace hash of a run that never finished (there is none). */
 export const UNFINISHED_TRACE_HASH = 'none (the run never finished)';
