@@ -9,6 +9,9 @@ import { LineCounter, isAlias, isMap, isNode, isSeq, parseDocument, visit, type 
 import { ScenarioError, type ScenarioIssue } from './issues.js';
 
 /** Largest scenario file read: scenarios are a page or two; anything bigger is not one. */
+/** YAML errors reported per file: the rest usually follow from the first. */
+const MAX_YAML_ERRORS_SHOWN = 5;
+
 export const MAX_SCENARIO_BYTES = 1 << 20;
 /** Deepest nesting of mappings and lists (a latency distribution nests a few levels). */
 export const MAX_SCENARIO_NESTING = 32;
@@ -41,8 +44,11 @@ export function readScenarioYaml(text: string, file: string): ScenarioYaml {
   };
 
   if (doc.errors.length > 0) {
-    fail(
-      doc.errors.map((e) => {
+    // One mistake often cascades into dozens of errors after it: the first few say where to look.
+    const shown = doc.errors.slice(0, MAX_YAML_ERRORS_SHOWN);
+    const more = doc.errors.length - shown.length;
+    fail([
+      ...shown.map((e) => {
         const where = at(e.pos[0]);
         const message =
           e.code === 'RESOURCE_EXHAUSTION'
@@ -52,7 +58,8 @@ export function readScenarioYaml(text: string, file: string): ScenarioYaml {
               : `YAML syntax error: ${e.message.split('\n')[0]}`;
         return { path: [], message, ...where };
       }),
-    );
+      ...(more > 0 ? [{ path: [], message: `and ${more} more YAML errors after these (often caused by the first)` }] : []),
+    ]);
   }
   const refused: ScenarioIssue[] = doc.warnings.map((w) => ({ path: [], message: `YAML: ${w.message.split('\n')[0]} (a scenario is plain data: no tags)`, ...at(w.pos[0]) }));
   const anchors = new Set<string>();

@@ -71,6 +71,13 @@ describe('loading refuses, with file, field and line', () => {
     expect(loadError(`${raft}x: &loop\n  y: *loop\n`)).toMatch(/refers to the value that contains it \(a cycle\)|unknown field/);
   });
 
+  it('a YAML mistake that cascades: the first errors and a count, not a flood', () => {
+    const lines = loadError(raft.replace(/: /g, ': a: ')).split('\n');
+    expect(lines.length).toBeLessThanOrEqual(6);
+    expect(lines[0]).toMatch(/^bad\.yaml:1:\d+: YAML syntax error/);
+    expect(lines[lines.length - 1]).toMatch(/^bad\.yaml: and \d+ more YAML errors after these/);
+  });
+
   it('nesting: a limit is reported as a limit, not as a stack overflow', () => {
     expect(loadError(`${raft}deep: ${'['.repeat(5000)}${']'.repeat(5000)}\n`)).toContain('nested too deeply for a scenario (at most 32 levels');
     expect(loadError(`${raft}deep: ${'['.repeat(40)}${']'.repeat(40)}\n`)).toMatch(/bad\.yaml:6:\d+: nested more than 32 levels deep/);
