@@ -166,7 +166,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-function reportError(error: unknown, io: Io): ExitCode {
+/** How the CLI reports an error that ended a command, and the exit code it gets: 3 for bad input, 2 (with "internal error") for a dsim bug. */
+export function reportError(error: unknown, io: Io): ExitCode {
   if (error instanceof CommanderError) {
     // Help and version are not errors; commander already printed what it had to.
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
