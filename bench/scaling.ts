@@ -112,9 +112,9 @@ export function benchScaling(): ScalingSeries[] {
   return [
     series('raft run length (5 nodes, 100 ops/s, faults)', 's', [60, 240, 960], (s) => raft({ seconds: s, rate: 100, nodes: 5 })),
     series('raft request rate (5 nodes, 60 s, faults)', 'ops/s', [100, 400, 1600], (r) => raft({ seconds: 60, rate: r, nodes: 5 })),
-    series('raft cluster size (20 s, 100 ops/s)', 'nodes', [5, 11, 21, 41], (n) => raft({ seconds: 20, rate: 100, nodes: n })),
+    series('raft cluster size (20 s, 100 ops/s)', 'nodes', [5, 11, 21, 41, 101], (n) => raft({ seconds: 20, rate: 100, nodes: n })),
     series('master-slave run length (semi-sync, 200 ops/s)', 's', [25, 100, 400], (s) => masterSlave(s)),
-    series('leaderless cluster size (20 s, 200 ops/s)', 'nodes', [8, 32, 64], (n) => leaderless(n)),
+    series('leaderless cluster size (20 s, 200 ops/s)', 'nodes', [8, 32, 64, 128, 257], (n) => leaderless(n)),
   ];
 }
 

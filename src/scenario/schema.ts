@@ -261,6 +261,9 @@ const ACTION_KEYS = ['partition', 'heal', 'crash', 'restart', 'pause', 'resume',
 /** A group name: how faults, checks and other services address the group (`db.primary`). */
 const groupName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a group name such as coord or db (lowercase letters, digits, hyphens)');
 
+/** The most nodes a scenario may run (see `nodes` below for why). */
+export const MAX_NODES = 512;
+
 /** One service of a multi-group scenario: its protocol, options, flaws and node count. */
 const groupSchema = z.strictObject({
   protocol: z.string().min(1),
@@ -320,7 +323,14 @@ export const scenarioSchema = z
     groups: z.record(groupName, groupSchema).optional(),
     options: z.record(z.string(), z.unknown()).default({}),
     flaws: z.array(z.string()).default([]),
-    nodes: z.number().int().min(1).max(512).default(3),
+    // Measured (docs/PERFORMANCE.md): a 101-node Raft cluster and a 257-node leaderless ring each
+    // run a minute of virtual time in seconds of CPU; Raft's leader costs O(peers) per heartbeat.
+    nodes: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_NODES, `at most ${MAX_NODES} nodes: a leader messages every peer on every heartbeat, so a run's cost grows with the cluster (measured in docs/PERFORMANCE.md: a 101-node Raft cluster or a 257-node leaderless ring runs a minute of virtual time in 2-6 s of CPU)`)
+      .default(3),
     spares: z.number().int().min(0).max(16).default(0),
     seed: z.union([z.number().int().min(0), z.string().min(1)]).default(1),
     duration: duration.default(10_000_000),

@@ -103,6 +103,10 @@ describe('loading refuses, with file, field and line', () => {
     expect(loadError(`${raft}description: ${'y'.repeat(2_000_000)}\n`)).toMatch(/bad\.yaml: the file is 1\.9 MB; a scenario file is at most 1 MB/);
   });
 
+  it('more nodes than the limit are refused with the limit and its reason', () => {
+    expect(loadError('protocol: raft\nnodes: 513\n')).toMatch(/^bad\.yaml:2:\d+: nodes: at most 512 nodes: a leader messages every peer on every heartbeat.*docs\/PERFORMANCE\.md/);
+  });
+
   it('a workload that cannot finish within its event budget is refused with the arithmetic, before it runs', () => {
     // A year of virtual time in three lines: three closed-loop clients, each op ending by its 1s timeout at the latest.
     expect(loadError('protocol: raft\nnodes: 3\nduration: 525600m\n')).toMatch(
