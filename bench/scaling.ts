@@ -11,6 +11,7 @@
  */
 import { resolveScenario } from '../src/scenario/index.js';
 import { runScenario } from '../src/runner/index.js';
+import { RAFT_BENCH_SCENARIO } from './raft.js';
 
 export interface ScalingPoint {
   readonly x: number;
@@ -29,25 +30,17 @@ export interface ScalingSeries {
   readonly exponent: number;
 }
 
-const RAFT_FAULTS = [
-  { at: '5s', partition: 'isolate', target: 'leader', for: '3s' },
-  { at: '15s', crash: 'random', for: '2s' },
-  { at: '25s', partition: 'majority-minority', for: '4s' },
-  { at: '35s', crash: 'leader', for: '1s' },
-  { at: '45s', partition: 'bridge', bridge: 'random', for: '3s' },
-  { at: '50s', pause: 'random-other', for: '2s' },
-];
 
-/** The bench's Raft scenario: its fault cycle repeats every 60 s of the run. */
+/** The bench's Raft scenario (bench/raft.ts) at a size: its fault cycle repeats every 60 s of the run. */
 function raft(options: { seconds: number; rate: number; nodes: number }): unknown {
   const faults = [];
-  for (let base = 0; base + 60 <= options.seconds; base += 60) for (const f of RAFT_FAULTS) faults.push({ ...f, at: `${base + Number.parseInt(f.at, 10)}s` });
+  for (let base = 0; base + 60 <= options.seconds; base += 60) for (const f of RAFT_BENCH_SCENARIO.faults) faults.push({ ...f, at: `${base + Number.parseInt(f.at, 10)}s` });
   return {
     name: `raft-${options.nodes}n-${options.seconds}s-${options.rate}`,
     protocol: 'raft',
     nodes: options.nodes,
     duration: `${options.seconds}s`,
-    network: { latency: { dist: 'exponential', mean: '5ms', min: '1ms' }, loss: 0.02, duplicate: 0.02, reorder: { p: 0.05, delay: '50ms' } },
+    network: RAFT_BENCH_SCENARIO.network,
     workload: { model: 'kv', clients: Math.max(5, Math.round(options.rate / 20)), keys: 5, rate: `${options.rate}/s` },
     faults: options.seconds >= 60 ? faults : [],
     limits: { events: 1_000_000_000 },

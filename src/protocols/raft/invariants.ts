@@ -27,15 +27,21 @@ type Node = NodeView<RaftState>;
  */
 const FLOOR_EVERY = 1024;
 
-/** The compaction floor, or 0 while some node is down (its persisted log may reach below it). */
-function compactionFloor(cluster: Cluster): number {
-  let floor = Infinity;
+/**
+ * The least of `of` over every node, or 0 while some node is down (its persisted state may be
+ * behind what the live nodes show).
+ */
+function lowestWhileAllUp(cluster: Cluster, of: (state: RaftState) => number): number {
+  let lowest = Infinity;
   for (const n of cluster.nodes as readonly Node[]) {
     if (n.state === undefined) return 0;
-    floor = Math.min(floor, n.state.log.snapshot.lastIndex);
+    lowest = Math.min(lowest, of(n.state));
   }
-  return floor === Infinity ? 0 : floor;
+  return lowest === Infinity ? 0 : lowest;
 }
+
+/** The compaction floor: no log can hold an entry at or below it again. */
+const compactionFloor = (cluster: Cluster): number => lowestWhileAllUp(cluster, (state) => state.log.snapshot.lastIndex);
 
 /** Forgets what `window` recorded below the compaction floor once it has grown by FLOOR_EVERY. */
 function boundedBy<T>(window: IndexWindow<T>): (cluster: Cluster) => void {
@@ -65,7 +71,7 @@ const electionSafety: Invariant<RaftState> = {
       // No node can lead a term below every node's current term (terms only grow, and are
       // persisted): forget those terms, while every node is up.
       if (leaderOf.size >= nextPrune) {
-        const floor = lowestTerm(cluster);
+        const floor = lowestWhileAllUp(cluster, (state) => state.currentTerm);
         for (const term of leaderOf.keys()) if (term < floor) leaderOf.delete(term);
         nextPrune = leaderOf.size + FLOOR_EVERY / 16;
       }
@@ -74,15 +80,6 @@ const electionSafety: Invariant<RaftState> = {
   },
 };
 
-/** The lowest current term of any node, or 0 while some node is down. */
-function lowestTerm(cluster: Cluster): number {
-  let lowest = Infinity;
-  for (const n of cluster.nodes as readonly Node[]) {
-    if (n.state === undefined) return 0;
-    lowest = Math.min(lowest, n.state.currentTerm);
-  }
-  return lowest === Infinity ? 0 : lowest;
-}
 
 /** One (index, term) point of some log: the chain digest seen there first, and by whom. */
 interface ChainPoint {
