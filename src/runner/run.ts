@@ -142,7 +142,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
   const finalReadFromUs = heal === false ? undefined : scenario.durationUs + Math.floor(heal.quiesceUs / 2);
   const endUs = heal === false ? scenario.durationUs : scenario.durationUs + heal.quiesceUs;
   const stream = options.stream;
-  const streamed = stream === undefined ? undefined : new StreamedChecks(scenario.model, finalReadFromUs ?? Infinity, heal !== false);
+  const streamed = stream === undefined ? undefined : new StreamedChecks({ model: scenario.model, checks: scenario.checks, finalReadFromUs: finalReadFromUs ?? Infinity, healed: heal !== false });
   if (stream !== undefined) {
     const onEvent = stream.onEvent;
     workload.streamTo(onEvent === undefined ? (e) => streamed!.push(e) : (e) => (onEvent(e), streamed!.push(e)));

@@ -27,31 +27,38 @@ export class StreamedChecks {
   private readonly pairs = new OperationStream();
   private readonly windows: WindowedRegisterChecker<unknown> | undefined;
   private readonly modelName: string | undefined;
-  private readonly durable: DurabilityTracker;
-  /** Transactional durability needs the whole history: not judged when streamed. */
-  private readonly transactional: boolean;
+  /** Unset when not asked for, and for transactions (their durability needs the whole history). */
+  private readonly durable: DurabilityTracker | undefined;
   /** Ops invoked at or after the final-read time: the final reads, for liveness. */
   private readonly late: Operation[] = [];
   /** Events seen. */
   events = 0;
 
-  constructor(
-    model: ModelName,
-    private readonly finalReadFromUs: number,
-    private readonly healed: boolean,
-  ) {
+  private readonly finalReadFromUs: number;
+  private readonly healed: boolean;
+  private readonly linearizableAsked: boolean;
+
+  /**
+   * `checks`: the scenario's check names. A check that is not asked for keeps no state: the
+   * windowed linearizability search is the costly one, built only when `linearizable` is asked.
+   */
+  constructor(options: { model: ModelName; checks: readonly string[]; finalReadFromUs: number; healed: boolean }) {
+    const { model, checks, finalReadFromUs, healed } = options;
+    this.finalReadFromUs = finalReadFromUs;
+    this.healed = healed;
+    this.linearizableAsked = checks.includes('linearizable');
     this.modelName = WINDOWED_MODELS[model];
-    const full = this.modelName === undefined ? undefined : (getModel(this.modelName) as AnyModel | undefined);
+    const full = this.modelName === undefined || !this.linearizableAsked ? undefined : (getModel(this.modelName) as AnyModel | undefined);
     this.windows = full === undefined ? undefined : new WindowedRegisterChecker<unknown>((full.partitionModel ?? full) as AnyModel);
-    this.durable = new DurabilityTracker(finalReadFromUs);
-    this.transactional = model === 'list-append' || model === 'rw-register';
+    const transactional = model === 'list-append' || model === 'rw-register';
+    this.durable = transactional || !checks.includes('durable') ? undefined : new DurabilityTracker(finalReadFromUs);
   }
 
   push(event: HistoryEvent): void {
     this.events++;
     if (event.type === 'invoke') {
       this.windows?.invoked(event.key);
-      if (!this.transactional) this.durable.invoked(event.key);
+      this.durable?.invoked(event.key);
     }
     const op = this.pairs.push(event);
     if (op !== undefined) this.complete(op);
@@ -61,20 +68,20 @@ export class StreamedChecks {
   finish(): Map<string, CheckVerdict> {
     const open = this.pairs.open();
     for (const op of open) {
-      this.durable.add(op);
+      this.durable?.add(op);
       if ((op.invokeTimeUs ?? 0) >= this.finalReadFromUs) this.late.push(op);
     }
     const out = new Map<string, CheckVerdict>();
-    if (!this.transactional) out.set('durable', this.durable.verdict());
+    if (this.durable !== undefined) out.set('durable', this.durable.verdict());
     this.late.sort((a, b) => a.id - b.id);
     out.set('liveness', checkLiveness(this.late, this.finalReadFromUs, this.healed));
-    out.set('linearizable', this.linearizable(open));
+    if (this.linearizableAsked) out.set('linearizable', this.linearizable(open));
     return out;
   }
 
   private complete(op: Operation): void {
     this.windows?.completed(op);
-    if (!this.transactional) this.durable.add(op);
+    this.durable?.add(op);
     if ((op.invokeTimeUs ?? 0) >= this.finalReadFromUs) this.late.push(op);
   }
 
