@@ -261,15 +261,17 @@ const ACTION_KEYS = ['partition', 'heal', 'crash', 'restart', 'pause', 'resume',
 /** A group name: how faults, checks and other services address the group (`db.primary`). */
 const groupName = z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a group name such as coord or db (lowercase letters, digits, hyphens)');
 
-/** The most nodes a scenario may run (see `nodes` below for why). */
+/** The most nodes a scenario may run, over all its groups (see `nodes` below for why). */
 export const MAX_NODES = 512;
+const MAX_NODES_REASON =
+  'a leader messages every peer on every heartbeat, so a run\'s cost grows with the cluster (measured in docs/PERFORMANCE.md: a 101-node Raft cluster or a 257-node leaderless ring runs a minute of virtual time in 2-6 s of CPU)';
 
 /** One service of a multi-group scenario: its protocol, options, flaws and node count. */
 const groupSchema = z.strictObject({
   protocol: z.string().min(1),
   options: z.record(z.string(), z.unknown()).default({}),
   flaws: z.array(z.string()).default([]),
-  nodes: z.number().int().min(1).max(64).default(3),
+  nodes: z.number().int().min(1).max(MAX_NODES, `at most ${MAX_NODES} nodes: ${MAX_NODES_REASON}`).default(3),
 });
 
 /** One scripted client op: `write x 1`, `read x`, `cas x 1 2` (f, key, then the value), or a mapping. */
@@ -329,7 +331,7 @@ export const scenarioSchema = z
       .number()
       .int()
       .min(1)
-      .max(MAX_NODES, `at most ${MAX_NODES} nodes: a leader messages every peer on every heartbeat, so a run's cost grows with the cluster (measured in docs/PERFORMANCE.md: a 101-node Raft cluster or a 257-node leaderless ring runs a minute of virtual time in 2-6 s of CPU)`)
+      .max(MAX_NODES, `at most ${MAX_NODES} nodes: ${MAX_NODES_REASON}`)
       .default(3),
     spares: z.number().int().min(0).max(16).default(0),
     seed: z.union([z.number().int().min(0), z.string().min(1)]).default(1),
@@ -359,6 +361,9 @@ export const scenarioSchema = z
       }
       if (s.spares > 0) ctx.addIssue({ code: 'custom', path: ['spares'], message: 'spares are not supported with groups' });
       if (Object.keys(s.groups).length === 0) ctx.addIssue({ code: 'custom', path: ['groups'], message: 'expected at least one group' });
+      const groupNodes = Object.values(s.groups).reduce((sum, g) => sum + g.nodes, 0);
+      if (groupNodes > MAX_NODES)
+        ctx.addIssue({ code: 'custom', path: ['groups'], message: `at most ${MAX_NODES} nodes over all groups (these have ${groupNodes}): one kernel runs them all, and ${MAX_NODES_REASON}` });
     }
     const total = (s.groups === undefined ? s.nodes : Object.values(s.groups).reduce((sum, g) => sum + g.nodes, 0)) + s.spares;
     s.faults.forEach((fault, i) => {

@@ -107,6 +107,14 @@ describe('loading refuses, with file, field and line', () => {
     expect(loadError('protocol: raft\nnodes: 513\n')).toMatch(/^bad\.yaml:2:\d+: nodes: at most 512 nodes: a leader messages every peer on every heartbeat.*docs\/PERFORMANCE\.md/);
   });
 
+  it('groups run as many nodes as one scenario does, and are refused over the limit with its reason', () => {
+    const groups = (coord: number, db: number): string =>
+      `groups:\n  coord: { protocol: coordination, nodes: ${coord} }\n  db: { protocol: raft, nodes: ${db} }\nworkload: { service: db }\n`;
+    expect(() => parseScenarioText(groups(3, 97), 'ok.yaml', { protocols, validate: validateWithProtocol })).not.toThrow();
+    expect(loadError(groups(3, 513))).toMatch(/groups\.db\.nodes: at most 512 nodes: a leader messages every peer on every heartbeat.*docs\/PERFORMANCE\.md/);
+    expect(loadError(groups(300, 300))).toMatch(/groups: at most 512 nodes over all groups \(these have 600\): one kernel runs them all, and a leader messages every peer/);
+  });
+
   it('a workload that cannot finish within its event budget is refused with the arithmetic, before it runs', () => {
     // A year of virtual time in three lines: three closed-loop clients, each op ending by its 1s timeout at the latest.
     expect(loadError('protocol: raft\nnodes: 3\nduration: 525600m\n')).toMatch(
