@@ -74,7 +74,7 @@ export function formatRun(result: RunResult, wallMs: number, simulateMs?: number
     if (result.faults.length > 12) lines.push(`${' '.repeat(10)}${chalk.dim(`... ${result.faults.length - 12} more`)}`);
   }
   const o = result.ops;
-  lines.push(`${label('ops')}${n(o.invoked)} invoked: ${chalk.green(n(o.ok) + ' ok')}, ${n(o.fail)} fail, ${o.info > 0 ? chalk.yellow(n(o.info) + ' info') : '0 info'}${o.shed > 0 ? `, ${n(o.shed)} shed` : ''}${o.redirects > 0 ? `  (${plural(o.redirects, 'redirect')})` : ''}${o.resent > 0 ? `  (${n(o.resent)} resent after a timeout)` : ''}`);
+  lines.push(`${label('ops')}${n(o.invoked)} invoked: ${chalk.green(n(o.ok) + ' ok')}, ${n(o.fail)} fail, ${o.info > 0 ? chalk.yellow(n(o.info) + ' info') : '0 info'}${o.shed > 0 ? `, ${n(o.shed)} shed` : ''}${o.redirects > 0 ? `  (${plural(o.redirects, 'redirect')})` : ''}${o.resent > 0 ? `  (${n(o.resent)} resent after a timeout)` : ''}${o.deposed > 0 ? `  (${plural(o.deposed, 'answer')} from a deposed epoch refused)` : ''}`);
   const lat = Object.entries(result.latency)
     .map(([f, l]) => `${f} p50 ${formatUs(l.p50Us)} p99 ${formatUs(l.p99Us)}`)
     .join(', ');

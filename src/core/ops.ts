@@ -17,6 +17,12 @@ export interface ClientRequest {
   /** Per-client sequence number of the logical op (same on retries): for session tables. */
   readonly seq: number;
   readonly op: Op;
+  /**
+   * The highest epoch (fencing token) the client has seen in a reply, once it has seen one: a
+   * server whose own epoch is lower knows it was deposed or is behind (Kafka's leader epoch in
+   * requests). Only protocols that put epochs in their replies give clients one to send.
+   */
+  readonly epoch?: number;
 }
 
 /**
@@ -26,9 +32,11 @@ export interface ClientRequest {
  * - info: the node cannot tell whether it took effect (e.g. a leader deposed after appending it).
  * - redirect: not taken, try `to` (or another node when absent); the client retries within its
  *   op timeout, so the history records one op.
+ * `epoch`, when a protocol sets it, is the answering server's epoch (its fencing token): a client
+ * that has seen a higher one does not believe the answer (a deposed primary that still answers).
  */
 export type OpResult =
-  | { readonly type: 'ok'; readonly value?: unknown }
-  | { readonly type: 'fail'; readonly error: string }
-  | { readonly type: 'info'; readonly error: string }
-  | { readonly type: 'redirect'; readonly to?: NodeId; readonly error?: string };
+  | { readonly type: 'ok'; readonly value?: unknown; readonly epoch?: number }
+  | { readonly type: 'fail'; readonly error: string; readonly epoch?: number }
+  | { readonly type: 'info'; readonly error: string; readonly epoch?: number }
+  | { readonly type: 'redirect'; readonly to?: NodeId; readonly error?: string; readonly epoch?: number };

@@ -249,7 +249,7 @@ export function runChoiceLog(scenario: Scenario, options: RunOptions = {}): RunR
   const sim = world.sim;
   const checks = world.judge(exploredChecks(scenario, world.protocol));
   const history = world.clients.history;
-  const ops = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0 };
+  const ops = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0, deposed: 0 };
   for (const e of history) {
     if (e.type === 'invoke') ops.invoked++;
     else ops[e.type]++;

@@ -240,7 +240,7 @@ export function unfinishedRun(scenario: Scenario, options: { readonly seed: stri
     events: 0,
     virtualTimeUs: 0,
     faults: [],
-    ops: { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0 },
+    ops: { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0, deposed: 0 },
     latency: {},
     messages: emptySimStats(),
     findings: [finding],

@@ -67,6 +67,8 @@ export interface WorkloadStats {
   redirects: number;
   /** Timed-out attempts sent again with the same sequence number (`retries`). */
   resent: number;
+  /** Answers not believed: their server's epoch was below one the client had seen (a deposed primary). */
+  deposed: number;
 }
 
 function noop(): void {}
@@ -110,6 +112,12 @@ class Client {
   seq = 0;
   inFlight: InFlight | undefined;
   leaderHint: NodeId | undefined;
+  /**
+   * The highest epoch a reply told this client (0: none yet). Sent with every request, and an
+   * answer from a lower epoch is not believed: a client that has heard from a newer primary does
+   * not take a deposed one's word (the fencing token checked by clients, not only by replicas).
+   */
+  epoch = 0;
   endpoint = -1;
   /** Counts ops so a request id is unique: `${name}:${opCount}:${attempt}`. */
   opCount = 0;
@@ -138,7 +146,7 @@ export class Workload {
   /** Where each history event goes: `history`, or a stream (see streamTo). */
   private keep: (event: HistoryEvent) => void = (event) => this.history.push(event);
   private recorded = 0;
-  readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0 };
+  readonly stats: WorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0, deposed: 0 };
   /** Completed-ok latencies by op name, µs (bounded memory). */
   readonly latencies = new LatencyRecorder();
   /**
@@ -315,7 +323,8 @@ export class Workload {
       flight.attemptDeadlineUs = flight.deadlineUs;
     }
     if (client.timeoutCheckUs === -1 || client.timeoutCheckUs > flight.attemptDeadlineUs) this.scheduleTimeoutCheck(client, flight.attemptDeadlineUs);
-    this.host.sendRequest(client.endpoint, node, { id: flight.requestId, client: client.name, seq: flight.seq, op: flight.op });
+    const request: ClientRequest = client.epoch > 0 ? { id: flight.requestId, client: client.name, seq: flight.seq, op: flight.op, epoch: client.epoch } : { id: flight.requestId, client: client.name, seq: flight.seq, op: flight.op };
+    this.host.sendRequest(client.endpoint, node, request);
   }
 
   private onReply(client: Client, requestId: string, result: OpResult, from: NodeId): void {
@@ -325,6 +334,10 @@ export class Workload {
       // A stale or duplicated reply, or the answer to an attempt that timed out and was resent:
       // that one is the op's answer if it says the op happened (its other answers are not final).
       if (!(flight.resent && result.type === 'ok' && requestId.startsWith(`${client.name}:${client.opCount}:`))) return;
+    }
+    if (result.epoch !== undefined) {
+      if (result.epoch < client.epoch) return this.onDeposedAnswer(client, flight, requestId, result, from);
+      client.epoch = result.epoch;
     }
     switch (result.type) {
       case 'ok':
@@ -357,6 +370,19 @@ export class Workload {
         return;
       }
     }
+  }
+
+  /**
+   * An answer from a server of an older epoch than the client has seen: not believed. An `ok` or
+   * `info` of an op that writes may have taken effect there (a deposed primary's log, which its
+   * successor's will overwrite), so the op can no longer end in a definite `fail`; the attempt is
+   * over either way, and the op is tried again elsewhere as after a redirect.
+   */
+  private onDeposedAnswer(client: Client, flight: InFlight, requestId: string, result: OpResult, from: NodeId): void {
+    this.stats.deposed++;
+    if (flight.op.f !== 'read' && (result.type === 'ok' || result.type === 'info')) flight.resent = true;
+    if (requestId !== flight.requestId) return; // an earlier attempt's late answer: the current one still runs
+    this.onReply(client, requestId, { type: 'redirect', error: `${from} answered from epoch ${result.epoch ?? 0}, older than epoch ${client.epoch}` }, from);
   }
 
   private scheduleTimeoutCheck(client: Client, atUs: number): void {

@@ -4,6 +4,8 @@
  * old primary believes it is the primary: that split-brain window is real and scenarios show it.
  */
 import type { NodeId } from '../../core/ids.js';
+import type { ClientRequest } from '../../core/ops.js';
+import { answer } from './client-epochs.js';
 import { applyThrough, persist } from './kv.js';
 import type { Ctx, Env, MsState } from './types.js';
 
@@ -32,7 +34,7 @@ export function adoptEpoch(state: MsState, epoch: number, primary: NodeId | null
 export function becomeReplica(state: MsState, primary: NodeId | null, ctx: Ctx, env: Env, reason: string): void {
   if (state.role === 'primary') {
     for (const pending of state.pending) {
-      ctx.reply(pending.requestId, { type: 'info', error: `primary ${ctx.self} stepped down (${reason}) before the write was confirmed` });
+      answer(state, ctx, env, pending.requestId, { type: 'info', error: `primary ${ctx.self} stepped down (${reason}) before the write was confirmed` });
     }
     ctx.note('step-down', { epoch: state.epoch, lastSeq: state.log.length, unconfirmed: state.pending.length, reason });
     state.pending = [];
@@ -54,4 +56,17 @@ export function becomeReplica(state: MsState, primary: NodeId | null, ctx: Ctx, 
 export function rankOf(ctx: Ctx, node: NodeId): number {
   const index = ctx.members.indexOf(node);
   return index < 0 ? Number.MAX_SAFE_INTEGER : index;
+}
+
+/**
+ * Whether the client has seen a newer epoch than this node's: then the node adopts it (a primary
+ * steps down), answers a redirect, and the request goes no further.
+ */
+export function fencedByClient(state: MsState, req: ClientRequest, ctx: Ctx, env: Env): boolean {
+  if (!env.options.clientEpochs || req.epoch === undefined || req.epoch <= state.epoch) return false;
+  const before = state.epoch;
+  ctx.note('client-epoch', { epoch: before, clientEpoch: req.epoch, client: req.client, role: state.role });
+  adoptEpoch(state, req.epoch, null, ctx, env);
+  answer(state, ctx, env, req.id, { type: 'redirect', error: `${ctx.self} was at epoch ${before}; client ${req.client} has seen epoch ${req.epoch}` });
+  return true;
 }

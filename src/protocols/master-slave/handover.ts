@@ -8,6 +8,7 @@
  */
 import type { History } from '../../core/history.js';
 import type { CheckVerdict, ProtocolCheck } from '../../core/protocol.js';
+import { plural } from '../../core/plural.js';
 
 interface Run {
   readonly node: string;
@@ -31,15 +32,34 @@ function runsOf(history: History): Run[] {
 
 const ms = (us: number): string => `${(us / 1000).toFixed(1)}ms`;
 
+/**
+ * What a deposed primary acknowledged after its successor's first acknowledgement, by kind: the
+ * answers its clients believed although a newer primary already served (its window, from the
+ * successor's first ack to its own last).
+ */
+function lateAcks(history: History, deposed: string, successorFirstUs: number): { writes: number; reads: number; lastUs: number } {
+  let writes = 0;
+  let reads = 0;
+  let lastUs = successorFirstUs;
+  for (const e of history) {
+    if (e.type !== 'ok' || e.node !== deposed || e.timeUs === undefined || e.timeUs < successorFirstUs) continue;
+    if (e.f === 'read') reads++;
+    else writes++;
+    lastUs = Math.max(lastUs, e.timeUs);
+  }
+  return { writes, reads, lastUs };
+}
+
 export function checkPrimaryHandover(history: History): CheckVerdict {
   const runs = runsOf(history);
   for (let i = 0; i + 3 < runs.length; i++) {
     const [a, b, a2, b2] = [runs[i]!, runs[i + 1]!, runs[i + 2]!, runs[i + 3]!];
     if (a.node === a2.node && b.node === b2.node && a.node !== b.node) {
+      const late = lateAcks(history, a.node, b.firstUs);
       return {
         verdict: 'fail',
-        detail: `${a.node} and ${b.node} both acknowledged ops from ${ms(b.firstUs)} to ${ms(a2.lastUs)}: two primaries served at once`,
-        evidence: { runs: [a, b, a2, b2] },
+        detail: `${a.node} and ${b.node} both acknowledged ops from ${ms(b.firstUs)} to ${ms(a2.lastUs)}: two primaries served at once (${a.node} after ${b.node} began: ${plural(late.writes, 'write')}, ${plural(late.reads, 'read')}, for ${ms(late.lastUs - b.firstUs)})`,
+        evidence: { runs: [a, b, a2, b2], deposed: { node: a.node, successor: b.node, ...late, windowUs: late.lastUs - b.firstUs } },
       };
     }
   }

@@ -33,6 +33,12 @@ export const optionsSchema = z
     coordinator: z
       .strictObject({ service: z.string().min(1).default('coord'), ttl: positiveDuration.default(1_000_000), leaseMargin: z.number().min(0).max(0.9).default(0.1) })
       .optional(),
+    /**
+     * Clients check the epoch too: every answer carries the node's epoch, a client does not believe
+     * an answer from an epoch older than one it has seen, and a node asked by a client that has seen
+     * a newer epoch steps down (client-epochs.ts).
+     */
+    clientEpochs: z.boolean().default(false),
     /** How an automatic failover picks the new primary. */
     promotion: z.enum(['most-up-to-date', 'first-to-notice']).default('most-up-to-date'),
     /** Primary heartbeat period (also the replicas' check period). */
@@ -86,6 +92,8 @@ export interface MasterSlaveOptions {
   /** failover: coordinator only. */
   readonly coordinator: CoordinatorOptions | undefined;
   readonly promotion: 'most-up-to-date' | 'first-to-notice';
+  /** Answers carry the epoch and clients' epochs fence the node (client-epochs.ts). */
+  readonly clientEpochs: boolean;
   readonly heartbeatUs: number;
   readonly failureTimeoutUs: number;
   readonly maxBatch: number;
@@ -121,6 +129,7 @@ export function resolveOptions(parsed: ParsedOptions): MasterSlaveOptions {
         ? undefined
         : { service: parsed.coordinator?.service ?? 'coord', ttlUs: parsed.coordinator?.ttl ?? 1_000_000, leaseMargin: parsed.coordinator?.leaseMargin ?? 0.1 },
     promotion: parsed.promotion,
+    clientEpochs: parsed.clientEpochs,
     heartbeatUs: parsed.heartbeat,
     failureTimeoutUs: parsed.failureTimeout,
     maxBatch: parsed.maxBatch,

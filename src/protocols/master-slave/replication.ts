@@ -8,6 +8,7 @@
  */
 import type { ClientRequest } from '../../core/ops.js';
 import type { NodeId } from '../../core/ids.js';
+import { answer } from './client-epochs.js';
 import { adoptEpoch, becomeReplica, rankOf } from './fencing.js';
 import { applyThrough, epochAt, lastEpoch, latestValue, persist, sameValue, truncateLog } from './kv.js';
 import { grantLease, leaseStamp, onLeaseAck } from './lease.js';
@@ -20,7 +21,7 @@ type AppendMsg = Extract<MsMsg, { type: 'append' }>;
 /** Handles a write or cas at the primary. */
 export function appendWrite(state: MsState, req: ClientRequest, ctx: Ctx, env: Env): void {
   if (state.pending.length >= env.options.maxPendingWrites) {
-    ctx.reply(req.id, { type: 'fail', error: `${state.pending.length} writes already wait for replica confirmations` });
+    answer(state, ctx, env, req.id, { type: 'fail', error: `${state.pending.length} writes already wait for replica confirmations` });
     return;
   }
   const key = req.op.key ?? '';
@@ -28,13 +29,13 @@ export function appendWrite(state: MsState, req: ClientRequest, ctx: Ctx, env: E
   if (req.op.f === 'cas') {
     const arg = req.op.value;
     if (!Array.isArray(arg) || arg.length !== 2) {
-      ctx.reply(req.id, { type: 'fail', error: 'cas takes [expected, new]' });
+      answer(state, ctx, env, req.id, { type: 'fail', error: 'cas takes [expected, new]' });
       return;
     }
     // Decided on the whole log, confirmed or not: the log order is the order of effects.
     const current = latestValue(state, key);
     if (!sameValue(current, arg[0])) {
-      ctx.reply(req.id, { type: 'fail', error: `cas mismatch: ${key} is ${JSON.stringify(current)}` });
+      answer(state, ctx, env, req.id, { type: 'fail', error: `cas mismatch: ${key} is ${JSON.stringify(current)}` });
       return;
     }
     value = arg[1];
@@ -82,7 +83,7 @@ export function advanceConfirmations(state: MsState, ctx: Ctx, env: Env): void {
   while (state.pending.length > 0 && state.pending[0]!.seq <= confirmed) {
     const done = state.pending.shift()!;
     state.acks++;
-    ctx.reply(done.requestId, { type: 'ok' });
+    answer(state, ctx, env, done.requestId, { type: 'ok' });
   }
   if (state.degraded) {
     // MySQL turns semi-sync back on once enough replicas have caught up.

@@ -4,35 +4,38 @@
  * a read lease the primary serves reads only while it holds the lease (lease.ts).
  */
 import type { ClientRequest } from '../../core/ops.js';
+import { answer } from './client-epochs.js';
+import { fencedByClient } from './fencing.js';
 import { readValue } from './kv.js';
 import { holdsReadLease } from './lease.js';
 import { appendWrite } from './replication.js';
 import type { Ctx, Env, MsState } from './types.js';
 
 export function onRequest(state: MsState, req: ClientRequest, ctx: Ctx, env: Env): void {
+  if (fencedByClient(state, req, ctx, env)) return;
   switch (req.op.f) {
     case 'read':
       if (env.options.reads === 'replica' || holdsReadLease(state, ctx, env)) {
-        ctx.reply(req.id, { type: 'ok', value: readValue(state, req.op.key ?? '') });
+        answer(state, ctx, env, req.id, { type: 'ok', value: readValue(state, req.op.key ?? '') });
       } else if (state.role === 'primary') {
         // Read lease lapsed (or not yet granted in this epoch): a newer primary may exist, so the
         // read is definitely not served. No `to`: the client tries another node, or us again later.
-        ctx.reply(req.id, { type: 'redirect', error: `${ctx.self} is primary of epoch ${state.epoch} but holds no read lease` });
+        answer(state, ctx, env, req.id, { type: 'redirect', error: `${ctx.self} is primary of epoch ${state.epoch} but holds no read lease` });
       } else {
-        redirect(state, req, ctx);
+        redirect(state, req, ctx, env);
       }
       return;
     case 'write':
     case 'cas':
       if (state.role === 'primary') appendWrite(state, req, ctx, env);
-      else redirect(state, req, ctx);
+      else redirect(state, req, ctx, env);
       return;
     default:
-      ctx.reply(req.id, { type: 'fail', error: `master-slave serves read, write and cas, not ${req.op.f}` });
+      answer(state, ctx, env, req.id, { type: 'fail', error: `master-slave serves read, write and cas, not ${req.op.f}` });
   }
 }
 
-function redirect(state: MsState, req: ClientRequest, ctx: Ctx): void {
+function redirect(state: MsState, req: ClientRequest, ctx: Ctx, env: Env): void {
   const to = state.primary !== null && state.primary !== ctx.self ? state.primary : undefined;
-  ctx.reply(req.id, to === undefined ? { type: 'redirect', error: `${ctx.self} is a ${state.role} and knows no primary` } : { type: 'redirect', to, error: `${ctx.self} is not the primary` });
+  answer(state, ctx, env, req.id, to === undefined ? { type: 'redirect', error: `${ctx.self} is a ${state.role} and knows no primary` } : { type: 'redirect', to, error: `${ctx.self} is not the primary` });
 }

@@ -20,6 +20,7 @@ export const space: ConfigurationSpace = {
     { name: 'failureTimeout', values: ['300ms', '150ms', '1s'] },
     { name: 'maxBatch', values: [256, 16], description: 'small enough to need several catch-up rounds, large enough to catch up within the quiet period' },
     { name: 'maxPendingWrites', values: [1000, 3] },
+    { name: 'clientEpochs', values: [false, true], description: 'answers carry the epoch; clients refuse an older one and tell a node of a newer one' },
   ],
   options(choice) {
     const semiSync = choice['mode'] === 'semi-sync';
@@ -36,6 +37,7 @@ export const space: ConfigurationSpace = {
       failureTimeout: choice['failureTimeout'],
       maxBatch: choice['maxBatch'],
       maxPendingWrites: choice['maxPendingWrites'],
+      clientEpochs: choice['clientEpochs'],
     };
   },
 };

@@ -164,4 +164,12 @@ describe('failover through the coordination service', () => {
     expect(handover('scenarios/coordination/failover-coordinator-isolated.yaml')).toMatchObject({ verdict: 'pass' });
     expect(handover('scenarios/coordination/failover-builtin-election.yaml')).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/two primaries served at once/) });
   });
+
+  it('a deposed primary that outlives its session: clients believe it until they check the epoch, then it learns from them and stops', () => {
+    const before = handover('scenarios/coordination/failover-deposed-primary-answers.yaml');
+    expect(before).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/two primaries served at once \(n6 after n4 began: \d+ writes?, \d+ reads?, for [\d.]+ms\)/) });
+    expect((before.evidence as { deposed: { writes: number } }).deposed.writes).toBeGreaterThan(0);
+    // With clientEpochs, no answer of the deposed primary after its successor's first is believed.
+    expect(handover('scenarios/coordination/failover-client-epochs.yaml')).toMatchObject({ verdict: 'pass' });
+  });
 });

@@ -41,10 +41,10 @@ export function msCluster(rawOptions: Record<string, unknown>, config: { nodes?:
     network,
     trace,
     protocol,
-    /** Sends one op to `node` from a client in `zone`'s zone (default: the node's own). */
-    send(node: string, op: Op, zone = node): string {
+    /** Sends one op to `node` from a client in `zone`'s zone (default: the node's own), with the highest epoch the client has seen. */
+    send(node: string, op: Op, zone = node, epoch?: number): string {
       const id = `r${++next}`;
-      sim.sendRequest(endpoints.get(zone)!, node, { id, client: `c-${zone}`, seq: next, op });
+      sim.sendRequest(endpoints.get(zone)!, node, { id, client: `c-${zone}`, seq: next, op, ...(epoch !== undefined ? { epoch } : {}) });
       return id;
     },
     write(node: string, key: string, value: unknown): string {

@@ -13,6 +13,7 @@ describe('master-slave options', () => {
         reads: 'primary',
         failover: 'none',
         promotion: 'most-up-to-date',
+        clientEpochs: false,
         heartbeatUs: 50_000,
         failureTimeoutUs: 300_000,
         maxBatch: 256,
