@@ -9,6 +9,7 @@
 import type { ClientRequest } from '../../core/ops.js';
 import type { NodeId } from '../../core/ids.js';
 import { answer } from './client-epochs.js';
+import { confirmedThrough, releaseConfirmed } from '../common/confirmations.js';
 import { adoptEpoch, becomeReplica, rankOf } from './fencing.js';
 import { applyThrough, epochAt, lastEpoch, latestValue, persist, sameValue, truncateLog } from './kv.js';
 import { grantLease, leaseStamp, onLeaseAck } from './lease.js';
@@ -71,20 +72,17 @@ export function requiredConfirmations(state: MsState, env: Env, replicas: number
 /** The highest sequence number the mode considers confirmed. */
 function confirmedSeq(state: MsState, ctx: Ctx, env: Env): number {
   const required = requiredConfirmations(state, env, ctx.peers.length);
-  if (required === 0) return state.log.length;
-  const seqs = ctx.peers.map((p) => state.matchSeq[p] ?? 0).sort((a, b) => b - a);
-  return seqs[required - 1] ?? 0;
+  return confirmedThrough(state.log.length, ctx.peers.map((p) => state.matchSeq[p] ?? 0), required);
 }
 
 /** Makes confirmed entries visible and acknowledges the writes they carry, in log order. */
 export function advanceConfirmations(state: MsState, ctx: Ctx, env: Env): void {
   const confirmed = confirmedSeq(state, ctx, env);
   applyThrough(state, confirmed);
-  while (state.pending.length > 0 && state.pending[0]!.seq <= confirmed) {
-    const done = state.pending.shift()!;
+  releaseConfirmed(state.pending, confirmed, (done) => {
     state.acks++;
     answer(state, ctx, env, done.requestId, { type: 'ok' });
-  }
+  });
   if (state.degraded) {
     // MySQL turns semi-sync back on once enough replicas have caught up.
     const caughtUp = ctx.peers.filter((p) => (state.matchSeq[p] ?? 0) >= state.log.length).length;

@@ -11,8 +11,9 @@ import type { ClientRequest } from '../../core/ops.js';
 import { formatUs } from '../../core/time.js';
 import type { NodeId } from '../../core/ids.js';
 import { adoptMap, lazyWrite } from './participant.js';
-import { nodeOfShard, shardOf, shardOfNode } from './shard-map.js';
-import { logDecision, persist } from './store.js';
+import { coordinatorCommitted, replyDurable, sendDurable } from './pair.js';
+import { membersOf, nodeOfShard, shardOf, shardOfNode } from './shard-map.js';
+import { persist } from './store.js';
 import type { CoordTxn, Ctx, Env, Mop, ShardId, TxMsg, TxState, TxnId } from './types.js';
 
 type Msg<T extends TxMsg['type']> = Extract<TxMsg, { type: T }>;
@@ -87,10 +88,11 @@ function executeNext(state: TxState, txn: CoordTxn, ctx: Ctx): void {
   sendExec(state, txn, ctx);
 }
 
-function sendExec(state: TxState, txn: CoordTxn, ctx: Ctx): void {
+/** Sends the exec round in flight to the shard's primary; a retry goes to every node of the shard (its primary may have changed unseen). */
+function sendExec(state: TxState, txn: CoordTxn, ctx: Ctx, retry = false): void {
   txn.sentUs = ctx.now();
   const shard = txn.awaiting!;
-  ctx.send(nodeOfShard(state.map, shard)!, {
+  const msg: TxMsg = {
     type: 'exec',
     txn: txn.id,
     coord: ctx.self,
@@ -99,7 +101,8 @@ function sendExec(state: TxState, txn: CoordTxn, ctx: Ctx): void {
     prior: txn.rounds[shard] ?? 0,
     mops: txn.mops.slice(txn.next, txn.next + txn.batch),
     map: state.map,
-  });
+  };
+  for (const node of retry ? membersOf(state.map, shard) : [nodeOfShard(state.map, shard)!]) ctx.send(node, msg);
 }
 
 export function onExecOk(state: TxState, from: NodeId, msg: Msg<'exec-ok'>, ctx: Ctx): void {
@@ -121,15 +124,17 @@ export function onExecOk(state: TxState, from: NodeId, msg: Msg<'exec-ok'>, ctx:
   executeNext(state, txn, ctx);
 }
 
-export function onExecFail(state: TxState, msg: Msg<'exec-fail'>, ctx: Ctx): void {
+export function onExecFail(state: TxState, from: NodeId, msg: Msg<'exec-fail'>, ctx: Ctx): void {
   if (msg.map !== undefined) adoptMap(state, msg.map, ctx);
   const txn = state.coord.get(msg.txn);
   if (txn === undefined || txn.phase !== 'executing' || msg.seq !== txn.seq) return;
   const shard = txn.awaiting!;
   const moved = msg.map !== undefined && txn.mops.slice(txn.next, txn.next + txn.batch).some(([, key]) => shardOf(state.map, key) !== shard);
-  if (moved && (txn.rounds[shard] ?? 0) === 0 && txn.reroutes < MAX_REROUTES) {
-    // The keys moved, and the refusing shard holds nothing of this transaction yet: run the same
-    // micro-ops where the newer map puts them.
+  // A primary-backup shard's former primary refused: its backup took over.
+  const failedOver = msg.map !== undefined && state.repl !== null && nodeOfShard(state.map, shard) !== from;
+  if ((moved || failedOver) && (txn.rounds[shard] ?? 0) === 0 && txn.reroutes < MAX_REROUTES) {
+    // The keys moved (or their shard has a new primary), and the refusing node holds nothing of
+    // this transaction yet: run the same micro-ops where the newer map puts them.
     txn.reroutes++;
     txn.participants.splice(txn.participants.indexOf(shard), 1);
     ctx.note('reroute', { txn: txn.id, from: shard, epoch: state.map.epoch });
@@ -196,17 +201,17 @@ export function onPrecommitAckAsCoordinator(state: TxState, from: NodeId, msg: M
  */
 function decideCommit(state: TxState, txn: CoordTxn, ctx: Ctx, env: Env): void {
   state.decisions[txn.id] = txn.participants;
-  logDecision(state, txn.id, 'commit', 'coordinator');
   if (env.flaws.commitBeforeLog) lazyWrite(state, 'decisions', txn.id, ctx, env);
   persist(state, ctx);
+  coordinatorCommitted(state, txn.id);
   txn.phase = 'committing';
   txn.acks = [];
   txn.sentUs = ctx.now();
-  for (const shard of txn.participants) ctx.send(nodeOfShard(state.map, shard)!, { type: 'decide', txn: txn.id, decision: 'commit' });
+  for (const shard of txn.participants) sendDurable(state, nodeOfShard(state.map, shard)!, { type: 'decide', txn: txn.id, decision: 'commit' }, ctx);
   if (txn.requestId !== null) {
     const executed = txn.mops.map(([f, key, v], i) => [f, key, f === 'r' ? (txn.results[i] ?? null) : v]);
     const value = txn.order === null ? executed : unsort(executed, txn.order);
-    ctx.reply(txn.requestId, { type: 'ok', value });
+    replyDurable(state, txn.requestId, { type: 'ok', value }, ctx);
     txn.requestId = null;
   }
 }
@@ -239,7 +244,7 @@ export function answerAsCoordinator(state: TxState, from: NodeId, id: TxnId, ctx
     if (txn !== undefined) answer = txn.phase === 'precommitting' ? 'precommitted' : undefined; // still deciding: ask again later
     else answer = env.options.commit === '2pc' ? 'aborted' : 'unknown'; // presumed abort (2PC only)
   }
-  if (answer !== undefined) ctx.send(from, { type: 'state', txn: id, state: answer, fromCoordinator: true });
+  if (answer !== undefined) sendDurable(state, from, { type: 'state', txn: id, state: answer, fromCoordinator: true }, ctx);
 }
 
 /** Deadlines and retries of the transactions this node coordinates. */
@@ -252,7 +257,7 @@ export function coordinatorTick(state: TxState, ctx: Ctx, env: Env): void {
         if (now >= txn.deadlineUs) abort(state, txn, `no decision within ${formatUs(env.options.txnTimeout)} (${txn.phase === 'voting' ? 'votes missing' : 'an execution did not answer'})`, ctx);
         else if (now - txn.sentUs >= env.options.decisionTimeout) {
           // Messages get lost: ask again (participants answer a repeated round or prepare the same way).
-          if (txn.phase === 'executing' && txn.awaiting !== null) sendExec(state, txn, ctx);
+          if (txn.phase === 'executing' && txn.awaiting !== null) sendExec(state, txn, ctx, true);
           if (txn.phase === 'voting') sendToMissing(state, txn, txn.yes, { type: 'prepare', txn: txn.id, participants: txn.participants }, ctx);
         }
         break;
@@ -268,10 +273,10 @@ export function coordinatorTick(state: TxState, ctx: Ctx, env: Env): void {
   }
 }
 
-/** Sends `msg` to the participants that have not answered yet. */
+/** Sends `msg` again to the participants that have not answered yet (to both nodes of a primary-backup shard: its primary may have changed unseen). */
 function sendToMissing(state: TxState, txn: CoordTxn, answered: readonly ShardId[], msg: TxMsg, ctx: Ctx): void {
   txn.sentUs = ctx.now();
-  for (const shard of txn.participants) if (!answered.includes(shard)) ctx.send(nodeOfShard(state.map, shard)!, msg);
+  for (const shard of txn.participants) if (!answered.includes(shard)) for (const node of membersOf(state.map, shard)) sendDurable(state, node, msg, ctx);
 }
 
 /** After a restart: commits in the log not yet acknowledged by everyone are sent again. */

@@ -9,19 +9,24 @@
 import { assertNever } from '../../core/assert.js';
 import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
 import { isolationCheck, nonBlockingCheck } from './checks.js';
-import { coordinatorTick, onClientRequest, onDecideAck, onExecFail, onExecOk, onPrecommitAckAsCoordinator, onVote, recoverDecisions } from './coordinator.js';
+import { coordinatorTick, onClientRequest, onDecideAck, onExecFail, onExecOk, onPrecommitAckAsCoordinator, onVote } from './coordinator.js';
 import { invariants } from './invariants.js';
 import { migrationTick, onMigrate, onMigrateAck, onMove, onMoveCommand } from './migration.js';
 import { FLAWS, parseOptions, resolveFlaws, type TxOptions } from './options.js';
-import { adoptMap, onAbandon, onDecide, onExec, onPrecommit, onPrepare, restorePrepared } from './participant.js';
-import { initialMap, shardOfNode } from './shard-map.js';
+import { adoptMap, onAbandon, onDecide, onExec, onPrecommit, onPrepare } from './participant.js';
+import { emptyRecord, loadRecord, onJoin, onReplicate, replicationTick } from './failover.js';
+import { isPrimary, onReplicateAck, refuseAsBackup, termNow } from './pair.js';
+import { initialMap, membersOf, shardOfNode } from './shard-map.js';
 import { operatorActions, promises, space } from './space.js';
-import { emptyBlocking, emptyOutcomes, flush, indexOutcomes, persist } from './store.js';
+import { emptyBlocking, emptyOutcomes, flush, persist } from './store.js';
 import { onPrecommitAckAsParticipant, onState, onStateReq, participantTick } from './termination.js';
 import { TIMER_FLUSH, TIMER_TICK, type Env, type TxDurable, type TxMsg, type TxState } from './types.js';
 
 export type { TxOptions } from './options.js';
 export type { TxState, TxMsg, TxDurable } from './types.js';
+
+/** Messages for a shard's primary (a backup refuses them, naming the primary). */
+const SHARD_ADDRESSED: ReadonlySet<TxMsg['type']> = new Set(['exec', 'prepare', 'precommit', 'decide', 'state-req', 'migrate', 'move']);
 
 export function createTransactions(options: TxOptions, flawNames: ReadonlySet<string>, model: 'list-append' | 'rw-register'): Protocol<TxState, TxMsg, TxDurable> {
   const env: Env = { options, flaws: resolveFlaws(flawNames), model };
@@ -31,43 +36,59 @@ export function createTransactions(options: TxOptions, flawNames: ReadonlySet<st
     name: 'transactions',
 
     init(ctx, durable) {
-      const initial = initialMap(ctx.members, options.tokensPerShard);
-      const outcomes = durable === undefined ? emptyOutcomes() : { chunks: durable.outcomes.chunks, tail: { ...durable.outcomes.tail } };
+      const paired = options.replication === 'primary-backup';
+      const initial = initialMap(ctx.members, options.tokensPerShard, paired);
+      const shard = shardOfNode(initial, ctx.self);
+      const peer = paired && shard !== undefined ? membersOf(initial, shard).find((n) => n !== ctx.self) : undefined;
       const state: TxState = {
         self: ctx.self,
-        shard: shardOfNode(initial, ctx.self),
-        map: durable?.map ?? initial,
-        data: durable?.data ?? Object.freeze({}),
+        shard,
+        map: initial,
+        data: Object.freeze({}),
         txns: new Map(),
         locks: new Map(),
-        outcomes,
+        outcomes: emptyOutcomes(),
         outcomeIndex: new Map(),
-        blocking: durable === undefined ? emptyBlocking() : { ...durable.blocking, buckets: [...durable.blocking.buckets] },
-        moving: durable?.moving == null ? null : { ...durable.moving },
+        blocking: emptyBlocking(),
+        moving: null,
         coord: new Map(),
-        decisions: { ...(durable?.decisions ?? {}) },
+        decisions: {},
         unflushed: { prepared: new Set(), decisions: new Set() },
         outcomeLog: [],
         outcomeBase: 0,
+        repl: paired
+          ? { peer, lazy: env.flaws.voteBeforeBackup, seq: durable?.repl?.seq ?? 0, ackedSeq: 0, held: [], last: durable ?? null, replica: null, lastHeardUs: ctx.now(), joinSentUs: Number.MIN_SAFE_INTEGER }
+          : null,
+        backup: null,
       };
-      indexOutcomes(outcomes, state.outcomeIndex);
       const now = ctx.now();
-      if (durable !== undefined) {
-        restorePrepared(state, durable.prepared, now, env);
-        recoverDecisions(state, now);
-      } else persist(state, ctx);
+      const record = durable ?? (paired ? emptyRecord(initial, peer ?? null) : undefined);
+      if (paired && shard !== undefined && record!.map.nodes[shard] !== ctx.self) {
+        // A backup: its disk holds its primary's record; it serves nothing until it takes over.
+        state.map = record!.map;
+        state.repl!.replica = record!;
+        if (durable === undefined) ctx.persist(record!);
+      } else if (durable !== undefined) {
+        // A restarted primary re-sends its record, and reveals nothing until the backup confirms it.
+        loadRecord(state, durable, now, env);
+        state.backup = durable.repl?.backup ?? null;
+      } else {
+        state.backup = peer ?? null;
+        persist(state, ctx);
+      }
       ctx.setTimer(TIMER_TICK, options.tick);
       return state;
     },
 
     onMessage(state, from, msg, ctx) {
+      if (state.repl !== null && SHARD_ADDRESSED.has(msg.type) && !isPrimary(state)) return refuseAsBackup(state, from, msg, ctx);
       switch (msg.type) {
         case 'exec':
           return onExec(state, from, msg, ctx, env);
         case 'exec-ok':
           return onExecOk(state, from, msg, ctx);
         case 'exec-fail':
-          return onExecFail(state, msg, ctx);
+          return onExecFail(state, from, msg, ctx);
         case 'abandon':
           return onAbandon(state, msg, ctx, env);
         case 'prepare':
@@ -96,6 +117,12 @@ export function createTransactions(options: TxOptions, flawNames: ReadonlySet<st
           return onMigrateAck(state, msg, ctx);
         case 'move':
           return onMove(state, from, msg, ctx);
+        case 'replicate':
+          return onReplicate(state, from, msg, ctx);
+        case 'replicate-ack':
+          return onReplicateAck(state, from, msg, ctx);
+        case 'join':
+          return onJoin(state, from, ctx);
         default:
           return assertNever(msg, 'transactions message');
       }
@@ -107,6 +134,7 @@ export function createTransactions(options: TxOptions, flawNames: ReadonlySet<st
           coordinatorTick(state, ctx, env);
           participantTick(state, ctx, env);
           migrationTick(state, ctx, env);
+          replicationTick(state, ctx, env);
           ctx.setTimer(TIMER_TICK, options.tick);
           return;
         case TIMER_FLUSH:
@@ -117,6 +145,12 @@ export function createTransactions(options: TxOptions, flawNames: ReadonlySet<st
     },
 
     onRequest(state, request, ctx) {
+      if (!isPrimary(state)) {
+        // A backup coordinates nothing (its decisions would not survive its primary's record): the client goes to the primary.
+        const primary = state.map.nodes[state.shard!];
+        ctx.reply(request.id, primary === undefined || primary === ctx.self ? { type: 'redirect', error: `${ctx.self} is a backup` } : { type: 'redirect', to: primary, error: `${ctx.self} is ${state.shard}'s backup` });
+        return;
+      }
       onClientRequest(state, request, ctx, env);
     },
 
@@ -134,7 +168,8 @@ export function createTransactions(options: TxOptions, flawNames: ReadonlySet<st
       let prepared = 0;
       for (const t of s.txns.values()) if (t.status === 'active') active++;
       else prepared++;
-      return `${s.shard ?? 'no shard'} (map epoch ${s.map.epoch}${s.moving !== null ? `, moving a range to ${s.moving.to}` : ''}): ${active} active, ${prepared} in doubt; coordinating ${s.coord.size}; ${Object.keys(s.data).length} keys`;
+      if (!isPrimary(s)) return `${s.shard ?? 'no shard'} backup (term ${termNow(s)}, primary ${s.map.nodes[s.shard!] ?? '?'}): record ${s.repl?.replica?.repl?.seq ?? 'none'}`;
+      return `${s.shard ?? 'no shard'}${s.repl !== null ? ` primary (term ${termNow(s)}, backup ${s.backup ?? 'none'})` : ''} (map epoch ${s.map.epoch}${s.moving !== null ? `, moving a range to ${s.moving.to}` : ''}): ${active} active, ${prepared} in doubt; coordinating ${s.coord.size}; ${Object.keys(s.data).length} keys`;
     },
     view: (s) => s.data,
     invariants,

@@ -9,6 +9,7 @@
  */
 import type { ClusterView, Invariant, NodeView } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
+import { isPrimary } from './pair.js';
 import type { Migration, ShardMap, TxState, TxnId } from './types.js';
 
 type Visit = (index: number, id: NodeId, state: TxState) => string | undefined;
@@ -30,7 +31,8 @@ function eachChanged(cluster: ClusterView<TxState>, visit: Visit): string | unde
 interface Seen {
   readonly commit?: NodeId;
   readonly abort?: NodeId;
-  readonly forgot?: NodeId;
+  /** How the yes vote was forgotten: "n2 voted yes for it and came back from a crash", or a takeover. */
+  readonly forgot?: string;
 }
 
 export const atomicity: Invariant<TxState> = {
@@ -38,50 +40,66 @@ export const atomicity: Invariant<TxState> = {
   description: 'no transaction committed at one participant and aborted (or its yes vote forgotten) at another',
   monitor() {
     const outcomes = new Map<TxnId, Seen>();
-    const nodes: Array<{ state: TxState; seen: number; inDoubt: Set<TxnId> } | undefined> = [];
-    const note = (txn: TxnId, node: NodeId, what: keyof Seen): string | undefined => {
+    const nodes: Array<{ state: TxState; seen: number; serving: boolean } | undefined> = [];
+    const note = (txn: TxnId, node: string, what: keyof Seen): string | undefined => {
       const before = outcomes.get(txn) ?? {};
       if (before[what] !== undefined) return undefined;
       const after: Seen = { ...before, [what]: node };
       outcomes.set(txn, after);
       if (after.commit === undefined) return undefined;
       if (after.abort !== undefined) return `transaction ${txn} was committed by ${after.commit} but aborted at ${after.abort}`;
-      if (after.forgot !== undefined) return `transaction ${txn} was committed by ${after.commit}, but ${after.forgot} voted yes for it and came back from a crash without its PREPARED record`;
+      if (after.forgot !== undefined) return `transaction ${txn} was committed by ${after.commit}, but ${after.forgot} without its PREPARED record`;
       return undefined;
     };
+    // Transactions a shard voted yes for and has not decided: per node, or per primary-backup shard
+    // (whichever of its nodes serves it must have them, after a restart as after a failover).
+    const inDoubt = new Map<string, Set<TxnId>>();
+    // The newest term a primary served in, per shard: a restarted primary of an older term is fenced.
+    const newestTerm = new Map<string, number>();
     const visit: Visit = (index, id, state) => {
       let n = nodes[index];
-      if (n === undefined || n.state !== state) {
-        // A new state object: the node restarted. Every yes vote it had must be back from disk.
-        if (n !== undefined) {
-          for (const txn of n.inDoubt) {
+      const scope = state.repl === null ? `node ${index}` : `shard ${state.shard ?? ''}`;
+      const term = state.shard === undefined ? 0 : (state.map.terms?.[state.shard] ?? 1);
+      const serving = isPrimary(state) && term >= (newestTerm.get(scope) ?? 0);
+      if (serving) newestTerm.set(scope, term);
+      if (n === undefined || n.state !== state || (serving && !n.serving)) {
+        // A new state object (a restart), or a node that now serves its shard (a failover): every
+        // yes vote the shard had must be back, from disk or from the backup's copy of it.
+        if (n !== undefined && serving) {
+          for (const txn of inDoubt.get(scope) ?? []) {
             if (state.txns.get(txn)?.record == null) {
-              const message = note(txn, id, 'forgot');
+              const how = n.state === state ? `${state.shard ?? id} voted yes for it, and ${id} took the shard over` : `${id} voted yes for it and came back from a crash`;
+              const message = note(txn, how, 'forgot');
               if (message !== undefined) return message;
             }
           }
         }
-        n = { state, seen: state.outcomeBase, inDoubt: new Set() };
+        if (serving) inDoubt.set(scope, new Set());
+        n = { state, seen: n?.state === state ? n.seen : state.outcomeBase, serving };
         nodes[index] = n;
       }
+      n.serving = serving;
+      const doubts = inDoubt.get(scope) ?? new Set<TxnId>();
+      inDoubt.set(scope, doubts);
       const log = state.outcomeLog;
       for (let i = Math.max(0, n.seen - state.outcomeBase); i < log.length; i++) {
         const { txn, decision, role } = log[i]!;
-        if (role === 'participant') n.inDoubt.delete(txn);
+        if (role === 'participant') doubts.delete(txn);
         const message = note(txn, role === 'coordinator' ? `${id} (its coordinator)` : id, decision);
         if (message !== undefined) return message;
       }
       n.seen = state.outcomeBase + log.length;
-      for (const txn of state.txns.values()) if (txn.record !== null) n.inDoubt.add(txn.id);
+      if (serving) for (const txn of state.txns.values()) if (txn.record !== null) doubts.add(txn.id);
       return undefined;
     };
     return (cluster) => eachChanged(cluster, visit);
   },
 };
 
-/** The ranges (token indexes) a node serves: its shard's tokens, less one leaving in a move. */
-function servedBy(map: ShardMap, shard: string | undefined, moving: Migration | null): Set<number> {
+/** The ranges (token indexes) a node serves: its shard's tokens, less one leaving in a move (none while it is a backup). */
+function servedBy(map: ShardMap, shard: string | undefined, moving: Migration | null, primary: boolean): Set<number> {
   const out = new Set<number>();
+  if (!primary) return out;
   map.ring.tokens.forEach((t, i) => {
     if (t.node === shard && (moving === null || moving.token !== i)) out.add(i);
   });
@@ -96,7 +114,7 @@ export const singleOwner: Invariant<TxState> = {
     const served = (index: number, state: TxState): Set<number> => {
       const c = cache[index];
       if (c !== undefined && c.map === state.map && c.moving === state.moving) return c.served;
-      const fresh = { map: state.map, moving: state.moving, served: servedBy(state.map, state.shard, state.moving) };
+      const fresh = { map: state.map, moving: state.moving, served: servedBy(state.map, state.shard, state.moving, isPrimary(state)) };
       cache[index] = fresh;
       return fresh.served;
     };
@@ -109,6 +127,9 @@ export const singleOwner: Invariant<TxState> = {
         for (let j = 0; j < nodes.length; j++) {
           const other = nodes[j]!;
           if (j === index || other.state === undefined) continue;
+          // The deposed primary of a primary-backup shard still believes it serves until it hears of
+          // the newer term; the term fences it (it can no longer vote or commit): not an owner.
+          if (fencedBy(node.state, other.state) || fencedBy(other.state, node.state)) continue;
           for (const token of served(j, other.state)) {
             if (mine.has(token)) return `${node.id} and ${other.id} both serve the key range of ring token ${token} (map epochs ${node.state.map.epoch} and ${other.state.map.epoch})`;
           }
@@ -124,5 +145,10 @@ export const singleOwner: Invariant<TxState> = {
     };
   },
 };
+
+/** Whether `a` is a primary of its shard in an older term than `b` knows of (primary-backup shards). */
+function fencedBy(a: TxState, b: TxState): boolean {
+  return a.repl !== null && a.shard !== undefined && a.shard === b.shard && (a.map.terms?.[a.shard] ?? 1) < (b.map.terms?.[a.shard] ?? 1);
+}
 
 export const invariants: readonly Invariant<TxState>[] = [atomicity, singleOwner];

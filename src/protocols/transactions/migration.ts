@@ -14,7 +14,8 @@
 import type { AdminCommand } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
 import { adoptMap } from './participant.js';
-import { inTokenRange, movedMap, nodeOfShard, shardOf, tokenOf } from './shard-map.js';
+import { isPrimary, sendDurable } from './pair.js';
+import { inTokenRange, membersOf, movedMap, nodeOfShard, shardOf, tokenOf } from './shard-map.js';
 import { persist } from './store.js';
 import type { Ctx, Env, Key, TxMsg, TxState } from './types.js';
 
@@ -30,6 +31,12 @@ export function onMoveCommand(state: TxState, command: AdminCommand, ctx: Ctx): 
 
 /** A move request (a command here, or forwarded): handled by the range's current owner. */
 export function onMove(state: TxState, _from: NodeId, msg: Msg<'move'>, ctx: Ctx): void {
+  if (!isPrimary(state)) {
+    // A backup: its shard's primary runs moves.
+    const primary = state.map.nodes[state.shard!];
+    if (primary !== undefined && primary !== ctx.self) ctx.send(primary, msg);
+    return;
+  }
   const owner = shardOf(state.map, msg.key);
   if (state.map.nodes[msg.to] === undefined) {
     ctx.note('move-refused', { key: msg.key, to: msg.to, why: 'no such shard' });
@@ -64,7 +71,10 @@ export function migrationTick(state: TxState, ctx: Ctx, env: Env): void {
   moving.sentUs = now;
   const data: Record<string, unknown> = {};
   for (const text of Object.keys(state.data)) if (inRange(text)) data[text] = state.data[text];
-  ctx.send(moving.map.nodes[moving.to]!, { type: 'migrate', token: moving.token, map: moving.map, data: Object.freeze(data) });
+  // The backup must know the range is leaving before the destination serves it. (Both nodes of a
+  // primary-backup destination: its primary may have changed since the move began.)
+  const msg: TxMsg = { type: 'migrate', token: moving.token, map: moving.map, data: Object.freeze(data) };
+  for (const node of membersOf(state.map, moving.to)) sendDurable(state, node, msg, ctx);
 }
 
 /** Destination side: install the range's data under the new map (once), then acknowledge. */
@@ -73,11 +83,12 @@ export function onMigrate(state: TxState, from: NodeId, msg: Msg<'migrate'>, ctx
   if (version > state.map.versions[msg.token]!) {
     state.data = Object.freeze({ ...state.data, ...msg.data });
     adoptMap(state, msg.map, ctx);
+    if (!isPrimary(state)) return; // the map says this node's backup took over: the range is not installed here
     persist(state, ctx);
     ctx.note('move-installed', { epoch: state.map.epoch, keys: Object.keys(msg.data).length });
     settleFinishedMove(state, ctx);
   }
-  if (state.map.versions[msg.token]! >= version) ctx.send(from, { type: 'migrate-ack', token: msg.token, version });
+  if (state.map.versions[msg.token]! >= version) sendDurable(state, from, { type: 'migrate-ack', token: msg.token, version }, ctx);
 }
 
 /** Source side: the destination has the range; hand it over for good. */
@@ -111,5 +122,5 @@ function finishMove(state: TxState, ctx: Ctx): void {
   state.moving = null;
   persist(state, ctx);
   ctx.note('move-done', { epoch: state.map.epoch, to: moving.to });
-  for (const peer of ctx.peers) ctx.send(peer, { type: 'map', map: state.map });
+  for (const peer of ctx.peers) sendDurable(state, peer, { type: 'map', map: state.map }, ctx);
 }

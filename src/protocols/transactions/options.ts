@@ -32,6 +32,14 @@ export const optionsSchema = z
     blockingBound: positiveDurationUs.default(1_000_000),
     /** Lock requests waiting on one key, at most; beyond it a requester dies. */
     maxWaiters: z.number().int().min(1).max(10_000).default(64),
+    /**
+     * none: a shard is one node. primary-backup: a shard is a pair of nodes (n1+n2 serve s1, n3+n4
+     * s2, ...; an odd last node serves a shard alone): the primary replicates its durable record to
+     * the backup synchronously, and the backup takes over when the primary is silent.
+     */
+    replication: z.enum(['none', 'primary-backup']).default('none'),
+    /** primary-backup: a backup that hears nothing from its primary this long takes over (a new term). */
+    failoverTimeout: positiveDurationUs.default(300_000),
     /** The log flush interval the flawed lazy writes wait for (commit-before-log, vote-before-log). */
     flushInterval: positiveDurationUs.default(50_000),
   })
@@ -39,6 +47,7 @@ export const optionsSchema = z
     if (o.commit === '3pc' && o.termination === 'cooperative') {
       ctx.addIssue({ code: 'custom', path: ['termination'], message: '3pc has its own termination protocol; cooperative termination applies to 2pc' });
     }
+    if (o.tick >= o.failoverTimeout) ctx.addIssue({ code: 'custom', path: ['failoverTimeout'], message: 'must be longer than tick (the primary\'s heartbeat period), or backups take over from live primaries' });
     if (o.tick >= o.decisionTimeout) ctx.addIssue({ code: 'custom', path: ['tick'], message: 'must be shorter than decisionTimeout, or in-doubt participants ask late' });
   });
 
@@ -76,6 +85,13 @@ export const FLAWS = [
     needs: { commit: '2pc', isolation: 'serializable' },
     breaks: ['isolation'],
   },
+  {
+    name: 'vote-before-backup',
+    description:
+      'A shard primary votes yes (and acknowledges commits) before its backup has the PREPARED record: its state reaches the backup at the next tick (asynchronous replication, as master-slave\'s async mode). A primary that crashes in between fails over to a backup that never prepared the transaction; the coordinator commits, and the new primary cannot apply what it never received.',
+    needs: { commit: '2pc', replication: 'primary-backup' },
+    breaks: ['atomicity', 'durable'],
+  },
 ] as const satisfies readonly FlawInfo[];
 
 export type FlawName = (typeof FLAWS)[number]['name'];
@@ -85,6 +101,7 @@ export interface Flaws {
   readonly commitBeforeLog: boolean;
   readonly voteBeforeLog: boolean;
   readonly earlyReadUnlock: boolean;
+  readonly voteBeforeBackup: boolean;
 }
 
 export function resolveFlaws(names: ReadonlySet<string>): Flaws {
@@ -96,5 +113,6 @@ export function resolveFlaws(names: ReadonlySet<string>): Flaws {
     commitBeforeLog: names.has('commit-before-log'),
     voteBeforeLog: names.has('vote-before-log'),
     earlyReadUnlock: names.has('early-read-unlock'),
+    voteBeforeBackup: names.has('vote-before-backup'),
   };
 }

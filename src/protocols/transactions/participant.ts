@@ -5,7 +5,8 @@
  */
 import type { NodeId } from '../../core/ids.js';
 import { acquire, releaseAll, releaseRead, restoreLocks } from './locks.js';
-import { inTokenRange, mergeMaps, nodeOfShard, shardOf } from './shard-map.js';
+import { isPrimary, sendDurable, stepDown, termNow } from './pair.js';
+import { inTokenRange, membersOf, mergeMaps, shardOf } from './shard-map.js';
 import { applyWrites, persist, readValue, recordInDoubt, rememberOutcome } from './store.js';
 import { TIMER_FLUSH, keyText, type Ctx, type Decision, type Env, type Key, type Mop, type PartTxn, type PreparedRecord, type ShardMap, type TxMsg, type TxState, type TxnId } from './types.js';
 
@@ -19,13 +20,16 @@ export function newPartTxn(id: TxnId, coord: NodeId, priority: PartTxn['priority
 export function adoptMap(state: TxState, map: ShardMap, ctx: Ctx): boolean {
   const merged = mergeMaps(state.map, map);
   if (merged === state.map) return false;
+  const wasPrimary = state.repl !== null && isPrimary(state);
   state.map = merged;
   ctx.note('shard-map', { epoch: merged.epoch });
+  if (wasPrimary && !isPrimary(state)) stepDown(state, ctx); // a newer term: this node's backup took over
   return true;
 }
 
 /** Why this shard may not serve the key now, or undefined when it may. */
 export function notServed(state: TxState, key: Key): string | undefined {
+  if (!isPrimary(state)) return `${state.self} is not ${state.shard ?? 'a shard'}'s primary (term ${termNow(state)})`;
   const owner = shardOf(state.map, key);
   if (owner !== state.shard) return `key ${keyText(key)} is on ${owner} (shard map epoch ${state.map.epoch}), not ${state.shard ?? 'this node'}`;
   if (state.moving !== null && inTokenRange(state.map, state.moving.token, keyText(key))) return `key ${keyText(key)} is moving to ${state.moving.to}`;
@@ -140,7 +144,7 @@ export function onPrepare(state: TxState, from: NodeId, msg: Msg<'prepare'>, ctx
     return;
   }
   if (txn.status !== 'active') {
-    ctx.send(from, { type: 'vote', txn: msg.txn, yes: true }); // a duplicate prepare: the vote stands
+    sendDurable(state, from, { type: 'vote', txn: msg.txn, yes: true }, ctx); // a duplicate prepare: the vote stands
     return;
   }
   const now = ctx.now();
@@ -162,8 +166,8 @@ export function onPrepare(state: TxState, from: NodeId, msg: Msg<'prepare'>, ctx
   txn.doubtSinceUs = now;
   state.blocking.prepared++;
   if (env.flaws.voteBeforeLog) lazyWrite(state, 'prepared', txn.id, ctx, env);
-  persist(state, ctx); // forced before the vote leaves (the kernel applies persist before sends)
-  ctx.send(from, { type: 'vote', txn: txn.id, yes: true });
+  persist(state, ctx); // forced before the vote leaves (the kernel applies persist before sends), and on the backup before it leaves
+  sendDurable(state, from, { type: 'vote', txn: txn.id, yes: true }, ctx);
 }
 
 /** The flawed lazy write: this record (a PREPARED one, or a commit decision) reaches the disk at the next flush, not now. */
@@ -185,7 +189,7 @@ export function onPrecommit(state: TxState, from: NodeId, msg: Msg<'precommit'>,
     persist(state, ctx);
   }
   txn.lastUs = ctx.now();
-  ctx.send(from, { type: 'precommit-ack', txn: msg.txn });
+  sendDurable(state, from, { type: 'precommit-ack', txn: msg.txn }, ctx);
 }
 
 /**
@@ -198,7 +202,7 @@ export function onDecide(state: TxState, from: NodeId, msg: Msg<'decide'>, ctx: 
   if (txn !== undefined) finish(state, txn, msg.decision, ctx, env);
   else if (msg.decision === 'abort') rememberOutcome(state, msg.txn, 'abort', false);
   else if (!state.outcomeIndex.has(msg.txn)) ctx.note('commit-unknown', { txn: msg.txn, from });
-  if (msg.decision === 'commit') ctx.send(from, { type: 'decide-ack', txn: msg.txn });
+  if (msg.decision === 'commit') sendDurable(state, from, { type: 'decide-ack', txn: msg.txn }, ctx);
 }
 
 /** The coordinator no longer runs the transaction: an execution here that has not voted ends. */
@@ -237,12 +241,9 @@ export function restorePrepared(state: TxState, records: Readonly<Record<TxnId, 
   }
 }
 
-/** The nodes of the other participants of a prepared transaction (under this node's map). */
+/** The nodes of the other participants of a prepared transaction (under this node's map; both nodes of a primary-backup shard). */
 export function peersOf(state: TxState, record: PreparedRecord): NodeId[] {
-  return record.participants.filter((s) => s !== state.shard).flatMap((s) => {
-    const node = nodeOfShard(state.map, s);
-    return node === undefined ? [] : [node];
-  });
+  return record.participants.filter((s) => s !== state.shard).flatMap((s) => membersOf(state.map, s));
 }
 
 export function stateOf(state: TxState, id: TxnId): 'committed' | 'aborted' | 'prepared' | 'precommitted' | 'unknown' | 'active' {

@@ -17,6 +17,8 @@ export const space: ConfigurationSpace = {
     { name: 'decisionTimeout', values: ['100ms', '50ms'] },
     { name: 'idleTimeout', values: ['1s', '300ms'] },
     { name: 'maxWaiters', values: [64, 1] },
+    { name: 'replication', values: ['none', 'primary-backup'], description: 'a shard is a node, or a primary and its backup' },
+    { name: 'failoverTimeout', values: ['300ms', '100ms'], description: 'primary-backup only' },
   ],
   options(choice) {
     return {
@@ -29,6 +31,7 @@ export const space: ConfigurationSpace = {
       decisionTimeout: choice['decisionTimeout'],
       idleTimeout: choice['idleTimeout'],
       maxWaiters: choice['maxWaiters'],
+      ...(choice['replication'] === 'primary-backup' ? { replication: 'primary-backup', failoverTimeout: choice['failoverTimeout'] } : {}),
     };
   },
 };
@@ -41,6 +44,9 @@ export function promises({ options, healed }: PromiseQuery<TxOptions>): Promises
   // commit: about 16 message delays, which must fit in txnTimeout (or the coordinator aborts it)
   // and, twice over, in the half of the quiet period the final reads get.
   const assumes = { maxDelayUs: Math.min(40_000, Math.floor(options.txnTimeout / 16)) };
+  // Primary-backup shards promise what single-node shards do (a failover must not change it): the
+  // PREPARED records and commit decisions the backup takes over from were confirmed before anyone
+  // was told of them.
   // 3PC takes silence for a crash: under partitions, lossy links or delays beyond its timeouts it
   // loses atomicity, and with it isolation and durability. It promises nothing more here.
   if (options.commit === '3pc') return { checks: ['single-owner', ...liveness], assumes };
@@ -49,14 +55,16 @@ export function promises({ options, healed }: PromiseQuery<TxOptions>): Promises
   return { checks: ['invariants', 'isolation', ...(healed ? ['durable'] : []), ...liveness], assumes };
 }
 
-export function operatorActions(): readonly OperatorAction[] {
+export function operatorActions(options?: TxOptions): readonly OperatorAction[] {
+  // Shard i is node i, or with primary-backup shards the pair of nodes 2i-1 and 2i.
+  const perShard = options?.replication === 'primary-backup' ? 2 : 1;
   return [
     {
       name: 'move',
       description: 'move the key range holding a key to another shard, while the workload runs',
       steps: (choose, cluster) => {
         const to = choose.pick(cluster.nodes);
-        return [{ command: 'move', target: choose.pick(cluster.nodes), args: { key: choose.pick([1, 2, 3, 4, 5, 6, 7, 8]), to: `s${to.slice(1)}` } }];
+        return [{ command: 'move', target: choose.pick(cluster.nodes), args: { key: choose.pick([1, 2, 3, 4, 5, 6, 7, 8]), to: `s${Math.ceil(Number(to.slice(1)) / perShard)}` } }];
       },
     },
   ];

@@ -99,6 +99,9 @@ export function persist(state: TxState, ctx: Ctx): void {
     decisions = {};
     for (const id of Object.keys(state.decisions)) if (!state.unflushed.decisions.has(id)) decisions[id] = state.decisions[id]!;
   }
+  const repl = state.repl;
+  // A backup's disk holds its primary's record (failover.ts), never its own.
+  if (repl !== null && (state.shard === undefined || state.map.nodes[state.shard] !== state.self)) return;
   const durable: TxDurable = {
     data: state.data,
     prepared,
@@ -107,8 +110,14 @@ export function persist(state: TxState, ctx: Ctx): void {
     map: state.map,
     moving: state.moving,
     blocking: state.blocking,
+    ...(repl === null ? {} : { repl: { term: state.map.terms?.[state.shard!] ?? 1, seq: ++repl.seq, backup: state.backup } }),
   };
   ctx.persist(durable);
+  if (repl === null) return;
+  repl.last = durable;
+  // Synchronous replication: the record leaves in the same step (the kernel applies the persist
+  // first). The vote-before-backup flaw leaves it for the next tick.
+  if (state.backup !== null && !repl.lazy) ctx.send(state.backup, { type: 'replicate', term: durable.repl!.term, seq: durable.repl!.seq, map: state.map, record: durable });
 }
 
 /** The flush timer of the flawed lazy writes: everything waiting reaches the disk. */

@@ -16,7 +16,8 @@
 import type { NodeId } from '../../core/ids.js';
 import { answerAsCoordinator } from './coordinator.js';
 import { abortActive, finish, peersOf, stateOf } from './participant.js';
-import { shardOfNode } from './shard-map.js';
+import { sendDurable } from './pair.js';
+import { membersOf, shardOfNode } from './shard-map.js';
 import { persist } from './store.js';
 import type { Ctx, Decision, Env, ParticipantAnswer, PartTxn, PreparedRecord, TxMsg, TxState } from './types.js';
 
@@ -43,7 +44,7 @@ export function participantTick(state: TxState, ctx: Ctx, env: Env): void {
     if (o.commit === '2pc') {
       if (now - txn.askedUs < o.decisionTimeout) continue;
       txn.askedUs = now;
-      ctx.send(txn.coord, { type: 'state-req', txn: txn.id, toCoordinator: true });
+      askCoordinator(state, txn, ctx);
       if (o.termination === 'cooperative') for (const peer of peersOf(state, record)) ctx.send(peer, { type: 'state-req', txn: txn.id, toCoordinator: false });
       continue;
     }
@@ -56,12 +57,21 @@ export function participantTick(state: TxState, ctx: Ctx, env: Env): void {
   }
 }
 
+/**
+ * Asks the transaction's coordinator for its decision: the node, or with primary-backup shards both
+ * nodes of its shard (its log moved to the backup if it took over).
+ */
+function askCoordinator(state: TxState, txn: PartTxn, ctx: Ctx): void {
+  const shard = state.repl === null ? undefined : shardOfNode(state.map, txn.coord);
+  for (const node of shard === undefined ? [txn.coord] : membersOf(state.map, shard)) ctx.send(node, { type: 'state-req', txn: txn.id, toCoordinator: true });
+}
+
 function startRound(state: TxState, txn: PartTxn, record: PreparedRecord, ctx: Ctx): void {
   const now = ctx.now();
   txn.round = { startedUs: now, phase: 'collect', states: {}, acks: [] };
   txn.askedUs = now;
   ctx.note('termination-round', { txn: txn.id, status: txn.status });
-  ctx.send(txn.coord, { type: 'state-req', txn: txn.id, toCoordinator: true });
+  askCoordinator(state, txn, ctx);
   for (const peer of peersOf(state, record)) ctx.send(peer, { type: 'state-req', txn: txn.id, toCoordinator: false });
 }
 
@@ -115,10 +125,7 @@ function conclude(state: TxState, txn: PartTxn, ctx: Ctx, env: Env): void {
   const uncertain = Object.keys(round.states).filter((s) => round.states[s] === 'prepared');
   if (uncertain.length === 0) return decideAll(state, txn, 'commit', ctx, env);
   txn.round = { startedUs: ctx.now(), phase: 'precommit', states: round.states, acks: [] };
-  for (const shard of uncertain) {
-    const node = state.map.nodes[shard];
-    if (node !== undefined) ctx.send(node, { type: 'precommit', txn: txn.id });
-  }
+  for (const shard of uncertain) for (const node of membersOf(state.map, shard)) ctx.send(node, { type: 'precommit', txn: txn.id });
 }
 
 /** 3PC termination: a precommit acknowledgement from an uncertain participant. */
@@ -137,5 +144,5 @@ function decideAll(state: TxState, txn: PartTxn, decision: Decision, ctx: Ctx, e
   const peers = peersOf(state, txn.record!);
   ctx.note('termination-decides', { txn: txn.id, decision });
   finish(state, txn, decision, ctx, env);
-  for (const peer of peers) ctx.send(peer, { type: 'decide', txn: txn.id, decision });
+  for (const peer of peers) sendDurable(state, peer, { type: 'decide', txn: txn.id, decision }, ctx);
 }

@@ -5,6 +5,7 @@
  * for the shard it serves. A transaction's id is the coordinator's node and the client request id,
  * unique without any counter on disk.
  */
+import type { OpResult } from '../../core/ops.js';
 import type { NodeContext } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
 import type { Ring } from '../common/ring.js';
@@ -32,8 +33,12 @@ export interface ShardMap {
   readonly ring: Ring;
   /** Each token's version, in ring order (a move of a token's range bumps it). */
   readonly versions: readonly number[];
-  /** The node serving each shard. */
+  /** The node serving each shard (with primary-backup shards: its primary). */
   readonly nodes: Readonly<Record<ShardId, NodeId>>;
+  /** Primary-backup shards only: each shard's nodes (primary and backup), fixed. */
+  readonly pairs?: Readonly<Record<ShardId, readonly NodeId[]>>;
+  /** Primary-backup shards only: each shard's primary term (a failover bumps it; the higher term's primary wins a merge). */
+  readonly terms?: Readonly<Record<ShardId, number>>;
 }
 
 export type Decision = 'commit' | 'abort';
@@ -159,6 +164,49 @@ export interface Migration {
   sentUs: number;
 }
 
+/**
+ * A primary-backup shard's replication, as this node plays it (replication: primary-backup). The
+ * primary ships its durable record (everything a restart would find) to the backup after every
+ * persist, numbered by (term, seq), and holds back every effect that reveals what it persisted
+ * (a yes vote, a commit, an acknowledgement) until the backup confirms that record. The backup
+ * keeps the latest record it confirmed and, when the primary stays silent, takes over from it in
+ * the next term.
+ */
+export interface ReplState {
+  /** The other node of the shard (undefined: the shard has one node). */
+  readonly peer: NodeId | undefined;
+  /** The vote-before-backup flaw: records reach the backup at the next tick, and nothing waits for them. */
+  readonly lazy: boolean;
+  /** Records shipped in this term (the record's own `repl.seq`). */
+  seq: number;
+  /** Primary: the highest seq of this term the backup confirmed. */
+  ackedSeq: number;
+  /** Primary: effects waiting for the backup's confirmation of `seq`. */
+  held: Held[];
+  /** Primary: the latest record, resent until the backup confirms it. */
+  last: TxDurable | null;
+  /** Backup: the primary's latest record it holds (and has on disk), or null once deposed and not yet re-synced. */
+  replica: TxDurable | null;
+  /** Backup: local clock when the primary was last heard from. */
+  lastHeardUs: number;
+  /** Deposed or restarted backup: when it last asked the primary to take it back. */
+  joinSentUs: number;
+}
+
+/** An effect a primary holds until its backup has the record it depends on. Plain data. */
+export type Held =
+  | { readonly seq: number; readonly kind: 'send'; readonly to: NodeId; readonly msg: TxMsg }
+  | { readonly seq: number; readonly kind: 'reply'; readonly requestId: string; readonly result: OpResult }
+  | { readonly seq: number; readonly kind: 'decided'; readonly txn: TxnId };
+
+/** Replication metadata in a primary-backup shard's durable record. */
+export interface ReplMeta {
+  readonly term: number;
+  readonly seq: number;
+  /** The backup the primary waits for in this term, or null: the primary runs alone (it took over, and its peer has not re-joined). */
+  readonly backup: NodeId | null;
+}
+
 export interface TxState {
   readonly self: NodeId;
   /** The shard this node serves (undefined: none, e.g. a spare). */
@@ -189,6 +237,10 @@ export interface TxState {
    */
   readonly outcomeLog: Array<{ readonly txn: TxnId; readonly decision: Decision; readonly role: 'participant' | 'coordinator' }>;
   outcomeBase: number;
+  /** Primary-backup replication (null: replication none). */
+  readonly repl: ReplState | null;
+  /** Primary-backup: the backup the primary waits for in its term (null: alone). Persisted in the record. */
+  backup: NodeId | null;
 }
 
 export interface Lock {
@@ -206,6 +258,8 @@ export interface TxDurable {
   readonly map: ShardMap;
   readonly moving: Migration | null;
   readonly blocking: BlockingStats;
+  /** Primary-backup shards only. */
+  readonly repl?: ReplMeta;
 }
 
 export type TxMsg =
@@ -227,7 +281,13 @@ export type TxMsg =
   | { readonly type: 'map'; readonly map: ShardMap }
   | { readonly type: 'migrate'; readonly token: number; readonly map: ShardMap; readonly data: Readonly<Record<string, unknown>> }
   | { readonly type: 'migrate-ack'; readonly token: number; readonly version: number }
-  | { readonly type: 'move'; readonly key: Key; readonly to: ShardId };
+  | { readonly type: 'move'; readonly key: Key; readonly to: ShardId }
+  /** Primary → backup: its durable record (null: a heartbeat, the record numbered `seq` unchanged). */
+  | { readonly type: 'replicate'; readonly term: number; readonly seq: number; readonly map: ShardMap; readonly record: TxDurable | null }
+  /** Backup → primary: it holds the record (term, seq) on disk. */
+  | { readonly type: 'replicate-ack'; readonly term: number; readonly seq: number }
+  /** A deposed or restarted node asks its shard's primary to take it back as backup. */
+  | { readonly type: 'join'; readonly term: number };
 
 export type Ctx = NodeContext<TxMsg, TxDurable>;
 

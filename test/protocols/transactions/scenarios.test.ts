@@ -37,6 +37,9 @@ const promised: Record<string, Record<string, string>> = {
   'shard-move-under-load.yaml': { invariants: 'pass', isolation: 'pass', durable: 'pass', liveness: 'pass' },
   'isolation-serializable.yaml': { isolation: 'pass', 'strict-serializable': 'pass' },
   'isolation-read-committed.yaml': { isolation: 'pass', 'strict-serializable': 'fail' },
+  'primary-crash-failover.yaml': { 'non-blocking': 'pass', invariants: 'pass', isolation: 'pass', durable: 'pass', liveness: 'pass' },
+  'primary-crash-no-replication.yaml': { 'non-blocking': 'fail', invariants: 'pass', isolation: 'pass', durable: 'pass', liveness: 'pass' },
+  'flaw-vote-before-backup.yaml': { invariants: 'fail' },
 };
 
 describe('transactions scenarios', () => {
@@ -57,7 +60,14 @@ describe('transactions scenarios', () => {
     expect(detail('flaw-unilateral-abort.yaml')).toMatch(/atomicity: transaction \S+ was committed by \S+( \(its coordinator\))? but aborted at n\d/);
     expect(detail('flaw-commit-before-log.yaml')).toMatch(/atomicity: transaction (n\d)\/\S+ was committed by \1 \(its coordinator\) but aborted at \1/);
     expect(detail('flaw-vote-before-log.yaml')).toMatch(/voted yes for it and came back from a crash without its PREPARED record/);
+    expect(detail('flaw-vote-before-backup.yaml')).toMatch(/atomicity: transaction \S+ was committed by \S+ \(its coordinator\), but s2 voted yes for it, and n4 took the shard over without its PREPARED record/);
     expect(run('flaw-early-read-unlock.yaml').checks.find((c) => c.name === 'isolation')!.detail).toMatch(/G2-item|G-single/);
+  });
+
+  it('a primary-backup shard finishes what its crashed primary left in doubt; a single-node shard blocks', () => {
+    const blocking = (file: string): string => run(file).checks.find((c) => c.name === 'non-blocking')!.detail;
+    expect(blocking('primary-crash-failover.yaml')).toMatch(/none longer than 1s/);
+    expect(blocking('primary-crash-no-replication.yaml')).toMatch(/1 blocked longer than 1s/);
   });
 
   it('the isolation table: read committed commits more and aborts less, and shows anomalies serializable does not', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialMap, inTokenRange, mergeMaps, movedMap, shardOf, tokenOf } from '../../../src/protocols/transactions/shard-map.js';
+import { initialMap, inTokenRange, membersOf, mergeMaps, movedMap, promotedMap, shardOf, shardOfNode, tokenOf } from '../../../src/protocols/transactions/shard-map.js';
 import { keyText } from '../../../src/protocols/transactions/types.js';
 
 describe('shard map', () => {
@@ -34,5 +34,23 @@ describe('shard map', () => {
     expect(merged.epoch).toBe(map.epoch + 2);
     expect(mergeMaps(merged, a)).toBe(merged);
     expect(mergeMaps(map, merged)).toBe(merged);
+  });
+
+  it('primary-backup maps: a failover bumps its shard\'s term, and merges keep the newer term\'s primary, move by move', () => {
+    const paired = initialMap(['n1', 'n2', 'n3', 'n4', 'n5'], 8, true);
+    expect(paired.pairs).toEqual({ s1: ['n1', 'n2'], s2: ['n3', 'n4'], s3: ['n5'] });
+    expect([shardOfNode(paired, 'n2'), shardOfNode(paired, 'n5')]).toEqual(['s1', 's3']);
+    expect(membersOf(paired, 's2')).toEqual(['n3', 'n4']);
+    const failover = promotedMap(paired, 's2', 'n4');
+    expect(failover.nodes['s2']).toBe('n4');
+    expect(failover.epoch).toBe(paired.epoch + 1);
+    const moved = movedMap(paired, 0, 's3');
+    const merged = mergeMaps(moved, failover);
+    expect(merged).toEqual(mergeMaps(failover, moved));
+    expect(merged.nodes['s2']).toBe('n4');
+    expect(merged.ring.tokens[0]!.node).toBe('s3');
+    expect(merged.epoch).toBe(paired.epoch + 2);
+    expect(mergeMaps(merged, failover)).toBe(merged);
+    expect(mergeMaps(paired, merged)).toBe(merged);
   });
 });

@@ -1,0 +1,20 @@
+/**
+ * Synchronous replication's bookkeeping, shared by master-slave (log shipping to its replicas) and
+ * the sharded transactional store (a shard's primary shipping its durable state to its backup):
+ * what the replicas have confirmed, and the effects that wait for it, released in order.
+ */
+
+/**
+ * The highest sequence number at least `required` replicas confirmed (`matched`: each replica's
+ * confirmed sequence number); with none required, everything up to `lastSeq`.
+ */
+export function confirmedThrough(lastSeq: number, matched: readonly number[], required: number): number {
+  if (required === 0) return lastSeq;
+  const seqs = [...matched].sort((a, b) => b - a);
+  return seqs[required - 1] ?? 0;
+}
+
+/** Releases, in order, the waiting items whose sequence number is confirmed (they leave `waiting`). */
+export function releaseConfirmed<T extends { readonly seq: number }>(waiting: T[], confirmed: number, release: (item: T) => void): void {
+  while (waiting.length > 0 && waiting[0]!.seq <= confirmed) release(waiting.shift()!);
+}

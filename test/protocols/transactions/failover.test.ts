@@ -1,0 +1,127 @@
+/**
+ * Primary-backup shards, handler by handler: three nodes, s1 served by the pair n1 (primary) and
+ * n2 (backup), s2 by n3 alone, which coordinates. A yes vote waits for the backup's confirmation
+ * of the PREPARED record; the backup takes over from that record when the primary is silent, and
+ * finishes the transaction; the deposed primary, fenced by the term, can no longer vote, and
+ * re-joins as backup.
+ */
+import { describe, expect, it } from 'vitest';
+import type { NodeContext, Protocol } from '../../../src/core/protocol.js';
+import { createTransactions } from '../../../src/protocols/transactions/index.js';
+import { parseOptions } from '../../../src/protocols/transactions/options.js';
+import { shardOf } from '../../../src/protocols/transactions/shard-map.js';
+import type { TxDurable, TxMsg, TxState } from '../../../src/protocols/transactions/types.js';
+
+type Node = 'n1' | 'n2' | 'n3';
+const NODES: readonly Node[] = ['n1', 'n2', 'n3'];
+
+function cluster(flaws: readonly string[] = []) {
+  const parsed = parseOptions({ replication: 'primary-backup', failoverTimeout: '300ms' });
+  if (!parsed.ok) throw new Error('options');
+  const protocol: Protocol<TxState, TxMsg, TxDurable> = createTransactions(parsed.value, new Set(flaws), 'list-append');
+  const sent: Array<{ from: Node; to: string; msg: TxMsg }> = [];
+  const replies: Array<{ id: string; type: string }> = [];
+  const disks: Partial<Record<Node, TxDurable>> = {};
+  let nowUs = 0;
+  const ctxOf = (self: Node): NodeContext<TxMsg, TxDurable> => ({
+    self,
+    peers: NODES.filter((m) => m !== self),
+    members: NODES,
+    now: () => nowUs,
+    monotonic: () => nowUs,
+    random: () => 0.5,
+    send: (to, msg) => sent.push({ from: self, to, msg }),
+    setTimer: () => undefined,
+    cancelTimer: () => undefined,
+    persist: (d) => (disks[self] = d),
+    reply: (id, result) => replies.push({ id, type: result.type }),
+    note: () => undefined,
+  });
+  const ctx = { n1: ctxOf('n1'), n2: ctxOf('n2'), n3: ctxOf('n3') };
+  const state = { n1: protocol.init(ctx.n1, undefined), n2: protocol.init(ctx.n2, undefined), n3: protocol.init(ctx.n3, undefined) };
+  const key = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((k) => shardOf(state.n3.map, k) === 's1')!;
+  const pending = (type: TxMsg['type'], from: Node, to: Node): number => sent.filter((s) => s.msg.type === type && s.from === from && s.to === to).length;
+  const take = (type: TxMsg['type'], from: Node, to: Node): TxMsg => {
+    const i = sent.findIndex((s) => s.msg.type === type && s.from === from && s.to === to);
+    expect(i, `a ${type} from ${from} to ${to} in ${JSON.stringify(sent.map((s) => `${s.msg.type} ${s.from}->${s.to}`))}`).toBeGreaterThanOrEqual(0);
+    return sent.splice(i, 1)[0]!.msg;
+  };
+  const deliver = (type: TxMsg['type'], from: Node, to: Node): void => protocol.onMessage(state[to], from, take(type, from, to), ctx[to]);
+  const tick = (node: Node, us: number): void => {
+    nowUs += us;
+    protocol.onTimer(state[node], 'tick', ctx[node]);
+  };
+  /** n3 coordinates a one-key transaction on s1 up to n1's PREPARED record (shipped to n2, not yet confirmed). */
+  const prepareOnN1 = (): void => {
+    sent.length = 0;
+    protocol.onRequest(state.n3, { id: 'c1:1:1', client: 'c1', seq: 1, op: { f: 'txn', value: [['append', key, 7]] } }, ctx.n3);
+    deliver('exec', 'n3', 'n1');
+    deliver('exec-ok', 'n1', 'n3');
+    deliver('prepare', 'n3', 'n1');
+  };
+  return { protocol, state, ctx, sent, replies, disks, pending, take, deliver, tick, prepareOnN1, key };
+}
+
+describe('transactions: primary-backup shards', () => {
+  it('pairs the nodes into shards: n1+n2 serve s1, n3 serves s2 alone', () => {
+    const { state } = cluster();
+    expect(state.n1.map.pairs).toEqual({ s1: ['n1', 'n2'], s2: ['n3'] });
+    expect([state.n1.shard, state.n2.shard, state.n3.shard]).toEqual(['s1', 's1', 's2']);
+    expect([state.n1.backup, state.n2.backup, state.n3.backup]).toEqual(['n2', null, null]);
+  });
+
+  it('a yes vote leaves only once the backup holds the PREPARED record', () => {
+    const t = cluster();
+    t.prepareOnN1();
+    expect(t.pending('vote', 'n1', 'n3')).toBe(0);
+    t.deliver('replicate', 'n1', 'n2');
+    expect(Object.keys(t.disks.n2!.prepared)).toEqual(['n3/c1:1:1']);
+    t.deliver('replicate-ack', 'n2', 'n1');
+    expect(t.take('vote', 'n1', 'n3')).toMatchObject({ yes: true });
+  });
+
+  it('the flaw vote-before-backup votes at once, before the backup has anything', () => {
+    const t = cluster(['vote-before-backup']);
+    t.prepareOnN1();
+    expect(t.take('vote', 'n1', 'n3')).toMatchObject({ yes: true });
+    expect(t.pending('replicate', 'n1', 'n2')).toBe(0);
+  });
+
+  it('the backup takes over a silent primary from the record, finishes the transaction in doubt, and fences the old primary', () => {
+    const t = cluster();
+    t.prepareOnN1();
+    t.deliver('replicate', 'n1', 'n2');
+    t.deliver('replicate-ack', 'n2', 'n1');
+    t.deliver('vote', 'n1', 'n3'); // n3 decides commit and tells n1 ... which has crashed
+    expect(t.replies).toEqual([{ id: 'c1:1:1', type: 'ok' }]); // n3 serves s2 alone: nothing to wait for
+    t.sent.length = 0;
+    t.tick('n2', 200_000);
+    expect(t.state.n2.map.nodes['s1']).toBe('n1'); // not yet: 200ms of silence
+    t.tick('n2', 200_000);
+    expect(t.state.n2.map.nodes['s1']).toBe('n2');
+    expect(t.state.n2.map.terms).toEqual({ s1: 2, s2: 1 });
+    expect(t.state.n2.txns.get('n3/c1:1:1')?.record).not.toBeNull(); // in doubt, with its lock
+    expect(t.state.n2.locks.get(String(t.key))?.writer).toBe('n3/c1:1:1');
+    // The coordinator's retry reaches both nodes of s1; the new primary commits and acknowledges.
+    t.deliver('map', 'n2', 'n3');
+    t.tick('n3', 100_000);
+    t.deliver('decide', 'n3', 'n2');
+    expect(t.state.n2.data[String(t.key)]).toEqual([7]);
+    expect(t.pending('decide-ack', 'n2', 'n3')).toBe(1); // alone in term 2: nothing to wait for
+    // The old primary comes back in term 1: its record is refused, the map deposes it.
+    t.sent.length = 0;
+    t.state.n1 = t.protocol.init(t.ctx.n1, t.disks.n1);
+    t.tick('n1', 20_000);
+    t.deliver('replicate', 'n1', 'n2');
+    t.deliver('map', 'n2', 'n1');
+    expect(t.state.n1.map.nodes['s1']).toBe('n2');
+    expect(t.state.n1.txns.size).toBe(0);
+    // It asks to re-join; n2 takes it back and ships it the whole record.
+    t.tick('n1', 100_000);
+    t.deliver('join', 'n1', 'n2');
+    expect(t.state.n2.backup).toBe('n1');
+    t.deliver('replicate', 'n2', 'n1');
+    expect(t.disks.n1!.data[String(t.key)]).toEqual([7]);
+    expect(t.disks.n1!.repl).toMatchObject({ term: 2, backup: 'n1' });
+  });
+});
