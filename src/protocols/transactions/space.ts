@@ -31,7 +31,8 @@ export const space: ConfigurationSpace = {
       decisionTimeout: choice['decisionTimeout'],
       idleTimeout: choice['idleTimeout'],
       maxWaiters: choice['maxWaiters'],
-      ...(choice['replication'] === 'primary-backup' ? { replication: 'primary-backup', failoverTimeout: choice['failoverTimeout'] } : {}),
+      replication: choice['replication'],
+      ...(choice['replication'] === 'primary-backup' ? { failoverTimeout: choice['failoverTimeout'] } : {}),
     };
   },
 };
