@@ -29,7 +29,16 @@ export interface ExploreCommandOptions {
   readonly progress?: boolean;
 }
 
-const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random-walk'];
+const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random-walk', 'partitions', 'partitions-dfs'];
+
+/** What a violation's depth is, per strategy. */
+const SHORTEST: Record<Strategy, string> = {
+  bfs: ' (a shortest path)',
+  dfs: '',
+  'random-walk': '',
+  partitions: ' (fewest steps: timers, ops, crashes, partition changes; each step delivers what it can)',
+  'partitions-dfs': ' (depth first over partition steps: a short path, not necessarily the shortest)',
+};
 
 export async function exploreCommand(file: string, opts: ExploreCommandOptions, io: Io): Promise<ExitCode> {
   const protocols = await protocolsFor(opts.module);
@@ -86,7 +95,7 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
         seconds: Number(seconds.toFixed(3)),
         verdict: result.violation !== undefined ? 'violation' : result.stoppedEarly !== undefined ? 'inconclusive' : 'none',
         ...(result.stoppedEarly !== undefined ? { stoppedEarly: result.stoppedEarly } : {}),
-        ...(result.violation !== undefined ? { violation: { depth: result.violation.path.length, path: result.violation.path, failed: result.violation.failed.map((c) => ({ name: c.name, detail: c.detail })), file: written?.path, traceHash: written?.traceHash } } : {}),
+        ...(result.violation !== undefined ? { violation: { depth: result.violation.steps?.length ?? result.violation.path.length, choices: result.violation.path.length, path: result.violation.path, ...(result.violation.steps !== undefined ? { steps: result.violation.steps } : {}), failed: result.violation.failed.map((c) => ({ name: c.name, detail: c.detail })), file: written?.path, traceHash: written?.traceHash } } : {}),
       }),
     );
   } else {
@@ -104,8 +113,10 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
     );
     if (result.violation !== undefined) {
       const v = result.violation;
-      io.out(`${label('result')}${chalk.red(`VIOLATION at depth ${v.path.length}${strategy === 'bfs' ? ' (a shortest path)' : ''}`)}: ${v.failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
-      v.path.forEach((step, i) => io.out(`${label(i === 0 ? 'path' : '')}${String(i + 1).padStart(3)}. ${step}`));
+      const depthFound = v.steps?.length ?? v.path.length;
+      io.out(`${label('result')}${chalk.red(`VIOLATION at depth ${depthFound}${SHORTEST[strategy]}`)}: ${v.failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+      (v.steps ?? v.path).forEach((step, i) => io.out(`${label(i === 0 ? 'path' : '')}${String(i + 1).padStart(3)}. ${step}`));
+      if (v.steps !== undefined) io.out(`${label('choices')}${v.path.length} (the choice log in the file: the steps with their deliveries)`);
       io.out(`${label('written')}${written!.path}`);
       io.out(`${label('replay')}npx dsim replay ${written!.path} --timeline`);
     } else if (result.stoppedEarly !== undefined) {

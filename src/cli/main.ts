@@ -133,7 +133,7 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .argument('<scenario>', 'a scenario file with an explore: section')
     .option('--depth <n>', 'choices on a path at most (default: the scenario\'s explore.depth)')
     .option('--max-states <n>', 'distinct states at most before stopping, inconclusive (default: explore.maxStates)')
-    .option('--strategy <name>', 'bfs (shortest counterexample), dfs or random-walk (default: explore.strategy)')
+    .option('--strategy <name>', 'bfs (shortest counterexample), dfs, random-walk, partitions (breadth first over timers, ops, crashes and partition changes, each step delivering what it can) or partitions-dfs (default: explore.strategy)')
     .option('--symmetry', 'treat node ids as interchangeable (default: explore.symmetry)')
     .option('--no-symmetry', 'no symmetry reduction')
     .option('--out <dir>', 'where the counterexample file goes', 'failures')

@@ -58,8 +58,8 @@ export class Fingerprinter {
     }
   }
 
-  /** The state's 53-bit fingerprint. */
-  of(world: ChoiceWorld): number {
+  /** The state's 53-bit fingerprint; `extra` is state of the search's own (a partition), node ids renamed with the rest. */
+  of(world: ChoiceWorld, extra?: unknown): number {
     const sim = world.sim;
     const ids = this.nodeIds;
     // What does not depend on the renaming is hashed once.
@@ -126,6 +126,11 @@ export class Fingerprinter {
       hashValue(world.clients.states(), rename);
       a = mixInt(mixInt(mixInt(a, A), historyA), used.crashes * 4096 + used.drops * 64 + used.duplicates);
       b = mixInt(mixInt(mixInt(b, B), historyB), used.timeouts);
+      if (extra !== undefined) {
+        hashValue(extra, rename);
+        a = mixInt(a, A);
+        b = mixInt(b, B);
+      }
       const fp = (finalize(a) >>> 0) * 0x20_0000 + (finalize(b) & 0x1f_ffff);
       if (fp < best) best = fp;
     }

@@ -13,17 +13,19 @@
  * - dfs: depth first, a state revisited only when reached by a shorter path; finds deep paths
  *   sooner, not the shortest.
  * - random-walk: seeded random paths from the start to the depth bound; no replay, no guarantee.
+ * - partitions: breadth first over coarser steps (steppers.ts): a timer, a client op, a crash or a
+ *   partition change, each followed by every delivery it allows; the shortest path in such steps.
  */
 import type { AnyProtocol } from '../core/protocol.js';
-import { EventKind } from '../kernel/queue.js';
 import { Rng } from '../rng/index.js';
-import { ChoiceWorld, exploredChecks, type Choice } from '../runner/choices.js';
+import { ChoiceWorld, exploredChecks } from '../runner/choices.js';
 import { prepareProtocol } from '../runner/prepare.js';
 import type { CheckResult } from '../runner/checks.js';
-import type { Scenario } from '../scenario/resolve.js';
+import type { ExploreStrategy, Scenario } from '../scenario/resolve.js';
 import { Fingerprinter, MAX_SYMMETRIC_NODES } from './fingerprint.js';
+import { ChoiceStepper, MAX_PARTITION_NODES, QuiescentStepper, setPartitions, type Stepper } from './steppers.js';
 
-export type Strategy = 'bfs' | 'dfs' | 'random-walk';
+export type Strategy = ExploreStrategy;
 
 export interface ExploreOptions {
   readonly depth: number;
@@ -53,6 +55,8 @@ export interface ExploreStats {
 export interface Violation {
   /** The choice log from the start, as labels. */
   readonly path: readonly string[];
+  /** The search's steps, when a step is more than one choice (strategy partitions). */
+  readonly steps?: readonly string[];
   /** The checks that failed at its end. */
   readonly failed: readonly CheckResult[];
 }
@@ -72,9 +76,15 @@ export class ExploreError extends Error {}
 /** Explores the scenario within its bounds; stops at the first violation. */
 export function explore(scenario: Scenario, options: ExploreOptions): ExploreResult {
   if (options.symmetry && scenario.nodes > MAX_SYMMETRIC_NODES) throw new ExploreError(`symmetry reduction is for ${MAX_SYMMETRIC_NODES} nodes or fewer (${scenario.nodes}! renamings per state); turn it off`);
+  if (partitionSteps(options.strategy) && scenario.nodes > MAX_PARTITION_NODES) throw new ExploreError(`strategy partitions is for ${MAX_PARTITION_NODES} nodes or fewer (every set partition of the nodes is a step)`);
   const protocol = prepareProtocol(scenario);
   const search = new Search(scenario, protocol, options);
-  return options.strategy === 'random-walk' ? search.randomWalk() : search.systematic(options.strategy);
+  return options.strategy === 'random-walk' ? search.randomWalk() : search.systematic(options.strategy === 'dfs' || options.strategy === 'partitions-dfs' ? 'dfs' : 'bfs');
+}
+
+/** Whether a strategy's steps are quiescent steps (steppers.ts) rather than single choices. */
+function partitionSteps(strategy: Strategy): boolean {
+  return strategy === 'partitions' || strategy === 'partitions-dfs';
 }
 
 class Search {
@@ -89,6 +99,8 @@ class Search {
   /** Fingerprints seen, with the least depth each was reached at. */
   private readonly seen = new Map<number, number>();
   private nextProgress: number;
+  /** The set partitions a partitions step may switch to (strategy partitions). */
+  private readonly partitions: number[][] | undefined;
 
   constructor(
     private readonly scenario: Scenario,
@@ -102,15 +114,16 @@ class Search {
     this.checks = exploredChecks(scenario, protocol);
     this.historyChecks = this.checks.filter((c) => c !== 'health' && !(protocol.invariants ?? []).some((inv) => inv.name === c) && c !== 'invariants');
     this.nextProgress = options.progressEvery ?? 10_000;
+    this.partitions = partitionSteps(options.strategy) ? setPartitions(scenario.nodes) : undefined;
   }
 
   /** bfs or dfs over distinct states. */
   systematic(strategy: 'bfs' | 'dfs'): ExploreResult {
     const seen = this.seen;
-    const root = this.world([]);
-    seen.set(this.fingerprints.of(root), 0);
+    const root = this.stepper([]);
+    seen.set(this.fingerprint(root), 0);
     this.addState(-1, -1, 0);
-    const rootViolation = this.violationAt(root, undefined);
+    const rootViolation = this.violationAt(root.world, root.world.clients.history.length > 0 ? 0 : undefined);
     if (rootViolation !== undefined) return this.found(rootViolation, 0);
     const frontier: number[] = [0];
     let head = 0;
@@ -124,25 +137,24 @@ class Search {
       }
       if (depth >= this.options.depth) continue;
       const path = this.pathOf(id);
-      let world: ChoiceWorld | undefined = this.world(path);
-      const count = world.choices().length;
+      let stepper: Stepper | undefined = this.stepper(path);
+      const count = stepper.steps().length;
       for (let i = 0; i < count; i++) {
-        world ??= this.world(path);
-        const choice = world.choices()[i]!;
-        const completes = choice.kind === 'deliver' && choice.event!.kind === EventKind.Reply;
-        world.apply(choice);
+        stepper ??= this.stepper(path);
+        const historyBefore = stepper.world.clients.history.length;
+        stepper.take(i);
         this.stats.explored++;
-        const fp = this.fingerprints.of(world);
+        const fp = this.fingerprint(stepper);
         const known = seen.get(fp);
         if (known === undefined || known > depth + 1) {
           seen.set(fp, depth + 1);
           const child = this.addState(id, i, depth + 1);
-          const violation = this.violationAt(world, completes);
+          const violation = this.violationAt(stepper.world, historyBefore);
           if (violation !== undefined) return this.found(violation, child);
           frontier.push(child);
         }
-        this.stats.kernelEvents += world.sim.events;
-        world = undefined;
+        this.stats.kernelEvents += stepper.world.sim.events;
+        stepper = undefined;
         const stop = this.progress(seen.size);
         if (stop !== undefined) return this.result(stop);
       }
@@ -156,25 +168,24 @@ class Search {
     const rng = Rng.root(String(this.scenario.seed)).fork('explore-walk');
     const seen = this.seen;
     while (this.stats.explored < this.options.maxStates) {
-      const world = this.world([]);
-      seen.set(this.fingerprints.of(world), 0);
+      const stepper = this.stepper([]);
+      seen.set(this.fingerprint(stepper), 0);
       const path: number[] = [];
       while (path.length < this.options.depth) {
-        const choices = world.choices();
-        if (choices.length === 0) break;
-        const i = rng.int(choices.length);
-        const choice = choices[i]!;
-        const completes = choice.kind === 'deliver' && choice.event!.kind === EventKind.Reply;
-        world.apply(choice);
+        const count = stepper.steps().length;
+        if (count === 0) break;
+        const i = rng.int(count);
+        const historyBefore = stepper.world.clients.history.length;
+        stepper.take(i);
         path.push(i);
         this.stats.explored++;
         this.stats.depthReached = Math.max(this.stats.depthReached, path.length);
-        const fp = this.fingerprints.of(world);
+        const fp = this.fingerprint(stepper);
         if (!seen.has(fp)) seen.set(fp, path.length);
-        const violation = this.violationAt(world, completes);
-        if (violation !== undefined) return { ...this.result(undefined), violation: { path: this.labels(path), failed: violation } };
+        const violation = this.violationAt(stepper.world, historyBefore);
+        if (violation !== undefined) return { ...this.result(undefined), violation: this.violation(path, violation) };
       }
-      this.stats.kernelEvents += world.sim.events;
+      this.stats.kernelEvents += stepper.world.sim.events;
       const stop = this.progress(seen.size);
       if (stop !== undefined) return this.result(stop);
     }
@@ -195,16 +206,27 @@ class Search {
     return path.reverse();
   }
 
-  /** A fresh run with the path's choices taken. */
-  private world(path: readonly number[]): ChoiceWorld {
+  /** A fresh run with the path's steps taken. */
+  private stepper(path: readonly number[], recording = false): Stepper {
     const world = new ChoiceWorld(this.scenario, { protocol: this.protocol });
-    for (const i of path) world.apply(world.choices()[i]!);
-    return world;
+    const stepper = this.partitions !== undefined ? new QuiescentStepper(world, { partitions: this.partitions, maxChanges: this.scenario.explore!.partitions, recording }) : new ChoiceStepper(world);
+    for (const i of path) stepper.take(i);
+    return stepper;
   }
 
-  /** The failed checks at this state, if any: invariants and findings always, history checks when an op completed. */
-  private violationAt(world: ChoiceWorld, completed: boolean | undefined): CheckResult[] | undefined {
-    if (!world.failed && completed !== true) return undefined;
+  private fingerprint(stepper: Stepper): number {
+    return this.fingerprints.of(stepper.world, stepper.extra);
+  }
+
+  /**
+   * The failed checks at this state, if any: invariants and findings always, history checks when
+   * an op completed since the history had `historyBefore` events.
+   */
+  private violationAt(world: ChoiceWorld, historyBefore: number | undefined): CheckResult[] | undefined {
+    const history = world.clients.history;
+    let completed = false;
+    if (historyBefore !== undefined) for (let i = historyBefore; i < history.length && !completed; i++) completed = history[i]!.type !== 'invoke';
+    if (!world.failed && !completed) return undefined;
     const names = world.failed ? this.checks : this.historyChecks;
     if (names.length === 0) return undefined;
     const failed = world.judge(names).filter((c) => c.verdict === 'fail');
@@ -212,17 +234,18 @@ class Search {
   }
 
   private found(failed: CheckResult[], id: number): ExploreResult {
-    return { ...this.result(undefined), violation: { path: this.labels(this.pathOf(id)), failed } };
+    return { ...this.result(undefined), violation: this.violation(this.pathOf(id), failed) };
   }
 
-  /** Labels of a path of choice indices (replayed once). */
-  private labels(path: readonly number[]): string[] {
-    const world = new ChoiceWorld(this.scenario, { protocol: this.protocol });
-    return path.map((i) => {
-      const choice: Choice = world.choices()[i]!;
-      world.apply(choice);
-      return choice.label;
+  /** The violation at the end of a path of step indices: its choice log and, if coarser, its steps (replayed once). */
+  private violation(path: readonly number[], failed: CheckResult[]): Violation {
+    const stepper = this.stepper([], true);
+    const steps = path.map((i) => {
+      const label = stepper.steps()[i]!.label;
+      stepper.take(i);
+      return label;
     });
+    return { path: [...stepper.log], ...(stepper instanceof ChoiceStepper ? {} : { steps }), failed };
   }
 
   private progress(unique: number): string | undefined {

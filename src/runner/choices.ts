@@ -111,10 +111,15 @@ export class ChoiceWorld {
     return this.sim.findings.length > 0;
   }
 
+  /** Whether the run cannot go on: it stopped, or a fatal finding ended it. */
+  get halted(): boolean {
+    return this.sim.isStopped || this.sim.findings.some((f) => isFatal(f.kind));
+  }
+
   /** The choices enabled now, in a fixed order (so a search is deterministic). */
   choices(): Choice[] {
     const out: Choice[] = [];
-    if (this.sim.isStopped || this.sim.findings.some((f) => isFatal(f.kind))) return out;
+    if (this.halted) return out;
     const up = this.nodeIds.filter((id) => this.sim.nodeStatus(id) === 'up');
     for (const client of this.clients.ready()) for (const node of up) out.push({ kind: 'invoke', label: `invoke ${client} at ${node}`, client, node });
     const pending = [...this.sim.choosable()].sort((a, b) => a.kind - b.kind || a.target - b.target || a.id - b.id || a.source - b.source);
@@ -146,16 +151,23 @@ export class ChoiceWorld {
     return out;
   }
 
+  /** Delivers the pending message, request or reply `ev` now: its `deliver` choice, without building the choice. */
+  deliver(ev: SimEvent): void {
+    if (this.halted) throw new Error('deliver: the run is over');
+    this.depth++;
+    this.sim.fire(ev, this.sim.now);
+  }
+
   /** Takes one choice (from `choices()` of this very state). */
   apply(choice: Choice): void {
     const sim = this.sim;
-    this.depth++;
+    if (choice.kind !== 'deliver') this.depth++;
     switch (choice.kind) {
       case 'invoke':
         this.clients.invoke(choice.client!, choice.node!);
         return;
       case 'deliver':
-        sim.fire(choice.event!, sim.now);
+        this.deliver(choice.event!);
         return;
       case 'timer':
         this.used.timeouts++;

@@ -61,16 +61,20 @@ export interface Scenario {
   readonly raw: unknown;
 }
 
+export type ExploreStrategy = 'bfs' | 'dfs' | 'random-walk' | 'partitions' | 'partitions-dfs';
+
 /** `explore:` resolved: the scripted clients' ops parsed. */
 export interface ExploreConfig {
   readonly depth: number;
   readonly maxStates: number;
-  readonly strategy: 'bfs' | 'dfs' | 'random-walk';
+  readonly strategy: ExploreStrategy;
   readonly crashes: number;
   readonly drops: number;
   readonly duplicates: number;
   /** Timer firings on a path at most (Infinity: unbounded). */
   readonly timeouts: number;
+  /** Partition changes on a path at most, for the partitions strategies (Infinity: unbounded). */
+  readonly partitions: number;
   readonly symmetry: boolean;
   readonly time: 'timers' | 'frozen';
   readonly clients: readonly (readonly Op[])[];
@@ -242,6 +246,7 @@ function resolveExplore(e: ExploreEntry, model: ModelName, issues: ScenarioIssue
     drops: e.drops,
     duplicates: e.duplicates,
     timeouts: e.timeouts ?? Infinity,
+    partitions: e.partitions ?? Infinity,
     symmetry: e.symmetry,
     time: e.time,
     clients,

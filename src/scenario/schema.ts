@@ -289,7 +289,7 @@ const exploreSchema = z.strictObject({
   depth: z.number().int().min(1).max(10_000).default(20),
   /** Distinct states at most before the search stops, inconclusive. */
   maxStates: z.number().int().min(1).default(200_000),
-  strategy: z.enum(['bfs', 'dfs', 'random-walk']).default('bfs'),
+  strategy: z.enum(['bfs', 'dfs', 'random-walk', 'partitions', 'partitions-dfs']).default('bfs'),
   /** Crash-and-restart choices on a path (the node restarts at once from its durable state). */
   crashes: z.number().int().min(0).max(100).default(0),
   /** Message losses on a path (a pending message dropped). */
@@ -298,6 +298,8 @@ const exploreSchema = z.strictObject({
   duplicates: z.number().int().min(0).max(100).default(0),
   /** Timer firings on a path (unbounded when absent: then only the depth bounds them). */
   timeouts: z.number().int().min(0).max(10_000).optional(),
+  /** Partition changes on a path (strategies partitions and partitions-dfs; unbounded when absent). */
+  partitions: z.number().int().min(0).max(10_000).optional(),
   /** Treat node ids as interchangeable: states equal up to renaming nodes are explored once. */
   symmetry: z.boolean().default(false),
   /**
