@@ -27,6 +27,8 @@ export interface ExploreCommandOptions {
   /** Heap budget in MB: the search stops, inconclusive, beyond it. */
   readonly maxMemory?: string;
   readonly progress?: boolean;
+  /** false: no sleep sets (to measure what they save). */
+  readonly sleepSets?: boolean;
 }
 
 const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random-walk', 'partitions', 'partitions-dfs'];
@@ -62,6 +64,7 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
       maxStates,
       strategy,
       symmetry,
+      sleepSets: opts.sleepSets !== false,
       progressEvery: 5_000,
       onProgress: (s) => {
         if (!showProgress) return;
@@ -91,7 +94,7 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
         maxStates,
         symmetry,
         checks: result.checks,
-        states: { explored: stats.explored, unique: stats.unique, depthReached: stats.depthReached, depthCompleted: stats.depthCompleted, perSecond },
+        states: { explored: stats.explored, unique: stats.unique, slept: stats.slept, depthReached: stats.depthReached, depthCompleted: stats.depthCompleted, perSecond },
         seconds: Number(seconds.toFixed(3)),
         verdict: result.violation !== undefined ? 'violation' : result.stoppedEarly !== undefined ? 'inconclusive' : 'none',
         ...(result.stoppedEarly !== undefined ? { stoppedEarly: result.stoppedEarly } : {}),
@@ -109,7 +112,7 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
     );
     io.out(`${label('checks')}${result.checks.join(', ')} (after every step)`);
     io.out(
-      `${label('states')}${stats.explored.toLocaleString('en-US')} explored, ${stats.unique.toLocaleString('en-US')} unique, depth ${stats.depthReached} reached; ${seconds.toFixed(1)}s (${perSecond.toLocaleString('en-US')} states/s)`,
+      `${label('states')}${stats.explored.toLocaleString('en-US')} explored, ${stats.unique.toLocaleString('en-US')} unique, depth ${stats.depthReached} reached; ${seconds.toFixed(1)}s (${perSecond.toLocaleString('en-US')} states/s)${stats.slept > 0 ? `; ${stats.slept.toLocaleString('en-US')} transitions skipped by sleep sets` : ''}`,
     );
     if (result.violation !== undefined) {
       const v = result.violation;
@@ -157,6 +160,7 @@ function writeCounterexample(scenario: Scenario, result: ExploreResult, meta: { 
     `found by: dsim explore ${scenario.file} --strategy ${meta.strategy} --depth ${meta.depth} (${violation.path.length} choices; ${result.stats.unique} states)`,
     `dsim version: ${dsimVersion()}`,
     `trace hash: ${replayed.traceHash}`,
+    ...(violation.steps !== undefined ? ['steps:', ...violation.steps.map((step, i) => `  ${i + 1}. ${step}`)] : []),
     `failing checks: ${failing.map((c) => c.name).join(', ')}`,
     ...failing.map((c) => `  ${c.name}: ${c.detail.replace(/\s+/g, ' ').slice(0, 300)}`),
     `replay: npx dsim replay ${path}`,

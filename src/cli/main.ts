@@ -136,6 +136,7 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .option('--strategy <name>', 'bfs (shortest counterexample), dfs, random-walk, partitions (breadth first over timers, ops, crashes and partition changes, each step delivering what it can) or partitions-dfs (default: explore.strategy)')
     .option('--symmetry', 'treat node ids as interchangeable (default: explore.symmetry)')
     .option('--no-symmetry', 'no symmetry reduction')
+    .option('--no-sleep-sets', 'no sleep sets (bfs over single choices skips, by default, a choice that commutes with one already explored from an earlier sibling)')
     .option('--out <dir>', 'where the counterexample file goes', 'failures')
     .option('--max-memory <mb>', 'heap budget: stop, inconclusive, beyond it', '2048')
     .option('--json', 'print one JSON object')

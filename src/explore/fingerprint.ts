@@ -43,7 +43,7 @@ export class Fingerprinter {
   private readonly anonymous: Map<string, string> | undefined;
 
   constructor(
-    private readonly nodeIds: readonly string[],
+    readonly nodeIds: readonly string[],
     symmetry: boolean,
   ) {
     if (symmetry && nodeIds.length > 1) {

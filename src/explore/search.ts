@@ -23,12 +23,18 @@ import { prepareProtocol } from '../runner/prepare.js';
 import type { CheckResult } from '../runner/checks.js';
 import type { ExploreStrategy, Scenario } from '../scenario/resolve.js';
 import { Fingerprinter, MAX_SYMMETRIC_NODES } from './fingerprint.js';
+import { independent } from './independence.js';
 import { ChoiceStepper, MAX_PARTITION_NODES, QuiescentStepper, setPartitions, type Stepper } from './steppers.js';
 
 export type Strategy = ExploreStrategy;
 
 export interface ExploreOptions {
   readonly depth: number;
+  /**
+   * Sleep sets (bfs over single choices): a choice independent of the one just taken, and
+   * already explored from an earlier sibling, is not taken again (independence.ts). On unless false.
+   */
+  readonly sleepSets?: boolean;
   readonly maxStates: number;
   readonly strategy: Strategy;
   readonly symmetry: boolean;
@@ -50,6 +56,8 @@ export interface ExploreStats {
   depthCompleted: number;
   /** Kernel events processed, replays included. */
   kernelEvents: number;
+  /** Transitions not taken because a sleep set held them (bfs). */
+  slept: number;
 }
 
 export interface Violation {
@@ -91,7 +99,7 @@ class Search {
   private readonly fingerprints: Fingerprinter;
   private readonly checks: string[];
   private readonly historyChecks: string[];
-  readonly stats: ExploreStats = { explored: 0, unique: 0, depthReached: 0, depthCompleted: -1, kernelEvents: 0 };
+  readonly stats: ExploreStats = { explored: 0, unique: 0, depthReached: 0, depthCompleted: -1, kernelEvents: 0, slept: 0 };
   /** Per state: its parent state and the index of the choice that led to it. */
   private readonly parent: number[] = [];
   private readonly choiceIndex: number[] = [];
@@ -101,6 +109,13 @@ class Search {
   private nextProgress: number;
   /** The set partitions a partitions step may switch to (strategy partitions). */
   private readonly partitions: number[][] | undefined;
+  /** Sleep sets of states not yet expanded (labels of choices not to take there), bfs only. */
+  private readonly sleepOf = new Map<number, string[]>();
+  /** Under symmetry, each unexpanded state's fingerprint without it: sleep sets name concrete nodes. */
+  private readonly plainOf = new Map<number, number>();
+  private readonly plain: Fingerprinter | undefined;
+  /** The states of the level being generated, by fingerprint (where a sleep set is met again). */
+  private level = new Map<number, number>();
 
   constructor(
     private readonly scenario: Scenario,
@@ -115,6 +130,7 @@ class Search {
     this.historyChecks = this.checks.filter((c) => c !== 'health' && !(protocol.invariants ?? []).some((inv) => inv.name === c) && c !== 'invariants');
     this.nextProgress = options.progressEvery ?? 10_000;
     this.partitions = partitionSteps(options.strategy) ? setPartitions(scenario.nodes) : undefined;
+    this.plain = options.symmetry ? new Fingerprinter(this.fingerprints.nodeIds, false) : undefined;
   }
 
   /** bfs or dfs over distinct states. */
@@ -134,25 +150,61 @@ class Search {
       if (strategy === 'bfs' && depth > currentDepth) {
         this.stats.depthCompleted = currentDepth;
         currentDepth = depth;
+        this.level = new Map();
       }
+      const asleep = this.sleepOf.get(id);
+      this.sleepOf.delete(id);
+      this.plainOf.delete(id);
       if (depth >= this.options.depth) continue;
       const path = this.pathOf(id);
       let stepper: Stepper | undefined = this.stepper(path);
-      const count = stepper.steps().length;
+      const steps = stepper.steps();
+      const count = steps.length;
+      // Sleep sets: bfs over single choices, where every state of a level is generated before it
+      // is expanded, so a state's sleep set is the intersection over all its shortest arrivals.
+      const feet = strategy === 'bfs' && this.options.sleepSets !== false ? stepper.footprints?.() : undefined;
+      const sleeping = new Set(asleep);
+      /** Indices of the choices asleep here and of those taken so far: a later sibling's sleep set comes from them. */
+      const behind: number[] = [];
+      if (feet !== undefined) steps.forEach((step, i) => sleeping.has(step.label) && behind.push(i));
       for (let i = 0; i < count; i++) {
+        if (sleeping.has(steps[i]!.label)) {
+          this.stats.slept++;
+          continue;
+        }
         stepper ??= this.stepper(path);
         const historyBefore = stepper.world.clients.history.length;
         stepper.take(i);
         this.stats.explored++;
         const fp = this.fingerprint(stepper);
         const known = seen.get(fp);
+        const childSleep = feet !== undefined && depth + 1 < this.options.depth ? behind.filter((j) => independent(feet[j]!, feet[i]!)).map((j) => steps[j]!.label) : undefined;
         if (known === undefined || known > depth + 1) {
           seen.set(fp, depth + 1);
           const child = this.addState(id, i, depth + 1);
           const violation = this.violationAt(stepper.world, historyBefore);
           if (violation !== undefined) return this.found(violation, child);
           frontier.push(child);
+          if (childSleep !== undefined) {
+            this.level.set(fp, child);
+            if (childSleep.length > 0) this.sleepOf.set(child, childSleep);
+            if (this.plain !== undefined) this.plainOf.set(child, this.plain.of(stepper.world));
+          }
+        } else if (childSleep !== undefined && known === depth + 1) {
+          // Met again on this level: only what both arrivals may skip stays asleep (a sleep set
+          // names concrete nodes, so an arrival that is only a renaming of the state keeps nothing).
+          const other = this.level.get(fp);
+          if (other !== undefined) {
+            const held = this.sleepOf.get(other);
+            const same = this.plain === undefined || this.plainOf.get(other) === this.plain.of(stepper.world);
+            if (held !== undefined) {
+              const kept = same ? held.filter((label) => childSleep.includes(label)) : [];
+              if (kept.length > 0) this.sleepOf.set(other, kept);
+              else this.sleepOf.delete(other);
+            }
+          }
         }
+        if (feet !== undefined) behind.push(i);
         this.stats.kernelEvents += stepper.world.sim.events;
         stepper = undefined;
         const stop = this.progress(seen.size);

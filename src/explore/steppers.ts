@@ -15,6 +15,7 @@
 import type { NodeId } from '../core/ids.js';
 import { EventKind, type SimEvent } from '../kernel/queue.js';
 import type { Choice, ChoiceWorld } from '../runner/choices.js';
+import { footprint, type Footprint } from './independence.js';
 
 export interface Step {
   readonly label: string;
@@ -30,6 +31,8 @@ export interface Stepper {
   readonly log: readonly string[];
   /** State beyond the run's own that the future depends on (hashed into the fingerprint), if any. */
   readonly extra: unknown;
+  /** What each of `steps()` touches, when steps are single choices (for sleep sets). */
+  footprints?(): Footprint[];
 }
 
 /** One step per choice. */
@@ -49,6 +52,10 @@ export class ChoiceStepper implements Stepper {
     this.enabled = undefined;
     this.world.apply(choice);
     this.log.push(choice.label);
+  }
+
+  footprints(): Footprint[] {
+    return this.steps().map((choice) => footprint(choice, this.world));
   }
 }
 
@@ -107,8 +114,14 @@ export class QuiescentStepper implements Stepper {
     const groups = new Map<number, NodeId[]>();
     this.sides.forEach((side, i) => groups.set(side, [...(groups.get(side) ?? []), ids[i]!]));
     const sides = new Set(groups.values());
+    // Quiescence delivers oldest first, so the order in which a node's messages wait is part of
+    // its future (the fingerprint hashes messages in flight as a multiset, without that order).
+    const waiting = new Map<number, SimEvent[]>();
+    for (const ev of this.world.sim.choosable()) if (ev.kind === EventKind.Message) waiting.set(ev.target, [...(waiting.get(ev.target) ?? []), ev]);
+    const order: Record<string, unknown[]> = {};
+    for (const [target, events] of waiting) if (events.length > 1) order[ids[target]!] = events.sort((a, b) => a.id - b.id).map((ev) => [ids[ev.source] ?? ev.source, ev.payload]);
     // The changes left bound the future only when there is a bound.
-    return this.maxChanges === Infinity ? sides : [sides, this.changes];
+    return this.maxChanges === Infinity ? [sides, order] : [sides, order, this.changes];
   }
 
   steps(): readonly PartitionStep[] {
