@@ -106,6 +106,7 @@ function takeOver(state: TxState, ctx: Ctx, env: Env): void {
   loadRecord(state, { ...record, map: mergeMaps(state.map, record.map) }, now, env);
   state.map = promotedMap(state.map, shard, state.self);
   state.backup = null;
+  state.pendingMap = null;
   repl.replica = null;
   repl.held = [];
   repl.seq = 0;

@@ -60,6 +60,7 @@ export function createTransactions(options: TxOptions, flawNames: ReadonlySet<st
           ? { peer, lazy: env.flaws.voteBeforeBackup, seq: durable?.repl?.seq ?? 0, ackedSeq: 0, held: [], last: durable ?? null, replica: null, lastHeardUs: ctx.now(), joinSentUs: Number.MIN_SAFE_INTEGER }
           : null,
         backup: null,
+        pendingMap: null,
       };
       const now = ctx.now();
       const record = durable ?? (paired ? emptyRecord(initial, peer ?? null) : undefined);

@@ -84,6 +84,10 @@ export const atomicity: Invariant<TxState> = {
       const log = state.outcomeLog;
       for (let i = Math.max(0, n.seen - state.outcomeBase); i < log.length; i++) {
         const { txn, decision, role } = log[i]!;
+        // A primary deposed without knowing it (fenced by a newer term) decides only for itself:
+        // nothing it decides is confirmed by its backup, so nobody hears of it, and the new
+        // primary's record replaces its state when it re-joins.
+        if (role === 'participant' && state.repl !== null && !serving) continue;
         if (role === 'participant') doubts.delete(txn);
         const message = note(txn, role === 'coordinator' ? `${id} (its coordinator)` : id, decision);
         if (message !== undefined) return message;
@@ -118,18 +122,27 @@ export const singleOwner: Invariant<TxState> = {
       cache[index] = fresh;
       return fresh.served;
     };
+    // Primary-backup shards: the newest term any node has known for each shard (terms only grow).
+    const newestTerm = new Map<string, number>();
+    /**
+     * The deposed primary of a primary-backup shard believes it serves until it hears of the newer
+     * term; the term fences it (its backup took over and refuses it, so it can vote and commit
+     * nothing): it is not an owner.
+     */
+    const fenced = (state: TxState): boolean => state.repl !== null && state.shard !== undefined && (state.map.terms?.[state.shard] ?? 1) < (newestTerm.get(state.shard) ?? 0);
     return (cluster) => {
       const nodes = cluster.nodes as readonly NodeView<TxState>[];
+      for (const n of nodes) {
+        const terms = n.state?.map.terms;
+        if (terms !== undefined) for (const shard of Object.keys(terms)) if (terms[shard]! > (newestTerm.get(shard) ?? 0)) newestTerm.set(shard, terms[shard]!);
+      }
       const check = (index: number): string | undefined => {
         const node = nodes[index]!;
-        if (node.state === undefined) return undefined;
+        if (node.state === undefined || fenced(node.state)) return undefined;
         const mine = served(index, node.state);
         for (let j = 0; j < nodes.length; j++) {
           const other = nodes[j]!;
-          if (j === index || other.state === undefined) continue;
-          // The deposed primary of a primary-backup shard still believes it serves until it hears of
-          // the newer term; the term fences it (it can no longer vote or commit): not an owner.
-          if (fencedBy(node.state, other.state) || fencedBy(other.state, node.state)) continue;
+          if (j === index || other.state === undefined || fenced(other.state)) continue;
           for (const token of served(j, other.state)) {
             if (mine.has(token)) return `${node.id} and ${other.id} both serve the key range of ring token ${token} (map epochs ${node.state.map.epoch} and ${other.state.map.epoch})`;
           }
@@ -145,10 +158,5 @@ export const singleOwner: Invariant<TxState> = {
     };
   },
 };
-
-/** Whether `a` is a primary of its shard in an older term than `b` knows of (primary-backup shards). */
-function fencedBy(a: TxState, b: TxState): boolean {
-  return a.repl !== null && a.shard !== undefined && a.shard === b.shard && (a.map.terms?.[a.shard] ?? 1) < (b.map.terms?.[a.shard] ?? 1);
-}
 
 export const invariants: readonly Invariant<TxState>[] = [atomicity, singleOwner];

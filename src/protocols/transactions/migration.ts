@@ -14,8 +14,8 @@
 import type { AdminCommand } from '../../core/protocol.js';
 import type { NodeId } from '../../core/ids.js';
 import { adoptMap } from './participant.js';
-import { isPrimary, sendDurable } from './pair.js';
-import { inTokenRange, membersOf, movedMap, nodeOfShard, shardOf, tokenOf } from './shard-map.js';
+import { adoptWhenConfirmed, isPrimary, sendDurable, waitsForBackup } from './pair.js';
+import { inTokenRange, membersOf, mergeMaps, movedMap, nodeOfShard, shardOf, tokenOf } from './shard-map.js';
 import { persist } from './store.js';
 import type { Ctx, Env, Key, TxMsg, TxState } from './types.js';
 
@@ -80,6 +80,23 @@ export function migrationTick(state: TxState, ctx: Ctx, env: Env): void {
 /** Destination side: install the range's data under the new map (once), then acknowledge. */
 export function onMigrate(state: TxState, from: NodeId, msg: Msg<'migrate'>, ctx: Ctx): void {
   const version = msg.map.versions[msg.token]!;
+  if (waitsForBackup(state)) {
+    // A primary-backup destination: the map that gives it the range must not spread (it is the
+    // source's proof that the range is installed) before its backup holds the range's data. The
+    // record carries the new map at once; this node adopts it, and acknowledges, once the backup
+    // confirms the record.
+    const pending = state.pendingMap ?? state.map;
+    if (version > pending.versions[msg.token]!) {
+      state.data = Object.freeze({ ...state.data, ...msg.data });
+      state.pendingMap = mergeMaps(pending, msg.map);
+      persist(state, ctx);
+      adoptWhenConfirmed(state, state.pendingMap);
+      ctx.note('move-installed', { epoch: state.pendingMap.epoch, keys: Object.keys(msg.data).length });
+    }
+    if (state.pendingMap !== null && state.pendingMap.versions[msg.token]! >= version) sendDurable(state, from, { type: 'migrate-ack', token: msg.token, version }, ctx);
+    else if (state.map.versions[msg.token]! >= version) sendDurable(state, from, { type: 'migrate-ack', token: msg.token, version }, ctx);
+    return;
+  }
   if (version > state.map.versions[msg.token]!) {
     state.data = Object.freeze({ ...state.data, ...msg.data });
     adoptMap(state, msg.map, ctx);

@@ -13,7 +13,8 @@ import type { NodeId } from '../../core/ids.js';
 import type { OpResult } from '../../core/ops.js';
 import { releaseConfirmed } from '../common/confirmations.js';
 import { emptyBlocking, emptyOutcomes, logDecision } from './store.js';
-import type { Ctx, Held, TxMsg, TxState, TxnId } from './types.js';
+import { mergeMaps } from './shard-map.js';
+import type { Ctx, Held, ShardMap, TxMsg, TxState, TxnId } from './types.js';
 
 /** Whether this node serves its shard now: always without replication; with it, while it is the primary of the newest term it knows. */
 export function isPrimary(state: TxState): boolean {
@@ -22,9 +23,18 @@ export function isPrimary(state: TxState): boolean {
 
 /** Whether effects must wait for the backup: a primary with a backup that has not confirmed its latest record. */
 function mustHold(state: TxState): boolean {
-  const repl = state.repl;
+  return waitsForBackup(state) && state.repl!.ackedSeq < state.repl!.seq;
+}
+
+/** Whether this node's effects wait for a backup at all (a primary with a backup, replicating synchronously). */
+export function waitsForBackup(state: TxState): boolean {
   // The flaw: replication is asynchronous, the record reaches the backup at the next tick.
-  return repl !== null && state.backup !== null && !repl.lazy && repl.ackedSeq < repl.seq;
+  return state.repl !== null && state.backup !== null && !state.repl.lazy;
+}
+
+/** Adopts a map this node persisted (a range it installed) once the backup confirms the record. */
+export function adoptWhenConfirmed(state: TxState, map: ShardMap): void {
+  hold(state, { seq: state.repl!.seq, kind: 'map', map });
 }
 
 function hold(state: TxState, item: Held): void {
@@ -62,6 +72,14 @@ export function onReplicateAck(state: TxState, from: NodeId, msg: Extract<TxMsg,
         return ctx.reply(item.requestId, item.result);
       case 'decided':
         return logDecision(state, item.txn, 'commit', 'coordinator');
+      case 'map': {
+        const merged = mergeMaps(state.map, item.map);
+        if (state.pendingMap === item.map) state.pendingMap = null;
+        if (merged === state.map) return;
+        state.map = merged;
+        ctx.note('shard-map', { epoch: merged.epoch });
+        return;
+      }
     }
   });
 }
@@ -104,6 +122,7 @@ export function stepDown(state: TxState, ctx: Ctx): void {
   state.blocking = emptyBlocking();
   state.data = Object.freeze({});
   state.moving = null;
+  state.pendingMap = null;
   state.unflushed.prepared.clear();
   state.unflushed.decisions.clear();
 }

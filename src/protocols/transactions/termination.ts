@@ -87,7 +87,9 @@ export function onStateReq(state: TxState, from: NodeId, msg: Msg<'state-req'>, 
     abortActive(state, txn, ctx, env);
   }
   const answer = stateOf(state, msg.txn);
-  ctx.send(from, { type: 'state', txn: msg.txn, state: answer === 'active' ? 'aborted' : answer, fromCoordinator: false });
+  // Held until the backup confirms: a primary deposed without knowing it may have applied a
+  // presumed abort its successor's coordinator log no longer contradicts, and must not spread it.
+  sendDurable(state, from, { type: 'state', txn: msg.txn, state: answer === 'active' ? 'aborted' : answer, fromCoordinator: false }, ctx);
 }
 
 /** An answer about a transaction this participant is in doubt about. */

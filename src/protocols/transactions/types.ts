@@ -197,7 +197,8 @@ export interface ReplState {
 export type Held =
   | { readonly seq: number; readonly kind: 'send'; readonly to: NodeId; readonly msg: TxMsg }
   | { readonly seq: number; readonly kind: 'reply'; readonly requestId: string; readonly result: OpResult }
-  | { readonly seq: number; readonly kind: 'decided'; readonly txn: TxnId };
+  | { readonly seq: number; readonly kind: 'decided'; readonly txn: TxnId }
+  | { readonly seq: number; readonly kind: 'map'; readonly map: ShardMap };
 
 /** Replication metadata in a primary-backup shard's durable record. */
 export interface ReplMeta {
@@ -241,6 +242,11 @@ export interface TxState {
   readonly repl: ReplState | null;
   /** Primary-backup: the backup the primary waits for in its term (null: alone). Persisted in the record. */
   backup: NodeId | null;
+  /**
+   * Primary-backup: a map giving this node a range it installed, in its record but not adopted
+   * until the backup confirms the record (the map is the source's proof the range is installed).
+   */
+  pendingMap: ShardMap | null;
 }
 
 export interface Lock {

@@ -124,4 +124,40 @@ describe('transactions: primary-backup shards', () => {
     expect(t.disks.n1!.data[String(t.key)]).toEqual([7]);
     expect(t.disks.n1!.repl).toMatchObject({ term: 2, backup: 'n1' });
   });
+
+  it('a deposed primary that does not know it keeps what it decides alone to itself (fuzz seed 1, run 1738)', () => {
+    const t = cluster();
+    t.prepareOnN1();
+    t.deliver('replicate', 'n1', 'n2');
+    t.deliver('replicate-ack', 'n2', 'n1');
+    t.take('vote', 'n1', 'n3');
+    t.tick('n2', 400_000); // n2 takes over s1 in term 2; n1 has not heard
+    expect(t.state.n2.map.terms?.['s1']).toBe(2);
+    // n1, still primary of term 1 in its own eyes, is told "aborted" (a presumed abort from a
+    // coordinator log that no longer holds the transaction) and applies it: its record goes
+    // unconfirmed, so its answer to a fellow participant's question is held back.
+    t.protocol.onMessage(t.state.n1, 'n2', { type: 'state', txn: 'n3/c1:1:1', state: 'aborted', fromCoordinator: true }, t.ctx.n1);
+    t.sent.length = 0;
+    t.protocol.onMessage(t.state.n1, 'n3', { type: 'state-req', txn: 'n3/c1:1:1', toCoordinator: false }, t.ctx.n1);
+    expect(t.pending('state', 'n1', 'n3')).toBe(0);
+  });
+
+  it('a destination adopts the map that gives it a range only once its backup holds the range (fuzz seed 1, run 2787)', () => {
+    const t = cluster();
+    // n3 (s2, alone) moves the range of a key it owns to s1 (the pair n1+n2).
+    const key = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((k) => shardOf(t.state.n3.map, k) === 's2')!;
+    t.protocol.onCommand!(t.state.n3, { name: 'move', args: { key, to: 's1' } }, t.ctx.n3);
+    t.sent.length = 0;
+    t.tick('n3', 100_000);
+    t.deliver('migrate', 'n3', 'n1');
+    expect(shardOf(t.state.n1.map, key)).toBe('s2'); // installed and persisted, not adopted
+    expect(shardOf(t.disks.n1!.map, key)).toBe('s1');
+    expect(t.pending('migrate-ack', 'n1', 'n3')).toBe(0);
+    t.deliver('replicate', 'n1', 'n2');
+    expect(shardOf(t.disks.n2!.map, key)).toBe('s1');
+    t.deliver('replicate-ack', 'n2', 'n1');
+    expect(shardOf(t.state.n1.map, key)).toBe('s1');
+    t.deliver('migrate-ack', 'n1', 'n3');
+    expect(shardOf(t.state.n3.map, key)).toBe('s1');
+  });
 });
