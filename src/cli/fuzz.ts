@@ -38,7 +38,7 @@ import {
   type Shard,
   BATCH_RUNS,
   Corpus,
-  MAX_OPERATOR_ACTIONS,
+  mutationLimits,
   type RunPlan,
 } from '../fuzz/index.js';
 import { resolveScenario } from '../scenario/resolve.js';
@@ -250,7 +250,7 @@ export async function fuzzCommand(opts: FuzzCommandOptions, io: Io): Promise<Exi
   const sizes = { events: 0, ops: 0 };
   const runPlans = new Map<number, RunPlan>();
   const feedback = { mutants: 0, added: 0 };
-  const limits = { maxFaults: setup.maxFaults, maxOperators: MAX_OPERATOR_ACTIONS };
+  const limits = mutationLimits(setup);
   const task = (index: number): FuzzTask => {
     const runPlan = runPlans.get(index);
     runPlans.delete(index);

@@ -52,7 +52,13 @@ export type { TriggerGene } from './moments.js';
 
 export type CrashPointGene = 'after-persist' | 'partial-send' | null;
 
-export type FaultGene =
+/**
+ * A fault gene: one kind's fields, and `keepPc`, which with the run's emphasis on the kind decides
+ * whether the run keeps it (absent in corpus entries written before it existed: kept).
+ */
+export type FaultGene = FaultGeneBody & { readonly keepPc?: number };
+
+type FaultGeneBody =
   | {
       readonly kind: 'partition';
       readonly shape: PartitionShape;
@@ -94,6 +100,13 @@ export interface ScenarioGenome {
   /** The protocol configuration and workload model. */
   readonly config: ConfigGene;
   readonly swarm: Readonly<Record<FuzzFaultKind, Level>>;
+  /**
+   * Per-run fault-kind weights: of the fault genes drawn, a run keeps every one of a kind at
+   * emphasis 3, half at 2, a quarter at 1, an eighth at 0 (KEEP_PC). Some runs are thus all clock
+   * jumps and pauses, others all partitions, for every protocol alike, without a profile saying
+   * which kinds matter to it. Absent in corpus entries written before it existed: all kept.
+   */
+  readonly emphasis?: Readonly<Record<FuzzFaultKind, Level>>;
   readonly workload: { readonly clients: number; readonly ratePerSecond: number; readonly keys: number; readonly zipfian: boolean };
   readonly network: { readonly latency: LatencyGene; readonly baseLossPc: number; readonly baseDuplicatePc: number; readonly reorderPc: number; readonly reorderDelayMs: number; readonly fifo: boolean; readonly deliverInFlight: boolean };
   readonly seed: number;
@@ -131,7 +144,7 @@ export interface ScenarioArbitraryOptions {
   readonly operators?: boolean;
   /** Swarm testing (default true): each case first picks which fault kinds are on and how hard. */
   readonly swarm?: boolean;
-  /** Most fault entries generated per case before the swarm filter (default 8). */
+  /** Most fault entries per case (default 8; twice as many genes are drawn, the run's emphasis keeps some). */
   readonly maxFaults?: number;
   /** Override the protocol's profile (cluster size, durations, roles). */
   readonly profile?: Partial<FuzzProfile>;
@@ -219,6 +232,8 @@ export interface GenomeContext {
   readonly notes?: readonly string[];
   /** Protocols by name, for the groups of a deployment (default: the built-ins). */
   readonly protocols?: ReadonlyMap<string, ProtocolDefinition>;
+  /** Most faults a scenario keeps (default: every gene the swarm and the emphasis keep). */
+  readonly maxFaults?: number;
 }
 
 /** Promises with `--checks` in place of their checks, when given. */
@@ -269,6 +284,7 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
   const unknownChecks = definition.deployment !== undefined ? [] : (options.checks?.filter((name) => !checkNames.has(name)) ?? []);
   if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.map((c) => `${c}${didYouMean(c, checkNames)}`).join(', ')} for ${definition.name}; expected one of ${[...checkNames].join(', ')}`);
   const kinds = options.faults ?? profile.faultKinds ?? DEFAULT_FAULT_KINDS;
+  const maxFaults = options.maxFaults ?? profile.maxFaults ?? 8;
   for (const kind of kinds) if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault kind ${JSON.stringify(kind)}${didYouMean(kind, FAULT_KINDS)}; expected some of ${FAULT_KINDS.join(', ')}`);
   return {
     context: {
@@ -288,12 +304,13 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
       ...(profile.roles.length > 0 ? { roles: profile.roles } : {}),
       ...(profile.notes !== undefined && profile.notes.length > 0 ? { notes: profile.notes } : {}),
       ...(options.protocols !== undefined ? { protocols: options.protocols } : {}),
+      maxFaults,
     },
     profile,
     kinds,
     swarm: options.swarm ?? true,
     operators: options.operators ?? true,
-    maxFaults: options.maxFaults ?? profile.maxFaults ?? 8,
+    maxFaults,
     ...(judgedBy(configuration, fallback, { nodes: profile.nodes.min, commands: [] }).exactlyOnce === true ? { exactlyOnce: true } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
   };
@@ -303,6 +320,16 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
 export function scenarioArbitrary(options: ScenarioArbitraryOptions): fc.Arbitrary<ScenarioObject> {
   const setup = fuzzSetup(options);
   return genomeArbitrary(setup).map((genome) => genomeToScenario(genome, setup.context));
+}
+
+/** Most fault genes a genome holds: twice the faults a run keeps (the emphasis keeps some). */
+export function faultGenesMax(setup: Pick<FuzzSetup, 'maxFaults'>): number {
+  return 2 * setup.maxFaults;
+}
+
+/** The bounds a mutated genome must stay within to remain one the arbitrary can shrink. */
+export function mutationLimits(setup: Pick<FuzzSetup, 'maxFaults'>): { readonly maxFaults: number; readonly maxOperators: number } {
+  return { maxFaults: faultGenesMax(setup), maxOperators: MAX_OPERATOR_ACTIONS };
 }
 
 /** Genomes; map them with genomeToScenario. */
@@ -372,11 +399,9 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       : // A fault shrinks by going away, not by changing: each candidate run is a new interleaving,
         // so shrink runs are better spent on removing faults, nodes and time.
         // (Only a crash storm shrinks inside: by losing crashes.)
-        fc.array(fc.oneof(...kinds.map((k) => ({ weight: profile.faultWeights?.[k] ?? 1, arbitrary: k === 'crash' ? byKind[k] : fc.noShrink(byKind[k]) }))), {
-          maxLength: setup.maxFaults,
-          // A profile that asks for many faults means it: draw counts over the whole range.
-          ...(profile.maxFaults !== undefined && profile.maxFaults > 8 ? { size: 'max' as const } : {}),
-        });
+        // Twice the most a run keeps are drawn, every kind alike; the run's emphasis keeps some
+        // of each kind (KEEP_PC), so runs differ in which kinds dominate. Counts over the whole range.
+        fc.array(keptGene(fc.oneof(...kinds.map((k) => (k === 'crash' ? byKind[k] : fc.noShrink(byKind[k]))))), { maxLength: faultGenesMax(setup), size: 'max' });
   const LEVELS: readonly Level[] = [0, 1, 2, 3];
   const level = (kind: FuzzFaultKind): fc.Arbitrary<Level> => {
     const min = profile.minLevel?.[kind] ?? 0;
@@ -384,6 +409,10 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
   };
   const off: fc.Arbitrary<Level> = fc.constant<Level>(0);
   const swarm = fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, kinds.includes(k) ? level(k) : off])) as Record<FuzzFaultKind, fc.Arbitrary<Level>>);
+  // Without swarm testing every kind weighs the same in every run, as it did before emphasis.
+  const emphasis = setup.swarm
+    ? fc.noShrink(fc.record(Object.fromEntries(FAULT_KINDS.map((k) => [k, fc.constantFrom<Level>(0, 1, 2, 3)])) as Record<FuzzFaultKind, fc.Arbitrary<Level>>))
+    : fc.constant(Object.fromEntries(FAULT_KINDS.map((k) => [k, 3 as Level])) as Record<FuzzFaultKind, Level>);
   // Operator actions shrink like faults, by going away.
   // Actions aimed at protocol moments only where the protocol declares actions: elsewhere the
   // trigger is a constant and runs draw as they did before.
@@ -398,6 +427,7 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
     operators,
     config: configGeneArbitrary(setup.context.configuration),
     swarm,
+    emphasis,
     workload: fc.record({
       clients: fc.integer(profile.workload?.clients ?? CLIENTS),
       ratePerSecond: fc.integer(profile.workload?.ratePerSecond ?? RATE_PER_SECOND),
@@ -430,6 +460,29 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
     // never (cross-shrinking tries the first arbitrary's 0 before a smaller share).
     opsStopPm: fc.oneof({ withCrossShrink: true }, { weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 300, max: 900 }) }),
   });
+}
+
+/** Share of a kind's drawn genes a run keeps, in percent, by its emphasis on the kind. */
+const KEEP_PC: readonly [number, number, number, number] = [12.5, 25, 50, 100];
+
+/** Whether a run with this emphasis keeps the gene (genes and genomes from before emphasis: yes). */
+function keptByEmphasis(gene: FaultGene, emphasis: ScenarioGenome['emphasis']): boolean {
+  if (emphasis === undefined || gene.keepPc === undefined) return true;
+  return gene.keepPc < KEEP_PC[emphasis[geneKind(gene)]];
+}
+
+/** A fault gene with its `keepPc` (0-99, never shrunk: a fault shrinks by going away). */
+function keptGene(body: fc.Arbitrary<FaultGeneBody>): fc.Arbitrary<FaultGene> {
+  return fc.tuple(body, fc.noShrink(fc.integer({ min: 0, max: 99 }))).map(
+    ([gene, keepPc]) => ({ ...gene, keepPc }),
+    // The way back lets fast-check shrink a gene it did not draw (a mutant's, corpus.ts); one
+    // from before emphasis is kept (0).
+    (value) => {
+      if (typeof value !== 'object' || value === null) throw new Error('not a fault gene');
+      const { keepPc, ...gene } = value as FaultGene;
+      return [gene, keepPc ?? 0] as const;
+    },
+  );
 }
 
 function targetArbitrary(roles: readonly string[], roleWeight: number | undefined): fc.Arbitrary<TargetGene> {
@@ -489,9 +542,12 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const aimed = (gene: TriggerGene | null, target: TargetGene): string => (gene !== null && gene.event !== 'crash' ? 'trigger' : targetOf(target));
 
   const faults: Record<string, unknown>[] = [];
+  let genesKept = 0;
   for (const gene of genome.faults) {
     const level = swarm[geneKind(gene)];
-    if (level === 0) continue;
+    if (level === 0 || !keptByEmphasis(gene, genome.emphasis)) continue;
+    if (genesKept === (context.maxFaults ?? Infinity)) break;
+    genesKept++;
     switch (gene.kind) {
       case 'partition':
         faults.push({ at: at(gene.atPm), ...partitionOf(gene, nodes, node, targetOf, aimed(gene.trigger, gene.a)), ...forOf(gene.forPm, level, 'partition'), ...triggerOf(gene.trigger) });

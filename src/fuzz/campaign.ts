@@ -4,7 +4,7 @@
  * exactly as the command plans them, so both give the same runs for the same campaign seed.
  */
 import type { ProtocolDefinition } from '../core/protocol.js';
-import { MAX_OPERATOR_ACTIONS, type FuzzSetup } from './arbitraries.js';
+import { mutationLimits, type FuzzSetup } from './arbitraries.js';
 import { BATCH_RUNS, Corpus, type RunPlan } from './corpus.js';
 import { fuzzRun, type FuzzRunOutcome } from './engine.js';
 
@@ -31,7 +31,7 @@ export interface CampaignSummary {
 export function runCampaign(setup: FuzzSetup, options: CampaignOptions): CampaignSummary {
   const feedback = options.feedback ?? true;
   const corpus = feedback ? (options.corpus ?? new Corpus()) : undefined;
-  const limits = { maxFaults: setup.maxFaults, maxOperators: MAX_OPERATOR_ACTIONS };
+  const limits = mutationLimits(setup);
   let mutants = 0;
   let runs = 0;
   for (let start = 0; start < options.runs; start += BATCH_RUNS) {

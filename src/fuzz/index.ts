@@ -11,6 +11,8 @@ export {
   FAULT_KINDS,
   DEFAULT_FAULT_KINDS,
   MAX_OPERATOR_ACTIONS,
+  mutationLimits,
+  faultGenesMax,
   PARTITION_SHAPES,
   fuzzSetup,
   genomeArbitrary,

@@ -52,8 +52,12 @@ function genes(genome: Mutable, key: string): Gene[] | undefined {
   return Array.isArray(list) ? (list as Gene[]) : undefined;
 }
 
-/** A fault gene inserted into a run whose swarm turned its kind off would be dropped: turn it on. */
+/**
+ * A fault gene inserted into a run whose swarm turned its kind off, or whose emphasis on the kind
+ * would not keep it, would be dropped: keep it, and turn its kind on.
+ */
 function enableKind(child: Mutable, fresh: Mutable, gene: Gene): void {
+  if (typeof gene['keepPc'] === 'number') gene['keepPc'] = 0;
   const swarm = child['swarm'] as Record<string, number> | undefined;
   if (swarm === undefined || typeof gene.kind !== 'string' || !Object.hasOwn(swarm, gene.kind) || swarm[gene.kind] !== 0) return;
   const freshLevel = (fresh['swarm'] as Record<string, number> | undefined)?.[gene.kind] ?? 0;

@@ -53,8 +53,6 @@ export interface FuzzProfile {
   readonly partitionShapes?: readonly ('isolate' | 'split' | 'majority-minority' | 'one-way' | 'bridge')[];
   /** Swarm: the lowest level a kind may draw (default 0: any kind may be off in a run). */
   readonly minLevel?: Readonly<Partial<Record<FaultKind, 1 | 2 | 3>>>;
-  /** Relative weight of each fault kind when a fault entry is drawn (default 1 each). */
-  readonly faultWeights?: Readonly<Partial<Record<FaultKind, number>>>;
   /** Most fault entries per run (default 8; `--max-faults` overrides). */
   readonly maxFaults?: number;
   /**
@@ -166,9 +164,6 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     // the largest a configuration allows for (the lock clients' promises bound it).
     clockOffsetMaxMs: [0, 100, 500, 2000],
     clockDriftMin: [0, 0.005, 0.02, 0.04],
-    // Clocks and process pauses are what leases and locks live or die by (Kleppmann's two
-    // stories): drawn three and two times as often as other kinds.
-    faultWeights: { clock: 3, pause: 2 },
   },
   'multi-leader': {
     nodes: { min: 2, max: 4 },

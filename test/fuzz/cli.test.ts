@@ -14,7 +14,7 @@ function json(stdout: string): Record<string, unknown> & { failures: Array<Recor
 describe('dsim fuzz', () => {
   it('--html writes a report beside each failure; replay --html draws the replayed run', () => {
     const out = join(dir, 'html');
-    const r = dsim(['fuzz', '--protocol', 'broadcast', '--flaws', 'no-retry', '--runs', '10', '--seed', '42', '--out', out, '--html']);
+    const r = dsim(['fuzz', '--protocol', 'broadcast', '--flaws', 'no-retry', '--runs', '30', '--seed', '42', '--out', out, '--html']);
     expect(r.code).toBe(1);
     const yaml = readdirSync(out).find((f) => f.endsWith('.yaml'))!;
     const html = yaml.replace(/\.yaml$/, '.html');
