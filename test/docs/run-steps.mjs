@@ -2,7 +2,7 @@
 // command), and writes what each block printed to a JSON file. Usage:
 //   node test/docs/run-steps.mjs ROOT STEPS.json OUT.json
 // STEPS.json: { docs: [{ doc, dir, steps: Step[] }] } (see blocks.ts). Each doc runs in `dir`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -42,7 +42,10 @@ async function runCommand(words, io) {
   const rest = words.slice(i);
   if (rest[0] === 'npx') rest.shift();
   if (rest[0] === 'cat' && rest.length === 2) {
-    io.out(readFileSync(rest[1], 'utf8').replace(/\n$/, ''));
+    // A file the doc names but the command before did not write (its name carries a run seed
+    // that changed): say so as cat would, and let the other blocks run.
+    if (!existsSync(rest[1])) io.err(`cat: ${rest[1]}: No such file or directory`);
+    else io.out(readFileSync(rest[1], 'utf8').replace(/\n$/, ''));
     return undefined;
   }
   if (rest[0] !== 'dsim') {
