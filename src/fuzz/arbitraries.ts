@@ -74,12 +74,13 @@ type FaultGeneBody =
   /** Many short crashes that always restart: `count` of them spread over `spanPm` from `atPm`. */
   | { readonly kind: 'crash-storm'; readonly atPm: number; readonly spanPm: number; readonly count: number; readonly forPm: number; readonly target: TargetGene }
   | { readonly kind: 'pause'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly trigger: TriggerGene | null }
-  | { readonly kind: 'clock'; readonly atPm: number; readonly target: TargetGene; readonly offsetPc: number; readonly driftPc: number; readonly resolutionPc: number | null }
+  /** `trigger` absent in corpus entries written before clock faults waited for moments: none. */
+  | { readonly kind: 'clock'; readonly atPm: number; readonly target: TargetGene; readonly offsetPc: number; readonly driftPc: number; readonly resolutionPc: number | null; readonly trigger?: TriggerGene | null }
   | { readonly kind: 'loss' | 'duplicate'; readonly atPm: number; readonly forPm: number | null; readonly strengthPc: number }
   /** `long`: the delays of labrpc's long reordering (200–2200 ms), far past any timeout. */
   | { readonly kind: 'reorder'; readonly atPm: number; readonly forPm: number | null; readonly strengthPc: number; readonly long: boolean }
   /** One slow node (`b` null: all its links) or one slow link between `a` and `b`. */
-  | { readonly kind: 'slow'; readonly atPm: number; readonly forPm: number | null; readonly a: TargetGene; readonly b: TargetGene | null; readonly strengthPc: number }
+  | { readonly kind: 'slow'; readonly atPm: number; readonly forPm: number | null; readonly a: TargetGene; readonly b: TargetGene | null; readonly strengthPc: number; readonly trigger?: TriggerGene | null }
   | { readonly kind: 'disk'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly strengthPc: number }
   | { readonly kind: 'wipe'; readonly atPm: number; readonly forPm: number | null; readonly target: TargetGene; readonly trigger: TriggerGene | null };
 
@@ -385,11 +386,12 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
       offsetPc: fc.integer({ min: -100, max: 100 }),
       driftPc: fc.integer({ min: -100, max: 100 }),
       resolutionPc: fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }) }),
+      trigger,
     }),
     loss: fc.record({ kind: fc.constant('loss' as const), atPm, forPm, strengthPc: pc }),
     duplicate: fc.record({ kind: fc.constant('duplicate' as const), atPm, forPm, strengthPc: pc }),
     reorder: fc.record({ kind: fc.constant('reorder' as const), atPm, forPm, strengthPc: pc, long: fc.boolean() }),
-    slow: fc.record({ kind: fc.constant('slow' as const), atPm, forPm, a: target, b: fc.option(target, { nil: null, freq: 3 }), strengthPc: pc }),
+    slow: fc.record({ kind: fc.constant('slow' as const), atPm, forPm, a: target, b: fc.option(target, { nil: null, freq: 3 }), strengthPc: pc, trigger }),
     disk: fc.record({ kind: fc.constant('disk' as const), atPm, forPm, target, strengthPc: pc }),
     wipe: fc.record({ kind: fc.constant('wipe' as const), atPm, forPm, target, trigger }),
   };
@@ -584,7 +586,9 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
         const sign = context.clockSlowOnly === true ? -1 : Math.sign(gene.driftPc);
         const drift = sign * (minDrift + (Math.abs(gene.driftPc) / 100) * (clockDriftMax[level] - minDrift));
         const resolutionUs = gene.resolutionPc === null ? 0 : Math.max(1, Math.round((gene.resolutionPc / 100) * CLOCK_RESOLUTION_MAX_MS[level] * 1000));
-        faults.push({ at: at(gene.atPm), skew: targetOf(gene.target), offset: `${offsetMs}ms`, drift: round(drift), ...(resolutionUs > 0 ? { resolution: `${resolutionUs}us` } : {}) });
+        // A clock that jumps or drifts right after a moment: a new leader's or holder's lease runs on it.
+        const trigger = gene.trigger ?? null;
+        faults.push({ at: at(gene.atPm), skew: aimed(trigger, gene.target), offset: `${offsetMs}ms`, drift: round(drift), ...(resolutionUs > 0 ? { resolution: `${resolutionUs}us` } : {}), ...triggerOf(trigger) });
         break;
       }
       case 'loss':
@@ -601,10 +605,11 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
       case 'slow':
         faults.push({
           at: at(gene.atPm),
-          slow: targetOf(gene.a),
+          slow: aimed(gene.trigger ?? null, gene.a),
           ...(gene.b !== null ? { to: [targetOf(gene.b)] } : {}),
           delay: `${Math.max(1, Math.round((gene.strengthPc / 100) * Math.min(SLOW_MAX_MS[level], stallCapMs)))}ms`,
           ...forOf(gene.forPm, level, 'slow'),
+          ...triggerOf(gene.trigger ?? null),
         });
         break;
       case 'disk':
