@@ -34,7 +34,8 @@ export function mutateGenome(parent: ScenarioGenome, fresh: ScenarioGenome, rng:
   }
   // A child identical to its parent would only repeat a run: at least give it a new interleaving.
   if (applied.length === 0 || JSON.stringify(child) === JSON.stringify(parent)) {
-    child['seed'] = source['seed'];
+    // The fresh genome's seed, unless it happens to be the parent's (small seeds are drawn often).
+    child['seed'] = source['seed'] !== parent.seed ? source['seed'] : (parent.seed + 1 + rng.int(1000)) % 0x80000000;
     applied.push('seed');
   }
   return { genome: child as unknown as ScenarioGenome, applied };

@@ -70,7 +70,7 @@ describe('campaign examples', () => {
     expect(env['SHARDS']).toBe(String(job!.spec.completions));
     const results = join(scratch, 'k8s');
     mkdirSync(results);
-    const overrides = { SHARDS: '2', RUNS: '6', FUZZ_ARGS: '--protocol broadcast --flaws no-retry --shrink-budget 20', RESULTS: results };
+    const overrides = { SHARDS: '2', RUNS: '20', FUZZ_ARGS: '--protocol broadcast --flaws no-retry --shrink-budget 20', RESULTS: results };
     for (let index = 0; index < 2; index++) {
       const r = shell('/bin/sh', container.args[0]!, scratch, { ...env, ...overrides, JOB_COMPLETION_INDEX: String(index) });
       expect(r.code, r.out).toBe(0); // failures found (exit 1) still complete the pod
@@ -82,7 +82,7 @@ describe('campaign examples', () => {
     const merged = shell('/bin/sh', merge.args[0]!, scratch, { ...Object.fromEntries(merge.env.map((e) => [e.name, e.value])), ...overrides });
     expect(merged.code, merged.out).toBe(1); // the flaw was found
     const result = campaign(join(results, 'campaign'));
-    expect(result).toMatchObject({ runs: 6, shardsMissing: [], seed: Number(env['SEED']) });
+    expect(result).toMatchObject({ runs: 20, shardsMissing: [], seed: Number(env['SEED']) });
     expect(result.failures.length).toBeGreaterThan(0);
     for (const failure of result.failures) expect(existsSync(String(failure['file']))).toBe(true);
   });

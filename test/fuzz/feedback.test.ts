@@ -7,7 +7,7 @@ import {
   COVERAGE_SIZE,
   Corpus,
   CoverageRecorder,
-  MAX_OPERATOR_ACTIONS,
+  mutationLimits,
   fuzzRun,
   fuzzSetup,
   genomeArbitrary,
@@ -59,7 +59,7 @@ describe('coverage of abstract protocol behaviour', () => {
 describe('mutating a genome', () => {
   const setup = fuzzSetup({ protocol: 'raft', protocols });
   const genomes = genomeArbitrary(setup);
-  const limits = { maxFaults: setup.maxFaults, maxOperators: MAX_OPERATOR_ACTIONS };
+  const limits = mutationLimits(setup);
 
   it('always gives a valid genome fast-check can shrink, deterministically', () => {
     fc.assert(
