@@ -7,9 +7,10 @@
  * It calls the real command in this process (fuzzCommand), not a hard-coded profile, so whatever
  * the defaults are when it runs (swarm, profiles, checks) is what is measured. Two differences
  * from the command line, neither of which changes whether a run fails:
- * - `--hang-timeout 0`: runs stay in this thread, where Stryker activates the mutant (a worker
- *   thread would run the unmutated code). A handler that never returns is then Stryker's
- *   "timeout" (counted as detected); a livelock still fails `health` at the event limit.
+ * - `--hang-timeout 0 --memory-limit 0`: runs stay in this thread, where Stryker activates the
+ *   mutant (a worker thread would run the unmutated code: either watchdog alone moves the runs into
+ *   a worker). A handler that never returns is then Stryker's "timeout" (counted as detected); a
+ *   livelock still fails `health` at the event limit.
  * - `--shrink-budget 0`: a failure is reported unshrunk (shrinking only costs time here).
  *
  * Not part of `npm test` (vitest.config.ts includes only test/ and src/); `npm run mutation` runs
@@ -40,6 +41,7 @@ describe('default fuzz campaign', () => {
           runs: String(CAMPAIGN_RUNS),
           seed: String(CAMPAIGN_SEED),
           hangTimeout: '0',
+          memoryLimit: '0',
           shrinkBudget: '0',
           out: join(out, protocol),
           json: true,
