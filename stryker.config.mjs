@@ -22,6 +22,9 @@ export default {
   // A mutant whose handler never returns is Stryker's "timeout" (the CLI's watchdog would report it
   // as a hang); generous margins so a merely slower mutant is not counted as one.
   timeoutMS: 20_000,
+  // The dry run is the whole campaign of every protocol in one thread, instrumented, on a shared
+  // machine: Stryker's default 5 minutes is not enough.
+  dryRunTimeoutMinutes: 30,
   timeoutFactor: 3,
   reporters: ['json', 'progress'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
