@@ -6,7 +6,8 @@
  * re-joins as backup.
  */
 import { describe, expect, it } from 'vitest';
-import type { NodeContext, Protocol } from '../../../src/core/protocol.js';
+import type { Protocol } from '../../../src/core/protocol.js';
+import { handDriven } from '../../support/hand-driven.js';
 import { createTransactions } from '../../../src/protocols/transactions/index.js';
 import { parseOptions } from '../../../src/protocols/transactions/options.js';
 import { shardOf } from '../../../src/protocols/transactions/shard-map.js';
@@ -19,36 +20,14 @@ function cluster(flaws: readonly string[] = []) {
   const parsed = parseOptions({ replication: 'primary-backup', failoverTimeout: '300ms' });
   if (!parsed.ok) throw new Error('options');
   const protocol: Protocol<TxState, TxMsg, TxDurable> = createTransactions(parsed.value, new Set(flaws), 'list-append');
-  const sent: Array<{ from: Node; to: string; msg: TxMsg }> = [];
-  const replies: Array<{ id: string; type: string }> = [];
-  const disks: Partial<Record<Node, TxDurable>> = {};
-  let nowUs = 0;
-  const ctxOf = (self: Node): NodeContext<TxMsg, TxDurable> => ({
-    self,
-    peers: NODES.filter((m) => m !== self),
-    members: NODES,
-    now: () => nowUs,
-    monotonic: () => nowUs,
-    random: () => 0.5,
-    send: (to, msg) => sent.push({ from: self, to, msg }),
-    setTimer: () => undefined,
-    cancelTimer: () => undefined,
-    persist: (d) => (disks[self] = d),
-    reply: (id, result) => replies.push({ id, type: result.type }),
-    note: () => undefined,
-  });
-  const ctx = { n1: ctxOf('n1'), n2: ctxOf('n2'), n3: ctxOf('n3') };
+  const { ctx: contexts, sent, replies, disks, advance, take } = handDriven<TxMsg, TxDurable>(NODES);
+  const ctx = { n1: contexts['n1']!, n2: contexts['n2']!, n3: contexts['n3']! };
   const state = { n1: protocol.init(ctx.n1, undefined), n2: protocol.init(ctx.n2, undefined), n3: protocol.init(ctx.n3, undefined) };
   const key = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((k) => shardOf(state.n3.map, k) === 's1')!;
   const pending = (type: TxMsg['type'], from: Node, to: Node): number => sent.filter((s) => s.msg.type === type && s.from === from && s.to === to).length;
-  const take = (type: TxMsg['type'], from: Node, to: Node): TxMsg => {
-    const i = sent.findIndex((s) => s.msg.type === type && s.from === from && s.to === to);
-    expect(i, `a ${type} from ${from} to ${to} in ${JSON.stringify(sent.map((s) => `${s.msg.type} ${s.from}->${s.to}`))}`).toBeGreaterThanOrEqual(0);
-    return sent.splice(i, 1)[0]!.msg;
-  };
   const deliver = (type: TxMsg['type'], from: Node, to: Node): void => protocol.onMessage(state[to], from, take(type, from, to), ctx[to]);
   const tick = (node: Node, us: number): void => {
-    nowUs += us;
+    advance(us);
     protocol.onTimer(state[node], 'tick', ctx[node]);
   };
   /** n3 coordinates a one-key transaction on s1 up to n1's PREPARED record (shipped to n2, not yet confirmed). */

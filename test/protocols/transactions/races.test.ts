@@ -7,60 +7,30 @@
  * range has since come back from.
  */
 import { describe, expect, it } from 'vitest';
-import type { NodeContext, Protocol } from '../../../src/core/protocol.js';
+import type { Protocol } from '../../../src/core/protocol.js';
+import { handDriven } from '../../support/hand-driven.js';
 import { createTransactions } from '../../../src/protocols/transactions/index.js';
 import { parseOptions } from '../../../src/protocols/transactions/options.js';
 import { movedMap, shardOf, tokenOf } from '../../../src/protocols/transactions/shard-map.js';
 import type { TxDurable, TxMsg, TxState } from '../../../src/protocols/transactions/types.js';
 
-interface Sent {
-  readonly from: string;
-  readonly to: string;
-  readonly msg: TxMsg;
-}
-
 function pair() {
   const parsed = parseOptions({});
   if (!parsed.ok) throw new Error('default options');
   const protocol: Protocol<TxState, TxMsg, TxDurable> = createTransactions(parsed.value, new Set(), 'list-append');
-  const members = ['n1', 'n2'];
-  const sent: Sent[] = [];
-  const replies: Array<{ id: string; type: string }> = [];
-  let nowUs = 0;
-  const ctxOf = (self: string): NodeContext<TxMsg, TxDurable> => ({
-    self,
-    peers: members.filter((m) => m !== self),
-    members,
-    now: () => nowUs,
-    monotonic: () => nowUs,
-    random: () => 0.5,
-    send: (to, msg) => sent.push({ from: self, to, msg }),
-    setTimer: () => undefined,
-    cancelTimer: () => undefined,
-    persist: () => undefined,
-    reply: (id, result) => replies.push({ id, type: result.type }),
-    note: () => undefined,
-  });
-  const ctx = { n1: ctxOf('n1'), n2: ctxOf('n2') };
+  const { ctx: contexts, sent, replies, advance, take } = handDriven<TxMsg, TxDurable>(['n1', 'n2']);
+  const ctx = { n1: contexts['n1']!, n2: contexts['n2']! };
   const state = { n1: protocol.init(ctx.n1, undefined), n2: protocol.init(ctx.n2, undefined) };
   // A key n2 serves, so n1 coordinates and n2 participates.
   const key = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((k) => shardOf(state.n1.map, k) === 's2')!;
-  /** Takes the oldest message of this type from `from` to `to` out of the air. */
-  const take = (type: TxMsg['type'], from: string, to: string): TxMsg => {
-    const i = sent.findIndex((s) => s.msg.type === type && s.from === from && s.to === to);
-    expect(i, `a ${type} from ${from} to ${to} in ${JSON.stringify(sent.map((s) => s.msg.type))}`).toBeGreaterThanOrEqual(0);
-    return sent.splice(i, 1)[0]!.msg;
-  };
   const deliver = (type: TxMsg['type'], from: 'n1' | 'n2', to: 'n1' | 'n2'): void => protocol.onMessage(state[to], from, take(type, from, to), ctx[to]);
   const begin = (id = 'c1:1:1', value = 7): void => protocol.onRequest(state.n1, { id, client: id.split(':')[0]!, seq: 1, op: { f: 'txn', value: [['append', key, value]] } }, ctx.n1);
   /** n1's transaction deadline passes: it aborts and tells n2. */
   const coordinatorGivesUp = (): void => {
-    nowUs += parsed.value.txnTimeout;
+    advance(parsed.value.txnTimeout);
     protocol.onTimer(state.n1, 'tick', ctx.n1);
   };
-  const tick = (us: number): void => {
-    nowUs += us;
-  };
+  const tick = advance;
   return { protocol, state, ctx, sent, replies, deliver, take, begin, coordinatorGivesUp, tick, key, lockHeld: () => state.n2.locks.get(String(key))?.writer ?? null };
 }
 
