@@ -178,6 +178,26 @@ describe('partitions: quiescent steps', () => {
     expect(replayed.traceHash).toBe(stepper.world.sim.traceHash);
   });
 
+  it('tells apart states whose messages wait in another order (quiescence delivers oldest first)', () => {
+    const fingerprints = new Fingerprinter(['n1', 'n2', 'n3'], false);
+    const after = (labels: string[]): QuiescentStepper => {
+      const stepper = new QuiescentStepper(new ChoiceWorld(raft([], {})), { partitions: setPartitions(3), maxChanges: Infinity, recording: true });
+      for (const label of labels) stepper.take(stepper.steps().findIndex((s) => s.label === label));
+      return stepper;
+    };
+    // n2 holds both candidates' requests, in the order they were sent: whichever arrives first gets its vote.
+    const n1First = after(['partition n1 | n2 | n3', 'timer n1 election', 'timer n3 election']);
+    const n3First = after(['partition n1 | n2 | n3', 'timer n3 election', 'timer n1 election']);
+    expect(fingerprints.of(n1First.world)).toBe(fingerprints.of(n3First.world));
+    expect(fingerprints.of(n1First.world, n1First.extra)).not.toBe(fingerprints.of(n3First.world, n3First.extra));
+    const voteOf = (stepper: QuiescentStepper): unknown => {
+      stepper.take(stepper.steps().findIndex((s) => s.label === 'heal'));
+      return (stepper.world.sim.nodes[1]!.state as { votedFor: unknown }).votedFor;
+    };
+    expect(voteOf(n1First)).toBe('n1');
+    expect(voteOf(n3First)).toBe('n3');
+  });
+
   it('finds Paxos forgetting a promise in two steps, and the choice log replays to the violation', () => {
     const scenario = resolveScenario(
       {

@@ -27,6 +27,18 @@ describe('Figure 8 by exploration', () => {
     expect(dsim(['replay', fixed]).code).not.toBe(1);
   });
 
+  it.each([
+    ['raft-stale-read', 'linearizable'],
+    ['raft-no-election-restriction', 'leader-completeness'],
+  ])('finds %s in a few partition steps, and its file replays to %s', (name, check) => {
+    const run = dsim(['explore', `scenarios/explore/${name}.yaml`, '--out', dir, '--no-progress']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`VIOLATION at depth 5 \\(fewest steps.*\\): ${check}`));
+    const replay = dsim(['replay', join(dir, `explore-${name}-explore.yaml`)]);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toMatch(new RegExp(`STILL FAILS: ${check}`));
+  });
+
   it('finds nothing within a depth too small for it, flaw or not', () => {
     const run = dsim(['explore', SCENARIO, '--depth', '4', '--no-progress', '--out', dir]);
     expect(run.code).toBe(0);
