@@ -31,6 +31,11 @@ async function main(): Promise<void> {
   const k = benchKernel();
   reports.kernel = k;
   console.log(`kernel ${n(k.kernelEventsPerSec)} events/s, bare heap ${n(k.bareEventsPerSec)} events/s: ratio ${pct(k.ratio)} (goal >= 40%)`);
+  const step = k.protocolStep;
+  console.log('\n== kernel: protocol steps (timers armed and cancelled, persists, replies, an invariant) vs the same protocol hand-written ==');
+  console.log(
+    `kernel ${n(step.kernelStepsPerCpuSec)} steps/s, hand-written loop ${n(step.handStepsPerCpuSec)} steps/s (CPU time, ${n(step.kernelSteps)} and ${n(step.handSteps)} steps in ${step.virtualUs / 1e6} s virtual): ratio ${step.ratio.toFixed(2)} (goal >= 0.5)`,
+  );
 
   console.log('\n== memory: a million-event scenario run, own process ==');
   const m = benchMemory();
