@@ -14,195 +14,25 @@ import { PLAIN_DATA_MAX_DEPTH, PlainDataError, clonePlain, explainTooDeep } from
 import { describeThrown } from '../core/thrown.js';
 import type { NodeId } from '../core/ids.js';
 import type { ClientRequest, OpResult } from '../core/ops.js';
-import type { AdminCommand, AnyProtocol, ClusterView, NodeContext, NodeStatus, NodeView } from '../core/protocol.js';
+import type { AdminCommand, AnyProtocol, NodeStatus, NodeView } from '../core/protocol.js';
 import type { Rng } from '../rng/index.js';
 import { DROP_LOSS, DROP_PARTITION, type Network } from '../network/network.js';
 import { TraceHash, ValueHasher } from '../trace/hash.js';
 import type { DropReason, TraceEvent, TraceSink } from '../trace/events.js';
+import { exactLocalTime, localTime, monotonicTime, trueDelay, trueTimeWhenMonotonicReads, trueTimeWhenReads } from './clock.js';
+import { makeNodeContext, type ContextHost } from './context.js';
+import { StepEffects, TIMER_CANCEL } from './effects.js';
 import { isFatal, type Finding, type FindingKind } from './findings.js';
+import { InvariantMonitors } from './monitors.js';
+import { NodeSlot, TimerRecord } from './node-slot.js';
 import { EventKind, EventQueue, type SimEvent } from './queue.js';
+import { STEP_CALL, STEP_COMMAND, STEP_INIT, STEP_MESSAGE, STEP_REINIT, STEP_REQUEST, STEP_TIMER, describeStep, messageType, type StepKind } from './steps.js';
+import { DEFAULT_LIMITS, PROGRESS_EVERY, emptySimStats, type CrashPoint, type KernelLimits, type ProcessHandler, type SimStats, type SimulationOptions, type StepObserver } from './types.js';
 import { CallKind, WATCH, beat, cachedNameId, enterCall, leaveCall, type CallWatch } from './watch.js';
 
-export interface KernelLimits {
-  /** Events processed before the run ends with a budget-exceeded finding. */
-  readonly maxEvents: number;
-  /** Pending events at once. */
-  readonly maxQueue: number;
-  /** Messages one step may send. */
-  readonly maxSendsPerStep: number;
-  /** Events at one virtual instant before time is declared stuck. */
-  readonly maxEventsPerInstant: number;
-}
+export * from './types.js';
+export { messageType } from './steps.js';
 
-export const DEFAULT_LIMITS: KernelLimits = {
-  maxEvents: 20_000_000,
-  maxQueue: 2_000_000,
-  maxSendsPerStep: 100_000,
-  maxEventsPerInstant: 200_000,
-};
-
-export interface SimulationOptions {
-  readonly seed: string;
-  readonly rng: Rng;
-  readonly protocol: AnyProtocol;
-  /** Every node of the simulation, in order: n1, n2, ... */
-  readonly nodeIds: readonly NodeId[];
-  /** The nodes that boot at time 0 and form the initial membership. Others wait for startNode. */
-  readonly members: readonly NodeId[];
-  readonly network: Network;
-  readonly limits?: Partial<KernelLimits>;
-  readonly trace?: TraceSink;
-  /** Check protocol invariants after every step (default true). */
-  readonly checkInvariants?: boolean;
-  /**
-   * Called every PROGRESS_EVERY events with the event count: a heartbeat for watchdogs (the CLI
-   * runs simulations in a worker and calls a handler that stops the heartbeat a hang). Must not
-   * influence the run.
-   */
-  readonly onProgress?: (events: number) => void;
-  /** Cells a watchdog in another thread reads: which call runs now (see watch.ts). Must not influence the run. */
-  readonly callWatch?: CallWatch;
-}
-
-/** Events between progress callbacks. */
-export const PROGRESS_EVERY = 4096;
-
-/**
- * A protocol moment the kernel saw on a node, for faults triggered by protocol events (runner/
- * faults.ts) and for coverage feedback (fuzz/coverage.ts): `role` (detail: the new role, '' when
- * none), `persist`, `send` and `deliver` (detail: the message type), `timer` (detail: its name),
- * `reply` (detail: ok, fail, info or redirect), `note` (detail: the note's name), `crash`,
- * `restart`. Derived from what every protocol does, so a user's protocol gets them too.
- */
-export type ObservedKind = 'role' | 'persist' | 'send' | 'deliver' | 'timer' | 'reply' | 'note' | 'crash' | 'restart';
-export type StepObserver = (node: NodeId, kind: ObservedKind, detail: string) => void;
-
-/**
- * Where an armed crash lands inside a step's effects (see `armCrashPoint`):
- * - `after-persist`: the next step that persists crashes right after its persist, before any of
- *   its messages, timers or replies leave;
- * - `partial-send`: the next step that sends two or more messages crashes after only some of them
- *   left (a partial broadcast), its persist done and its replies lost.
- */
-export type CrashPoint = 'after-persist' | 'partial-send';
-
-/** A client (or other actor) that receives replies. */
-export interface ProcessHandler {
-  onReply(requestId: string, result: OpResult, from: NodeId): void;
-}
-
-export interface SimStats {
-  messagesSent: number;
-  messagesDelivered: number;
-  messagesDropped: number;
-  dropsByReason: Record<DropReason, number>;
-  messagesDuplicated: number;
-  timersFired: number;
-  requests: number;
-  replies: number;
-  steps: number;
-  persists: number;
-  /**
-   * Virtual time during which no up node reported the role `leader` (counted from the start, for
-   * protocols that report roles; leader-based protocols compare by it). Settled when read through
-   * `Simulation.settleStats`.
-   */
-  leaderlessUs: number;
-}
-
-/** All counters at zero (a fresh run, or one that never started). */
-export function emptySimStats(): SimStats {
-  return {
-    messagesSent: 0,
-    messagesDelivered: 0,
-    messagesDropped: 0,
-    dropsByReason: { partition: 0, loss: 0, crashed: 0, cut: 0, stopped: 0 },
-    messagesDuplicated: 0,
-    timersFired: 0,
-    requests: 0,
-    replies: 0,
-    steps: 0,
-    persists: 0,
-    leaderlessUs: 0,
-  };
-}
-
-interface Clock {
-  anchorTrueUs: number;
-  anchorLocalUs: number;
-  /** The monotonic clock's reading at anchorTrueUs: it runs at the same rate, but never jumps. */
-  anchorMonoUs: number;
-  /** Rate error: 0.001 means this clock runs 0.1% fast. */
-  drift: number;
-  /** Coarse clocks: readings are rounded down to a multiple of this (0: exact), so timestamps tie. */
-  resolutionUs: number;
-}
-
-/**
- * A node's timer of one name. Protocols re-arm timers far more often than they fire (Raft resets
- * its election timer on every AppendEntries), so re-arming to a later deadline leaves the queued
- * event where it is: when it comes up early it moves itself to the deadline, with the sequence
- * number reserved when it was armed, so it fires exactly when and in the order it would have, had
- * every re-arm queued a fresh event.
- */
-class TimerRecord {
-  armed = false;
-  /** True time it fires. */
-  dueUs = 0;
-  /** Queue sequence reserved when last armed: the tie-break among events at dueUs. */
-  seq = 0;
-  /** Id of the queued event that stands for this timer (0: none); other events of it are stale. */
-  token = 0;
-  /** Time of that queued event (at or before dueUs). */
-  queuedUs = 0;
-}
-
-/** Per-node bookkeeping. Also serves as the node's NodeView for invariants (no copies per step). */
-class NodeSlot implements NodeView<unknown> {
-  status: NodeStatus = 'stopped';
-  state: unknown = undefined;
-  durable: unknown = undefined;
-  hasDurable = false;
-  /**
-   * A lying disk (fault `disk`): a persist reaches the platter only `unsyncedUs` after the step
-   * that wrote it; a crash before then loses it. 0 is an honest disk.
-   */
-  unsyncedUs = 0;
-  /** Persists not yet synced, oldest first, with the time each becomes durable. */
-  unsynced: Array<{ value: unknown; syncedAtUs: number }> = [];
-  incarnation = 0;
-  readonly timers = new Map<string, TimerRecord>();
-  /** Events that arrived while paused, delivered in order on resume. */
-  paused: SimEvent[] = [];
-  readonly clock: Clock = { anchorTrueUs: 0, anchorLocalUs: 0, anchorMonoUs: 0, drift: 0, resolutionUs: 0 };
-  /** An armed crash point (undefined almost always: one check per step). */
-  crashPoint: { readonly point: CrashPoint; readonly onCrash: (() => void) | undefined } | undefined = undefined;
-  /** The role last reported to the step observer. */
-  observedRole: string | undefined = undefined;
-  lastRole: string | undefined = undefined;
-  /** Up and in the role `leader` (counted in Simulation.leaders). */
-  leading = false;
-  lastSummary: string | undefined = undefined;
-  ctx!: NodeContext<unknown, unknown>;
-  constructor(
-    readonly id: NodeId,
-    readonly index: number,
-    readonly rng: Rng,
-  ) {}
-}
-
-const TIMER_CANCEL = -1;
-
-const REPLY_TYPES: ReadonlySet<string> = new Set(['ok', 'fail', 'info', 'redirect']);
-
-const STEP_MESSAGE = 0;
-const STEP_REQUEST = 1;
-const STEP_TIMER = 2;
-const STEP_INIT = 3;
-const STEP_REINIT = 4;
-const STEP_COMMAND = 5;
-const STEP_CALL = 6;
-type StepKind = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
 export class Simulation {
   readonly seed: string;
@@ -235,13 +65,12 @@ export class Simulation {
   private readonly replyTo = new Map<string, number>();
   private readonly trace: TraceSink | undefined;
   private nextMessageId = 1;
-  private readonly monitors: Array<{ name: string; check: (view: ClusterView<unknown>) => string | undefined; broken: boolean; nameId: number }>;
+  private readonly monitors: InvariantMonitors;
   /** The watchdog's cells and name table, when watched. */
   private readonly cells: Int32Array | undefined;
   private readonly callWatch: CallWatch | undefined;
   private readonly callName: ((name: string) => number) | undefined;
   private readonly senderName: ((name: string) => number) | undefined;
-  private readonly view: { nowUs: number; nodes: readonly NodeView<unknown>[]; changed: NodeView<unknown> | undefined; changedIndex: number | undefined };
   private readonly onProgress: ((events: number) => void) | undefined;
   private currentKind: StepKind | -1 = -1;
   private currentArg: unknown = undefined;
@@ -255,20 +84,8 @@ export class Simulation {
   private crashRng: Rng | undefined = undefined;
   private readonly rootRng: Rng;
 
-  // Effect buffers of the step in progress (reused; a step never nests). Counts say how much of
-  // each buffer is live: resetting a count is cheaper than truncating an array.
-  private current: NodeSlot | undefined;
-  private persistPending = false;
-  private persistValue: unknown = undefined;
-  private sendCount = 0;
-  private readonly sendTo: number[] = [];
-  private readonly sendMsg: unknown[] = [];
-  private timerCount = 0;
-  private readonly timerNames: string[] = [];
-  private readonly timerAfterUs: number[] = [];
-  private replyCount = 0;
-  private readonly replyIds: string[] = [];
-  private readonly replyResults: Array<OpResult | undefined> = [];
+  /** Effect buffers of the step in progress, and whose step it is. */
+  private readonly effects = new StepEffects();
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed;
@@ -286,18 +103,31 @@ export class Simulation {
     this.senderName = options.callWatch !== undefined ? cachedNameId(options.callWatch) : undefined;
     assert(options.network.nodeCount === options.nodeIds.length, 'network and kernel disagree on the node count');
     const nodeStreams = options.rng.fork('node');
+    // The contexts' methods are called by protocol code; they reach the kernel through this host.
+    const host: ContextHost = {
+      effects: this.effects,
+      indexOf: this.indexOf,
+      members: this.members,
+      localTime: (slot) => localTime(slot.clock, this.nowUs),
+      monotonicTime: (slot) => monotonicTime(slot.clock, this.nowUs),
+      note: (slot, event, data) => this.noteFrom(slot, event, data),
+    };
     this.slots = options.nodeIds.map((id, index) => {
       assert(!this.indexOf.has(id), `duplicate node id ${id}`);
       this.indexOf.set(id, index);
       const slot = new NodeSlot(id, index, nodeStreams.fork(id));
-      slot.ctx = this.makeContext(slot);
+      slot.ctx = makeNodeContext(slot, host);
       return slot;
     });
     for (const m of this.members) assert(this.indexOf.has(m), `member ${m} is not a node`);
-    this.view = { nowUs: 0, nodes: this.slots, changed: undefined, changedIndex: undefined };
     const wantInvariants = options.checkInvariants ?? true;
-    // The monitors' factories are protocol code too: watched like any call (see makeMonitor).
-    this.monitors = wantInvariants ? (this.protocol.invariants ?? []).map((inv) => this.makeMonitor(inv)) : [];
+    // The monitors' factories are protocol code too: watched like any call (see monitors.ts).
+    this.monitors = new InvariantMonitors({
+      invariants: wantInvariants ? (this.protocol.invariants ?? []) : [],
+      nodes: this.slots,
+      callWatch: options.callWatch,
+      report: (name, message) => this.finding('invariant', message, undefined, undefined, name),
+    });
   }
 
   // ---------------------------------------------------------------- queries
@@ -439,7 +269,7 @@ export class Simulation {
 
   /** The node's clock reading now. */
   clockOf(id: NodeId): number {
-    return this.localTime(this.slots[this.nodeIndex(id)]!);
+    return localTime(this.slots[this.nodeIndex(id)]!.clock, this.nowUs);
   }
 
   /**
@@ -447,13 +277,12 @@ export class Simulation {
    * later clock fault moves it): when a node's belief stated in its own time runs out.
    */
   trueTimeWhenClockReads(id: NodeId, localUs: number): number {
-    const c = this.slots[this.nodeIndex(id)]!.clock;
-    return Math.ceil(c.anchorTrueUs + (localUs - c.anchorLocalUs) / (1 + c.drift));
+    return trueTimeWhenReads(this.slots[this.nodeIndex(id)]!.clock, localUs);
   }
 
   /** The node's monotonic clock reading now. */
   monotonicOf(id: NodeId): number {
-    return this.monotonicTime(this.slots[this.nodeIndex(id)]!);
+    return monotonicTime(this.slots[this.nodeIndex(id)]!.clock, this.nowUs);
   }
 
   /** Called after every clock change (a fault's skew), with the node: a belief stated in its time moves. */
@@ -463,8 +292,7 @@ export class Simulation {
 
   /** The true time at which the node's monotonic clock reads `monoUs`, at its current rate. */
   trueTimeWhenMonotonicReads(id: NodeId, monoUs: number): number {
-    const c = this.slots[this.nodeIndex(id)]!.clock;
-    return Math.ceil(c.anchorTrueUs + (monoUs - c.anchorMonoUs) / (1 + c.drift));
+    return trueTimeWhenMonotonicReads(this.slots[this.nodeIndex(id)]!.clock, monoUs);
   }
 
   processName(endpoint: number): string {
@@ -721,8 +549,8 @@ export class Simulation {
    */
   setClock(id: NodeId, change: { offsetUs?: number; drift?: number; resolutionUs?: number }): void {
     const slot = this.slots[this.nodeIndex(id)]!;
-    const local = this.exactLocalTime(slot);
-    const mono = this.monotonicTime(slot);
+    const local = exactLocalTime(slot.clock, this.nowUs);
+    const mono = monotonicTime(slot.clock, this.nowUs);
     const clock = slot.clock;
     if (change.resolutionUs !== undefined) {
       assert(Number.isInteger(change.resolutionUs) && change.resolutionUs >= 0, 'clock resolution must be an integer number of µs >= 0');
@@ -807,7 +635,7 @@ export class Simulation {
   }
 
   private enqueueFailed(): void {
-    this.finding('queue-overflow', `more than ${this.limits.maxQueue} pending events: ${this.current ? `node ${this.current.id} floods the queue` : 'the queue overflowed'}`, this.current);
+    this.finding('queue-overflow', `more than ${this.limits.maxQueue} pending events: ${this.effects.current ? `node ${this.effects.current.id} floods the queue` : 'the queue overflowed'}`, this.effects.current);
   }
 
   /** Moves every write whose time has come from the disk's cache to the disk. */
@@ -939,7 +767,7 @@ export class Simulation {
    * picked by a small integer rather than a closure: this is the hottest path of the simulator.
    */
   private step(slot: NodeSlot, kind: StepKind, arg: unknown, from: string): void {
-    this.current = slot;
+    this.effects.current = slot;
     this.currentKind = kind;
     this.currentArg = arg;
     this.currentFrom = from;
@@ -968,8 +796,8 @@ export class Simulation {
       }
     } catch (error) {
       if (cells !== undefined) leaveCall(cells, CallKind.kernel);
-      this.clearEffects();
-      this.current = undefined;
+      this.effects.clear();
+      this.effects.current = undefined;
       const thrown = describeThrown(error);
       this.finding('handler-threw', thrown.text, slot, thrown.stack);
       return;
@@ -980,16 +808,16 @@ export class Simulation {
       this.applyEffects(slot);
     } catch (error) {
       // Effects carry the protocol's data: data the kernel cannot take is the protocol's finding.
-      this.clearEffects();
+      this.effects.clear();
       this.finding('invalid-effect', error instanceof PlainDataError ? error.message : `applying the step's effects failed: ${describeThrown(error).text}`, slot);
-      this.current = undefined;
+      this.effects.current = undefined;
       return;
     }
-    this.current = undefined;
+    this.effects.current = undefined;
     if (protocol.role !== undefined) this.noteRoleChange(slot);
     if (this.observer !== undefined) this.observeStep(slot, kind, arg);
     if (this.trace !== undefined && protocol.summary !== undefined) this.noteSummaryChange(slot);
-    if (this.monitors.length > 0 && !this.stopped) this.checkInvariants(slot);
+    if (this.monitors.active && !this.stopped) this.monitors.checkAfterStep(slot, this.nowUs);
   }
 
   /** Tells the watchdog which handler call starts (ints only; names interned once). */
@@ -1019,50 +847,27 @@ export class Simulation {
     enterCall(cells, CallKind.handler, slot.index, name);
   }
 
-  /** The event being handled, for findings: built only when one is reported. */
-  private describeCurrent(): string {
-    const arg = this.currentArg;
-    switch (this.currentKind) {
-      case STEP_MESSAGE:
-        return `deliver ${messageType(arg)} from ${this.currentFrom}`;
-      case STEP_REQUEST:
-        return `request ${(arg as ClientRequest).op.f} from ${this.currentFrom}`;
-      case STEP_TIMER:
-        return `timer ${String(arg)}`;
-      case STEP_INIT:
-        return 'init (first boot)';
-      case STEP_REINIT:
-        return 'init (restart)';
-      case STEP_COMMAND:
-        return `command ${(arg as AdminCommand).name}`;
-      case STEP_CALL:
-        return 'scenario event';
-      default:
-        return 'start of run';
-    }
-  }
-
   private applyEffects(slot: NodeSlot): void {
     if (slot.crashPoint !== undefined && this.crashPointReached(slot)) return;
     // 1. persist: on disk before any message of this step leaves.
-    if (this.persistPending) this.applyPersist(slot);
+    if (this.effects.persistPending) this.applyPersist(slot);
     // 2. sends.
-    const sends = this.sendCount;
+    const sends = this.effects.sendCount;
     if (sends > 0) {
       if (sends > this.limits.maxSendsPerStep) {
-        this.clearEffects();
+        this.effects.clear();
         this.finding('send-flood', `one step sent ${sends} messages (bound ${this.limits.maxSendsPerStep})`, slot);
         return;
       }
       this.applySends(slot, sends);
-      this.sendCount = 0;
+      this.effects.sendCount = 0;
     }
     // 3. timers, in call order (a set then a cancel of one name cancels it).
-    const timers = this.timerCount;
+    const timers = this.effects.timerCount;
     if (timers > 0) {
       for (let i = 0; i < timers; i++) {
-        const name = this.timerNames[i]!;
-        const afterUs = this.timerAfterUs[i]!;
+        const name = this.effects.timerNames[i]!;
+        const afterUs = this.effects.timerAfterUs[i]!;
         let timer = slot.timers.get(name);
         if (afterUs === TIMER_CANCEL) {
           if (timer !== undefined) timer.armed = false;
@@ -1072,7 +877,7 @@ export class Simulation {
           timer = new TimerRecord();
           slot.timers.set(name, timer);
         }
-        const dueUs = this.nowUs + this.trueDelay(slot, afterUs);
+        const dueUs = this.nowUs + trueDelay(slot.clock, afterUs);
         const id = this.nextMessageId++;
         timer.armed = true;
         timer.dueUs = dueUs;
@@ -1091,15 +896,15 @@ export class Simulation {
         timer.queuedUs = dueUs;
         if (!this.queue.pushReserved(ev, timer.seq)) this.enqueueFailed();
       }
-      this.timerCount = 0;
+      this.effects.timerCount = 0;
     }
     // 4. replies.
-    const replies = this.replyCount;
+    const replies = this.effects.replyCount;
     if (replies > 0) {
       for (let i = 0; i < replies; i++) {
-        const requestId = this.replyIds[i]!;
-        const result = this.replyResults[i]!;
-        this.replyResults[i] = undefined;
+        const requestId = this.effects.replyIds[i]!;
+        const result = this.effects.replyResults[i]!;
+        this.effects.replyResults[i] = undefined;
         const endpoint = this.replyTo.get(requestId) ?? this.senderOf(requestId);
         if (endpoint === undefined) continue; // not a request we carried: nobody to answer
         this.stats.replies++;
@@ -1110,20 +915,20 @@ export class Simulation {
         this.route(EventKind.Reply, slot.index, endpoint, { requestId, result }, id);
         if (this.observer !== undefined) this.observer(slot.id, 'reply', result.type);
       }
-      this.replyCount = 0;
+      this.effects.replyCount = 0;
     }
   }
 
   private applyPersist(slot: NodeSlot): void {
     if (slot.unsyncedUs > 0) {
       this.syncDisk(slot);
-      slot.unsynced.push({ value: clonePlain(this.persistValue), syncedAtUs: this.nowUs + slot.unsyncedUs });
+      slot.unsynced.push({ value: clonePlain(this.effects.persistValue), syncedAtUs: this.nowUs + slot.unsyncedUs });
     } else {
-      slot.durable = clonePlain(this.persistValue);
+      slot.durable = clonePlain(this.effects.persistValue);
       slot.hasDurable = true;
     }
-    this.persistPending = false;
-    this.persistValue = undefined;
+    this.effects.persistPending = false;
+    this.effects.persistValue = undefined;
     this.stats.persists++;
     this.hash.mix(0x1000 + slot.index);
     if (this.trace !== undefined) this.emit({ kind: 'persist', node: slot.id });
@@ -1132,8 +937,8 @@ export class Simulation {
 
   /** Routes the first `count` buffered sends, in call order. */
   private applySends(slot: NodeSlot, count: number): void {
-    const sendTo = this.sendTo;
-    const sendMsg = this.sendMsg;
+    const sendTo = this.effects.sendTo;
+    const sendMsg = this.effects.sendMsg;
     const observer = this.observer;
     for (let i = 0; i < count; i++) {
       const msg = sendMsg[i];
@@ -1153,12 +958,12 @@ export class Simulation {
    */
   private crashPointReached(slot: NodeSlot): boolean {
     const arm = slot.crashPoint!;
-    const sends = this.sendCount;
+    const sends = this.effects.sendCount;
     if (sends > this.limits.maxSendsPerStep) return false; // the flood finding wins
     let leave: number;
     switch (arm.point) {
       case 'after-persist':
-        if (!this.persistPending) return false;
+        if (!this.effects.persistPending) return false;
         leave = 0;
         break;
       case 'partial-send':
@@ -1169,14 +974,14 @@ export class Simulation {
     }
     slot.crashPoint = undefined;
     this.hash.mix(0xc400 + leave);
-    if (this.persistPending) this.applyPersist(slot);
+    if (this.effects.persistPending) this.applyPersist(slot);
     if (leave > 0) this.applySends(slot, leave);
     const lost = sends - leave;
-    this.clearEffects();
+    this.effects.clear();
     this.emit({ kind: 'note', node: slot.id, event: `crash point ${arm.point}`, data: { sent: leave, lost } });
     // The handler finished in memory before the crash: invariants see that state once (messages it
     // sent carry it, e.g. a proposal), then the crash drops it.
-    if (this.monitors.length > 0 && !this.stopped) this.checkInvariants(slot);
+    if (this.monitors.active && !this.stopped) this.monitors.checkAfterStep(slot, this.nowUs);
     this.crash(slot.id);
     arm.onCrash?.();
     return true;
@@ -1210,16 +1015,6 @@ export class Simulation {
     }
   }
 
-  private clearEffects(): void {
-    this.persistPending = false;
-    this.persistValue = undefined;
-    for (let i = 0; i < this.sendCount; i++) this.sendMsg[i] = undefined;
-    for (let i = 0; i < this.replyCount; i++) this.replyResults[i] = undefined;
-    this.sendCount = 0;
-    this.timerCount = 0;
-    this.replyCount = 0;
-  }
-
   /** After a step, for the step observer: the delivery it handled and any role change. */
   private observeStep(slot: NodeSlot, kind: StepKind, arg: unknown): void {
     const observer = this.observer!;
@@ -1239,45 +1034,6 @@ export class Simulation {
       return this.values.hash(value);
     } catch {
       return 0x7e57_dead;
-    }
-  }
-
-  /** An invariant's per-run check; a monitor() that throws is the invariant's failure, reported as such. */
-  private makeMonitor(invariant: { readonly name: string; monitor(): (view: ClusterView<unknown>) => string | undefined }): Simulation['monitors'][number] {
-    const nameId = this.callWatch?.nameId(invariant.name) ?? -1;
-    const cells = this.cells;
-    if (cells !== undefined) enterCall(cells, CallKind.invariant, -1, nameId);
-    try {
-      return { name: invariant.name, check: invariant.monitor(), broken: false, nameId };
-    } catch (error) {
-      this.finding('invariant', `the invariant's monitor() threw: ${describeThrown(error).text}`, undefined, undefined, invariant.name);
-      return { name: invariant.name, check: () => undefined, broken: true, nameId };
-    } finally {
-      if (cells !== undefined) leaveCall(cells, CallKind.kernel);
-    }
-  }
-
-  /** After a step of `slot`: no other node's state changed since the previous check. */
-  private checkInvariants(slot: NodeSlot): void {
-    const view = this.view;
-    view.nowUs = this.nowUs;
-    view.changed = slot;
-    view.changedIndex = slot.index;
-    for (const monitor of this.monitors) {
-      if (monitor.broken) continue;
-      let message: string | undefined;
-      const cells = this.cells;
-      if (cells !== undefined) enterCall(cells, CallKind.invariant, slot.index, monitor.nameId);
-      try {
-        message = monitor.check(view);
-      } catch (error) {
-        message = `the invariant itself threw: ${describeThrown(error).text}`;
-      }
-      if (cells !== undefined) leaveCall(cells, CallKind.kernel);
-      if (message !== undefined) {
-        monitor.broken = true;
-        this.finding('invariant', message, undefined, undefined, monitor.name);
-      }
     }
   }
 
@@ -1353,7 +1109,7 @@ export class Simulation {
       timeUs: this.nowUs,
       eventIndex: this.eventCount,
       seed: this.seed,
-      event: this.describeCurrent(),
+      event: describeStep(this.currentKind, this.currentArg, this.currentFrom),
       ...(slot !== undefined ? { node: slot.id } : {}),
       ...(stack !== undefined ? { stack } : {}),
       ...(name !== undefined ? { name } : {}),
@@ -1370,102 +1126,11 @@ export class Simulation {
     this.trace.event({ i: this.eventCount, t: this.nowUs, ...event } as TraceEvent);
   }
 
-  private localTime(slot: NodeSlot): number {
-    const exact = this.exactLocalTime(slot);
-    const resolution = slot.clock.resolutionUs;
-    return resolution === 0 ? exact : Math.floor(exact / resolution) * resolution;
+  /** `ctx.note`: a protocol moment for the step observer (during the node's own step) and the trace. */
+  private noteFrom(slot: NodeSlot, event: string, data: unknown): void {
+    if (this.observer !== undefined && this.effects.current === slot) this.observer(slot.id, 'note', event);
+    if (this.trace !== undefined) this.emit(data === undefined ? { kind: 'note', node: slot.id, event } : { kind: 'note', node: slot.id, event, data: clonePlain(data) });
   }
-
-  /** The clock's reading before rounding to its resolution (anchors keep full precision). */
-  private exactLocalTime(slot: NodeSlot): number {
-    const c = slot.clock;
-    if (c.drift === 0) return c.anchorLocalUs + (this.nowUs - c.anchorTrueUs);
-    return Math.floor(c.anchorLocalUs + (this.nowUs - c.anchorTrueUs) * (1 + c.drift));
-  }
-
-  /** The monotonic clock: the wall clock's rate (drift) without its jumps (offsets) or resolution. */
-  private monotonicTime(slot: NodeSlot): number {
-    const c = slot.clock;
-    if (c.drift === 0) return c.anchorMonoUs + (this.nowUs - c.anchorTrueUs);
-    return Math.floor(c.anchorMonoUs + (this.nowUs - c.anchorTrueUs) * (1 + c.drift));
-  }
-
-  /** A timer of `afterUs` on the node's clock takes afterUs / (1 + drift) of true time. */
-  private trueDelay(slot: NodeSlot, afterUs: number): number {
-    const drift = slot.clock.drift;
-    const d = drift === 0 ? afterUs : afterUs / (1 + drift);
-    return Math.max(0, Math.ceil(d));
-  }
-
-  private makeContext(slot: NodeSlot): NodeContext<unknown, unknown> {
-    // The context's methods close over the simulation: they are called by protocol code.
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const sim = this;
-    const peers = this.members.filter((m) => m !== slot.id);
-    const members = [...this.members];
-    const guard = (what: string): void => {
-      if (sim.current !== slot) throw new Error(`ctx.${what} called outside this node's handler`);
-    };
-    return {
-      self: slot.id,
-      peers,
-      members,
-      now: () => sim.localTime(slot),
-      monotonic: () => sim.monotonicTime(slot),
-      random: () => slot.rng.next(),
-      send(to, msg) {
-        guard('send');
-        const index = sim.indexOf.get(to);
-        if (index === undefined) throw new Error(`send to unknown node ${String(to)}`);
-        const n = sim.sendCount++;
-        sim.sendTo[n] = index;
-        sim.sendMsg[n] = msg;
-      },
-      setTimer(name, afterUs) {
-        guard('setTimer');
-        if (typeof name !== 'string') throw new Error(`setTimer: the timer name must be a string, got a ${typeof name}`);
-        if (!(afterUs >= 0) || !Number.isFinite(afterUs)) throw new Error(`setTimer(${name}, ${afterUs}): the delay must be a finite number >= 0`);
-        const n = sim.timerCount++;
-        sim.timerNames[n] = name;
-        sim.timerAfterUs[n] = afterUs;
-      },
-      cancelTimer(name) {
-        guard('cancelTimer');
-        if (typeof name !== 'string') throw new Error(`cancelTimer: the timer name must be a string, got a ${typeof name}`);
-        const n = sim.timerCount++;
-        sim.timerNames[n] = name;
-        sim.timerAfterUs[n] = TIMER_CANCEL;
-      },
-      persist(durable) {
-        guard('persist');
-        sim.persistPending = true;
-        sim.persistValue = durable;
-      },
-      reply(requestId, result) {
-        guard('reply');
-        if (typeof result !== 'object' || result === null || !REPLY_TYPES.has((result as { type?: unknown }).type as string)) {
-          throw new Error(`ctx.reply(${String(requestId)}, ...): the result must be an OpResult: { type: 'ok' | 'fail' | 'info' | 'redirect', ... }`);
-        }
-        const n = sim.replyCount++;
-        sim.replyIds[n] = requestId;
-        sim.replyResults[n] = result;
-      },
-      note(event, data) {
-        if (sim.observer !== undefined && sim.current === slot) sim.observer(slot.id, 'note', event);
-        if (sim.trace !== undefined) sim.emit(data === undefined ? { kind: 'note', node: slot.id, event } : { kind: 'note', node: slot.id, event, data: clonePlain(data) });
-      },
-    };
-  }
-}
-
-/** The `type` field of an object message, else its JS type. */
-export function messageType(msg: unknown): string {
-  if (typeof msg === 'object' && msg !== null) {
-    const type = (msg as { type?: unknown }).type;
-    if (typeof type === 'string') return type;
-    return 'object';
-  }
-  return typeof msg;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
