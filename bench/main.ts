@@ -23,6 +23,10 @@ async function main(): Promise<void> {
     const report = scaling.benchScaling();
     reports.scaling = report;
     console.log(scaling.formatScaling(report));
+    console.log('\n== big clusters: a minute of virtual time each (goal: under 10 s of CPU) ==');
+    const big = scaling.benchBigClusters();
+    reports.bigClusters = big;
+    console.log(scaling.formatScaling(big));
     writeJson(args, jsonAt, reports);
     return;
   }

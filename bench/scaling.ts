@@ -20,6 +20,8 @@ export interface ScalingPoint {
   readonly historyOps: number;
   readonly virtualSeconds: number;
   readonly expectation: string;
+  /** The largest window the streamed linearizability check searched (ops), when it ran. */
+  readonly largestWindow?: number;
 }
 
 export interface ScalingSeries {
@@ -32,7 +34,7 @@ export interface ScalingSeries {
 
 
 /** The bench's Raft scenario (bench/raft.ts) at a size: its fault cycle repeats every 60 s of the run. */
-function raft(options: { seconds: number; rate: number; nodes: number }): unknown {
+function raft(options: { seconds: number; rate: number; nodes: number; keys?: number }): unknown {
   const faults = [];
   for (let base = 0; base + 60 <= options.seconds; base += 60) for (const f of RAFT_BENCH_SCENARIO.faults) faults.push({ ...f, at: `${base + Number.parseInt(f.at, 10)}s` });
   return {
@@ -41,12 +43,17 @@ function raft(options: { seconds: number; rate: number; nodes: number }): unknow
     nodes: options.nodes,
     duration: `${options.seconds}s`,
     network: RAFT_BENCH_SCENARIO.network,
-    workload: { model: 'kv', clients: Math.max(5, Math.round(options.rate / 20)), keys: 5, rate: `${options.rate}/s` },
+    workload: { model: 'kv', clients: clientsAt(options.rate), keys: options.keys ?? 5, rate: `${options.rate}/s` },
     faults: options.seconds >= 60 ? faults : [],
     limits: { events: 1_000_000_000 },
     heal: { quiesce: '5s' },
     checks: ['linearizable', 'durable', 'converged', 'liveness', 'invariants'],
   };
+}
+
+/** Closed-loop clients enough for the rate: one per 20 ops/s, at least 5. */
+function clientsAt(rate: number): number {
+  return Math.max(5, Math.round(rate / 20));
 }
 
 function masterSlave(seconds: number): unknown {
@@ -63,12 +70,12 @@ function masterSlave(seconds: number): unknown {
   };
 }
 
-function leaderless(nodes: number): unknown {
+function leaderless(nodes: number, seconds = 20): unknown {
   return {
-    name: `leaderless-${nodes}n`,
+    name: `leaderless-${nodes}n-${seconds}s`,
     protocol: 'leaderless',
     nodes,
-    duration: '20s',
+    duration: `${seconds}s`,
     network: { latency: { dist: 'exponential', mean: '5ms', min: '1ms' } },
     workload: { model: 'kv', clients: 8, keys: 50, rate: '200/s' },
     limits: { events: 1_000_000_000 },
@@ -83,6 +90,7 @@ function measure(raw: unknown, x: number): ScalingPoint {
   const before = process.cpuUsage();
   const result = runScenario(scenario, { stream: {} });
   const cpu = process.cpuUsage(before);
+  const largest = /the largest ([\d,]+) ops?/.exec(result.checks.find((c) => c.name === 'linearizable')?.detail ?? '')?.[1];
   return {
     x,
     cpuMs: (cpu.user + cpu.system) / 1000,
@@ -90,6 +98,7 @@ function measure(raw: unknown, x: number): ScalingPoint {
     historyOps: result.ops.invoked,
     virtualSeconds: result.virtualTimeUs / 1e6,
     expectation: result.expectation,
+    ...(largest !== undefined ? { largestWindow: Number(largest.replaceAll(',', '')) } : {}),
   };
 }
 
@@ -105,9 +114,24 @@ export function benchScaling(): ScalingSeries[] {
   return [
     series('raft run length (5 nodes, 100 ops/s, faults)', 's', [60, 240, 960], (s) => raft({ seconds: s, rate: 100, nodes: 5 })),
     series('raft request rate (5 nodes, 60 s, faults)', 'ops/s', [100, 400, 1600], (r) => raft({ seconds: 60, rate: r, nodes: 5 })),
+    // The same, with as many keys as clients: the clients per key (the concurrency the
+    // linearizability search faces on a key) stay the same as the rate grows.
+    series('raft request rate, keys grow with the clients (5 nodes, 60 s, faults)', 'ops/s', [100, 400, 1600], (r) => raft({ seconds: 60, rate: r, nodes: 5, keys: clientsAt(r) })),
     series('raft cluster size (20 s, 100 ops/s)', 'nodes', [5, 11, 21, 41, 101], (n) => raft({ seconds: 20, rate: 100, nodes: n })),
     series('master-slave run length (semi-sync, 200 ops/s)', 's', [25, 100, 400], (s) => masterSlave(s)),
     series('leaderless cluster size (20 s, 200 ops/s)', 'nodes', [8, 32, 64, 128, 257], (n) => leaderless(n)),
+  ];
+}
+
+/**
+ * The big clusters of issue #14 (goal: a minute of virtual time each in under 10 s of CPU): a
+ * 101-node Raft cluster at 100 ops/s under the bench's fault cycle, and a 257-node leaderless ring
+ * at 200 ops/s. One run each after the scaling series (which warmed both protocols up).
+ */
+export function benchBigClusters(): ScalingSeries[] {
+  return [
+    { dimension: 'raft, 101 nodes, 60 s virtual, 100 ops/s, faults', unit: 'nodes', points: [measure(raft({ seconds: 60, rate: 100, nodes: 101 }), 101)], exponent: Number.NaN },
+    { dimension: 'leaderless, 257 nodes, 60 s virtual, 200 ops/s', unit: 'nodes', points: [measure(leaderless(257, 60), 257)], exponent: Number.NaN },
   ];
 }
 
@@ -115,10 +139,13 @@ export function formatScaling(all: readonly ScalingSeries[]): string {
   const lines: string[] = [];
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
   for (const s of all) {
-    lines.push(`${s.dimension}: CPU time grows as x^${s.exponent.toFixed(2)}`);
-    lines.push(`  ${'x'.padStart(11)}  ${'CPU ms'.padStart(9)}  ${'events'.padStart(11)}  ${'history ops'.padStart(11)}  ${'virtual s'.padStart(9)}  expectation`);
+    lines.push(Number.isNaN(s.exponent) ? `${s.dimension}:` : `${s.dimension}: CPU time grows as x^${s.exponent.toFixed(2)}`);
+    lines.push(`  ${'x'.padStart(11)}  ${'CPU ms'.padStart(9)}  ${'events'.padStart(11)}  ${'history ops'.padStart(11)}  ${'largest window'.padStart(14)}  ${'virtual s'.padStart(9)}  expectation`);
     for (const p of s.points) {
-      lines.push(`  ${`${n(p.x)} ${s.unit}`.padStart(11)}  ${n(p.cpuMs).padStart(9)}  ${n(p.events).padStart(11)}  ${n(p.historyOps).padStart(11)}  ${p.virtualSeconds.toFixed(0).padStart(9)}  ${p.expectation}`);
+      const window = p.largestWindow === undefined ? '-' : n(p.largestWindow);
+      lines.push(
+        `  ${`${n(p.x)} ${s.unit}`.padStart(11)}  ${n(p.cpuMs).padStart(9)}  ${n(p.events).padStart(11)}  ${n(p.historyOps).padStart(11)}  ${window.padStart(14)}  ${p.virtualSeconds.toFixed(0).padStart(9)}  ${p.expectation}`,
+      );
     }
   }
   return lines.join('\n');
