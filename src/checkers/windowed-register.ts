@@ -2,10 +2,14 @@
  * Linearizability of registers (a kv store's keys, or one cas-register) checked online, in windows,
  * so a run of any length is checked in memory bounded by its live state rather than its history.
  *
- * Windows: per key, a window closes at a quiescent point — the moment the key has no op in flight
- * (every op invoked on it has completed ok, failed, or ended indeterminate). No op of a later
- * window overlaps one of an earlier window in real time, so every linearization of the key's
- * history is a linearization of each window in turn; the windows are joined by the set of register
+ * Windows: per key, the ops that completed ok are cut into windows at points no such op spans
+ * (a quiescent point of the ops that took effect). Failed ops never took effect and indeterminate
+ * ones are pooled (below), so neither holds a window open once it completed; an op still in flight
+ * might end ok, so no cut passes the earliest one. Cuts are found when the earliest op in flight
+ * completes, among the ok ops completed since (a key stuck behind an op waiting out its timeout is
+ * cut into many windows when the op ends, not one). No op of a later window overlaps one of an
+ * earlier window in real time, so every linearization of the key's history is a linearization of
+ * each window in turn; the windows are joined by the set of register
  * states a window can end in, which is the next window's set of possible starting states. Each
  * window is searched exhaustively (Wing–Gong, memoized on (linearized set, state)) for every state
  * it can end in, so the verdict is the whole history's.
@@ -18,7 +22,7 @@
  * may have taken effect unobserved just for it). This relies on each write writing a value no other write writes, which dsim's
  * workload generator guarantees (every write and cas draws a fresh value).
  *
- * Memory: per key, the open window's ops, the candidate states, the pool of unobserved
+ * Memory: per key, the ops in flight, the ok ops not yet in a closed window, the candidate states, the pool of unobserved
  * indeterminate writes (which grows with faults, not with ops), and counters.
  */
 import type { Operation } from '../core/history.js';
@@ -42,7 +46,11 @@ const DEFAULT_MAX_WINDOW_STEPS = 2_000_000;
 
 interface KeyState<S> {
   key: string | undefined;
-  inFlight: number;
+  /** Invocation indices of the ops in flight, ascending from `flightHead`; `landed` marks those since completed. */
+  flight: number[];
+  flightHead: number;
+  landed: Set<number>;
+  /** Ops that completed ok and are in no closed window yet, in completion order. */
   window: Operation[];
   /** The states the key may be in at the start of the open window (distinct). */
   candidates: S[];
@@ -69,25 +77,38 @@ export class WindowedRegisterChecker<S> {
     return this.violation !== undefined || this.unknownReason !== undefined;
   }
 
-  /** An op on `key` was invoked. */
-  invoked(key: string | undefined): void {
-    this.stateOf(key).inFlight++;
+  /** An op on `key` was invoked, at `invokeIndex` of the history (ascending over calls). */
+  invoked(key: string | undefined, invokeIndex: number): void {
+    this.stateOf(key).flight.push(invokeIndex);
   }
 
-  /** An op completed (ok, fail or info). Closes its key's window when nothing else is in flight. */
+  /**
+   * An op completed (ok, fail or info). When it was the earliest op in flight on its key, the
+   * windows that can now be cut are closed.
+   */
   completed(op: Operation): void {
     const k = this.stateOf(op.key);
-    k.inFlight--;
     this.ops++;
     if (op.outcome === 'ok') k.window.push(op);
     else if (op.outcome === 'info' && !this.readOnly(op)) k.pool.push(op);
-    if (k.inFlight === 0) this.close(k);
+    const earliest = k.flightHead < k.flight.length && k.flight[k.flightHead] === op.invokeIndex;
+    if (!earliest) {
+      k.landed.add(op.invokeIndex);
+      return;
+    }
+    k.flightHead++;
+    while (k.flightHead < k.flight.length && k.landed.delete(k.flight[k.flightHead]!)) k.flightHead++;
+    if (k.flightHead > 1024 && k.flightHead * 2 > k.flight.length) {
+      k.flight = k.flight.slice(k.flightHead);
+      k.flightHead = 0;
+    }
+    this.cut(k);
   }
 
   /** The end of the history: ops still open are indeterminate. */
   finish(open: readonly Operation[]): WindowedResult {
     for (const op of open) this.completed(op);
-    for (const k of this.keys.values()) if (k.window.length > 0) this.close(k);
+    for (const k of this.keys.values()) if (k.window.length > 0) this.cut(k);
     let unobserved = 0;
     for (const k of this.keys.values()) unobserved += k.pool.length;
     const base = { ops: this.ops, keys: this.keys.size, windows: this.windows, largestWindow: this.largestWindow, unobserved };
@@ -99,7 +120,7 @@ export class WindowedRegisterChecker<S> {
   private stateOf(key: string | undefined): KeyState<S> {
     const name = key ?? '';
     let k = this.keys.get(name);
-    if (k === undefined) this.keys.set(name, (k = { key, inFlight: 0, window: [], candidates: [this.model.init()], pool: [] }));
+    if (k === undefined) this.keys.set(name, (k = { key, flight: [], flightHead: 0, landed: new Set(), window: [], candidates: [this.model.init()], pool: [] }));
     return k;
   }
 
@@ -107,10 +128,38 @@ export class WindowedRegisterChecker<S> {
     return this.model.readOnly?.(toModelOp(op)) ?? op.f === 'read';
   }
 
-  private close(k: KeyState<S>): void {
-    const window = k.window;
-    k.window = [];
-    if (window.length === 0 || this.settled) return;
+  /**
+   * Closes every window of the key's completed ok ops that can be cut off now. A cut is a point no
+   * op spans that may still complete ok: after every op of the window completed and before the
+   * next one was invoked, and before the earliest op still in flight (it may end ok and overlap).
+   * Ops that failed never took effect, and indeterminate ones wait in the pool whenever they were
+   * invoked: neither holds a window open once it has completed, so a key with a long-stuck op is
+   * cut into many small windows when that op times out, not one that spans its whole timeout.
+   */
+  private cut(k: KeyState<S>): void {
+    if (k.window.length === 0) return;
+    const horizon = k.flightHead < k.flight.length ? k.flight[k.flightHead]! : Infinity;
+    const ops = k.window.length === 1 ? k.window : k.window.sort((a, b) => a.invokeIndex - b.invokeIndex);
+    let start = 0;
+    let lastComplete = -1;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (i > start && lastComplete < op.invokeIndex) {
+        this.close(k, ops.slice(start, i));
+        start = i;
+      }
+      if (op.completeIndex > lastComplete) lastComplete = op.completeIndex;
+      if (lastComplete >= horizon) break;
+    }
+    if (lastComplete < horizon) {
+      this.close(k, start === 0 ? ops : ops.slice(start));
+      k.window = [];
+    } else if (start > 0) k.window = ops.slice(start);
+  }
+
+  /** Judges one window of `k` (ok ops in invocation order), from the states the key may be in. */
+  private close(k: KeyState<S>, window: Operation[]): void {
+    if (this.settled) return;
     // The pooled writes this window observes join it and leave the pool.
     const observed = new Set<string>();
     for (const op of window) {
@@ -174,6 +223,8 @@ export class WindowedRegisterChecker<S> {
     const modelOps: ModelOp[] = order.map((i) => toModelOp(ops[i]!));
     const invoke = order.map((i) => ops[i]!.invokeIndex);
     const isOptional = order.map((i) => i < optional);
+    // Required reads: placed as soon as they can be (see visit).
+    const isRead = order.map((i, pos) => i >= optional && (model.readOnly?.(modelOps[pos]!) ?? ops[i]!.f === 'read'));
     // The required ops' positions, by completion.
     const byCompletion = order
       .map((_, pos) => pos)
@@ -203,10 +254,43 @@ export class WindowedRegisterChecker<S> {
       if (value === 1) words[pos >> 4]! |= 1 << (pos & 15);
       else words[pos >> 4]! &= ~(1 << (pos & 15));
     };
+    const advance = (lo: number, next: number): [number, number] => {
+      while (lo < n && done[lo] === 1) lo++;
+      while (next < byCompletion.length && done[byCompletion[next]!] === 1) next++;
+      return [lo, next];
+    };
+    /** Positions placed by the read closure of each depth, to unplace on the way back. */
+    const closed: number[] = [];
     // Depth-first over (placed set, state); each configuration is expanded once. `lo`: the first
     // unplaced position; `next`: the first unplaced required op in completion order.
+    //
+    // A read that may go now and returns the current state is placed at once, without branching:
+    // it changes no state, and placing it earlier only lifts its completion from the horizon, so
+    // every linearization from here that places it later has a twin that places it now (a partial
+    // order reduction). Without it, concurrent reads multiply the configurations by the subsets
+    // of them placed: with 16 clients on a key, windows of 100 ops outran any budget.
     const visit = (state: S, placedRequired: number, lo: number, next: number, top: number): boolean => {
       if (++steps > this.maxWindowSteps) return false;
+      const mark0 = closed.length;
+      for (let grew = true; grew; ) {
+        grew = false;
+        const horizon = next < byCompletion.length ? completeOf[next]! : Infinity;
+        for (let pos = lo; pos < n && invoke[pos]! <= horizon; pos++) {
+          if (done[pos] === 1 || !isRead[pos]) continue;
+          if (!model.step(state, modelOps[pos]!).ok) continue;
+          mark(pos, 1);
+          closed.push(pos);
+          placedRequired++;
+          if (pos > top) top = pos;
+          grew = true;
+        }
+        if (grew) [lo, next] = advance(lo, next);
+      }
+      const fine = expand(state, placedRequired, lo, next, top);
+      while (closed.length > mark0) mark(closed.pop()!, 0);
+      return fine;
+    };
+    const expand = (state: S, placedRequired: number, lo: number, next: number, top: number): boolean => {
       const key = doneKey(lo, top);
       let list = seen.get(key);
       if (list === undefined) seen.set(key, (list = []));
@@ -215,14 +299,11 @@ export class WindowedRegisterChecker<S> {
       // What may go next: invoked before the earliest completion among the ops still to place.
       const horizon = next < byCompletion.length ? completeOf[next]! : Infinity;
       for (let pos = lo; pos < n && invoke[pos]! <= horizon; pos++) {
-        if (done[pos] === 1) continue;
+        if (done[pos] === 1 || isRead[pos]) continue;
         const result = model.step(state, modelOps[pos]!);
         if (!result.ok) continue;
         mark(pos, 1);
-        let lo2 = lo;
-        while (lo2 < n && done[lo2] === 1) lo2++;
-        let next2 = next;
-        while (next2 < byCompletion.length && done[byCompletion[next2]!] === 1) next2++;
+        const [lo2, next2] = advance(lo, next);
         const fine = visit(result.nextState, placedRequired + (isOptional[pos] ? 0 : 1), lo2, next2, Math.max(top, pos));
         mark(pos, 0);
         if (!fine) return false;

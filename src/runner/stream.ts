@@ -57,7 +57,7 @@ export class StreamedChecks {
   push(event: HistoryEvent): void {
     this.events++;
     if (event.type === 'invoke') {
-      this.windows?.invoked(event.key);
+      this.windows?.invoked(event.key, event.index);
       this.durable?.invoked(event.key);
     }
     const op = this.pairs.push(event);
