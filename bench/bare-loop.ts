@@ -1,7 +1,7 @@
 /**
  * What a hand-written event loop is made of, shared by the kernel benchmark's baselines
- * (kernel.ts, kernel-step.ts): a binary heap ordered by (time, seq), xorshift32 draws, and the
- * process's CPU time.
+ * (kernel.ts, kernel-step.ts): a binary heap ordered by (time, seq), xorshift32 draws (also the
+ * isolation bench's history generator), and the process's CPU time.
  */
 
 /** CPU time of this process (user + system), ms: on a shared machine, wall time measures the neighbours. */

@@ -14,19 +14,10 @@
 import { performance } from 'node:perf_hooks';
 import { pairOperations, type HistoryEvent } from '../src/core/history.js';
 import { checkIsolation, txnsOf, type IsolationResult } from '../src/checkers/isolation/index.js';
+import { xorshift32 } from './bare-loop.js';
 
 type Model = 'list-append' | 'rw-register';
 
-/** xorshift32: a deterministic stream, so every run checks the same histories. */
-function stream(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A history of `count` transactions from `processes` concurrent clients. Each txn takes effect
@@ -34,7 +25,8 @@ function stream(seed: number): () => number {
  * serializable), except that a `staleShare` of them read as of 50 transactions earlier.
  */
 export function simulatedHistory(model: Model, count: number, staleShare: number, seed = 7): HistoryEvent[] {
-  const random = stream(seed);
+  // A deterministic stream, so every run checks the same histories.
+  const random = xorshift32(seed);
   const processes = 20;
   const history: HistoryEvent[] = [];
   const lists = new Map<number, number[]>();
