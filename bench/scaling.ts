@@ -124,14 +124,17 @@ export function benchScaling(): ScalingSeries[] {
 }
 
 /**
- * The big clusters of issue #14 (goal: a minute of virtual time each in under 10 s of CPU): a
- * 101-node Raft cluster at 100 ops/s under the bench's fault cycle, and a 257-node leaderless ring
- * at 200 ops/s. One run each after the scaling series (which warmed both protocols up).
+ * The runs issue #14 set a goal for, each under 10 s of CPU: a 101-node Raft cluster at 100 ops/s
+ * under the bench's fault cycle and a 257-node leaderless ring at 200 ops/s, a minute of virtual
+ * time each; an hour of master-slave (semi-sync, 200 ops/s). One run each after the scaling
+ * series (which warmed the protocols up).
  */
-export function benchBigClusters(): ScalingSeries[] {
+export function benchGoalRuns(): ScalingSeries[] {
+  const one = (dimension: string, unit: string, x: number, raw: unknown): ScalingSeries => ({ dimension, unit, points: [measure(raw, x)], exponent: Number.NaN });
   return [
-    { dimension: 'raft, 101 nodes, 60 s virtual, 100 ops/s, faults', unit: 'nodes', points: [measure(raft({ seconds: 60, rate: 100, nodes: 101 }), 101)], exponent: Number.NaN },
-    { dimension: 'leaderless, 257 nodes, 60 s virtual, 200 ops/s', unit: 'nodes', points: [measure(leaderless(257, 60), 257)], exponent: Number.NaN },
+    one('raft, 101 nodes, 60 s virtual, 100 ops/s, faults', 'nodes', 101, raft({ seconds: 60, rate: 100, nodes: 101 })),
+    one('leaderless, 257 nodes, 60 s virtual, 200 ops/s', 'nodes', 257, leaderless(257, 60)),
+    one('master-slave, 3 nodes, 1 hour virtual, 200 ops/s', 's', 3600, masterSlave(3600)),
   ];
 }
 
