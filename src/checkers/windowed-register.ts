@@ -50,7 +50,7 @@ interface KeyState<S> {
   flight: number[];
   flightHead: number;
   landed: Set<number>;
-  /** Ops that completed ok and are in no closed window yet, in completion order. */
+  /** Ops that completed ok and are in no closed window yet, in invocation order. */
   window: Operation[];
   /** The states the key may be in at the start of the open window (distinct). */
   candidates: S[];
@@ -89,7 +89,7 @@ export class WindowedRegisterChecker<S> {
   completed(op: Operation): void {
     const k = this.stateOf(op.key);
     this.ops++;
-    if (op.outcome === 'ok') k.window.push(op);
+    if (op.outcome === 'ok') insertByInvocation(k.window, op);
     else if (op.outcome === 'info' && !this.readOnly(op)) k.pool.push(op);
     const earliest = k.flightHead < k.flight.length && k.flight[k.flightHead] === op.invokeIndex;
     if (!earliest) {
@@ -139,7 +139,7 @@ export class WindowedRegisterChecker<S> {
   private cut(k: KeyState<S>): void {
     if (k.window.length === 0) return;
     const horizon = k.flightHead < k.flight.length ? k.flight[k.flightHead]! : Infinity;
-    const ops = k.window.length === 1 ? k.window : k.window.sort((a, b) => a.invokeIndex - b.invokeIndex);
+    const ops = k.window;
     let start = 0;
     let lastComplete = -1;
     for (let i = 0; i < ops.length; i++) {
@@ -313,6 +313,17 @@ export class WindowedRegisterChecker<S> {
     for (const start of starts) if (!visit(start, 0, 0, 0, -1)) return undefined;
     return ends;
   }
+}
+
+/** Inserts `op` into `ops` (ascending by invocation) in place: ops complete mostly in the order they were invoked, so this is O(1) typically. */
+function insertByInvocation(ops: Operation[], op: Operation): void {
+  let i = ops.length;
+  ops.push(op);
+  while (i > 0 && ops[i - 1]!.invokeIndex > op.invokeIndex) {
+    ops[i] = ops[i - 1]!;
+    i--;
+  }
+  ops[i] = op;
 }
 
 function writtenValue(op: Operation): unknown {
