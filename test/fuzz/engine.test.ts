@@ -131,7 +131,7 @@ const FLAW_BUDGETS: Readonly<Record<string, { runs: number; shrinkBudget?: numbe
   'transactions/vote-before-log': { runs: 200, shrinkBudget: 60 },
   'transactions/early-read-unlock': { runs: 40, shrinkBudget: 60 },
   // A failover from a backup the record had not reached: a pause or crash of either node of a pair.
-  'transactions/vote-before-backup': { runs: 60, shrinkBudget: 60 },
+  'transactions/vote-before-backup': { runs: 120, shrinkBudget: 60 },
 };
 
 const NAMED_FLAWS = [...protocols.values()].flatMap((d) => (d.flaws ?? []).map((f) => ({ protocol: d.name, flaw: f.name, breaks: f.breaks ?? [] })));

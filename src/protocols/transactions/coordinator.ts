@@ -11,7 +11,7 @@ import type { ClientRequest } from '../../core/ops.js';
 import { formatUs } from '../../core/time.js';
 import type { NodeId } from '../../core/ids.js';
 import { adoptMap, lazyWrite } from './participant.js';
-import { coordinatorCommitted, replyDurable, sendDurable } from './pair.js';
+import { coordinatorCommitted, replyDurable, sendDurable, termNow } from './pair.js';
 import { membersOf, nodeOfShard, shardOf, shardOfNode } from './shard-map.js';
 import { persist } from './store.js';
 import type { CoordTxn, Ctx, Env, Mop, ShardId, TxMsg, TxState, TxnId } from './types.js';
@@ -101,6 +101,7 @@ function sendExec(state: TxState, txn: CoordTxn, ctx: Ctx, retry = false): void 
     prior: txn.rounds[shard] ?? 0,
     mops: txn.mops.slice(txn.next, txn.next + txn.batch),
     map: state.map,
+    ...(state.repl === null ? {} : { coordTerm: termNow(state) }),
   };
   for (const node of retry ? membersOf(state.map, shard) : [nodeOfShard(state.map, shard)!]) ctx.send(node, msg);
 }
@@ -236,10 +237,14 @@ export function onDecideAck(state: TxState, from: NodeId, msg: Msg<'decide-ack'>
 }
 
 /** A participant (or a fellow participant's termination round) asks what the coordinator decided. */
-export function answerAsCoordinator(state: TxState, from: NodeId, id: TxnId, ctx: Ctx, env: Env): void {
+export function answerAsCoordinator(state: TxState, from: NodeId, id: TxnId, ctx: Ctx, env: Env, coordTerm?: number): void {
   let answer: Msg<'state'>['state'] | undefined;
   if (state.decisions[id] !== undefined) answer = 'committed';
-  else {
+  else if (state.repl !== null && id.slice(0, id.indexOf('/')) !== ctx.self && !(coordTerm !== undefined && termNow(state) > coordTerm)) {
+    // Another node's transaction, and this node did not take its shard over after it (a primary
+    // of an older term that does not know it was deposed): it holds no log to presume from.
+    return;
+  } else {
     const txn = state.coord.get(id);
     if (txn !== undefined) answer = txn.phase === 'precommitting' ? 'precommitted' : undefined; // still deciding: ask again later
     else answer = env.options.commit === '2pc' ? 'aborted' : 'unknown'; // presumed abort (2PC only)

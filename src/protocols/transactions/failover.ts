@@ -103,7 +103,9 @@ function takeOver(state: TxState, ctx: Ctx, env: Env): void {
   const shard = state.shard!;
   const record = repl.replica!;
   const now = ctx.now();
-  loadRecord(state, { ...record, map: mergeMaps(state.map, record.map) }, now, env);
+  // The backup holds the record, so a range the primary installed (its pending map) is safe to serve.
+  const map = mergeMaps(state.map, record.map);
+  loadRecord(state, { ...record, map: record.pendingMap === undefined ? map : mergeMaps(map, record.pendingMap) }, now, env);
   state.map = promotedMap(state.map, shard, state.self);
   state.backup = null;
   state.pendingMap = null;

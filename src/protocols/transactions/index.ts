@@ -15,7 +15,7 @@ import { migrationTick, onMigrate, onMigrateAck, onMove, onMoveCommand } from '.
 import { FLAWS, parseOptions, resolveFlaws, type TxOptions } from './options.js';
 import { adoptMap, onAbandon, onDecide, onExec, onPrecommit, onPrepare } from './participant.js';
 import { emptyRecord, loadRecord, onJoin, onReplicate, replicationTick } from './failover.js';
-import { isPrimary, onReplicateAck, refuseAsBackup, termNow } from './pair.js';
+import { adoptWhenConfirmed, isPrimary, onReplicateAck, refuseAsBackup, termNow } from './pair.js';
 import { initialMap, membersOf, shardOfNode } from './shard-map.js';
 import { operatorActions, promises, space } from './space.js';
 import { emptyBlocking, emptyOutcomes, flush, persist } from './store.js';
@@ -63,16 +63,21 @@ export function createTransactions(options: TxOptions, flawNames: ReadonlySet<st
         pendingMap: null,
       };
       const now = ctx.now();
-      const record = durable ?? (paired ? emptyRecord(initial, peer ?? null) : undefined);
+      const record = durable ?? (paired ? emptyRecord(initial, ctx.self) : undefined);
       if (paired && shard !== undefined && record!.map.nodes[shard] !== ctx.self) {
         // A backup: its disk holds its primary's record; it serves nothing until it takes over.
         state.map = record!.map;
         state.repl!.replica = record!;
         if (durable === undefined) ctx.persist(record!);
       } else if (durable !== undefined) {
-        // A restarted primary re-sends its record, and reveals nothing until the backup confirms it.
+        // A restarted primary re-sends its record, and reveals nothing until the backup confirms it
+        // (a range it installed included: its map waits again).
         loadRecord(state, durable, now, env);
         state.backup = durable.repl?.backup ?? null;
+        if (durable.pendingMap !== undefined) {
+          state.pendingMap = durable.pendingMap;
+          adoptWhenConfirmed(state, durable.pendingMap, ctx);
+        }
       } else {
         state.backup = peer ?? null;
         persist(state, ctx);

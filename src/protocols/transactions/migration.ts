@@ -90,7 +90,7 @@ export function onMigrate(state: TxState, from: NodeId, msg: Msg<'migrate'>, ctx
       state.data = Object.freeze({ ...state.data, ...msg.data });
       state.pendingMap = mergeMaps(pending, msg.map);
       persist(state, ctx);
-      adoptWhenConfirmed(state, state.pendingMap);
+      adoptWhenConfirmed(state, state.pendingMap, ctx);
       ctx.note('move-installed', { epoch: state.pendingMap.epoch, keys: Object.keys(msg.data).length });
     }
     if (state.pendingMap !== null && state.pendingMap.versions[msg.token]! >= version) sendDurable(state, from, { type: 'migrate-ack', token: msg.token, version }, ctx);

@@ -33,8 +33,17 @@ export function waitsForBackup(state: TxState): boolean {
 }
 
 /** Adopts a map this node persisted (a range it installed) once the backup confirms the record. */
-export function adoptWhenConfirmed(state: TxState, map: ShardMap): void {
-  hold(state, { seq: state.repl!.seq, kind: 'map', map });
+export function adoptWhenConfirmed(state: TxState, map: ShardMap, ctx: Ctx): void {
+  if (waitsForBackup(state)) hold(state, { seq: state.repl!.seq, kind: 'map', map });
+  else adoptPending(state, map, ctx);
+}
+
+function adoptPending(state: TxState, map: ShardMap, ctx: Ctx): void {
+  const merged = mergeMaps(state.map, map);
+  if (state.pendingMap === map) state.pendingMap = null;
+  if (merged === state.map) return;
+  state.map = merged;
+  ctx.note('shard-map', { epoch: merged.epoch });
 }
 
 function hold(state: TxState, item: Held): void {
@@ -72,14 +81,8 @@ export function onReplicateAck(state: TxState, from: NodeId, msg: Extract<TxMsg,
         return ctx.reply(item.requestId, item.result);
       case 'decided':
         return logDecision(state, item.txn, 'commit', 'coordinator');
-      case 'map': {
-        const merged = mergeMaps(state.map, item.map);
-        if (state.pendingMap === item.map) state.pendingMap = null;
-        if (merged === state.map) return;
-        state.map = merged;
-        ctx.note('shard-map', { epoch: merged.epoch });
-        return;
-      }
+      case 'map':
+        return adoptPending(state, item.map, ctx);
     }
   });
 }

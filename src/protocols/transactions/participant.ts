@@ -55,6 +55,7 @@ export function onExec(state: TxState, from: NodeId, msg: Msg<'exec'>, ctx: Ctx,
   let txn = known;
   if (txn === undefined) {
     txn = newPartTxn(msg.txn, msg.coord, msg.priority, ctx.now());
+    if (msg.coordTerm !== undefined) txn.coordTerm = msg.coordTerm;
     state.txns.set(txn.id, txn);
   }
   if (txn.status === 'active' && msg.seq === txn.lastSeq && txn.lastResults !== null) {
@@ -158,6 +159,7 @@ export function onPrepare(state: TxState, from: NodeId, msg: Msg<'prepare'>, ctx
     writeKeys: Object.freeze([...txn.writeKeys]),
     participants: Object.freeze([...msg.participants]),
     preparedAtUs: now,
+    ...(txn.coordTerm === undefined ? {} : { coordTerm: txn.coordTerm }),
   }) as PreparedRecord;
   txn.status = 'prepared';
   txn.record = record;
@@ -234,7 +236,8 @@ export function finish(state: TxState, txn: PartTxn, decision: Decision, ctx: Ct
 export function restorePrepared(state: TxState, records: Readonly<Record<TxnId, PreparedRecord>>, nowUs: number, env: Env): void {
   for (const id of Object.keys(records)) {
     const record = records[id]!;
-    const txn = { ...newPartTxn(id, record.coord, record.priority, nowUs), status: record.status, writes: [...record.writes], record };
+    const txn: PartTxn = { ...newPartTxn(id, record.coord, record.priority, nowUs), status: record.status, writes: [...record.writes], record };
+    if (record.coordTerm !== undefined) txn.coordTerm = record.coordTerm;
     state.txns.set(id, txn);
     const reads = env.options.isolation === 'serializable' && !env.flaws.earlyReadUnlock ? record.readKeys : [];
     restoreLocks(state, txn, reads, record.writeKeys);

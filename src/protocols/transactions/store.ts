@@ -2,7 +2,6 @@
  * The participant's storage: committed data, remembered outcomes, blocking statistics, and what a
  * restart must find on disk. Values are frozen so that persisting shares them instead of copying.
  */
-import { mergeMaps } from './shard-map.js';
 import type { BlockingStats, Ctx, Decision, Env, Key, MopF, OutcomeMemory, PartTxn, PreparedRecord, TxDurable, TxState, TxnId } from './types.js';
 
 const CHUNK = 256;
@@ -108,10 +107,11 @@ export function persist(state: TxState, ctx: Ctx): void {
     prepared,
     decisions,
     outcomes: state.outcomes,
-    map: state.pendingMap === null ? state.map : mergeMaps(state.map, state.pendingMap),
+    map: state.map,
     moving: state.moving,
     blocking: state.blocking,
     ...(repl === null ? {} : { repl: { term: state.map.terms?.[state.shard!] ?? 1, seq: ++repl.seq, backup: state.backup } }),
+    ...(state.pendingMap === null ? {} : { pendingMap: state.pendingMap }),
   };
   ctx.persist(durable);
   if (repl === null) return;

@@ -63,7 +63,8 @@ export function participantTick(state: TxState, ctx: Ctx, env: Env): void {
  */
 function askCoordinator(state: TxState, txn: PartTxn, ctx: Ctx): void {
   const shard = state.repl === null ? undefined : shardOfNode(state.map, txn.coord);
-  for (const node of shard === undefined ? [txn.coord] : membersOf(state.map, shard)) ctx.send(node, { type: 'state-req', txn: txn.id, toCoordinator: true });
+  const msg: TxMsg = { type: 'state-req', txn: txn.id, toCoordinator: true, ...(txn.coordTerm === undefined ? {} : { coordTerm: txn.coordTerm }) };
+  for (const node of shard === undefined ? [txn.coord] : membersOf(state.map, shard)) ctx.send(node, msg);
 }
 
 function startRound(state: TxState, txn: PartTxn, record: PreparedRecord, ctx: Ctx): void {
@@ -78,7 +79,7 @@ function startRound(state: TxState, txn: PartTxn, record: PreparedRecord, ctx: C
 /** A state request: answered as the coordinator, or as a fellow participant. */
 export function onStateReq(state: TxState, from: NodeId, msg: Msg<'state-req'>, ctx: Ctx, env: Env): void {
   if (msg.toCoordinator) {
-    answerAsCoordinator(state, from, msg.txn, ctx, env);
+    answerAsCoordinator(state, from, msg.txn, ctx, env, msg.coordTerm);
     return;
   }
   const txn = state.txns.get(msg.txn);

@@ -58,6 +58,8 @@ export interface PreparedRecord {
   readonly participants: readonly ShardId[];
   /** Local clock when it prepared. */
   readonly preparedAtUs: number;
+  /** Primary-backup shards: the coordinator's term as primary of its shard (who may answer for it). */
+  readonly coordTerm?: number;
 }
 
 /** An exec that waits for a lock: the rest of its micro-ops. */
@@ -83,6 +85,8 @@ export type ParticipantAnswer = 'committed' | 'aborted' | 'prepared' | 'precommi
 export interface PartTxn {
   readonly id: TxnId;
   readonly coord: NodeId;
+  /** Primary-backup shards: the coordinator's term as primary of its shard. */
+  coordTerm?: number;
   readonly priority: Priority;
   status: 'active' | 'prepared' | 'precommitted';
   writes: (readonly [string, MopF, Key, unknown])[];
@@ -266,11 +270,14 @@ export interface TxDurable {
   readonly blocking: BlockingStats;
   /** Primary-backup shards only. */
   readonly repl?: ReplMeta;
+  /** Primary-backup shards only: a map giving this shard a range it installed, not yet adopted (TxState.pendingMap). */
+  readonly pendingMap?: ShardMap;
 }
 
 export type TxMsg =
   /** `prior`: how many earlier exec rounds this shard ran for the transaction (a participant that lost them refuses). */
-  | { readonly type: 'exec'; readonly txn: TxnId; readonly coord: NodeId; readonly priority: Priority; readonly seq: number; readonly prior: number; readonly mops: readonly Mop[]; readonly map: ShardMap }
+  /** `coordTerm` (primary-backup shards): the coordinator's term as primary of its shard. */
+  | { readonly type: 'exec'; readonly txn: TxnId; readonly coord: NodeId; readonly priority: Priority; readonly seq: number; readonly prior: number; readonly mops: readonly Mop[]; readonly map: ShardMap; readonly coordTerm?: number }
   | { readonly type: 'exec-ok'; readonly txn: TxnId; readonly seq: number; readonly results: readonly unknown[] }
   | { readonly type: 'exec-fail'; readonly txn: TxnId; readonly seq: number; readonly reason: string; readonly map?: ShardMap }
   /** The coordinator no longer runs this transaction (it gave up, or restarted): abort it if it has not voted. */
@@ -282,7 +289,7 @@ export type TxMsg =
   | { readonly type: 'decide'; readonly txn: TxnId; readonly decision: Decision }
   | { readonly type: 'decide-ack'; readonly txn: TxnId }
   /** What do you know about this transaction? To its coordinator (`toCoordinator`) or a fellow participant. */
-  | { readonly type: 'state-req'; readonly txn: TxnId; readonly toCoordinator: boolean }
+  | { readonly type: 'state-req'; readonly txn: TxnId; readonly toCoordinator: boolean; readonly coordTerm?: number }
   | { readonly type: 'state'; readonly txn: TxnId; readonly state: ParticipantAnswer; readonly fromCoordinator: boolean }
   | { readonly type: 'map'; readonly map: ShardMap }
   | { readonly type: 'migrate'; readonly token: number; readonly map: ShardMap; readonly data: Readonly<Record<string, unknown>> }

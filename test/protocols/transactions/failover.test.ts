@@ -130,13 +130,32 @@ describe('transactions: primary-backup shards', () => {
     t.tick('n3', 100_000);
     t.deliver('migrate', 'n3', 'n1');
     expect(shardOf(t.state.n1.map, key)).toBe('s2'); // installed and persisted, not adopted
-    expect(shardOf(t.disks.n1!.map, key)).toBe('s1');
+    expect(shardOf(t.disks.n1!.pendingMap!, key)).toBe('s1');
     expect(t.pending('migrate-ack', 'n1', 'n3')).toBe(0);
+    // A crash now (fuzz seed 1, primary-backup run 5704): back from its disk, n1 still waits.
+    t.state.n1 = t.protocol.init(t.ctx.n1, t.disks.n1);
+    expect(shardOf(t.state.n1.map, key)).toBe('s2');
+    t.sent.length = 0;
+    t.tick('n1', 20_000); // re-ships its record
     t.deliver('replicate', 'n1', 'n2');
-    expect(shardOf(t.disks.n2!.map, key)).toBe('s1');
+    expect(shardOf(t.disks.n2!.pendingMap!, key)).toBe('s1');
     t.deliver('replicate-ack', 'n2', 'n1');
     expect(shardOf(t.state.n1.map, key)).toBe('s1');
+    t.tick('n3', 100_000); // the source asks again
+    t.deliver('migrate', 'n3', 'n1');
     t.deliver('migrate-ack', 'n1', 'n3');
     expect(shardOf(t.state.n3.map, key)).toBe('s1');
+  });
+
+  it('only the coordinator, or a primary that took its shard over after it, presumes abort (primary-backup fuzz seed 1, run 1974)', () => {
+    const t = cluster();
+    t.tick('n2', 400_000); // n2 takes over s1 in term 2; n1, cut off, still believes it is primary of term 1
+    t.sent.length = 0;
+    // A participant in doubt about a transaction n2 coordinates in term 2 asks both nodes of s1.
+    t.protocol.onMessage(t.state.n1, 'n3', { type: 'state-req', txn: 'n2/c9:1:1', toCoordinator: true, coordTerm: 2 }, t.ctx.n1);
+    expect(t.pending('state', 'n1', 'n3')).toBe(0); // n1 holds no log of it: it must not presume
+    // n2 took s1 over from n1: for n1's transactions of term 1 it answers from the log it took over.
+    t.protocol.onMessage(t.state.n2, 'n3', { type: 'state-req', txn: 'n1/c9:1:1', toCoordinator: true, coordTerm: 1 }, t.ctx.n2);
+    expect(t.take('state', 'n2', 'n3')).toMatchObject({ state: 'aborted', fromCoordinator: true });
   });
 });
