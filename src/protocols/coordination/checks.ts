@@ -59,7 +59,34 @@ export function checkMutualExclusion(history: History): CheckVerdict {
     if (before === undefined || hold.toUs > before.toUs) latest.set(hold.lock, hold);
   }
   const locks = new Set(holds.map((h) => h.lock)).size;
-  return { verdict: 'pass', detail: `${holds.length} holds of ${locks} lock${locks === 1 ? '' : 's'}: none overlapped` };
+  const handovers = handoverGapsUs(holds);
+  return {
+    verdict: 'pass',
+    detail: `${holds.length} holds of ${locks} lock${locks === 1 ? '' : 's'}: none overlapped${handovers.length > 0 ? `; from a release to the next grant: ${gapSummary(handovers)}` : ''}`,
+    evidence: { handoverGapsUs: handovers },
+  };
+}
+
+/**
+ * How long each lock stood free between two holders: from the end of one belief (a release, or a
+ * lease running out) to the next client's grant, for each hold that began after the one before it
+ * ended. What waiters' polling or watches cost (holds sorted by start, as holdsOf returns them).
+ */
+export function handoverGapsUs(holds: readonly Hold[]): number[] {
+  const lastEnd = new Map<string, Hold>();
+  const gaps: number[] = [];
+  for (const hold of holds) {
+    const before = lastEnd.get(hold.lock);
+    if (before !== undefined && before.holder !== hold.holder && hold.fromUs >= before.toUs) gaps.push(hold.fromUs - before.toUs);
+    if (before === undefined || hold.toUs > before.toUs) lastEnd.set(hold.lock, hold);
+  }
+  return gaps;
+}
+
+function gapSummary(gapsUs: readonly number[]): string {
+  const sorted = [...gapsUs].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return `median ${ms(at(0.5))}, p90 ${ms(at(0.9))}, max ${ms(sorted[sorted.length - 1]!)} (${sorted.length})`;
 }
 
 export function checkLockLiveness(history: History, healed: boolean, settledFromUs: number | undefined): CheckVerdict {
@@ -85,12 +112,23 @@ export const LOCK_CHECKS: readonly ProtocolCheck<unknown>[] = [
  * measured on monotonic clocks, so jumps of the wall clock do not matter (no bound on them).
  */
 export function lockClientPromises({ options, healed }: PromiseQuery<unknown>): Promises {
-  const o = (options ?? {}) as { readonly leaseMargin?: number; readonly holdUs?: number; readonly ttlUs?: number; readonly idleUs?: number; readonly requestTimeoutUs?: number; readonly pollUs?: number };
+  const o = (options ?? {}) as {
+    readonly leaseMargin?: number;
+    readonly holdUs?: number;
+    readonly ttlUs?: number;
+    readonly idleUs?: number;
+    readonly requestTimeoutUs?: number;
+    readonly pollUs?: number;
+    readonly wait?: 'watch' | 'poll';
+    readonly watchPollUs?: number;
+  };
   const margin = o.leaseMargin ?? 0;
   // After the heal, a hold that began before the liveness window opens must end (its work, or
-  // the lease of a holder that restarted, running out) and a waiter must poll and be granted, all
+  // the lease of a holder that restarted, running out) and a waiter must ask again and be granted, all
   // within the window: the second half of the quiet period.
-  const cycleUs = (o.holdUs ?? 0) + (o.ttlUs ?? 0) + (o.idleUs ?? 0) + (o.pollUs ?? 0) + (o.requestTimeoutUs ?? 0);
+  // A waiter whose watch was lost (its node crashed) asks again after the fallback poll.
+  const pollUs = o.wait === 'watch' ? (o.watchPollUs ?? 0) : (o.pollUs ?? 0);
+  const cycleUs = (o.holdUs ?? 0) + (o.ttlUs ?? 0) + (o.idleUs ?? 0) + pollUs + (o.requestTimeoutUs ?? 0);
   return {
     checks: ['mutual-exclusion', ...(healed ? ['lock-liveness'] : [])],
     assumes: { clock: { maxDrift: Math.floor((margin / (2 - margin)) * 10_000) / 10_000 }, recoveryUs: 2 * cycleUs },

@@ -13,13 +13,17 @@
  * (up to the drift between the leader's and the client's clocks). A client that sends a request at
  * its local time t and hears it succeeded may believe its session (and locks) live until
  * t + TTL, less a margin for clock drift.
+ *
+ * Waiters learn that a lock was freed from watches (watches.ts), answered by any replica from its
+ * applied state after each step.
  */
 import type { ClientRequest } from '../../core/ops.js';
-import type { Protocol, ProtocolDefinition } from '../../core/protocol.js';
+import type { NodeContext, Protocol, ProtocolDefinition } from '../../core/protocol.js';
 import { createRaft, type RaftState } from '../raft/index.js';
 import { applyCoordination, sessionKey, sessionsOf, type SessionRecord } from './machine.js';
 import { DEPLOYMENT_FLAWS, FLAWS, parseOptions, type CoordinationOptions } from './options.js';
 import { deployment, promises, space } from './space.js';
+import { fireWatches, newWatches, registerWatch, type Watches } from './watches.js';
 
 export type { CoordinationOptions } from './options.js';
 export type { Grant, LockRecord, SessionRecord } from './machine.js';
@@ -37,7 +41,7 @@ interface Expiry {
   seq: number;
 }
 
-export type CoordinationState = RaftState & { expiry: Expiry };
+export type CoordinationState = RaftState & { expiry: Expiry; watches: Watches };
 
 const TIMER_EXPIRY = 'coord-expiry';
 /** Replies to the leader's own proposals go nowhere: the kernel drops ids it did not carry. */
@@ -75,30 +79,42 @@ export function createCoordination(options: CoordinationOptions, flaws: Readonly
     return expiry;
   };
 
+  /** The expiry timer: the leader proposes to expire the sessions quiet for their TTL. */
+  const expireQuietSessions = (state: CoordinationState, ctx: NodeContext<unknown, unknown>): void => {
+    ctx.setTimer(TIMER_EXPIRY, options.expiryCheckUs);
+    if (!ownTermCommitted(state)) return;
+    const now = clock(ctx);
+    const expiry = deadlinesOf(state, now);
+    for (const [id] of sessionsOf(state.kv)) {
+      if (expiry.proposed[id] === true || now < expiry.deadlines[id]!) continue;
+      expiry.proposed[id] = true;
+      ctx.note('session-expired', { session: id });
+      const seq = state.currentTerm * 1_000_000 + ++expiry.seq;
+      raft.onRequest(state, { id: `${INTERNAL_PREFIX}:${id}`, client: `${state.self}/expiry`, seq, op: { f: 'expire', key: id, value: null } }, ctx as never);
+    }
+  };
+
   return {
     ...raft,
     name: 'coordination',
     init(ctx, durable) {
       const state = raft.init(ctx as never, durable as never) as CoordinationState;
       state.expiry = { term: -1, deadlines: {}, proposed: {}, seq: 0 };
+      state.watches = newWatches();
       ctx.setTimer(TIMER_EXPIRY, options.expiryCheckUs);
       return state;
     },
+    onMessage(state, from, msg, ctx) {
+      raft.onMessage(state, from, msg as never, ctx as never);
+      fireWatches(state.watches, state.kv, state.lastApplied, ctx);
+    },
     onTimer(state, timer, ctx) {
-      if (timer !== TIMER_EXPIRY) return raft.onTimer(state, timer, ctx as never);
-      ctx.setTimer(TIMER_EXPIRY, options.expiryCheckUs);
-      if (!ownTermCommitted(state)) return;
-      const now = clock(ctx);
-      const expiry = deadlinesOf(state, now);
-      for (const [id] of sessionsOf(state.kv)) {
-        if (expiry.proposed[id] === true || now < expiry.deadlines[id]!) continue;
-        expiry.proposed[id] = true;
-        ctx.note('session-expired', { session: id });
-        const seq = state.currentTerm * 1_000_000 + ++expiry.seq;
-        raft.onRequest(state, { id: `${INTERNAL_PREFIX}:${id}`, client: `${state.self}/expiry`, seq, op: { f: 'expire', key: id, value: null } }, ctx as never);
-      }
+      if (timer === TIMER_EXPIRY) expireQuietSessions(state, ctx);
+      else raft.onTimer(state, timer, ctx as never);
+      fireWatches(state.watches, state.kv, state.lastApplied, ctx);
     },
     onRequest(state, request, ctx) {
+      if (request.op.f === 'watch') return registerWatch(state.watches, state.kv, request, ctx);
       const session = sessionOf(request);
       if (session !== undefined && ownTermCommitted(state)) {
         const record = state.kv.data[sessionKey(session)] as SessionRecord | undefined;
@@ -114,6 +130,8 @@ export function createCoordination(options: CoordinationOptions, flaws: Readonly
         return;
       }
       raft.onRequest(state, request, ctx as never);
+      // A one-node service applies on the request itself.
+      fireWatches(state.watches, state.kv, state.lastApplied, ctx);
     },
     summary: (s) => `${raft.summary!(s)}, ${sessionsOf(s.kv).length} sessions`,
   };

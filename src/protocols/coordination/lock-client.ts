@@ -5,6 +5,13 @@
  * fencing token, and releases. Being nodes, lock clients can be paused (a GC pause), crashed,
  * partitioned and given a bad clock like any other node.
  *
+ * A waiter registers a watch on the lock (`wait: watch`, the default; watches.ts) with the highest
+ * revision it has seen (the holder's token, from the refusal), and asks again as soon as the
+ * service says the lock was freed after it; it polls only as a fallback, every `watchPollUs`. When
+ * its session's traffic moves to another node (a keepalive answered by another node: the one it
+ * watched at crashed, or lost the leadership), it registers again there with the same revision,
+ * and a freeing it missed in between is answered at once. `wait: poll` asks every `pollUs` instead.
+ *
  * The client believes it holds the lock until its lease runs out: the local time it sent the
  * request that last proved its session alive, plus the TTL less a margin for clock drift. It
  * checks that belief before its critical section's work, then writes a little later without
@@ -22,7 +29,8 @@ import type { OpResult, Op } from '../../core/ops.js';
 import type { FlawInfo, ProtocolDefinition } from '../../core/protocol.js';
 import { incarnationName, serviceContext, type ServiceContext, type ServiceProtocol } from '../../core/services.js';
 import { durationUs, positiveDurationUs, zodOptions } from '../common/options.js';
-import { lockKey, type Grant, type LockRecord } from './machine.js';
+import { heldToken, lockKey, type Grant, type LockRecord } from './machine.js';
+import type { WatchEvent } from './watches.js';
 import { LOCK_CHECKS, lockClientPromises } from './checks.js';
 
 const optionsSchema = z
@@ -45,8 +53,16 @@ const optionsSchema = z
     leaseMargin: z.number().min(0).max(0.9).default(0.1),
     /** A request with no answer by then is sent again (same seq: the service dedupes it). */
     requestTimeoutUs: positiveDurationUs.default(200_000),
-    /** Wait before asking again while another client holds the lock. */
+    /**
+     * How a waiter learns that the lock was freed: `watch` registers a watch on the lock (the
+     * service answers when it is freed; watches.ts) and polls only every `watchPollUs` as a fallback;
+     * `poll` asks again every `pollUs`.
+     */
+    wait: z.enum(['watch', 'poll']).default('watch'),
+    /** wait: poll: the wait before asking again while another client holds the lock. */
     pollUs: positiveDurationUs.default(50_000),
+    /** wait: watch: the wait before asking again without an event (a watch lost with its node, a lost answer). */
+    watchPollUs: positiveDurationUs.default(1_000_000),
     /** Work in the critical section before the write (a random part of it). */
     holdUs: durationUs.default(100_000),
     /** Between checking the lease and sending the write (where a GC pause hurts). */
@@ -94,6 +110,11 @@ export interface LockClientState {
   keepalive: { requestId: string; sentUs: number; read: boolean } | null;
   keepaliveSeq: number;
   leaderHint: NodeId | null;
+  /** The highest revision seen: grants' and holders' tokens, freeing events. */
+  revision: number;
+  /** The watch registered while waiting (wait: watch), and the node that holds it. */
+  watch: { requestId: string; node: NodeId } | null;
+  watchSeq: number;
   writes: number;
   holds: number;
 }
@@ -104,7 +125,10 @@ type Ctx = ServiceContext<never, never>;
 const RETRY_AFTER_REFUSAL_US = 10_000;
 
 const T_TICK = 'tick';
+/** A request left unanswered: send it again, to another node. */
 const T_RETRY = 'retry';
+/** A request refused (a redirect, an indeterminate answer): send it again where the answer said. */
+const T_AGAIN = 'again';
 const T_KEEPALIVE = 'keepalive';
 const T_LEASE = 'lease';
 const T_WORK = 'work';
@@ -144,6 +168,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
   };
 
   const next = (state: LockClientState, ctx: Ctx): void => {
+    state.watch = null; // asking again: a later event is of no use
     if (state.session === null) {
       state.phase = 'opening';
       start(state, ctx, 'open', { f: 'open', value: { ttlUs: options.ttlUs } }, coordNode(state, ctx));
@@ -157,6 +182,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
     state.phase = 'idle';
     state.pending = null;
     ctx.cancelTimer(T_RETRY);
+    ctx.cancelTimer(T_AGAIN);
     ctx.setTimer(T_TICK, afterUs);
   };
 
@@ -174,8 +200,36 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
     start(state, ctx, 'release', { f: 'release', key: options.lock, value: { session: state.session } }, coordNode(state, ctx));
   };
 
+  /** Registers a watch on the lock at `node`, from the highest revision seen. */
+  const watchLock = (state: LockClientState, ctx: Ctx, node: NodeId): void => {
+    const op: Op = { f: 'watch', key: options.lock, value: { since: state.revision } };
+    state.watch = { requestId: ctx.call(node, { client: `${state.client}/watch`, seq: ++state.watchSeq, op }), node };
+  };
+
+  /** The answer to the watch: the lock was freed at a revision not seen yet, so ask for it now. */
+  const onWatchEvent = (state: LockClientState, ctx: Ctx, result: OpResult): void => {
+    state.watch = null;
+    if (result.type !== 'ok') return; // refused: the fallback poll asks again
+    const event = result.value as WatchEvent;
+    if (event.revision <= state.revision) return;
+    state.revision = event.revision;
+    if (state.phase !== 'idle') return;
+    ctx.cancelTimer(T_TICK);
+    next(state, ctx);
+  };
+
+  /** Refused: wait for the holder's release on a watch (wait: watch), or poll. */
+  const onRefused = (state: LockClientState, ctx: Ctx, holderToken: number | undefined, from: NodeId): void => {
+    if (holderToken !== undefined) state.revision = Math.max(state.revision, holderToken);
+    if (options.wait === 'watch' && holderToken !== undefined) {
+      idle(state, ctx, options.watchPollUs);
+      watchLock(state, ctx, from);
+    } else idle(state, ctx, options.pollUs);
+  };
+
   const onGrant = (state: LockClientState, ctx: Ctx, p: Pending, grant: Grant): void => {
     state.ttlUs = grant.ttlUs;
+    state.revision = Math.max(state.revision, grant.token);
     const until = p.firstSentUs + leaseUs(state);
     if (ctx.monotonic() >= until) {
       // Granted, but the lease already ran out while the answer travelled: never believed held,
@@ -201,7 +255,8 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
       // Not taken (or unknown): ask again, the same seq, so a command already applied is not applied twice.
       if (result.type === 'redirect') state.leaderHint = result.to ?? null;
       p.to = result.type === 'redirect' && result.to !== undefined ? result.to : coordNode(state, ctx, from);
-      ctx.setTimer(T_RETRY, RETRY_AFTER_REFUSAL_US);
+      ctx.cancelTimer(T_RETRY);
+      ctx.setTimer(T_AGAIN, RETRY_AFTER_REFUSAL_US);
       return;
     }
     if (p.kind !== 'write') state.leaderHint = from;
@@ -219,8 +274,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
         if (result.type === 'ok') return onGrant(state, ctx, p, result.value as Grant);
         ctx.record({ type: 'fail', f: 'acquire', key: options.lock, value: null, error: result.error });
         if (result.error.includes('expired')) state.session = null;
-        idle(state, ctx, options.pollUs);
-        return;
+        return onRefused(state, ctx, heldToken(result.error), from);
       case 'write':
         state.writes++;
         release(state, ctx);
@@ -238,7 +292,24 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
       const ctx = ctxOf(rawCtx);
       ctx.setTimer(T_TICK, Math.floor(ctx.random() * 20_000));
       // A restarted client is a new client: it forgot its session and any lock.
-      return { client: incarnationName(ctx), phase: 'idle', session: null, ttlUs: options.ttlUs, token: 0, untilUs: 0, seq: 0, pending: null, keepalive: null, keepaliveSeq: 0, leaderHint: null, writes: 0, holds: 0 };
+      return {
+        client: incarnationName(ctx),
+        phase: 'idle',
+        session: null,
+        ttlUs: options.ttlUs,
+        token: 0,
+        untilUs: 0,
+        seq: 0,
+        pending: null,
+        keepalive: null,
+        keepaliveSeq: 0,
+        leaderHint: null,
+        revision: 0,
+        watch: null,
+        watchSeq: 0,
+        writes: 0,
+        holds: 0,
+      };
     },
     onMessage() {},
     onRequest(_state, request, rawCtx) {
@@ -253,15 +324,21 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
         case T_RETRY: {
           const p = state.pending;
           if (p === null) return;
-          if (p.kind !== 'write' && p.to === state.leaderHint) state.leaderHint = null;
           if (p.kind === 'write') {
             // No answer from the resource: the write may or may not have happened; let the lock go.
             release(state, ctx);
             return;
           }
+          // No answer: that node may be down or cut off, so ask another (a release sent to a crashed
+          // leader again and again kept the lock held by a live session until the leader restarted).
+          if (p.to === state.leaderHint) state.leaderHint = null;
+          p.to = coordNode(state, ctx, p.to);
           send(state, ctx, p);
           return;
         }
+        case T_AGAIN:
+          if (state.pending !== null) send(state, ctx, state.pending);
+          return;
         case T_KEEPALIVE:
           if (state.session === null) return;
           ctx.setTimer(T_KEEPALIVE, options.keepaliveUs);
@@ -313,6 +390,11 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
           idle(state, ctx, options.idleUs);
         } else if (result.type === 'ok') {
           state.leaderHint = from;
+          // The session's traffic moved to another node: watch there, from the last revision seen.
+          if (state.watch !== null && state.watch.node !== from && state.phase === 'idle') {
+            ctx.note('watch-moved', { from: state.watch.node, to: from, since: state.revision });
+            watchLock(state, ctx, from);
+          }
           const until = ka.sentUs + leaseUs(state);
           if (holding(state) && until > state.untilUs && ctx.monotonic() < state.untilUs) {
             state.untilUs = until;
@@ -329,6 +411,7 @@ export function createLockClient(options: LockClientOptions, flaws: ReadonlySet<
         } else if (result.type === 'redirect') state.leaderHint = result.to ?? null;
         return;
       }
+      if (state.watch !== null && state.watch.requestId === requestId) return onWatchEvent(state, ctx, result);
       const p = state.pending;
       if (p === null || p.requestId !== requestId) return; // stale or duplicate
       onAnswer(state, ctx, p, result, from);

@@ -8,8 +8,10 @@
  * The leader decides when a session has gone quiet for its TTL and proposes an `expire` entry
  * (see expiry.ts); applying it deletes the session and frees its locks.
  *
- * Keys of the kv data: `session/<id>` and `lock/<name>`; a read of `lock/<name>` returns its
- * holder (or null), through Raft's read path (ReadIndex by default: linearizable).
+ * Keys of the kv data: `session/<id>`, `lock/<name>`, and `deleted/<name>` (the revision, a log
+ * index, at which the lock was last freed: what watches compare against, see watches.ts); a read
+ * of `lock/<name>` returns its holder (or null), through Raft's read path (ReadIndex by default:
+ * linearizable).
  */
 import type { OpResult } from '../../core/ops.js';
 import { cachedResult, type KvCommand, type KvMachine } from '../common/kv-machine.js';
@@ -37,6 +39,28 @@ export interface Grant {
 
 export const sessionKey = (id: string): string => `session/${id}`;
 export const lockKey = (name: string): string => `lock/${name}`;
+const deletedKey = (name: string): string => `deleted/${name}`;
+
+/** The revision (log index) at which `lock` was last freed (released, or its session expired); 0: never. */
+export function deletedRevision(kv: KvMachine, lock: string): number {
+  return (kv.data[deletedKey(lock)] as number | undefined) ?? 0;
+}
+
+/** The refusal of an acquire while another session holds the lock: names the holder and its token. */
+export function heldError(holder: LockRecord): string {
+  return `held by ${holder.owner} (token ${holder.token})`;
+}
+
+/** The holder's token (its grant's revision) in an acquire's refusal, if it is one (see heldError). */
+export function heldToken(error: string): number | undefined {
+  const match = /^held by .* \(token (\d+)\)$/.exec(error);
+  return match === null ? undefined : Number(match[1]);
+}
+
+function free(kv: KvMachine, name: string, index: number): void {
+  delete kv.data[lockKey(name)];
+  kv.data[deletedKey(name)] = index;
+}
 
 /** Sessions in the state machine, in creation order (ids are `s<index>`). */
 export function sessionsOf(kv: KvMachine): Array<[string, SessionRecord]> {
@@ -76,7 +100,7 @@ function execute(kv: KvMachine, command: KvCommand, index: number): OpResult {
       if (session === undefined) return { type: 'fail', error: `session ${sessionId} expired` };
       const slot = lockKey(key ?? '');
       const held = kv.data[slot] as LockRecord | undefined;
-      if (held !== undefined && held.session !== sessionId) return { type: 'fail', error: `held by ${held.owner} (token ${held.token})` };
+      if (held !== undefined && held.session !== sessionId) return { type: 'fail', error: heldError(held) };
       const token = held?.token ?? index;
       if (held === undefined) kv.data[slot] = { session: sessionId, owner: command.client, token, value: arg.value ?? null } satisfies LockRecord;
       return { type: 'ok', value: { token, session: sessionId, ttlUs: session.ttlUs } satisfies Grant };
@@ -85,7 +109,7 @@ function execute(kv: KvMachine, command: KvCommand, index: number): OpResult {
       const slot = lockKey(key ?? '');
       const held = kv.data[slot] as LockRecord | undefined;
       if (held === undefined || held.session !== String(arg.session)) return { type: 'fail', error: `not held by session ${String(arg.session)}` };
-      delete kv.data[slot];
+      free(kv, key ?? '', index);
       return { type: 'ok', value: null };
     }
     case 'expire':
@@ -93,7 +117,7 @@ function execute(kv: KvMachine, command: KvCommand, index: number): OpResult {
       const id = key ?? '';
       if (kv.data[sessionKey(id)] === undefined) return { type: 'ok', value: null };
       delete kv.data[sessionKey(id)];
-      for (const k of Object.keys(kv.data)) if (k.startsWith('lock/') && (kv.data[k] as LockRecord).session === id) delete kv.data[k];
+      for (const k of Object.keys(kv.data)) if (k.startsWith('lock/') && (kv.data[k] as LockRecord).session === id) free(kv, k.slice('lock/'.length), index);
       return { type: 'ok', value: null };
     }
     case 'read':
