@@ -543,13 +543,15 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   /** The fault's own target, or the node of its trigger (a crash hits someone else: that one is down). */
   const aimed = (gene: TriggerGene | null, target: TargetGene): string => (gene !== null && gene.event !== 'crash' ? 'trigger' : targetOf(target));
 
+  const kept = genome.faults.filter((gene) => swarm[geneKind(gene)] !== 0 && keptByEmphasis(gene, genome.emphasis)).slice(0, context.maxFaults ?? Infinity);
+  // Slow links add up on a link (each fault adds its delay), and a triggered one may fire several
+  // times: all of them together stay within the stall cap, so a message in flight at the heal
+  // still lands before the final reads even if every slow fault hit the same link.
+  const slowApplications = kept.reduce((n, gene) => n + (gene.kind === 'slow' ? (gene.trigger?.times ?? 1) : 0), 0);
+  const slowFaultCapMs = Math.max(1, Math.floor(stallCapMs / Math.max(1, slowApplications)));
   const faults: Record<string, unknown>[] = [];
-  let genesKept = 0;
-  for (const gene of genome.faults) {
+  for (const gene of kept) {
     const level = swarm[geneKind(gene)];
-    if (level === 0 || !keptByEmphasis(gene, genome.emphasis)) continue;
-    if (genesKept === (context.maxFaults ?? Infinity)) break;
-    genesKept++;
     switch (gene.kind) {
       case 'partition':
         faults.push({ at: at(gene.atPm), ...partitionOf(gene, nodes, node, targetOf, aimed(gene.trigger, gene.a)), ...forOf(gene.forPm, level, 'partition'), ...triggerOf(gene.trigger) });
@@ -607,7 +609,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
           at: at(gene.atPm),
           slow: aimed(gene.trigger ?? null, gene.a),
           ...(gene.b !== null ? { to: [targetOf(gene.b)] } : {}),
-          delay: `${Math.max(1, Math.round((gene.strengthPc / 100) * Math.min(SLOW_MAX_MS[level], stallCapMs)))}ms`,
+          delay: `${Math.max(1, Math.round((gene.strengthPc / 100) * Math.min(SLOW_MAX_MS[level], slowFaultCapMs)))}ms`,
           ...forOf(gene.forPm, level, 'slow'),
           ...triggerOf(gene.trigger ?? null),
         });
