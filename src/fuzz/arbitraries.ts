@@ -168,8 +168,12 @@ export type ScenarioObject = Record<string, unknown> & {
 
 /** A scenario object's node count: its `nodes`, or its groups' together. */
 export function nodeCountOf(scenario: ScenarioObject): number {
-  if (scenario.nodes !== undefined) return scenario.nodes;
-  return Object.values(scenario.groups ?? {}).reduce((sum, g) => sum + g.nodes, 0);
+  return scenario.nodes ?? groupsNodeCount(scenario.groups ?? {});
+}
+
+/** The nodes of some groups together (a scenario's `groups:`, a deployment's). */
+function groupsNodeCount(groups: Readonly<Record<string, { readonly nodes: number }>>): number {
+  return Object.values(groups).reduce((sum, g) => sum + g.nodes, 0);
 }
 
 /** How long a `for:` may last, as a share of the main phase, by level. */
@@ -500,7 +504,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const definition = context.configuration.definition;
   // A service other services use runs with them: its deployment's groups, judged by all their promises.
   const deployment = definition.deployment?.({ options: config.options, choice: config.choice, flaws: context.flaws, model: config.model, nodes: genome.nodes, clients: genome.workload.clients });
-  const nodes = deployment === undefined ? genome.nodes : Object.values(deployment.groups).reduce((sum, g) => sum + g.nodes, 0);
+  const nodes = deployment === undefined ? genome.nodes : groupsNodeCount(deployment.groups);
   const actions = deployment === undefined ? (definition.operatorActions?.(config.parsed) ?? []) : [];
   const spares = genome.operators.length > 0 ? sparesFor(actions) : 0;
   const commands = operatorEntries({ genes: genome.operators, actions, nodes, spares, durationMs, moments: context });
@@ -539,9 +543,10 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const longReorder = { min: Math.min(LONG_REORDER_MS.min, Math.floor(stallCapMs / 2)), max: Math.min(LONG_REORDER_MS.max, stallCapMs) };
 
   // A triggered fault: `on:` and its delay; the node the event happened on is the target `trigger`.
-  const triggerOf = (gene: TriggerGene | null): Record<string, unknown> => triggerFields(gene, context, durationMs);
+  // (`undefined`: a clock or slow gene from before those kinds waited for moments, so none.)
+  const triggerOf = (gene: TriggerGene | null | undefined): Record<string, unknown> => triggerFields(gene ?? null, context, durationMs);
   /** The fault's own target, or the node of its trigger (a crash hits someone else: that one is down). */
-  const aimed = (gene: TriggerGene | null, target: TargetGene): string => (gene !== null && gene.event !== 'crash' ? 'trigger' : targetOf(target));
+  const aimed = (gene: TriggerGene | null | undefined, target: TargetGene): string => (gene != null && gene.event !== 'crash' ? 'trigger' : targetOf(target));
 
   const kept = genome.faults.filter((gene) => swarm[geneKind(gene)] !== 0 && keptByEmphasis(gene, genome.emphasis)).slice(0, context.maxFaults ?? Infinity);
   // Slow links add up on a link (each fault adds its delay), and a triggered one may fire several
@@ -589,8 +594,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
         const drift = sign * (minDrift + (Math.abs(gene.driftPc) / 100) * (clockDriftMax[level] - minDrift));
         const resolutionUs = gene.resolutionPc === null ? 0 : Math.max(1, Math.round((gene.resolutionPc / 100) * CLOCK_RESOLUTION_MAX_MS[level] * 1000));
         // A clock that jumps or drifts right after a moment: a new leader's or holder's lease runs on it.
-        const trigger = gene.trigger ?? null;
-        faults.push({ at: at(gene.atPm), skew: aimed(trigger, gene.target), offset: `${offsetMs}ms`, drift: round(drift), ...(resolutionUs > 0 ? { resolution: `${resolutionUs}us` } : {}), ...triggerOf(trigger) });
+        faults.push({ at: at(gene.atPm), skew: aimed(gene.trigger, gene.target), offset: `${offsetMs}ms`, drift: round(drift), ...(resolutionUs > 0 ? { resolution: `${resolutionUs}us` } : {}), ...triggerOf(gene.trigger) });
         break;
       }
       case 'loss':
@@ -607,11 +611,11 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
       case 'slow':
         faults.push({
           at: at(gene.atPm),
-          slow: aimed(gene.trigger ?? null, gene.a),
+          slow: aimed(gene.trigger, gene.a),
           ...(gene.b !== null ? { to: [targetOf(gene.b)] } : {}),
           delay: `${Math.max(1, Math.round((gene.strengthPc / 100) * Math.min(SLOW_MAX_MS[level], slowFaultCapMs)))}ms`,
           ...forOf(gene.forPm, level, 'slow'),
-          ...triggerOf(gene.trigger ?? null),
+          ...triggerOf(gene.trigger),
         });
         break;
       case 'disk':
