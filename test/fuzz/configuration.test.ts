@@ -128,6 +128,12 @@ describe('configuration spaces', () => {
     }
   });
 
+  it('paxos never draws backoff off: with either leader its dueling proposers storm at network speed (fuzz-paxos-1771613025)', () => {
+    const drawn = scenarios('paxos', 200).map((s) => s.options as Record<string, unknown>);
+    expect(new Set(drawn.map((o) => o['leader']))).toEqual(new Set(['stable', 'none']));
+    expect(drawn.filter((o) => o['backoff'] === false)).toEqual([]);
+  });
+
   it('promises less where a configuration gives a property up, with the reason in code', () => {
     const ms = protocols.get('master-slave')!;
     const promised = (raw: Record<string, unknown>, nodes = 3, commands: string[] = []): readonly string[] => {

@@ -63,13 +63,17 @@ function persist(state: CasState, env: Env, key: string, accepting: boolean): vo
   persistDurable(state, env, registers);
 }
 
-/** Writes the node's durable state after a change that is not a vote (the refused requests). */
-export function persistRefused(state: CasState, env: Env): void {
+/** Writes the node's durable state after a change that is not a vote (the requests refused or proposed). */
+export function persistClientRecords(state: CasState, env: Env): void {
   persist(state, env, '', false);
 }
 
-/** Writes `registers` and the refused requests. Frozen copies of the maps: the kernel keeps them by reference. */
+/** Writes `registers` and the requests refused and proposed. Frozen copies of the maps: the kernel keeps them by reference. */
 function persistDurable(state: CasState, env: Env, registers: Readonly<Record<string, Register>>): void {
-  const durable: Durable = Object.freeze({ registers: Object.freeze({ ...registers }), ...(Object.keys(state.refused).length > 0 ? { refused: Object.freeze({ ...state.refused }) } : {}) });
+  const durable: Durable = Object.freeze({
+    registers: Object.freeze({ ...registers }),
+    ...(Object.keys(state.refused).length > 0 ? { refused: Object.freeze({ ...state.refused }) } : {}),
+    ...(Object.keys(state.proposed).length > 0 ? { proposed: Object.freeze({ ...state.proposed }) } : {}),
+  });
   env.ctx.persist(durable);
 }

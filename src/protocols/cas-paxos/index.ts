@@ -45,6 +45,7 @@ export function createCasPaxos(options: CasPaxosOptions, flawNames: ReadonlySet<
         quorum: Math.floor(ctx.members.length / 2) + 1,
         registers,
         refused: { ...(durable?.refused ?? {}) },
+        proposed: { ...(durable?.proposed ?? {}) },
         persistedPromises,
         maxRound: 0,
         proposers: {},

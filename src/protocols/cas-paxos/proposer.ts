@@ -10,7 +10,7 @@
 import type { NodeId } from '../../core/ids.js';
 import type { ClientRequest, OpResult } from '../../core/ops.js';
 import { ballotOf } from '../paxos/ballot.js';
-import { accept, persistRefused, prepare, registerOf, seeBallot } from './acceptor.js';
+import { accept, persistClientRecords, prepare, registerOf, seeBallot } from './acceptor.js';
 import { applyChange } from './change.js';
 import type { Attempt, CasState, Env, KeyProposer, Message, Versioned } from './types.js';
 
@@ -32,7 +32,9 @@ function newBallot(state: CasState): number {
 
 export function onClientRequest(state: CasState, env: Env, req: ClientRequest): void {
   if (state.pending >= env.options.maxPendingRequests) {
-    env.ctx.reply(req.id, { type: 'fail', error: 'overloaded: too many pending requests' });
+    // A copy of this request proposed here, or waiting here, may yet take effect: not a definite fail.
+    const error = 'overloaded: too many pending requests';
+    env.ctx.reply(req.id, wasProposed(state, req) || isPending(state, req) ? { type: 'info', error: `${error}; a copy of it is in progress here` } : { type: 'fail', error });
     return;
   }
   if (refuseLateCopy(state, env, req)) return;
@@ -54,6 +56,16 @@ function refuseLateCopy(state: CasState, env: Env, req: ClientRequest): boolean 
   return true;
 }
 
+/** Whether this node sent an accept carrying a change of `req` (or of a later op of its client). */
+function wasProposed(state: CasState, req: ClientRequest): boolean {
+  return req.op.f !== 'read' && (state.proposed[req.client] ?? -1) >= req.seq;
+}
+
+function isPending(state: CasState, req: ClientRequest): boolean {
+  const same = (r: ClientRequest): boolean => r.client === req.client && r.seq === req.seq;
+  return Object.values(state.proposers).some((kp) => kp.queue.some(same) || (kp.attempt?.reqs.some(same) ?? false));
+}
+
 /** Ops per round, at most. */
 const MAX_BATCH = 64;
 
@@ -66,7 +78,7 @@ function startNext(state: CasState, env: Env, key: string): void {
   state.pending -= before - kp.queue.length;
   if (kp.queue.length === 0) return;
   const reqs = kp.queue.splice(0, MAX_BATCH);
-  kp.attempt = { reqs, ballot: 0, phase: 'prepare', promises: [], acks: [], nextAcks: [], nextBallot: 0, proposed: null, results: [], acceptSent: false, tries: 0 };
+  kp.attempt = { reqs, ballot: 0, phase: 'prepare', promises: [], acks: [], nextAcks: [], nextBallot: 0, proposed: null, results: [], tries: 0 };
   const wait = kp.backoffUntilUs - env.ctx.now();
   if (wait > 0) env.ctx.setTimer(TIMER_RETRY + key, wait);
   else begin(state, env, key);
@@ -106,7 +118,15 @@ function propose(state: CasState, env: Env, key: string, current: Versioned): vo
   if (value !== current) state.trail.introduced.push({ key, value });
   a.phase = 'accept';
   a.proposed = value;
-  a.acceptSent = a.acceptSent || a.reqs.some((r) => r.op.f !== 'read');
+  // The accept may be chosen whatever this node hears back: its requests are remembered, on disk
+  // before the accept leaves, so no copy of them gives up with a definite fail (see CasState.proposed).
+  let recorded = false;
+  for (const req of a.reqs) {
+    if (req.op.f === 'read' || wasProposed(state, req)) continue;
+    state.proposed[req.client] = req.seq;
+    recorded = true;
+  }
+  if (recorded) persistClientRecords(state, env);
   a.nextBallot = env.options.oneRoundTrip ? newBallot(state) : 0;
   const msg: Message = { type: 'accept', key, ballot: a.ballot, value, next: a.nextBallot };
   for (const peer of state.members) if (peer !== state.self) env.ctx.send(peer, msg);
@@ -180,9 +200,10 @@ function retry(state: CasState, env: Env, key: string): void {
   a.ballot = -1; // late replies to this attempt are ignored
   env.ctx.cancelTimer(TIMER_ATTEMPT + key);
   if (a.tries >= env.options.maxAttempts) {
-    // A write whose accept went out may yet be chosen (a later proposer adopts it): `info`.
+    // A change whose accept went out, from this attempt or an earlier copy's, may yet be chosen (a
+    // later proposer adopts it): `info`.
     const gaveUp = (req: ClientRequest): OpResult =>
-      a.acceptSent && req.op.f !== 'read' ? { type: 'info', error: `no quorum after ${a.tries} attempts; the change may have taken effect` } : { type: 'fail', error: `no quorum after ${a.tries} attempts` };
+      wasProposed(state, req) ? { type: 'info', error: `no quorum after ${a.tries} attempts; the change may have taken effect` } : { type: 'fail', error: `no quorum after ${a.tries} attempts` };
     finish(state, env, key, a.reqs.map(gaveUp));
     return;
   }
@@ -210,7 +231,7 @@ function finish(state: CasState, env: Env, key: string, results: readonly OpResu
     }
     env.ctx.reply(req.id, result);
   });
-  if (refused) persistRefused(state, env);
+  if (refused) persistClientRecords(state, env);
   kp.attempt = null;
   state.pending -= a.reqs.length;
   startNext(state, env, key);

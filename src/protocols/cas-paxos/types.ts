@@ -29,6 +29,8 @@ export interface Durable {
   readonly registers: Readonly<Record<string, Register>>;
   /** See CasState.refused (absent: nothing refused). */
   readonly refused?: Readonly<Record<string, number>>;
+  /** See CasState.proposed (absent: nothing proposed). */
+  readonly proposed?: Readonly<Record<string, number>>;
 }
 
 export interface PromiseInfo {
@@ -50,8 +52,6 @@ export interface Attempt {
   proposed: Versioned | null;
   /** Each op's answer, in order, once the change is computed. */
   results: OpResult[];
-  /** An accept of this op was sent at some attempt: its effect is unknown until answered. */
-  acceptSent: boolean;
   tries: number;
 }
 
@@ -90,6 +90,14 @@ export interface CasState {
    * proposed: the client was told the op did not happen. On disk, so a restart remembers it.
    */
   refused: Record<string, number>;
+  /**
+   * Per client, the highest sequence number whose change this node sent out in an accept. Such a
+   * change may be chosen whether or not this node hears the votes, so any copy of that request
+   * (the network duplicated it; the first copy's answer may be lost) that gives up for want of a
+   * quorum answers `info`, never `fail`: a copy's own attempts say nothing about the earlier
+   * copy's accept. On disk, so a restart remembers it.
+   */
+  proposed: Record<string, number>;
   /** The promise per key as last written to disk (differs only under `promise-in-memory`). */
   persistedPromises: Record<string, Ballot>;
   maxRound: number;
