@@ -10,8 +10,15 @@
  */
 export function confirmedThrough(lastSeq: number, matched: readonly number[], required: number): number {
   if (required === 0) return lastSeq;
+  if (required > matched.length) return 0;
+  // The common cases without a sorted copy: this runs on every confirmation.
+  if (required === 1 || required === matched.length) {
+    let best = matched[0]!;
+    for (let i = 1; i < matched.length; i++) best = required === 1 ? Math.max(best, matched[i]!) : Math.min(best, matched[i]!);
+    return best;
+  }
   const seqs = [...matched].sort((a, b) => b - a);
-  return seqs[required - 1] ?? 0;
+  return seqs[required - 1]!;
 }
 
 /** Releases, in order, the waiting items whose sequence number is confirmed (they leave `waiting`). */

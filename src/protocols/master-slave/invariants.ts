@@ -6,10 +6,12 @@
  * - replica-prefix-of-primary: the prefix a replica has confirmed to its primary (verifiedSeq)
  *   is that primary's log. Log-matching makes the last confirmed entry stand for the whole prefix,
  *   so the check is O(nodes) per step.
+ * Both pairwise checks (this and confirmed-held) judge, after a step, only the pairs the stepping
+ * node is in: no other node's state changed since the previous check, where they held.
  */
-import type { ClusterView, Invariant } from '../../core/protocol.js';
+import type { ClusterView, Invariant, NodeView } from '../../core/protocol.js';
 import { eachChanged, type Visit } from '../common/monitor.js';
-import type { MsState } from './types.js';
+import type { LogEntry, MsState } from './types.js';
 
 export const singlePrimaryPerEpoch: Invariant<MsState> = {
   name: 'single-primary-per-epoch',
@@ -32,20 +34,26 @@ export const replicaPrefixOfPrimary: Invariant<MsState> = {
   name: 'replica-prefix-of-primary',
   description: "a replica's confirmed log prefix equals its primary's log there",
   monitor() {
+    const judge = (nodes: readonly NodeView<MsState>[], node: NodeView<MsState>): string | undefined => {
+      const replica = node.state;
+      if (replica === undefined || replica.role !== 'replica' || replica.verifiedSeq === 0 || replica.primary === null) return undefined;
+      const primary = nodes.find((n) => n.id === replica.primary)?.state;
+      if (primary === undefined || primary.role !== 'primary' || primary.epoch !== replica.epoch) return undefined;
+      const seq = replica.verifiedSeq;
+      const mine = replica.log[seq - 1];
+      const theirs = primary.log[seq - 1];
+      if (mine === undefined) return `${node.id} confirmed seq ${seq} to ${replica.primary} but holds only ${replica.log.length} entries`;
+      if (theirs === undefined) return `${node.id} confirmed seq ${seq} but its primary ${replica.primary} holds only ${primary.log.length} entries (epoch ${primary.epoch})`;
+      if (!sameEntry(mine, theirs)) return `${node.id} and its primary ${replica.primary} differ at confirmed seq ${seq}: ${JSON.stringify(mine)} vs ${JSON.stringify(theirs)}`;
+      return undefined;
+    };
     return (cluster: ClusterView<MsState>) => {
+      // After a step only the stepping node changed: only the pairs it is in can have broken.
+      const changed = cluster.changed;
       for (const node of cluster.nodes) {
-        const replica = node.state;
-        if (replica === undefined || replica.role !== 'replica' || replica.verifiedSeq === 0 || replica.primary === null) continue;
-        const primary = cluster.nodes.find((n) => n.id === replica.primary)?.state;
-        if (primary === undefined || primary.role !== 'primary' || primary.epoch !== replica.epoch) continue;
-        const seq = replica.verifiedSeq;
-        const mine = replica.log[seq - 1];
-        const theirs = primary.log[seq - 1];
-        if (mine === undefined) return `${node.id} confirmed seq ${seq} to ${replica.primary} but holds only ${replica.log.length} entries`;
-        if (theirs === undefined) return `${node.id} confirmed seq ${seq} but its primary ${replica.primary} holds only ${primary.log.length} entries (epoch ${primary.epoch})`;
-        if (mine.epoch !== theirs.epoch || mine.key !== theirs.key || JSON.stringify(mine.value) !== JSON.stringify(theirs.value)) {
-          return `${node.id} and its primary ${replica.primary} differ at confirmed seq ${seq}: ${JSON.stringify(mine)} vs ${JSON.stringify(theirs)}`;
-        }
+        if (changed !== undefined && node.id !== changed.id && node.state?.primary !== changed.id) continue;
+        const message = judge(cluster.nodes, node);
+        if (message !== undefined) return message;
       }
       return undefined;
     };
@@ -96,14 +104,17 @@ export const confirmedHeld: Invariant<MsState> = {
       if (replica.log.length < m) return `${primaryId} (primary of epoch ${primary.epoch}) counts seq ${m} as confirmed by ${replicaId}, which holds only ${replica.log.length} entries`;
       const mine = primary.log[m - 1];
       const theirs = replica.log[m - 1]!;
-      if (mine !== undefined && (mine.epoch !== theirs.epoch || mine.key !== theirs.key || JSON.stringify(mine.value) !== JSON.stringify(theirs.value))) {
+      if (mine !== undefined && !sameEntry(mine, theirs)) {
         return `${primaryId} (primary of epoch ${primary.epoch}) counts seq ${m} as confirmed by ${replicaId}, which holds a different entry there: ${JSON.stringify(theirs)} vs ${JSON.stringify(mine)}`;
       }
       return undefined;
     };
     return (cluster: ClusterView<MsState>) => {
+      // After a step only the stepping node changed: only it, and the pairs it is in, can have broken.
       const nodes = cluster.nodes;
+      const changed = cluster.changed;
       for (const n of nodes) {
+        if (changed !== undefined && n.id !== changed.id) continue;
         const s = n.state;
         if (s !== undefined && s.appliedSeq > s.log.length) return `${n.id} applied through seq ${s.appliedSeq} but holds only ${s.log.length} entries`;
       }
@@ -111,6 +122,7 @@ export const confirmedHeld: Invariant<MsState> = {
         const primary = p.state;
         if (primary === undefined || primary.role !== 'primary') continue;
         for (const r of nodes) {
+          if (changed !== undefined && p.id !== changed.id && r.id !== changed.id) continue;
           const replica = r.state;
           if (replica === undefined || r.id === p.id || replica.role !== 'replica' || replica.epoch !== primary.epoch || replica.primary !== p.id) continue;
           const message = judge(primary, p.id, replica, r.id);
@@ -121,5 +133,10 @@ export const confirmedHeld: Invariant<MsState> = {
     };
   },
 };
+
+/** Two log entries are the same write (values compared as JSON unless they are the same value). */
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
+  return a.epoch === b.epoch && a.key === b.key && (a.value === b.value || JSON.stringify(a.value) === JSON.stringify(b.value));
+}
 
 export const invariants: readonly Invariant<MsState>[] = [singlePrimaryPerEpoch, replicaPrefixOfPrimary, epochsOnlyGrow, confirmedHeld];

@@ -26,6 +26,18 @@ describe('master-slave invariants', () => {
     expect(check(view(primary, node('n2', { log: [entry(1, 1), entry(1, 2), entry(1, 3)], verifiedSeq: 3 })))).toMatch(/holds only 2 entries/);
   });
 
+  it('the pairwise checks judge after a step only the pairs the stepping node is in, as replica or as primary', () => {
+    const primary = node('n1', { role: 'primary', primary: 'n1', log: [entry(1, 1), entry(1, 2)], matchSeq: { n2: 2 }, appliedSeq: 2 });
+    const bad = node('n2', { log: [entry(1, 1), entry(1, 9)], verifiedSeq: 2, appliedSeq: 2 });
+    const other = node('n3', { role: 'replica', primary: 'n9', log: [], verifiedSeq: 0, appliedSeq: 0 });
+    const after = (changed: ReturnType<typeof node>): ClusterView<MsState> => ({ nowUs: 0, nodes: [primary, bad, other], changed, changedIndex: [primary, bad, other].indexOf(changed) });
+    for (const inv of [replicaPrefixOfPrimary, confirmedHeld]) {
+      expect(inv.monitor()(after(other))).toBeUndefined(); // n3 is in no broken pair
+      expect(inv.monitor()(after(bad))).toMatch(/n2/);
+      expect(inv.monitor()(after(primary))).toMatch(/n2/);
+    }
+  });
+
   it('first-to-notice can make two primaries of one epoch, and the kernel reports it', () => {
     // Both replicas cut off from n1 at once, with the same threshold: they notice in the same instant.
     const c = msCluster({ failover: 'automatic', promotion: 'first-to-notice', failureTimeout: '200ms' }, { seed: 3 });
