@@ -331,30 +331,47 @@ const matchIndexHeld: Invariant<RaftState> = {
       return i === undefined ? undefined : nodes[i];
     };
     /**
-     * What was last judged per peer of a leadership: the match index and the leader's chain digest
-     * there. Between two of the leader's steps a follower's log changes only in the follower's own
-     * step (judged then, by asFollower), so a leader's step needs judging only for the peers whose
-     * match index, or the leader's entry at it, changed: O(1) per reply, not O(cluster).
+     * What was last judged per leadership (keyed by its peers array): each peer's match index, and
+     * a point of the leader's log with its chain digest. Between two of the leader's steps a
+     * follower's log changes only in the follower's own step (judged then, by asFollower), so a
+     * leader's step needs judging only for the peers whose match index, or the leader's entry at
+     * it, changed. While the leader's chain at the recorded point is unchanged, so is its log up to
+     * there (the chain covers the prefix), and a peer whose match index is unchanged is skipped by
+     * one number comparison; when it changed (a compaction, or a leader rewriting its own log), every
+     * peer is judged again.
      */
-    const judged = new WeakMap<readonly PeerProgress[], Array<[match: number, chain: number | undefined] | undefined>>();
+    interface Judged {
+      /** Match index per peer (int32: log indexes), -1 before the first judgment. */
+      readonly matches: Int32Array;
+      prefixIndex: number;
+      prefixChain: number | undefined;
+    }
+    const judged = new WeakMap<readonly PeerProgress[], Judged>();
+    const judgePeer = (cluster: Cluster, leader: RaftState, leaderId: NodeId, peer: PeerProgress): string | undefined => {
+      const f = nodeById(cluster, peer.id)?.state;
+      if (f === undefined || peer.id === leaderId || f.currentTerm !== leader.currentTerm) return undefined;
+      return judge(leader, leaderId, f, peer.id);
+    };
     /** Every follower of `leader` that is in its term (only those not judged as they stand). */
     const asLeader = (cluster: Cluster, leader: RaftState, leaderId: NodeId): string | undefined => {
       const peers = leader.leader!.peers;
+      const log = leader.log;
       let seen = judged.get(peers);
-      if (seen === undefined) judged.set(peers, (seen = []));
+      if (seen === undefined || seen.matches.length !== peers.length) judged.set(peers, (seen = { matches: new Int32Array(peers.length).fill(-1), prefixIndex: -1, prefixChain: undefined }));
+      const matches = seen.matches;
+      // While the prefix held, the leader's entry at an unchanged match index at or below it is
+      // unchanged too: one comparison per peer (this runs on every reply a leader takes).
+      const prefixIndex = seen.prefixChain !== undefined && chainAt(log, seen.prefixIndex) === seen.prefixChain ? seen.prefixIndex : -1;
       for (let k = 0; k < peers.length; k++) {
         const peer = peers[k]!;
-        const chain = chainAt(leader.log, peer.matchIndex);
-        const last = seen[k];
-        if (last !== undefined && last[0] === peer.matchIndex && last[1] === chain) continue;
-        const n = nodeById(cluster, peer.id);
-        const f = n?.state;
-        if (f !== undefined && peer.id !== leaderId && f.currentTerm === leader.currentTerm) {
-          const message = judge(leader, leaderId, f, peer.id);
-          if (message !== undefined) return message;
-        }
-        seen[k] = [peer.matchIndex, chain];
+        const match = peer.matchIndex;
+        if (match === matches[k] && match <= prefixIndex) continue;
+        const message = judgePeer(cluster, leader, leaderId, peer);
+        if (message !== undefined) return message;
+        matches[k] = match;
       }
+      seen.prefixIndex = lastIndex(log);
+      seen.prefixChain = chainAt(log, seen.prefixIndex);
       return undefined;
     };
     /** Nodes that led when last seen: the only candidates for a follower's leader. */

@@ -20,6 +20,7 @@ import {
 import { afterCommit } from './membership.js';
 import { TIMER_HEARTBEAT, becomeFollower, persist, quorumSize, refreshConfig, resetElectionTimer } from './roles.js';
 import { maybeSnapshot } from './snapshot.js';
+import { noteChange, voterProgress, votersAbove } from './voter-tally.js';
 import type { AppendMsg, Env, LeaderState, Message, PeerProgress, RaftState } from './types.js';
 
 type Msg<T extends Message['type']> = Extract<Message, { type: T }>;
@@ -80,7 +81,7 @@ export function onAppendReply(state: RaftState, env: Env, from: NodeId, msg: Msg
   if (peer === undefined) return;
   const last = lastIndex(state.log);
   if (msg.success) {
-    if (msg.matchIndex > peer.matchIndex) peer.matchIndex = Math.min(msg.matchIndex, last);
+    raiseMatch(state, peer, Math.min(msg.matchIndex, last), msg.matchIndex);
     if (peer.nextIndex <= peer.matchIndex) peer.nextIndex = peer.matchIndex + 1;
     // Only a match above the commit index can make a new majority (every other change to the
     // matches or the log advances the commit where it happens): a heartbeat reply costs O(1).
@@ -107,7 +108,7 @@ export function onSnapshotReply(state: RaftState, env: Env, from: NodeId, msg: M
   }
   const peer = replyingPeer(state, from, msg);
   if (peer === undefined) return;
-  if (msg.matchIndex > peer.matchIndex) peer.matchIndex = Math.min(msg.matchIndex, lastIndex(state.log));
+  raiseMatch(state, peer, Math.min(msg.matchIndex, lastIndex(state.log)), msg.matchIndex);
   if (peer.nextIndex <= peer.matchIndex) peer.nextIndex = peer.matchIndex + 1;
   advanceCommit(state, env);
   if (state.leader === null) return;
@@ -122,8 +123,20 @@ function replyingPeer(state: RaftState, from: NodeId, msg: { term: number; round
   const peer = peerOf(state.leader, from);
   if (peer === undefined) return undefined;
   peer.active = true;
-  if (msg.round > peer.ackedRound) peer.ackedRound = msg.round;
+  if (msg.round > peer.ackedRound) {
+    const before = peer.ackedRound;
+    peer.ackedRound = msg.round;
+    noteChange(state, state.leader, peer, 'ackedRound', before);
+  }
   return peer;
+}
+
+/** A reply reports `reported` held (`match`: that, capped at the leader's log): the match index only rises. */
+function raiseMatch(state: RaftState, peer: PeerProgress, match: number, reported: number): void {
+  if (reported <= peer.matchIndex) return;
+  const before = peer.matchIndex;
+  peer.matchIndex = match;
+  noteChange(state, state.leader!, peer, 'matchIndex', before);
 }
 
 /** A transfer completes once the target holds the whole log. */
@@ -145,12 +158,12 @@ export function advanceCommit(state: RaftState, env: Env): void {
   const voters = state.config.voters;
   if (voters.length === 0) return;
   const quorum = quorumSize(voters);
-  const progress = voterProgress(state, leader);
   const last = lastIndex(state.log);
   // Match indexes only rise while this node leads: the commit can move only once a quorum holds
-  // something above it. Counting that is O(voters) with no sort, so the replies that cannot
-  // commit yet (all but one per batch of entries) cost a plain loop.
-  if (countAbove(state, progress, last, 'matchIndex', state.commitIndex) < quorum) return;
+  // something above it. That count is kept as replies come (voter-tally.ts), so the replies that
+  // cannot commit yet (all but one per batch of entries) cost O(1).
+  if (votersAbove(state, leader, 'matchIndex', last, state.commitIndex) < quorum) return;
+  const progress = voterProgress(state, leader);
   // The highest index a majority holds: the quorum-th largest match index (the leader holds its
   // whole log).
   const matches = matchScratch;
@@ -170,33 +183,6 @@ export function advanceCommit(state: RaftState, env: Env): void {
 /** Scratch for advanceCommit and majorityRound: reused, since they run on every reply and nothing keeps it. */
 const matchScratch: number[] = [];
 const descending = (a: number, b: number): number => b - a;
-
-/**
- * Each voter's progress record, in voter order (undefined for the leader itself and for a voter
- * it has no record of), cached per (voters, peers) pair: both arrays are replaced on a change, never
- * edited in place, so the per-reply quorum arithmetic does no lookup by id.
- */
-const progressCache = new WeakMap<readonly PeerProgress[], { voters: readonly NodeId[]; progress: ReadonlyArray<PeerProgress | undefined> }>();
-
-function voterProgress(state: RaftState, leader: LeaderState): ReadonlyArray<PeerProgress | undefined> {
-  const voters = state.config.voters;
-  const cached = progressCache.get(leader.peers);
-  if (cached !== undefined && cached.voters === voters) return cached.progress;
-  const progress = voters.map((v) => (v === state.self ? undefined : peerOf(leader, v)));
-  progressCache.set(leader.peers, { voters, progress });
-  return progress;
-}
-
-/** How many voters' `field` exceeds `threshold` (the leader's own value is `mine`). */
-function countAbove(state: RaftState, progress: ReadonlyArray<PeerProgress | undefined>, mine: number, field: 'matchIndex' | 'ackedRound', threshold: number): number {
-  const voters = state.config.voters;
-  let count = 0;
-  for (let i = 0; i < voters.length; i++) {
-    const value = voters[i] === state.self ? mine : (progress[i]?.[field] ?? 0);
-    if (value > threshold) count++;
-  }
-  return count;
-}
 
 // ------------------------------------------------------------------ follower side
 
@@ -332,7 +318,7 @@ export function peerOf(leader: LeaderState, id: NodeId): PeerProgress | undefine
 /**
  * The highest round a majority of voters acknowledged (this leader counts its current round).
  * Acknowledged rounds only rise while this node leads, so the answer only rises: it is the last
- * answer until a quorum acknowledged a later round, which an O(voters) count tells without a sort.
+ * answer until a quorum acknowledged a later round, which the kept count tells in O(1).
  */
 function majorityRound(state: RaftState): number {
   const leader = state.leader!;
@@ -341,7 +327,7 @@ function majorityRound(state: RaftState): number {
   const quorum = quorumSize(voters);
   const progress = voterProgress(state, leader);
   const known = confirmedRounds.get(progress);
-  if (known !== undefined && countAbove(state, progress, leader.round, 'ackedRound', known) < quorum) return known;
+  if (known !== undefined && votersAbove(state, leader, 'ackedRound', leader.round, known) < quorum) return known;
   const rounds = matchScratch;
   rounds.length = 0;
   for (let i = 0; i < voters.length; i++) rounds.push(voters[i] === state.self ? leader.round : (progress[i]?.ackedRound ?? 0));
