@@ -29,15 +29,18 @@ export interface ExploreCommandOptions {
   readonly progress?: boolean;
   /** false: no sleep sets (to measure what they save). */
   readonly sleepSets?: boolean;
+  /** PCT's bug depth d (default: explore.pctDepth). */
+  readonly pctDepth?: string;
 }
 
-const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random-walk', 'partitions', 'partitions-dfs'];
+const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random-walk', 'pct', 'partitions', 'partitions-dfs'];
 
 /** What a violation's depth is, per strategy. */
 const SHORTEST: Record<Strategy, string> = {
   bfs: ' (a shortest path)',
   dfs: '',
   'random-walk': '',
+  pct: '',
   partitions: ' (fewest steps: timers, ops, crashes, partition changes; each step delivers what it can)',
   'partitions-dfs': ' (depth first over partition steps: a short path, not necessarily the shortest)',
 };
@@ -53,6 +56,7 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
   const strategy = (opts.strategy ?? bounds.strategy) as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, not ${JSON.stringify(opts.strategy)}`);
   const symmetry = opts.symmetry ?? bounds.symmetry;
+  const pctDepth = positiveInt(opts.pctDepth, '--pct-depth') ?? bounds.pctDepth;
   const maxMemoryMb = positiveInt(opts.maxMemory, '--max-memory') ?? 2048;
   const showProgress = opts.json !== true && opts.progress !== false && process.stderr.isTTY === true;
 
@@ -65,6 +69,7 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
       strategy,
       symmetry,
       sleepSets: opts.sleepSets !== false,
+      pctDepth,
       progressEvery: 5_000,
       onProgress: (s) => {
         if (!showProgress) return;
@@ -95,6 +100,8 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
         symmetry,
         checks: result.checks,
         states: { explored: stats.explored, unique: stats.unique, slept: stats.slept, depthReached: stats.depthReached, depthCompleted: stats.depthCompleted, perSecond },
+        ...(stats.runs > 0 ? { runs: stats.runs } : {}),
+        ...(strategy === 'pct' ? { pctDepth } : {}),
         seconds: Number(seconds.toFixed(3)),
         verdict: result.violation !== undefined ? 'violation' : result.stoppedEarly !== undefined ? 'inconclusive' : 'none',
         ...(result.stoppedEarly !== undefined ? { stoppedEarly: result.stoppedEarly } : {}),
@@ -106,13 +113,13 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
     const flaws = scenario.flaws.length > 0 ? `, flaws ${scenario.flaws.join(', ')}` : '';
     const ops = bounds.clients.reduce((n, c) => n + c.length, 0);
     io.out(`${label('scenario')}${scenario.name} (${scenario.file})`);
-    io.out(`${label('explore')}${scenario.protocol.name}, ${scenario.nodes} nodes${flaws}; ${strategy} to depth ${depth}, symmetry ${symmetry ? 'on' : 'off'}`);
+    io.out(`${label('explore')}${scenario.protocol.name}, ${scenario.nodes} nodes${flaws}; ${strategy}${strategy === 'pct' ? ` (bug depth ${pctDepth})` : ''} to depth ${depth}, symmetry ${symmetry ? 'on' : 'off'}`);
     io.out(
-      `${label('choices')}deliveries, timers${bounds.timeouts !== Infinity ? ` (at most ${bounds.timeouts})` : ''}, ${ops} client op${ops === 1 ? '' : 's'} (${bounds.clients.length} client${bounds.clients.length === 1 ? '' : 's'}), crashes ≤ ${bounds.crashes}, drops ≤ ${bounds.drops}, duplicates ≤ ${bounds.duplicates}`,
+      `${label('choices')}deliveries, timers${bounds.timeouts !== Infinity ? ` (at most ${bounds.timeouts})` : ''}, ${ops} client op${ops === 1 ? '' : 's'} (${bounds.clients.length} client${bounds.clients.length === 1 ? '' : 's'}), crashes ≤ ${bounds.crashes}, drops ≤ ${bounds.drops}, duplicates ≤ ${bounds.duplicates}${bounds.reorders !== Infinity ? `, reorders ≤ ${bounds.reorders}` : ''}`,
     );
     io.out(`${label('checks')}${result.checks.join(', ')} (after every step)`);
     io.out(
-      `${label('states')}${stats.explored.toLocaleString('en-US')} explored, ${stats.unique.toLocaleString('en-US')} unique, depth ${stats.depthReached} reached; ${seconds.toFixed(1)}s (${perSecond.toLocaleString('en-US')} states/s)${stats.slept > 0 ? `; ${stats.slept.toLocaleString('en-US')} transitions skipped by sleep sets` : ''}`,
+      `${label('states')}${stats.explored.toLocaleString('en-US')} explored, ${stats.unique.toLocaleString('en-US')} unique, depth ${stats.depthReached} reached; ${seconds.toFixed(1)}s (${perSecond.toLocaleString('en-US')} states/s)${stats.slept > 0 ? `; ${stats.slept.toLocaleString('en-US')} transitions skipped by sleep sets` : ''}${stats.runs > 0 ? `; ${stats.runs.toLocaleString('en-US')} run${stats.runs === 1 ? '' : 's'}` : ''}`,
     );
     if (result.violation !== undefined) {
       const v = result.violation;

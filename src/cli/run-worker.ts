@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import chalk from 'chalk';
 import { describeThrown } from '../core/thrown.js';
 import { jsonText } from '../core/short-json.js';
+import { ScenarioError } from '../scenario/issues.js';
 import { loadScenarioFile, protocolsFor } from './load.js';
 import { runOne, type RunJob } from './run.js';
 import { workerWatch } from './watchdog.js';
@@ -66,7 +67,10 @@ parentPort!.on('message', (job: RunJob | ProbeJob | { traceEvent: number }) => {
       postPlain({ ok: true, row });
     } catch (error) {
       watched.idle();
-      parentPort!.postMessage({ ok: false, message: describeThrown(error, 12).stack ?? describeThrown(error).text });
+      // Bad input found while running (a recorded choice no longer enabled): the main thread
+      // reports it as bad input, naming the file and field.
+      if (error instanceof ScenarioError) parentPort!.postMessage({ ok: false, message: error.message, scenarioError: { file: error.file, issues: error.issues } });
+      else parentPort!.postMessage({ ok: false, message: describeThrown(error, 12).stack ?? describeThrown(error).text });
     }
   })();
 });

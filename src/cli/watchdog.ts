@@ -18,6 +18,7 @@ import { CallKind, WATCH, WATCH_CELLS, enterCall, internedNames, leaveCall, type
 import type { UnfinishedCall } from '../kernel/findings.js';
 import { unfinishedRun, type RunResult } from '../runner/index.js';
 import type { Scenario } from '../scenario/resolve.js';
+import { ScenarioError, type ScenarioIssue } from '../scenario/issues.js';
 import { describeCall, unfinishedCall, type CallReport } from './call-report.js';
 import { UsageError } from './errors.js';
 import type { RunJob, RunRow } from './run.js';
@@ -361,9 +362,10 @@ export class WatchedRunner {
 
   async run(job: RunJob, scenario: Scenario): Promise<RunRow> {
     const started = Date.now();
-    const answer = await this.worker.run<{ ok: true; row: RunRow } | { ok: false; message: string }>(job);
+    const answer = await this.worker.run<{ ok: true; row: RunRow } | { ok: false; message: string; scenarioError?: { file: string; issues: ScenarioIssue[] } }>(job);
     if (answer.status !== 'done') return { result: stoppedResult(scenario, job, stoppedCall(answer, this.limits)), wallMs: Date.now() - started };
     if (answer.reply.ok) return answer.reply.row;
+    if (answer.reply.scenarioError !== undefined) throw new ScenarioError(answer.reply.scenarioError.file, answer.reply.scenarioError.issues);
     throw new WorkerFailure(answer.reply.message);
   }
 

@@ -7,7 +7,8 @@
  *   a delivery's time is the driver's choice, and ids only name);
  * - the scripted clients (next op, the op awaiting a reply) and the history so far without times
  *   (the order of its events is what linearizability judges);
- * - how many crashes, drops, duplications and timer firings the path used (bounds on the future).
+ * - how many crashes, drops, duplications, timer firings and reorders the path used (bounds on the
+ *   future), and which messages in flight were already overtaken on their link.
  *
  * The hash is structural, without building text: objects, Sets and Maps combine their members'
  * hashes by addition (order-independent, so no key sorting); arrays combine in order.
@@ -15,7 +16,8 @@
  * Symmetry: with `symmetry`, node ids are interchangeable. Every renaming of the nodes is applied
  * (to strings equal to a node id, object keys, message ends, node order) and the smallest hash
  * kept, so states equal up to renaming share a fingerprint. Arrays made only of node ids are
- * compared as sets then (votes, voter lists). It is sound only when the protocol treats ids
+ * compared as sets then (votes, voter lists), and arrays of per-node records in node order are
+ * hashed in the renamed nodes' order (inRenamedNodeOrder). It is sound only when the protocol treats ids
  * alike (no tie-break by id order), which the scenario asserts by turning it on.
  *
  * Fingerprints are hashes: two different states collide with probability about n²/2⁵⁴ for n
@@ -114,8 +116,10 @@ export class Fingerprinter {
       let mb = 0;
       for (const ev of pending) {
         hashValue(ev.payload, rename);
-        let ea = mixInt(mixInt(mixInt(SEED_A, ev.kind), endpointHash(sim.endpointName(ev.source), rename)), A);
-        let eb = mixInt(mixInt(mixInt(SEED_B, ev.kind), endpointHash(sim.endpointName(ev.target), rename)), B);
+        // An overtaken message may be passed again for free: that changes the future's choices.
+        const kind = world.isOvertaken(ev) ? ev.kind + 16 : ev.kind;
+        let ea = mixInt(mixInt(mixInt(SEED_A, kind), endpointHash(sim.endpointName(ev.source), rename)), A);
+        let eb = mixInt(mixInt(mixInt(SEED_B, kind), endpointHash(sim.endpointName(ev.target), rename)), B);
         ea = mixInt(ea, endpointHash(sim.endpointName(ev.target), rename));
         eb = mixInt(eb, endpointHash(sim.endpointName(ev.source), rename));
         ma = (ma + finalize(ea)) | 0;
@@ -125,7 +129,7 @@ export class Fingerprinter {
       b = mixInt(mixInt(b, mb), pending.length);
       hashValue(world.clients.states(), rename);
       a = mixInt(mixInt(mixInt(a, A), historyA), used.crashes * 4096 + used.drops * 64 + used.duplicates);
-      b = mixInt(mixInt(mixInt(b, B), historyB), used.timeouts);
+      b = mixInt(mixInt(mixInt(b, B), historyB), used.timeouts * 128 + used.reorders);
       if (extra !== undefined) {
         hashValue(extra, rename);
         a = mixInt(a, A);
@@ -200,7 +204,7 @@ export function hashValue(value: unknown, rename: Map<string, string> | undefine
     const unordered = rename !== undefined && value.length > 1 && value.every((v) => typeof v === 'string' && rename.has(v));
     let a = 0xa1a1;
     let b = 0xb1b1;
-    for (const v of value) {
+    for (const v of rename === undefined ? value : inRenamedNodeOrder(value, rename)) {
       hashValue(v, rename);
       if (unordered) {
         a = (a + finalize(A)) | 0;
@@ -248,6 +252,37 @@ export function hashValue(value: unknown, rename: Map<string, string> | undefine
   }
   A = mixInt(mixInt(0xc3c3, a), count);
   B = mixInt(mixInt(0xd4d4, b), count);
+}
+
+/**
+ * Per-node records kept in node order (one record per node, each naming it in a field, or a tuple
+ * headed by it: a leader's progress per peer) are put in the renamed nodes' order, so a state and
+ * its renamed twin, which built the array in its own node order, hash alike. Any other array keeps
+ * its order (an order that is not node order says something).
+ */
+function inRenamedNodeOrder(value: readonly unknown[], rename: Map<string, string>): readonly unknown[] {
+  if (value.length < 2 || typeof value[0] !== 'object' || value[0] === null) return value;
+  const keys: string[] = [];
+  for (const v of value) {
+    const key = nodeKeyOf(v, rename);
+    if (key === undefined || (keys.length > 0 && key <= keys[keys.length - 1]!)) return value;
+    keys.push(key);
+  }
+  const renamed = value.map((v, i) => ({ v, key: rename.get(keys[i]!)! }));
+  return renamed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)).map((x) => x.v);
+}
+
+/** The node a record is about: the first field (or a tuple's head) that holds a node id. */
+function nodeKeyOf(v: unknown, rename: Map<string, string>): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (Array.isArray(v)) return typeof v[0] === 'string' && rename.has(v[0]) ? v[0] : undefined;
+  if (v instanceof Map || v instanceof Set) return undefined;
+  const record = v as Record<string, unknown>;
+  for (const field in record) {
+    const f = record[field];
+    if (typeof f === 'string' && rename.has(f)) return f;
+  }
+  return undefined;
 }
 
 function stringLane(s: string, seed: number): number {

@@ -11,6 +11,7 @@
  * - choices at different nodes are independent, except: timers, when a timer moves the clock
  *   (`time: timers`: every later step sees another time) or the timer firings per path are
  *   bounded (one firing can use up the other's budget); crashes of two nodes (the crash budget);
+ *   two deliveries that each overtake older messages on their link (the reorder budget);
  *   drops and duplicates (their budgets, and they concern another choice's message) depend on all.
  */
 import { EventKind } from '../kernel/queue.js';
@@ -21,16 +22,19 @@ export interface Footprint {
   readonly node: number;
   /** Dependent on every other choice. */
   readonly global: boolean;
-  /** A budgeted kind whose choices depend on each other ('timer', 'crash'), if any. */
-  readonly budget: 'timer' | 'crash' | undefined;
+  /** A budgeted kind whose choices depend on each other ('timer', 'crash', 'reorder'), if any. */
+  readonly budget: 'timer' | 'crash' | 'reorder' | undefined;
 }
 
 export function footprint(choice: Choice, world: ChoiceWorld): Footprint {
   switch (choice.kind) {
     case 'invoke':
       return { node: -1, global: false, budget: undefined };
-    case 'deliver':
-      return choice.event!.kind === EventKind.Reply ? { node: -1, global: false, budget: undefined } : { node: choice.event!.target, global: false, budget: undefined };
+    case 'deliver': {
+      // A delivery that overtakes older messages on its link spends the reorder budget.
+      const budget = world.bounds.reorders !== Infinity && world.passedBy(choice.event!) > 0 ? 'reorder' : undefined;
+      return choice.event!.kind === EventKind.Reply ? { node: -1, global: false, budget } : { node: choice.event!.target, global: false, budget };
+    }
     case 'timer':
       return { node: choice.event!.target, global: world.bounds.time === 'timers', budget: world.bounds.timeouts === Infinity ? undefined : 'timer' };
     case 'crash':

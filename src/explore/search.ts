@@ -13,17 +13,20 @@
  * - dfs: depth first, a state revisited only when reached by a shorter path; finds deep paths
  *   sooner, not the shortest.
  * - random-walk: seeded random paths from the start to the depth bound; no replay, no guarantee.
+ * - pct: seeded runs to the depth bound scheduled by PCT (pct.ts): a probabilistic guarantee per
+ *   run for bugs of a given depth.
  * - partitions: breadth first over coarser steps (steppers.ts): a timer, a client op, a crash or a
  *   partition change, each followed by every delivery it allows; the shortest path in such steps.
  */
 import type { AnyProtocol } from '../core/protocol.js';
 import { Rng } from '../rng/index.js';
-import { ChoiceWorld, exploredChecks } from '../runner/choices.js';
+import { ChoiceWorld, exploredChecks, type Choice } from '../runner/choices.js';
 import { prepareProtocol } from '../runner/prepare.js';
 import type { CheckResult } from '../runner/checks.js';
 import type { ExploreStrategy, Scenario } from '../scenario/resolve.js';
 import { Fingerprinter, MAX_SYMMETRIC_NODES } from './fingerprint.js';
 import { independent } from './independence.js';
+import { PctScheduler } from './pct.js';
 import { ChoiceStepper, MAX_PARTITION_NODES, QuiescentStepper, setPartitions, type Stepper } from './steppers.js';
 
 export type Strategy = ExploreStrategy;
@@ -38,6 +41,8 @@ export interface ExploreOptions {
   readonly maxStates: number;
   readonly strategy: Strategy;
   readonly symmetry: boolean;
+  /** PCT: the bug depth d aimed at (d-1 priority change points per run; default 3). */
+  readonly pctDepth?: number;
   /** Called every `progressEvery` states with the counts so far. */
   readonly onProgress?: (stats: ExploreStats) => void;
   readonly progressEvery?: number;
@@ -58,6 +63,8 @@ export interface ExploreStats {
   kernelEvents: number;
   /** Transitions not taken because a sleep set held them (bfs). */
   slept: number;
+  /** Runs from the start (random-walk, pct). */
+  runs: number;
 }
 
 export interface Violation {
@@ -87,7 +94,9 @@ export function explore(scenario: Scenario, options: ExploreOptions): ExploreRes
   if (partitionSteps(options.strategy) && scenario.nodes > MAX_PARTITION_NODES) throw new ExploreError(`strategy partitions is for ${MAX_PARTITION_NODES} nodes or fewer (every set partition of the nodes is a step)`);
   const protocol = prepareProtocol(scenario);
   const search = new Search(scenario, protocol, options);
-  return options.strategy === 'random-walk' ? search.randomWalk() : search.systematic(options.strategy === 'dfs' || options.strategy === 'partitions-dfs' ? 'dfs' : 'bfs');
+  if (options.strategy === 'random-walk') return search.randomWalk();
+  if (options.strategy === 'pct') return search.pct();
+  return search.systematic(options.strategy === 'dfs' || options.strategy === 'partitions-dfs' ? 'dfs' : 'bfs');
 }
 
 /** Whether a strategy's steps are quiescent steps (steppers.ts) rather than single choices. */
@@ -99,7 +108,7 @@ class Search {
   private readonly fingerprints: Fingerprinter;
   private readonly checks: string[];
   private readonly historyChecks: string[];
-  readonly stats: ExploreStats = { explored: 0, unique: 0, depthReached: 0, depthCompleted: -1, kernelEvents: 0, slept: 0 };
+  readonly stats: ExploreStats = { explored: 0, unique: 0, depthReached: 0, depthCompleted: -1, kernelEvents: 0, slept: 0, runs: 0 };
   /** Per state: its parent state and the index of the choice that led to it. */
   private readonly parent: number[] = [];
   private readonly choiceIndex: number[] = [];
@@ -215,18 +224,38 @@ class Search {
     return this.result(undefined);
   }
 
-  /** Seeded random paths to the depth bound, until maxStates transitions. */
+  /** Seeded random paths to the depth bound, each choice drawn uniformly, until maxStates transitions. */
   randomWalk(): ExploreResult {
     const rng = Rng.root(String(this.scenario.seed)).fork('explore-walk');
+    return this.walks(() => (choices) => (choices.length === 0 ? -1 : rng.int(choices.length)), 'random walk');
+  }
+
+  /** PCT runs (pct.ts): random thread priorities with d-1 change points, until maxStates transitions. */
+  pct(): ExploreResult {
+    const rng = Rng.root(String(this.scenario.seed)).fork('explore-pct');
+    const bounds = this.scenario.explore!;
+    const options = { depth: this.options.pctDepth ?? 3, steps: this.options.depth, faults: { crash: bounds.crashes, drop: bounds.drops, duplicate: bounds.duplicates } };
+    return this.walks(() => {
+      const scheduler = new PctScheduler(rng, options);
+      return (choices, step) => scheduler.pick(choices, step);
+    }, 'pct');
+  }
+
+  /**
+   * Runs from the start to the depth bound (or until nothing is enabled), each choice the index
+   * `schedule()`'s function returns for a run (-1: the run ends), until maxStates transitions.
+   */
+  private walks(schedule: () => (choices: readonly Choice[], step: number) => number, name: string): ExploreResult {
     const seen = this.seen;
     while (this.stats.explored < this.options.maxStates) {
-      const stepper = this.stepper([]);
+      const stepper = new ChoiceStepper(new ChoiceWorld(this.scenario, { protocol: this.protocol }));
+      const pick = schedule();
+      this.stats.runs++;
       seen.set(this.fingerprint(stepper), 0);
       const path: number[] = [];
       while (path.length < this.options.depth) {
-        const count = stepper.steps().length;
-        if (count === 0) break;
-        const i = rng.int(count);
+        const i = pick(stepper.steps(), path.length);
+        if (i < 0) break;
         const historyBefore = stepper.world.clients.history.length;
         stepper.take(i);
         path.push(i);
@@ -241,7 +270,7 @@ class Search {
       const stop = this.progress(seen.size);
       if (stop !== undefined) return this.result(stop);
     }
-    return this.result(`random walk: ${this.options.maxStates} transitions taken (a walk proves nothing exhaustively)`);
+    return this.result(`${name}: ${this.options.maxStates} transitions taken (a ${name} proves nothing exhaustively)`);
   }
 
   private addState(parent: number, choice: number, depth: number): number {

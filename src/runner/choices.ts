@@ -11,6 +11,12 @@
  * fires at its deadline, or now if that has passed (a timer chosen after a later one fires late).
  * So time moves only when a timer fires, and interleavings of the same deliveries between the
  * same timers reach the same times.
+ *
+ * Reordering: with `explore.reorders` absent, any pending message may be delivered next. With
+ * `reorders: N`, each link (sender to receiver) is FIFO except that at most N messages on a path
+ * are overtaken by a later message on their link (a message delivered while older ones on its link
+ * wait overtakes them; each overtaken message counts once, however many pass it): delay bounding
+ * (Emmi, Qadeer and Rakamaric, POPL 2011) with a delay being one message held back past later ones.
  */
 import type { NodeId } from '../core/ids.js';
 import type { ClientRequest, OpResult } from '../core/ops.js';
@@ -48,6 +54,8 @@ export interface ChoiceCounts {
   drops: number;
   duplicates: number;
   timeouts: number;
+  /** Messages overtaken by a later message on their link (bounded by `explore.reorders`). */
+  reorders: number;
 }
 
 /** The network of an explored run: no loss, duplication or delay of its own; those are choices. */
@@ -76,7 +84,9 @@ export class ChoiceWorld {
   readonly protocol: AnyProtocol;
   readonly nodeIds: readonly NodeId[];
   readonly bounds: ExploreConfig;
-  readonly used: ChoiceCounts = { crashes: 0, drops: 0, duplicates: 0, timeouts: 0 };
+  readonly used: ChoiceCounts = { crashes: 0, drops: 0, duplicates: 0, timeouts: 0, reorders: 0 };
+  /** Ids of pending messages already overtaken on their link (tracked when reorders are bounded). */
+  private readonly overtaken = new Set<number>();
   /** Choices taken. */
   depth = 0;
 
@@ -135,6 +145,7 @@ export class ChoiceWorld {
           if (seen.has(what)) continue;
           seen.add(what);
           messages.push(ev);
+          if (this.bounds.reorders !== Infinity && this.used.reorders + this.passedBy(ev, pending) > this.bounds.reorders) continue;
           out.push({ kind: 'deliver', label: `deliver ${what}`, event: ev });
           break;
         }
@@ -155,7 +166,30 @@ export class ChoiceWorld {
   deliver(ev: SimEvent): void {
     if (this.halted) throw new Error('deliver: the run is over');
     this.depth++;
+    if (this.bounds.reorders !== Infinity) this.overtake(ev);
     this.sim.fire(ev, this.sim.now);
+  }
+
+  /** Whether the pending message `ev` was overtaken by a later one on its link (reorders bounded). */
+  isOvertaken(ev: SimEvent): boolean {
+    return this.overtaken.has(ev.id);
+  }
+
+  /** How many messages delivering `ev` now would newly overtake: older ones on its link not yet overtaken. */
+  passedBy(ev: SimEvent, pending: readonly SimEvent[] = this.sim.choosable()): number {
+    let count = 0;
+    for (const other of pending) if (sameLink(other, ev) && other.id < ev.id && !this.overtaken.has(other.id)) count++;
+    return count;
+  }
+
+  /** Marks the messages that `ev`, delivered now, overtakes, and counts them against the bound. */
+  private overtake(ev: SimEvent): void {
+    this.overtaken.delete(ev.id);
+    for (const other of this.sim.choosable()) {
+      if (!sameLink(other, ev) || other.id >= ev.id || this.overtaken.has(other.id)) continue;
+      this.overtaken.add(other.id);
+      this.used.reorders++;
+    }
   }
 
   /** Takes one choice (from `choices()` of this very state). */
@@ -181,6 +215,7 @@ export class ChoiceWorld {
         return;
       case 'drop':
         this.used.drops++;
+        this.overtaken.delete(choice.event!.id);
         sim.discard(choice.event!);
         return;
       case 'duplicate':
@@ -222,7 +257,7 @@ export class ChoiceWorld {
   }
 
   /** `from>to type #id` for a pending message, request or reply. */
-  private describe(ev: SimEvent): string {
+  describe(ev: SimEvent): string {
     const sim = this.sim;
     const from = sim.endpointName(ev.source);
     const to = sim.endpointName(ev.target);
@@ -230,6 +265,11 @@ export class ChoiceWorld {
       ev.kind === EventKind.Message ? messageType(ev.payload) : ev.kind === EventKind.Request ? (ev.payload as ClientRequest).op.f : `reply:${(ev.payload as { result: OpResult }).result.type}`;
     return `${from}>${to} ${type} #${ev.id}`;
   }
+}
+
+/** Whether two pending events are messages (requests, replies) on one link: same sender, same receiver. */
+function sameLink(a: SimEvent, b: SimEvent): boolean {
+  return a.source === b.source && a.target === b.target && a.kind === b.kind && a.kind !== EventKind.Timer && a.kind !== EventKind.Call;
 }
 
 /** The checks an explored run is judged by: the scenario's, those exploration can judge, health first. */

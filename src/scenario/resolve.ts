@@ -61,16 +61,20 @@ export interface Scenario {
   readonly raw: unknown;
 }
 
-export type ExploreStrategy = 'bfs' | 'dfs' | 'random-walk' | 'partitions' | 'partitions-dfs';
+export type ExploreStrategy = 'bfs' | 'dfs' | 'random-walk' | 'pct' | 'partitions' | 'partitions-dfs';
 
 /** `explore:` resolved: the scripted clients' ops parsed. */
 export interface ExploreConfig {
   readonly depth: number;
   readonly maxStates: number;
   readonly strategy: ExploreStrategy;
+  /** PCT's bug depth d. */
+  readonly pctDepth: number;
   readonly crashes: number;
   readonly drops: number;
   readonly duplicates: number;
+  /** Messages overtaken on their link on a path at most (Infinity: any order; see choices.ts). */
+  readonly reorders: number;
   /** Timer firings on a path at most (Infinity: unbounded). */
   readonly timeouts: number;
   /** Partition changes on a path at most, for the partitions strategies (Infinity: unbounded). */
@@ -242,9 +246,11 @@ function resolveExplore(e: ExploreEntry, model: ModelName, issues: ScenarioIssue
     depth: e.depth,
     maxStates: e.maxStates,
     strategy: e.strategy,
+    pctDepth: e.pctDepth,
     crashes: e.crashes,
     drops: e.drops,
     duplicates: e.duplicates,
+    reorders: e.reorders ?? Infinity,
     timeouts: e.timeouts ?? Infinity,
     partitions: e.partitions ?? Infinity,
     symmetry: e.symmetry,

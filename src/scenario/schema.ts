@@ -289,13 +289,21 @@ const exploreSchema = z.strictObject({
   depth: z.number().int().min(1).max(10_000).default(20),
   /** Distinct states at most before the search stops, inconclusive. */
   maxStates: z.number().int().min(1).default(200_000),
-  strategy: z.enum(['bfs', 'dfs', 'random-walk', 'partitions', 'partitions-dfs']).default('bfs'),
+  strategy: z.enum(['bfs', 'dfs', 'random-walk', 'pct', 'partitions', 'partitions-dfs']).default('bfs'),
+  /** PCT: the bug depth d aimed at (d-1 priority change points per run). */
+  pctDepth: z.number().int().min(1).max(50).default(3),
   /** Crash-and-restart choices on a path (the node restarts at once from its durable state). */
   crashes: z.number().int().min(0).max(100).default(0),
   /** Message losses on a path (a pending message dropped). */
   drops: z.number().int().min(0).max(100).default(0),
   /** Message duplications on a path (a second copy of a pending message). */
   duplicates: z.number().int().min(0).max(100).default(0),
+  /**
+   * Messages on a path overtaken by a later message on their link, at most (delay bounding). When
+   * absent: single-choice strategies deliver pending messages in any order, and partition steps
+   * keep each link in send order.
+   */
+  reorders: z.number().int().min(0).max(100).optional(),
   /** Timer firings on a path (unbounded when absent: then only the depth bounds them). */
   timeouts: z.number().int().min(0).max(10_000).optional(),
   /** Partition changes on a path (strategies partitions and partitions-dfs; unbounded when absent). */

@@ -7,23 +7,8 @@ import { explore, type ExploreResult } from '../../src/explore/index.js';
 import { Fingerprinter, permutations } from '../../src/explore/fingerprint.js';
 import { QuiescentStepper, setPartitions } from '../../src/explore/steppers.js';
 import { ChoiceWorld, runChoiceLog } from '../../src/runner/choices.js';
-import { resolveScenario, type Scenario } from '../../src/scenario/resolve.js';
-
-/** A 3-node Raft whose timers have one deadline each (so symmetric nodes stay symmetric). */
-function raft(flaws: string[], explore: Record<string, unknown>): Scenario {
-  return resolveScenario(
-    {
-      name: 'explore-test',
-      protocol: 'raft',
-      nodes: 3,
-      flaws,
-      options: { preVote: false, checkQuorum: false, electionTimeoutMinUs: 150_000, electionTimeoutMaxUs: 150_001, heartbeatUs: 50_000, snapshotEvery: 0 },
-      checks: ['election-safety', 'log-matching', 'leader-completeness', 'state-machine-safety', 'linearizable'],
-      explore: { clients: [['write x 1']], ...explore },
-    },
-    '<test>',
-  );
-}
+import type { Scenario } from '../../src/scenario/resolve.js';
+import { paxos, raft, withChoices } from './scenarios.js';
 
 const TWO_LEADERS = ['timer n1 election', 'deliver n1>n2 request-vote #4', 'deliver n2>n1 vote-reply #8', 'timer n3 election', 'crash n2', 'deliver n3>n2 request-vote #14', 'deliver n2>n3 vote-reply #18'];
 
@@ -54,7 +39,7 @@ describe('choices', () => {
     fire('duplicate n1>n2 request-vote #4');
     fire('drop n1>n3 request-vote #5');
     expect(world.choices().map((c) => c.label).filter((l) => /^(drop|duplicate)/.test(l))).toEqual([]);
-    expect(world.used).toEqual({ crashes: 0, drops: 1, duplicates: 1, timeouts: 1 });
+    expect(world.used).toEqual({ crashes: 0, drops: 1, duplicates: 1, timeouts: 1, reorders: 0 });
   });
 });
 
@@ -119,21 +104,10 @@ describe('search', () => {
 
 describe('sleep sets', () => {
   it('skip transitions but reach every state: the same unique states, fewer transitions, on complete explorations', () => {
-    const paxos = resolveScenario(
-      {
-        name: 'explore-paxos',
-        protocol: 'paxos',
-        nodes: 3,
-        options: { checkQuorum: false, backoff: false, electionTimeoutMinUs: 150_000, electionTimeoutMaxUs: 150_001, heartbeatUs: 50_000, snapshotEvery: 0 },
-        checks: ['invariants', 'linearizable'],
-        explore: { crashes: 1, timeouts: 2, time: 'frozen', clients: [['write x 1']] },
-      },
-      '<test>',
-    );
-    // Without symmetry: under it, a state and its renamed twin may hash apart (per-node records in
-    // an array keep their order), and sleep sets may skip one twin while the other is explored.
+    // Without symmetry: under it, a state and its renamed twin may hash apart (a protocol's own
+    // per-node data in some shape not canonicalized), and sleep sets may skip one twin while the other is explored.
     const cases: Array<[Scenario, number]> = [
-      [paxos, 5],
+      [paxos([]), 5],
       [raft([], { crashes: 1, timeouts: 2, time: 'frozen' }), 5],
       [raft([], { timeouts: 3 }), 5],
     ];
@@ -199,22 +173,11 @@ describe('partitions: quiescent steps', () => {
   });
 
   it('finds Paxos forgetting a promise in two steps, and the choice log replays to the violation', () => {
-    const scenario = resolveScenario(
-      {
-        name: 'explore-paxos',
-        protocol: 'paxos',
-        nodes: 3,
-        flaws: ['promise-in-memory'],
-        options: { checkQuorum: false, backoff: false, electionTimeoutMinUs: 150_000, electionTimeoutMaxUs: 150_001, heartbeatUs: 50_000, snapshotEvery: 0 },
-        checks: ['invariants', 'linearizable'],
-        explore: { crashes: 1, timeouts: 2, time: 'frozen', clients: [['write x 1']] },
-      },
-      '<test>',
-    );
+    const scenario = paxos(['promise-in-memory']);
     const found = explore(scenario, { depth: 4, maxStates: 10_000, strategy: 'partitions', symmetry: true });
     expect(found.violation?.steps).toEqual(['timer n1 election', 'crash n1']);
     expect(found.violation!.path.length).toBeGreaterThan(2);
-    const replayed = runChoiceLog(resolveScenario({ ...scenario.raw as Record<string, unknown>, explore: { ...(scenario.raw as { explore: object }).explore, choices: found.violation!.path } }, '<test>'));
+    const replayed = runChoiceLog(withChoices(scenario, found.violation!.path));
     expect(replayed.checks.find((c) => c.name === 'invariants')?.verdict).toBe('fail');
   });
 });
