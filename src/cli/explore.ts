@@ -41,7 +41,7 @@ const SHORTEST: Record<Strategy, string> = {
   dfs: '',
   'random-walk': '',
   pct: '',
-  partitions: ' (fewest steps: timers, ops, crashes, partition changes; each step delivers what it can)',
+  partitions: ' (fewest steps: timers, ops, crashes, delays, partition changes; each step delivers what it can)',
   'partitions-dfs': ' (depth first over partition steps: a short path, not necessarily the shortest)',
 };
 
