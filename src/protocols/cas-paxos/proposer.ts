@@ -21,7 +21,7 @@ export const TIMER_RETRY = 'retry:';
 
 function proposerOf(state: CasState, key: string): KeyProposer {
   let kp = state.proposers[key];
-  if (kp === undefined) state.proposers[key] = kp = { queue: [], attempt: null, cache: null, conflicts: 0, backoffUntilUs: 0 };
+  if (kp === undefined) state.proposers[key] = kp = { queue: [], attempt: null, cache: null, conflicts: 0, timeouts: 0, backoffUntilUs: 0 };
   return kp;
 }
 
@@ -92,7 +92,7 @@ function begin(state: CasState, env: Env, key: string): void {
   a.promises = [];
   a.acks = [];
   a.nextAcks = [];
-  env.ctx.setTimer(TIMER_ATTEMPT + key, env.options.attemptTimeoutUs);
+  env.ctx.setTimer(TIMER_ATTEMPT + key, attemptTimeoutUs(env, kp));
   const cache = kp.cache;
   if (env.options.oneRoundTrip && cache !== null) {
     kp.cache = null;
@@ -104,6 +104,19 @@ function begin(state: CasState, env: Env, key: string): void {
   a.phase = 'prepare';
   for (const peer of state.members) if (peer !== state.self) env.ctx.send(peer, { type: 'prepare', key, ballot: a.ballot });
   onReply(state, env, state.self, prepare(state, env, key, a.ballot));
+}
+
+/** Doublings of the attempt timeout at most (8 times the option). */
+const MAX_TIMEOUT_DOUBLINGS = 3;
+
+/**
+ * The current attempt's timeout: the option, doubled per attempt in a row that timed out (TCP's
+ * retransmission timeout backs off the same way). An attempt is two round trips; where they take
+ * longer than the option (slow links, or this node's clock running fast, so its timers fire early)
+ * a fixed timeout would give up on every attempt just before its answers arrive, forever.
+ */
+function attemptTimeoutUs(env: Env, kp: KeyProposer): number {
+  return env.options.attemptTimeoutUs * 2 ** Math.min(kp.timeouts, MAX_TIMEOUT_DOUBLINGS);
 }
 
 /** Applies the ops' changes to `current`, in order, and sends the result to every acceptor. */
@@ -182,6 +195,7 @@ function onAccepted(state: CasState, env: Env, from: NodeId, msg: Msg<'accepted'
   // The quorum that voted also promised the next ballot: the next op here may skip phase 1.
   kp.cache = env.options.oneRoundTrip && a.nextAcks.length >= state.quorum ? { ballot: a.nextBallot, value: a.proposed! } : null;
   kp.conflicts = 0;
+  kp.timeouts = 0;
   finish(state, env, msg.key, a.results);
 }
 
@@ -240,7 +254,9 @@ function finish(state: CasState, env: Env, key: string, results: readonly OpResu
 /** The key's attempt got no quorum in time (the timer is re-armed per attempt and cancelled when one ends). */
 export function onAttemptTimer(state: CasState, env: Env, key: string): void {
   const a = state.proposers[key]?.attempt ?? null;
-  if (a !== null && a.ballot >= 0) retry(state, env, key);
+  if (a === null || a.ballot < 0) return;
+  state.proposers[key]!.timeouts++;
+  retry(state, env, key);
 }
 
 export function onRetryTimer(state: CasState, env: Env, key: string): void {

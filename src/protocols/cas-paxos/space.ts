@@ -27,8 +27,9 @@ export function promises({ options, model, healed }: PromiseQuery<CasPaxosOption
     checks: model === 'kv' || model === 'register' ? checks : ['invariants'],
     // Per-key client sessions (change.ts): a resent change applies once.
     exactlyOnce: true,
-    // An attempt that hears from no quorum within its timeout starts over: slower links than a
-    // quarter of it (a round trip each way, twice) make every attempt time out.
+    // An attempt is two round trips: on links within a quarter of the attempt timeout it finishes
+    // within the timeout. A node whose clock runs fast fires its timer early; the timeout then
+    // doubles per attempt that timed out (proposer.ts), so such a node still completes its ops.
     assumes: { maxDelayUs: Math.floor(options.attemptTimeoutUs / 4) },
   };
 }

@@ -63,6 +63,8 @@ export interface KeyProposer {
   cache: { readonly ballot: Ballot; readonly value: Versioned } | null;
   /** Conflicts in a row (the backoff window doubles with each). */
   conflicts: number;
+  /** Attempts in a row that timed out (the attempt timeout doubles with each, up to a limit). */
+  timeouts: number;
   /** Waiting out a backoff until this local time. */
   backoffUntilUs: number;
 }
