@@ -278,8 +278,16 @@ export interface DeploymentGroup {
 export interface Deployment {
   /** The groups, in node order (as a scenario's `groups:`). */
   readonly groups: Readonly<Record<string, DeploymentGroup>>;
-  /** The group workload clients address, and how many there are (0: the clients are nodes of a group). */
+  /**
+   * The group workload clients address, and how many there are (0: the clients are nodes of a
+   * group). With clients, the run's drawn workload (model, rate, keys, timeouts) addresses the service.
+   */
   readonly workload: { readonly service: string; readonly clients: number };
+  /**
+   * Roles and notes of the other groups' nodes that fuzzed faults may wait for (a coordination
+   * service's `leader`), besides the protocol's own from its fuzz profile.
+   */
+  readonly moments?: { readonly roles?: readonly string[]; readonly notes?: readonly string[] };
 }
 
 /** Picks among alternatives; the first is the default (what shrinking moves toward). */
@@ -348,11 +356,13 @@ export interface ProtocolDefinition<Options = unknown> {
    */
   promises?(query: PromiseQuery<Options>): Promises;
   /**
-   * A service used by other services' nodes (not by workload clients) says how it runs with them:
+   * A service used by other services' nodes (not by workload clients), or a configuration that
+   * needs another service (master-slave's `failover: coordinator`), says how it runs with them:
    * `dsim fuzz` then draws multi-group scenarios of this deployment, with faults aimed at every
-   * group's nodes, and judges each run by every group's promises.
+   * group's nodes, and judges each run by every group's promises. `undefined`: this configuration
+   * runs alone.
    */
-  deployment?(query: DeploymentQuery): Deployment;
+  deployment?(query: DeploymentQuery): Deployment | undefined;
   /** Operator actions the protocol accepts in this configuration (through `onCommand`), drawn like faults. */
   operatorActions?(options: Options): readonly OperatorAction[];
   /** Validates scenario `options` (absent options arrive as {}). */

@@ -13,7 +13,7 @@
  * that turns a kind off removes all its faults at once.
  */
 import fc from 'fast-check';
-import type { ProtocolDefinition, Promises } from '../core/protocol.js';
+import type { Deployment, DeploymentGroup, ProtocolDefinition, Promises } from '../core/protocol.js';
 import { didYouMean } from '../core/suggest.js';
 import { protocolRegistry } from '../protocols/index.js';
 import { knownCheckNames } from '../runner/checks.js';
@@ -286,7 +286,8 @@ export function fuzzSetup(options: ScenarioArbitraryOptions): FuzzSetup {
   const fallback = resolveConfiguration(configuration, { model: 0, choice: {} });
   // A deployment's checks are named by group and resolved with its scenario.
   const checkNames = new Set(knownCheckNames(definition.create({ options: fallback.parsed, flaws: new Set(flaws), model: fallback.model })));
-  const unknownChecks = definition.deployment !== undefined ? [] : (options.checks?.filter((name) => !checkNames.has(name)) ?? []);
+  const deployed = definition.deployment?.({ options: fallback.options, choice: fallback.choice, flaws, model: fallback.model, nodes: profile.nodes.min, clients: 1 }) !== undefined;
+  const unknownChecks = deployed ? [] : (options.checks?.filter((name) => !checkNames.has(name)) ?? []);
   if (unknownChecks.length > 0) throw new Error(`unknown check(s) ${unknownChecks.map((c) => `${c}${didYouMean(c, checkNames)}`).join(', ')} for ${definition.name}; expected one of ${[...checkNames].join(', ')}`);
   const kinds = options.faults ?? profile.faultKinds ?? DEFAULT_FAULT_KINDS;
   const maxFaults = options.maxFaults ?? profile.maxFaults ?? 8;
@@ -544,7 +545,9 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
 
   // A triggered fault: `on:` and its delay; the node the event happened on is the target `trigger`.
   // (`undefined`: a clock or slow gene from before those kinds waited for moments, so none.)
-  const triggerOf = (gene: TriggerGene | null | undefined): Record<string, unknown> => triggerFields(gene ?? null, context, durationMs);
+  // A deployment's faults may also wait for its other groups' moments (a coordination leader elected).
+  const moments = deployment?.moments === undefined ? context : { roles: [...(context.roles ?? []), ...(deployment.moments.roles ?? [])], notes: [...(context.notes ?? []), ...(deployment.moments.notes ?? [])] };
+  const triggerOf = (gene: TriggerGene | null | undefined): Record<string, unknown> => triggerFields(gene ?? null, moments, durationMs);
   /** The fault's own target, or the node of its trigger (a crash hits someone else: that one is down). */
   const aimed = (gene: TriggerGene | null | undefined, target: TargetGene): string => (gene != null && gene.event !== 'crash' ? 'trigger' : targetOf(target));
 
@@ -661,14 +664,16 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   faults.push(...commands);
 
   const w = genome.workload;
-  if (deployment !== undefined) {
+  // Workload clients of a deployment address its service (none: its clients are nodes of a group).
+  const service = deployment === undefined ? {} : { service: deployment.workload.service };
+  if (deployment !== undefined && deployment.workload.clients === 0) {
     return {
       name: `fuzz-${context.protocol}${context.flaws.length > 0 ? '-' + context.flaws.join('-') : ''}-${genome.seed}`,
-      groups: Object.fromEntries(Object.entries(deployment.groups).map(([name, g]) => [name, { ...g, ...(g.flaws !== undefined ? { flaws: [...g.flaws] } : {}) }])),
+      groups: groupsOf(deployment),
       seed: genome.seed,
       duration: `${durationMs}ms`,
       network,
-      workload: { service: deployment.workload.service, clients: deployment.workload.clients },
+      workload: { ...service, clients: 0 },
       faults,
       heal: { quiesce: `${quiesceMs}ms`, restart: true },
       checks: [...judged.checks],
@@ -676,7 +681,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
       limits: { events: FUZZ_EVENT_LIMIT },
     };
   }
-  const workload: Record<string, unknown> = { model: config.model, clients: w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
+  const workload: Record<string, unknown> = { ...service, model: config.model, clients: deployment?.workload.clients ?? w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
   if (context.mix !== undefined) workload.mix = { ...context.mix };
   if (resends > 0) workload.retries = resends;
   const opsStopPm = genome.opsStopPm ?? 0;
@@ -688,10 +693,14 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
 
   return {
     name: `fuzz-${context.protocol}${context.flaws.length > 0 ? '-' + context.flaws.join('-') : ''}-${genome.seed}`,
-    protocol: context.protocol,
-    ...(Object.keys(config.options).length > 0 ? { options: { ...config.options } } : {}),
-    ...(context.flaws.length > 0 ? { flaws: [...context.flaws] } : {}),
-    nodes,
+    ...(deployment !== undefined
+      ? { groups: groupsOf(deployment) }
+      : {
+          protocol: context.protocol,
+          ...(Object.keys(config.options).length > 0 ? { options: { ...config.options } } : {}),
+          ...(context.flaws.length > 0 ? { flaws: [...context.flaws] } : {}),
+          nodes,
+        }),
     ...(spares > 0 ? { spares } : {}),
     seed: genome.seed,
     duration: `${durationMs}ms`,
@@ -704,6 +713,11 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
     // A storm or livelock fails `health` here instead of running for minutes.
     limits: { events: FUZZ_EVENT_LIMIT },
   };
+}
+
+/** A deployment's groups as a scenario's `groups:` (copies). */
+function groupsOf(deployment: Deployment): Record<string, DeploymentGroup> {
+  return Object.fromEntries(Object.entries(deployment.groups).map(([name, g]) => [name, { ...g, ...(g.flaws !== undefined ? { flaws: [...g.flaws] } : {}) }]));
 }
 
 /** A per-level table capped at `max` (undefined: as is). */

@@ -124,8 +124,10 @@ export const FUZZ_PROFILES: Readonly<Record<string, FuzzProfile>> = {
     nodes: { min: 2, max: 4 },
     durationMs: { min: 300, max: 3000 },
     quiesceMs: 3000,
+    // failover: coordinator adds a 3-node coordination service (space.ts, deployment).
+    nodeSlots: 7,
     roles: ['primary'],
-    notes: ['primary-silent', 'campaign', 'promoted', 'step-down', 'restart-as-replica', 'semi-sync-off', 'semi-sync-on', 'truncate'],
+    notes: ['primary-silent', 'campaign', 'promoted', 'step-down', 'restart-as-replica', 'semi-sync-off', 'semi-sync-on', 'truncate', 'lease-lapsed'],
     route: 'leader',
   },
   leaderless: {

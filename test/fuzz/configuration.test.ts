@@ -21,6 +21,12 @@ import configurableRegister from '../fixtures/protocols/configurable-register.js
 const protocols = protocolRegistry();
 const SEED = 42;
 
+/** A master-slave scenario's options: its own, or its `db` group's in a coordinator deployment. */
+function msOptions(s: ScenarioObject): Record<string, unknown> {
+  const groups = s.groups as Record<string, { options?: Record<string, unknown> }> | undefined;
+  return (groups?.['db']?.options ?? s.options ?? {}) as Record<string, unknown>;
+}
+
 function scenarios(protocol: string, runs: number, extra: Parameters<typeof fuzzSetup>[0] = { protocol }): ScenarioObject[] {
   const setup = fuzzSetup({ ...extra, protocol, protocols: extra.protocols ?? protocols });
   return fc.sample(genomeArbitrary(setup), { seed: SEED, numRuns: runs }).map((g) => genomeToScenario(g, setup.context));
@@ -76,12 +82,12 @@ describe('configuration spaces', () => {
 
   it('pins what --options names and draws the rest; a drawn option that clashes with a pin gives way', () => {
     const drawn = scenarios('master-slave', 200, { protocol: 'master-slave', options: { mode: 'async' } });
-    expect(new Set(drawn.map((s) => (s.options as Record<string, unknown>).mode))).toEqual(new Set(['async']));
-    expect(drawn.some((s) => 'k' in (s.options as object))).toBe(false);
-    expect(new Set(drawn.map((s) => (s.options as Record<string, unknown>).failover)).size).toBe(3);
+    expect(new Set(drawn.map((s) => msOptions(s).mode))).toEqual(new Set(['async']));
+    expect(drawn.some((s) => 'k' in msOptions(s))).toBe(false);
+    expect(new Set(drawn.map((s) => msOptions(s).failover)).size).toBe(4);
     // k is not a dimension of its own when mode is drawn: pinning it pins a clash the defaults resolve.
     const k = scenarios('master-slave', 100, { protocol: 'master-slave', options: { mode: 'semi-sync', k: 2 } });
-    expect(new Set(k.map((s) => (s.options as Record<string, unknown>).k))).toEqual(new Set([2]));
+    expect(new Set(k.map((s) => msOptions(s).k))).toEqual(new Set([2]));
     expect(() => fuzzSetup({ protocol: 'master-slave', options: { mode: 'async', k: 2 }, protocols })).toThrow(/k applies only to mode: semi-sync/);
     expect(() => fuzzSetup({ protocol: 'raft', model: 'set', protocols })).toThrow(/raft serves kv, counter, not set/);
     expect(new Set(scenarios('leaderless', 50, { protocol: 'leaderless', model: 'counter' }).map((s) => (s.workload as Record<string, unknown>).model))).toEqual(new Set(['counter']));
@@ -110,6 +116,35 @@ describe('configuration spaces', () => {
     const redlock = planted('redlock');
     expect(redlock['clients']!.protocol).toBe('redlock-client');
     expect(Object.values(redlock).filter((g) => g.protocol === 'coordination').every((g) => g.options?.['expiryClock'] === 'wall')).toBe(true);
+  });
+
+  it('a configuration that needs another service runs with it: master-slave failover: coordinator is a coord + db deployment, workload on db', () => {
+    const drawn = scenarios('master-slave', 100);
+    expect(drawn.filter((s) => s.groups !== undefined).length).toBeGreaterThan(10);
+    // Every other configuration runs alone, as before.
+    for (const s of drawn.filter((x) => x.groups === undefined)) expect(msOptions(s).failover).not.toBe('coordinator');
+    const coordinated = scenarios('master-slave', 200, { protocol: 'master-slave', options: { failover: 'coordinator' } });
+    for (const s of coordinated) {
+      const groups = s.groups as Record<string, { protocol: string; nodes: number; options?: Record<string, unknown> }>;
+      expect(Object.entries(groups).map(([name, g]) => [name, g.protocol])).toEqual([
+        ['coord', 'coordination'],
+        ['db', 'master-slave'],
+      ]);
+      expect(groups['coord']!.nodes).toBe(3);
+      expect(groups['db']!.options!['failover']).toBe('coordinator');
+      expect(s.workload).toMatchObject({ service: 'db', model: 'kv' });
+      expect(s.checks).toEqual(expect.arrayContaining(['invariants', 'db.converged', 'liveness']));
+      // A sync (or every-replica semi-sync) configuration with primary reads promises linearizable
+      // reads, so its clocks stay within the drift its lease margin allows for.
+      const margin = (groups['db']!.options!['coordinator'] as { leaseMargin: number }).leaseMargin;
+      if ((s.checks as string[]).includes('linearizable')) for (const f of s.faults) if (f.skew !== undefined) expect(Math.abs(f.drift as number)).toBeLessThanOrEqual(margin / (2 - margin));
+    }
+    // Faults reach both services: nodes of coord (n1-n3) and of db, and coord's leader elections as moments.
+    const targets = coordinated.flatMap((s) => s.faults.flatMap((f) => [f.crash, f.pause, f.skew, f.slow, f.target].filter((t): t is string => typeof t === 'string')));
+    expect(targets).toEqual(expect.arrayContaining(['n1', 'n2', 'n3', 'n4', 'n5', 'primary']));
+    expect(coordinated.some((s) => s.faults.some((f) => JSON.stringify(f.on) === '{"became":"leader"}'))).toBe(true);
+    // Client epoch checks are on by default there: drawn explicit (false, true) or left to the default.
+    expect(new Set(coordinated.map((s) => JSON.stringify((s.groups as Record<string, { options: Record<string, unknown> }>)['db']!.options['clientEpochs'])))).toEqual(new Set([undefined, 'false', 'true']));
   });
 
   it('keeps clock faults within what a lease assumes, and links within what timeouts allow for', () => {
@@ -148,6 +183,18 @@ describe('configuration spaces', () => {
     expect(promised({ failover: 'automatic', mode: 'sync', readLease: { duration: '300ms', driftMargin: '30ms' } })).toContain('linearizable');
     expect(promised({ reads: 'replica' })).not.toContain('linearizable');
     expect(promised({ failover: 'automatic', promotion: 'first-to-notice', mode: 'sync' })).toEqual(['liveness']);
+    // Through a coordinator any node may take the key: durable only where every replica has each
+    // write; linearizable reads under the session lease then; one primary per epoch always.
+    expect(promised({ failover: 'coordinator', mode: 'sync' })).toEqual(['invariants', 'durable', 'linearizable', 'converged', 'liveness']);
+    expect(promised({ failover: 'coordinator', mode: 'semi-sync', k: 2 })).toContain('linearizable');
+    expect(promised({ failover: 'coordinator', mode: 'semi-sync', k: 1 })).toEqual(['invariants', 'converged', 'liveness']);
+    expect(promised({ failover: 'coordinator' })).toEqual(['invariants', 'converged', 'liveness']);
+    expect(promised({ failover: 'coordinator', mode: 'sync', reads: 'replica' })).not.toContain('linearizable');
+    const assumed = (raw: Record<string, unknown>) => promisesOf(ms, { options: (ms.parseOptions(raw) as { value: unknown }).value, model: 'kv', nodes: 3, healed: true, commands: [] }).assumes;
+    expect(assumed({ failover: 'coordinator', mode: 'sync', coordinator: { leaseMargin: 0.1 } })?.clock).toEqual({ maxDrift: 0.0526 });
+    expect(assumed({ failover: 'coordinator' })?.clock).toBeUndefined();
+    // Recovery: a TTL for the old session to expire, coord's election, the acquire.
+    expect(assumed({ failover: 'coordinator', coordinator: { ttl: '1s' } })?.recoveryUs).toBeGreaterThan(1_000_000);
     const raft = protocols.get('raft')!;
     const raftPromised = (raw: Record<string, unknown>, commands: string[] = []): readonly string[] => {
       const parsed = raft.parseOptions(raw);
@@ -178,7 +225,7 @@ describe('operator actions drawn like faults', () => {
   it('master-slave: promote only where failover is manual', () => {
     for (const s of scenarios('master-slave', 300)) {
       const promotes = s.faults.filter((f) => f.command === 'promote');
-      if (promotes.length > 0) expect((s.options as Record<string, unknown>).failover).toBe('manual');
+      if (promotes.length > 0) expect(msOptions(s).failover).toBe('manual');
     }
   });
 

@@ -9,6 +9,9 @@
  * - Paxos: n3 restarted with nothing applied and, with `maxSlotsPerAccept: 1`, relearned its 255
  *   slots one catch-up round trip each, past 3 s of quiet (catch-up answers now carry up to 64
  *   chosen values whatever the accept batch).
+ * - Master-slave `failover: coordinator`, a safety bug: a new primary answered a read from entries of
+ *   an earlier epoch its replicas had not confirmed, which the next failover lost (it now waits for
+ *   their confirmations before serving reads).
  * - CAS-Paxos, a safety bug: a duplicated client request arrived long after its first copy had been
  *   answered `fail` and was proposed anyway (nodes now refuse late copies of requests they refused).
  * - CAS-Paxos, a safety bug: two copies of one write queued at a node; the first's accept was chosen
@@ -36,6 +39,7 @@ describe('fuzz regressions', () => {
   for (const [file, what] of [
     ['fuzz-cas-paxos-1597802875.yaml', 'a late copy of a refused write does not take effect'],
     ['fuzz-cas-paxos-167595763.yaml', 'a copy of a write whose accept went out does not answer fail'],
+    ['fuzz-master-slave-coordinator-2147483637.yaml', 'a new primary does not serve reads of entries a failover can still lose'],
   ]) {
     it(`${file}: ${what}`, () => {
       const result = run(scenarioFile(join(dir, file!)));

@@ -29,8 +29,11 @@ export interface CoordClient {
   session: string | null;
   /** Local time the primary's belief in its session (so its key) ends. */
   leaseUntilUs: number;
-  /** The request in flight: open or acquire (one at a time), with the local time it first left. */
-  pending: { kind: 'open' | 'acquire'; requestId: string; seq: number; firstSentUs: number; to: NodeId } | null;
+  /**
+   * The request in flight: open or acquire (one at a time), with the local time it first left (a
+   * grant proves the session alive no earlier) and the time its latest copy left (when to resend).
+   */
+  pending: { kind: 'open' | 'acquire'; requestId: string; seq: number; firstSentUs: number; sentUs: number; to: NodeId } | null;
   keepalive: { requestId: string; sentUs: number } | null;
   lastKeepaliveUs: number;
   seq: number;
@@ -90,8 +93,11 @@ export function coordinatorTick(state: MsState, rawCtx: Ctx, env: Env): void {
     c.leaderHint = null;
   }
   if (c.pending !== null) {
-    // No answer within a keepalive period: ask again (same seq: the service dedupes it).
-    if (now - c.pending.firstSentUs >= keepaliveEveryUs) {
+    // No answer to the latest copy within a keepalive period: ask again (same seq: the service
+    // dedupes it). Counted from the latest copy, not the first: a request redirected once to the
+    // leader is answered only after two round trips, and resending it every tick once the first
+    // copy is old ignored each answer for the next copy's (no primary ever, at 16 ms a hop).
+    if (now - c.pending.sentUs >= keepaliveEveryUs) {
       c.pending.to = coordNode(c, ctx, env, c.pending.to);
       resend(c, ctx, env);
     }
@@ -102,12 +108,13 @@ export function coordinatorTick(state: MsState, rawCtx: Ctx, env: Env): void {
 }
 
 function start(c: CoordClient, ctx: SCtx, env: Env, kind: 'open' | 'acquire'): void {
-  c.pending = { kind, requestId: '', seq: ++c.seq, firstSentUs: ctx.monotonic(), to: coordNode(c, ctx, env) };
+  c.pending = { kind, requestId: '', seq: ++c.seq, firstSentUs: ctx.monotonic(), sentUs: ctx.monotonic(), to: coordNode(c, ctx, env) };
   resend(c, ctx, env);
 }
 
 function resend(c: CoordClient, ctx: SCtx, env: Env): void {
   const p = c.pending!;
+  p.sentUs = ctx.monotonic();
   const op = p.kind === 'open' ? { f: 'open', value: { ttlUs: env.options.coordinator!.ttlUs } } : { f: 'acquire', key: keyOf(ctx), value: { session: c.session, value: ctx.self } };
   p.requestId = ctx.call(p.to, { client: c.client, seq: p.seq, op });
 }

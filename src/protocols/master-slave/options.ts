@@ -36,9 +36,10 @@ export const optionsSchema = z
     /**
      * Clients check the epoch too: every answer carries the node's epoch, a client does not believe
      * an answer from an epoch older than one it has seen, and a node asked by a client that has seen
-     * a newer epoch steps down (client-epochs.ts).
+     * a newer epoch steps down (client-epochs.ts). Absent: on under `failover: coordinator` (the
+     * leader key's token is the fencing token, and its users check it), off otherwise.
      */
-    clientEpochs: z.boolean().default(false),
+    clientEpochs: z.boolean().optional(),
     /** How an automatic failover picks the new primary. */
     promotion: z.enum(['most-up-to-date', 'first-to-notice']).default('most-up-to-date'),
     /** Primary heartbeat period (also the replicas' check period). */
@@ -129,7 +130,7 @@ export function resolveOptions(parsed: ParsedOptions): MasterSlaveOptions {
         ? undefined
         : { service: parsed.coordinator?.service ?? 'coord', ttlUs: parsed.coordinator?.ttl ?? 1_000_000, leaseMargin: parsed.coordinator?.leaseMargin ?? 0.1 },
     promotion: parsed.promotion,
-    clientEpochs: parsed.clientEpochs,
+    clientEpochs: parsed.clientEpochs ?? parsed.failover === 'coordinator',
     heartbeatUs: parsed.heartbeat,
     failureTimeoutUs: parsed.failureTimeout,
     maxBatch: parsed.maxBatch,

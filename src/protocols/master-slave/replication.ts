@@ -70,7 +70,7 @@ export function requiredConfirmations(state: MsState, env: Env, replicas: number
 }
 
 /** The highest sequence number the mode considers confirmed. */
-function confirmedSeq(state: MsState, ctx: Ctx, env: Env): number {
+export function confirmedSeq(state: MsState, ctx: Ctx, env: Env): number {
   const required = requiredConfirmations(state, env, ctx.peers.length);
   return confirmedThrough(state.log.length, ctx.peers.map((p) => state.matchSeq[p] ?? 0), required);
 }

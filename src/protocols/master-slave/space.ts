@@ -4,12 +4,12 @@
  * default. The promises follow docs/protocols/master-slave.md: what each mode, failover and read
  * choice gives up is left out, so a run is judged only by what its configuration claims.
  */
-import type { ConfigurationSpace, OperatorAction, Promises, PromiseQuery } from '../../core/protocol.js';
+import type { ConfigurationSpace, Deployment, DeploymentQuery, OperatorAction, Promises, PromiseQuery } from '../../core/protocol.js';
 import type { MasterSlaveOptions } from './options.js';
 
 export const space: ConfigurationSpace = {
   dimensions: [
-    { name: 'failover', values: ['none', 'manual', 'automatic'] },
+    { name: 'failover', values: ['none', 'manual', 'automatic', 'coordinator'], description: 'coordinator: runs with a coordination service (the deployment below)' },
     { name: 'mode', values: ['async', 'semi-sync', 'sync'] },
     { name: 'reads', values: ['primary', 'replica'] },
     { name: 'readLease', values: [null, { duration: '300ms', driftMargin: '30ms' }, { duration: '200ms', driftMargin: '100ms' }], description: 'primary reads only' },
@@ -20,7 +20,13 @@ export const space: ConfigurationSpace = {
     { name: 'failureTimeout', values: ['300ms', '150ms', '1s'] },
     { name: 'maxBatch', values: [256, 16], description: 'small enough to need several catch-up rounds, large enough to catch up within the quiet period' },
     { name: 'maxPendingWrites', values: [1000, 3] },
-    { name: 'clientEpochs', values: [false, true], description: 'answers carry the epoch; clients refuse an older one and tell a node of a newer one' },
+    {
+      name: 'clientEpochs',
+      values: [null, false, true],
+      description: 'answers carry the epoch; clients refuse an older one and tell a node of a newer one (null: the default, on under coordinator failover only)',
+    },
+    { name: 'ttl', values: ['1s', '500ms'], description: 'coordinator failover only: the session TTL, so how long a lost primary is waited for' },
+    { name: 'leaseMargin', values: [0.1, 0.3], description: 'coordinator failover only: the share of the TTL the primary does not count on' },
   ],
   options(choice) {
     const semiSync = choice['mode'] === 'semi-sync';
@@ -32,12 +38,13 @@ export const space: ConfigurationSpace = {
       ...(semiSync ? { k: choice['k'] } : {}),
       ...(semiSync && choice['semiSyncTimeout'] !== null ? { semiSyncTimeout: choice['semiSyncTimeout'] } : {}),
       ...(choice['failover'] === 'automatic' ? { promotion: choice['promotion'] } : {}),
+      ...(choice['failover'] === 'coordinator' ? { coordinator: { ttl: choice['ttl'], leaseMargin: choice['leaseMargin'] } } : {}),
       ...(primaryReads && choice['readLease'] !== null ? { readLease: choice['readLease'] } : {}),
       heartbeat: choice['heartbeat'],
       failureTimeout: choice['failureTimeout'],
       maxBatch: choice['maxBatch'],
       maxPendingWrites: choice['maxPendingWrites'],
-      clientEpochs: choice['clientEpochs'],
+      ...(choice['clientEpochs'] !== null ? { clientEpochs: choice['clientEpochs'] } : {}),
     };
   },
 };
@@ -56,7 +63,9 @@ function acknowledgedEverywhereNeeded(o: MasterSlaveOptions, nodes: number): boo
   return o.failover === 'manual' ? k >= replicas : k + 1 >= Math.floor(nodes / 2) + 1;
 }
 
-export function promises({ options: o, nodes, healed }: PromiseQuery<MasterSlaveOptions>): Promises {
+export function promises(query: PromiseQuery<MasterSlaveOptions>): Promises {
+  if (query.options.failover === 'coordinator') return coordinatorPromises(query);
+  const { options: o, nodes, healed } = query;
   const checks: string[] = [];
   // A primary per epoch needs someone to decide who it is. First-to-notice promotes without votes:
   // two replicas that notice at once both become primary of one epoch, by design. A manual
@@ -91,6 +100,72 @@ export function promises({ options: o, nodes, healed }: PromiseQuery<MasterSlave
   // serves at once, and a manual promote waits for an operator, not a timeout.
   const recovery = o.failover === 'automatic' ? { recoveryUs: recoveryUs(o) } : {};
   return { checks, assumes: { ...recovery, ...(clock !== undefined ? { clock } : {}) } };
+}
+
+/**
+ * Failover through a coordination service (coordinator.ts). What it rests on: the coordination
+ * service (Raft) grants the leader key to one session at a time, with a token that only grows; the
+ * holder is primary of the token's epoch. So one node per epoch, and the invariants and
+ * convergence hold whatever the clocks do: a deposed primary is fenced by the replicas (they
+ * refuse a lower epoch) as soon as they hear of the new one.
+ *
+ * Durability: the key goes to whichever node asks first once it is free, not to the most
+ * up-to-date, as a manual promote may pick any replica. Only writes on every node survive every
+ * failover: sync, or semi-sync with k covering every replica and no fallback timeout (the manual
+ * rule of acknowledgedEverywhereNeeded).
+ *
+ * Linearizable primary reads: the session is the primary's lease. It serves only until the local
+ * time it sent the last request that proved its session alive plus (1 - leaseMargin) × TTL; the
+ * service frees the key no sooner than a full TTL after it received that request, on its leader's
+ * monotonic clock. The old primary has stopped before a new one can exist when the primary's
+ * clock runs slow by d and the service leader's fast by d with (1 - m)/(1 - d) <= 1/(1 + d), that
+ * is d <= m/(2 - m) (the lock clients' bound, checks.ts). Both sides measure on monotonic clocks,
+ * so jumps do not matter. Durable writes are needed too: a new primary missing an acknowledged
+ * write would serve a stale read. Client epoch checks add nothing here (they narrow the window
+ * when the clocks break the bound, failover-client-epochs.yaml), so they are not required.
+ *
+ * Liveness after the heal: a session the old primary held (or a crashed primary's) must expire,
+ * then a node must open a session and take the key (recoveryUs).
+ */
+function coordinatorPromises({ options: o, nodes, healed }: PromiseQuery<MasterSlaveOptions>): Promises {
+  const durable = acknowledgedEverywhereNeeded({ ...o, failover: 'manual' }, nodes);
+  const linearizable = o.reads === 'primary' && durable;
+  const checks = ['invariants', ...(durable && healed ? ['durable'] : []), ...(linearizable ? ['linearizable'] : []), ...(healed ? ['converged', 'liveness'] : [])];
+  const margin = o.coordinator!.leaseMargin;
+  const clock = linearizable ? { clock: { maxDrift: Math.floor((margin / (2 - margin)) * 10_000) / 10_000 } } : {};
+  return { checks, assumes: { recoveryUs: coordinatorRecoveryUs(o), ...clock } };
+}
+
+/**
+ * After the heal: the coordination service elects a leader (Raft's election timeout, twice for a
+ * split vote: COORD_ELECTION_US), which waits a full TTL before it expires the sessions it
+ * inherited; a node whose session expired opens a new one; the nodes ask for the key every
+ * heartbeat, and resend an unanswered request after a quarter TTL. A quarter more for a slow clock.
+ */
+function coordinatorRecoveryUs(o: MasterSlaveOptions): number {
+  const ttlUs = o.coordinator!.ttlUs;
+  return Math.ceil(1.25 * (COORD_ELECTION_US + ttlUs + COORD_EXPIRY_CHECK_US + 2 * Math.ceil(ttlUs / 4) + 2 * o.heartbeatUs));
+}
+
+/** The coordination service the deployment runs: 3 nodes, its default options. */
+const COORD_NODES = 3;
+/** Two of Raft's default election timeouts (at most 300 ms each): a split vote, then a win. */
+const COORD_ELECTION_US = 600_000;
+/** The coordination service's default expiry check period. */
+const COORD_EXPIRY_CHECK_US = 20_000;
+
+/**
+ * `failover: coordinator` runs with a coordination service: `coord` (COORD_NODES nodes, the
+ * service's defaults) and `db` (this protocol, the drawn node count), the workload on `db`. Faults
+ * reach both groups' nodes; the coordination service's leader elections are moments they may wait for.
+ */
+export function deployment({ options, nodes, clients }: DeploymentQuery): Deployment | undefined {
+  if (options['failover'] !== 'coordinator') return undefined;
+  return {
+    groups: { coord: { protocol: 'coordination', nodes: COORD_NODES }, db: { protocol: 'master-slave', nodes, options } },
+    workload: { service: 'db', clients },
+    moments: { roles: ['leader'], notes: ['session-expired'] },
+  };
 }
 
 /**
