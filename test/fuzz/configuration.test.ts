@@ -144,7 +144,7 @@ describe('configuration spaces', () => {
     expect(targets).toEqual(expect.arrayContaining(['n1', 'n2', 'n3', 'n4', 'n5', 'primary']));
     expect(coordinated.some((s) => s.faults.some((f) => JSON.stringify(f.on) === '{"became":"leader"}'))).toBe(true);
     // Client epoch checks are on by default there: drawn explicit (false, true) or left to the default.
-    expect(new Set(coordinated.map((s) => JSON.stringify((s.groups as Record<string, { options: Record<string, unknown> }>)['db']!.options['clientEpochs'])))).toEqual(new Set([undefined, 'false', 'true']));
+    expect(new Set(coordinated.map((s) => JSON.stringify((s.groups as unknown as Record<string, { options: Record<string, unknown> }>)['db']!.options['clientEpochs'])))).toEqual(new Set([undefined, 'false', 'true']));
   });
 
   it('keeps clock faults within what a lease assumes, and links within what timeouts allow for', () => {
