@@ -3,8 +3,10 @@
  * 2010), over the choices of runner/choices.ts. One run:
  *
  * - Each "thread" gets a random priority when it first has something to do. A thread is a link
- *   (its messages, requests or replies from one endpoint to another, delivered in send order), a
- *   node's timer (by name), or a scripted client (its invocations; the node it asks is drawn).
+ *   (its messages, requests or replies from one endpoint to another, delivered in send order), one
+ *   arming of a timer (a firing re-arms it as a new thread with a new priority: a node's timer as
+ *   one thread, once on top, fired again and again and spent the runs' timer firings at once), or
+ *   a scripted client (its invocations; the node it asks is drawn).
  * - At every step the highest-priority thread with an enabled choice takes it.
  * - d-1 change points are drawn among the run's k steps; at change point j the thread about to
  *   run drops to priority d-j, below every initial priority, and the highest is taken again.
@@ -27,7 +29,7 @@ function threadOf(choice: Choice): string | undefined {
     case 'deliver':
       return `link ${choice.event!.source}>${choice.event!.target}`;
     case 'timer':
-      return `timer ${choice.event!.target} ${String(choice.event!.payload)}`;
+      return `timer ${choice.event!.id}`;
     case 'crash':
     case 'drop':
     case 'duplicate':

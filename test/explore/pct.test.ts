@@ -47,6 +47,18 @@ describe('PCT scheduler', () => {
     }
   });
 
+  it('makes each arming of a timer its own thread, with a priority of its own', () => {
+    const timer = (id: number): Choice => {
+      const event = new SimEvent();
+      Object.assign(event, { kind: EventKind.Timer, source: 0, target: 0, id, payload: 'election' });
+      return { kind: 'timer', label: 'timer n1 election', event };
+    };
+    const scheduler = new PctScheduler(Rng.root('timers'), { depth: 1, steps: 10, faults: NO_FAULTS });
+    scheduler.pick([timer(10)], 0);
+    scheduler.pick([timer(11)], 1);
+    expect(scheduler.threads).toBe(2);
+  });
+
   it('injects each allowed fault at a drawn step, when one of its kind is enabled', () => {
     const crash: Choice = { kind: 'crash', label: 'crash n1', node: 'n1' };
     const scheduler = new PctScheduler(Rng.root('faults'), { depth: 1, steps: 5, faults: { crash: 1, drop: 0, duplicate: 0 } });
