@@ -38,18 +38,6 @@ describe('dsim explore', () => {
     expect(parsed.states.depthCompleted).toBe(3);
   });
 
-  it.each([
-    ['paxos-propose-own-value', 'invariants: agreement'],
-    ['paxos-read-without-completion', 'linearizable'],
-  ])('finds %s in three partition steps, and its file replays to the violation', (name, check) => {
-    const run = dsim(['explore', `scenarios/explore/${name}.yaml`, '--out', dir, '--no-progress']);
-    expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(new RegExp(`VIOLATION at depth 3 \\(fewest steps.*\\): .*${check}`));
-    const replay = dsim(['replay', join(dir, `explore-${name}-explore.yaml`)]);
-    expect(replay.code).toBe(1);
-    expect(replay.stdout).toContain('the same run, event for event, as when it was recorded');
-  });
-
   it('stops inconclusive at --max-states (exit 2), and rejects bad input (exit 3)', () => {
     const capped = dsim(['explore', 'scenarios/explore/raft-no-persist-vote.yaml', '--max-states', '50', '--out', dir, '--no-progress']);
     expect(capped.code).toBe(2);
