@@ -8,6 +8,11 @@
  *
  * Clients and other non-protocol actors are "processes": endpoints that live in the zone of a home
  * node, send requests to nodes through the network and receive replies.
+ *
+ * This class runs the loop, dispatches events to handlers and applies their effects (the hot
+ * path); its other jobs live beside it: node lifecycle and node faults (lifecycle.ts), roles and
+ * summaries (roles.ts), client endpoints (endpoints.ts), explicit choices (choices.ts), invariants
+ * (monitors.ts), the node contexts (context.ts).
  */
 import { assert } from '../core/assert.js';
 import { PLAIN_DATA_MAX_DEPTH, PlainDataError, clonePlain, explainTooDeep } from '../core/clone.js';
@@ -19,15 +24,19 @@ import type { Rng } from '../rng/index.js';
 import { DROP_LOSS, DROP_PARTITION, type Network } from '../network/network.js';
 import { TraceHash, ValueHasher } from '../trace/hash.js';
 import type { DropReason, TraceEvent, TraceSink } from '../trace/events.js';
-import { exactLocalTime, localTime, monotonicTime, trueDelay, trueTimeWhenMonotonicReads, trueTimeWhenReads } from './clock.js';
+import { ChoiceDriver } from './choices.js';
+import { localTime, monotonicTime, trueDelay, trueTimeWhenMonotonicReads, trueTimeWhenReads } from './clock.js';
 import { makeNodeContext, type ContextHost } from './context.js';
 import { StepEffects, TIMER_CANCEL } from './effects.js';
+import { Endpoints } from './endpoints.js';
 import { isFatal, type Finding, type FindingKind } from './findings.js';
+import { NodeLifecycle } from './lifecycle.js';
 import { InvariantMonitors } from './monitors.js';
 import { NodeSlot, TimerRecord } from './node-slot.js';
 import { EventKind, EventQueue, type SimEvent } from './queue.js';
+import { RoleTracker, bothObservers } from './roles.js';
 import { STEP_CALL, STEP_COMMAND, STEP_INIT, STEP_MESSAGE, STEP_REINIT, STEP_REQUEST, STEP_TIMER, describeStep, messageType, type StepKind } from './steps.js';
-import { DEFAULT_LIMITS, PROGRESS_EVERY, emptySimStats, type CrashPoint, type KernelLimits, type ProcessHandler, type SimStats, type SimulationOptions, type StepObserver } from './types.js';
+import { DEFAULT_LIMITS, PROGRESS_EVERY, emptySimStats, type CrashPoint, type KernelLimits, type ProcessHandler, type SimStats, type SimulationOptions, type StepObserver, type TraceEventInput } from './types.js';
 import { CallKind, WATCH, beat, cachedNameId, enterCall, leaveCall, type CallWatch } from './watch.js';
 
 export * from './types.js';
@@ -43,9 +52,6 @@ export class Simulation {
   readonly findings: Finding[] = [];
 
   private nowUs = 0;
-  /** Up nodes in the role `leader`, and since when none has been (undefined while one is). */
-  private leaders = 0;
-  private leaderlessSinceUs: number | undefined = 0;
   private eventCount = 0;
   private instantUs = -1;
   private instantEvents = 0;
@@ -57,12 +63,10 @@ export class Simulation {
   private readonly slots: NodeSlot[];
   private readonly indexOf = new Map<NodeId, number>();
   private readonly members: readonly NodeId[];
-  private readonly processes: ProcessHandler[] = [];
-  private readonly processNames: string[] = [];
-  /** Endpoints by process name: a request id `name:...` from process `name` is answered by name. */
-  private readonly processByName = new Map<string, number>();
-  /** Requests whose id does not start with their sender's name (rare: tests, custom actors). */
-  private readonly replyTo = new Map<string, number>();
+  private readonly endpoints: Endpoints;
+  private readonly roles: RoleTracker;
+  private readonly lifecycle: NodeLifecycle;
+  private readonly choices: ChoiceDriver;
   private readonly trace: TraceSink | undefined;
   private nextMessageId = 1;
   private readonly monitors: InvariantMonitors;
@@ -120,6 +124,50 @@ export class Simulation {
       return slot;
     });
     for (const m of this.members) assert(this.indexOf.has(m), `member ${m} is not a node`);
+    this.endpoints = new Endpoints(this.slots.length);
+    this.roles = new RoleTracker({
+      protocol: this.protocol,
+      stats: this.stats,
+      cells: this.cells,
+      now: () => this.nowUs,
+      emit: (event) => this.emit(event),
+      finding: (kind, message, slot, stack) => this.finding(kind, message, slot, stack),
+    });
+    this.lifecycle = new NodeLifecycle({
+      hash: this.hash,
+      values: this.values,
+      queue: this.queue,
+      roles: this.roles,
+      now: () => this.nowUs,
+      observer: () => this.observer,
+      emit: (event) => this.emit(event),
+      enqueue: (ev) => this.enqueue(ev),
+      init: (slot, kind, durable) => this.step(slot, kind, durable, ''),
+      unreadable: (slot, kind, message) => {
+        this.currentKind = kind;
+        this.finding('invalid-effect', message, slot);
+      },
+      clockChanged: (slot) => this.clockListener?.(slot.id),
+    });
+    this.choices = new ChoiceDriver({
+      queue: this.queue,
+      slots: this.slots,
+      stats: this.stats,
+      hash: this.hash,
+      tracing: () => this.trace !== undefined,
+      stopped: () => this.stopped,
+      now: () => this.nowUs,
+      setNow: (nowUs) => {
+        this.nowUs = nowUs;
+      },
+      countEvent: () => this.countEvent(this.limits.maxEvents),
+      dispatch: (ev) => this.dispatch(ev),
+      drop: (ev, reason) => this.drop(ev, reason),
+      detach: (ev) => this.detach(ev),
+      enqueue: (ev) => this.enqueue(ev),
+      emit: (event) => this.emit(event),
+      endpointName: (endpoint) => this.endpointName(endpoint),
+    });
     const wantInvariants = options.checkInvariants ?? true;
     // The monitors' factories are protocol code too: watched like any call (see monitors.ts).
     this.monitors = new InvariantMonitors({
@@ -170,18 +218,20 @@ export class Simulation {
     return index;
   }
   nodeStatus(id: NodeId): NodeStatus {
-    return this.slots[this.nodeIndex(id)]!.status;
+    return this.slotOf(id).status;
   }
   /** The node's role per the protocol, while it is up or paused. */
   roleOf(id: NodeId): string | undefined {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    return this.safeRole(slot);
+    return this.roles.safeRole(this.slotOf(id));
   }
   /** What is on the node's disk now (synced writes only, under a lying disk). */
   durableOf(id: NodeId): unknown {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    this.syncDisk(slot);
+    const slot = this.slotOf(id);
+    this.lifecycle.syncDisk(slot);
     return slot.durable;
+  }
+  private slotOf(id: NodeId): NodeSlot {
+    return this.slots[this.nodeIndex(id)]!;
   }
 
   /**
@@ -189,27 +239,14 @@ export class Simulation {
    * a crash loses what has not synced (0 restores an honest disk; pending writes then sync).
    */
   setDisk(id: NodeId, unsyncedUs: number): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    assert(unsyncedUs >= 0 && Number.isFinite(unsyncedUs), 'unsynced time must be a finite number >= 0');
-    this.hash.mix(0xa000 + slot.index);
-    if (unsyncedUs === 0) {
-      for (const w of slot.unsynced) w.syncedAtUs = this.nowUs;
-      this.syncDisk(slot);
-    }
-    slot.unsyncedUs = unsyncedUs;
+    this.lifecycle.setDisk(this.slotOf(id), unsyncedUs);
   }
   /**
    * Permanent node loss: the crashed node's disk is replaced by an empty one (synced and unsynced
    * writes alike), so its restart boots like a new machine with the same identity.
    */
   wipeDisk(id: NodeId): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    assert(slot.status === 'crashed' || slot.status === 'stopped', `wipeDisk(${id}): only a node that is down can lose its disk`);
-    this.hash.mix(0xb000 + slot.index);
-    slot.durable = undefined;
-    slot.hasDurable = false;
-    slot.unsynced = [];
-    this.emit({ kind: 'note', node: id, event: 'disk wiped', data: {} });
+    this.lifecycle.wipeDisk(this.slotOf(id));
   }
 
   /**
@@ -217,21 +254,16 @@ export class Simulation {
    * `onCrash` runs right after the crash. Re-arming replaces; `disarmCrashPoint` cancels.
    */
   armCrashPoint(id: NodeId, point: CrashPoint, onCrash?: () => void): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    this.hash.mix(0xc000 + slot.index);
-    slot.crashPoint = { point, onCrash };
+    this.lifecycle.armCrashPoint(this.slotOf(id), point, onCrash);
   }
 
   disarmCrashPoint(id: NodeId): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    if (slot.crashPoint === undefined) return;
-    this.hash.mix(0xc800 + slot.index);
-    slot.crashPoint = undefined;
+    this.lifecycle.disarmCrashPoint(this.slotOf(id));
   }
 
   /** Whether a crash point is armed on the node. */
   crashPointArmed(id: NodeId): boolean {
-    return this.slots[this.nodeIndex(id)]!.crashPoint !== undefined;
+    return this.slotOf(id).crashPoint !== undefined;
   }
 
   /**
@@ -254,17 +286,9 @@ export class Simulation {
   }
 
   private combineObservers(): void {
-    const a = this.faultObserver;
-    const b = this.watcher;
     const before = this.observer;
-    this.observer =
-      a !== undefined && b !== undefined
-        ? (node, kind, detail) => {
-            a(node, kind, detail);
-            b(node, kind, detail);
-          }
-        : (a ?? b);
-    if (before === undefined && this.observer !== undefined) for (const slot of this.slots) slot.observedRole = this.safeRole(slot);
+    this.observer = bothObservers(this.faultObserver, this.watcher);
+    if (before === undefined && this.observer !== undefined) for (const slot of this.slots) slot.observedRole = this.roles.safeRole(slot);
   }
 
   /** The node's clock reading now. */
@@ -296,7 +320,7 @@ export class Simulation {
   }
 
   processName(endpoint: number): string {
-    return this.processNames[endpoint - this.slots.length] ?? `?${endpoint}`;
+    return this.endpoints.name(endpoint);
   }
 
   // ---------------------------------------------------------------- scheduling
@@ -364,109 +388,41 @@ export class Simulation {
     return false;
   }
 
-  // ---------------------------------------------------------------- explicit choices
-  //
-  // `run` takes the earliest pending event every time: the seeded chooser, whose choices were
-  // drawn when each message was routed (delay, loss, duplication). A driver that chooses itself
-  // (dsim explore, or a recorded choice log replayed) asks which events are pending and fires the
-  // one it picks, at the time it picks (never before now); it may also drop or duplicate a
-  // pending message. Handlers, effects, invariants and the trace hash are exactly those of `run`.
-  // Nothing here is on `run`'s path.
+  // ---------------------------------------------------------------- explicit choices (choices.ts)
 
-  /**
-   * The events that may happen next, in no particular order (the queue's own array: read it
-   * before firing, dropping or duplicating anything). Timer events that stand for a timer since
-   * cancelled, re-armed or lost in a crash are removed first, so each armed timer appears once.
-   */
+  /** See ChoiceDriver.choosable: the events that may happen next. */
   choosable(): readonly SimEvent[] {
-    const entries = this.queue.entries();
-    let stale: SimEvent[] | undefined;
-    for (const ev of entries) if (ev.kind === EventKind.Timer && this.liveTimer(ev) === undefined) (stale ??= []).push(ev);
-    if (stale !== undefined) {
-      for (const ev of stale) {
-        this.queue.remove(ev);
-        this.queue.recycle(ev);
-      }
-    }
-    return this.queue.entries();
+    return this.choices.choosable();
   }
 
   /** When a pending timer event is due (its timer may have been re-armed since it was queued). */
   timerDueUs(ev: SimEvent): number {
-    const timer = this.liveTimer(ev);
-    assert(timer !== undefined, 'timerDueUs: not a live timer event');
-    return timer.dueUs;
+    return this.choices.timerDueUs(ev);
   }
 
-  /**
-   * Processes the pending event `ev` now, with the clock moved to `atUs` (at least now): a
-   * delivery, a timer firing, a reply to a client, as `run` would when its turn came.
-   */
+  /** Processes the pending event `ev` now, with the clock moved to `atUs` (at least now). */
   fire(ev: SimEvent, atUs: number): void {
-    assert(!this.stopped, 'fire: the run has stopped');
-    assert(atUs >= this.nowUs, 'fire: time cannot go backwards');
-    if (!this.queue.remove(ev)) throw new Error('fire: the event is not pending');
-    if (ev.kind === EventKind.Timer) {
-      const timer = this.liveTimer(ev);
-      // Fire it rather than let it move itself to a later deadline: the driver chose this moment.
-      if (timer !== undefined) {
-        ev.time = timer.dueUs;
-        ev.seq = timer.seq;
-      }
-    }
-    this.nowUs = atUs;
-    if (!this.countEvent(this.limits.maxEvents)) return;
-    this.hash.mix(atUs);
-    this.hash.mix((ev.kind << 24) ^ ev.target);
-    this.dispatch(ev);
-    this.queue.recycle(ev);
+    this.choices.fire(ev, atUs);
   }
 
   /** Loses the pending message, request or reply `ev` in the network (counted as a loss). */
   discard(ev: SimEvent): void {
-    assert(ev.kind === EventKind.Message || ev.kind === EventKind.Request || ev.kind === EventKind.Reply, 'discard: only messages can be lost');
-    if (!this.queue.remove(ev)) throw new Error('discard: the event is not pending');
-    this.hash.mix(DROP_LOSS);
-    this.drop(ev, 'loss');
-    this.queue.recycle(ev);
+    this.choices.discard(ev);
   }
 
   /** Delivers a second copy of the pending message `ev` (it may arrive before or after the first). */
   duplicate(ev: SimEvent): void {
-    assert(ev.kind === EventKind.Message || ev.kind === EventKind.Request || ev.kind === EventKind.Reply, 'duplicate: only messages can be duplicated');
-    const copy = this.detach(ev);
-    copy.time = Math.max(this.nowUs, ev.time);
-    this.stats.messagesDuplicated++;
-    this.hash.mix(0xd000 + ev.target);
-    if (this.trace !== undefined) {
-      this.emit({ kind: 'send', from: this.endpointName(ev.source), to: this.endpointName(ev.target), id: ev.id, msg: ev.payload, copies: 2 });
-    }
-    this.enqueue(copy);
+    this.choices.duplicate(ev);
   }
 
   /** The timers armed on a node: name and when each is due (true time, µs), in the order they were first set. */
   armedTimers(id: NodeId): Array<[string, number]> {
-    const out: Array<[string, number]> = [];
-    for (const [name, timer] of this.slots[this.nodeIndex(id)]!.timers) if (timer.armed) out.push([name, timer.dueUs]);
-    return out;
+    return this.choices.armedTimers(this.slotOf(id));
   }
 
   /** The endpoint name of a node index or client endpoint. */
   endpointName(endpoint: number): string {
     return endpoint < this.slots.length ? this.slots[endpoint]!.id : this.processName(endpoint);
-  }
-
-  /** The timer a queued timer event stands for, if it still does; a cancelled one is forgotten. */
-  private liveTimer(ev: SimEvent): TimerRecord | undefined {
-    const slot = this.slots[ev.target]!;
-    if (ev.epoch !== slot.incarnation) return undefined;
-    const timer = slot.timers.get(ev.payload as string);
-    if (timer === undefined || timer.token !== ev.id) return undefined;
-    if (!timer.armed) {
-      timer.token = 0; // cancelled: as dispatch would find it
-      return undefined;
-    }
-    return timer;
   }
 
   /** Ends the run now (e.g. a checker saw enough). */
@@ -477,70 +433,23 @@ export class Simulation {
   // ---------------------------------------------------------------- faults and control
 
   startNode(id: NodeId): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    if (slot.status !== 'stopped') return;
-    this.emit({ kind: 'start', node: id });
-    this.boot(slot, 'start');
+    this.lifecycle.start(this.slotOf(id));
   }
 
   crash(id: NodeId): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    if (slot.status === 'crashed' || slot.status === 'stopped') return;
-    this.hash.mix(0x5000 + slot.index);
-    slot.status = 'crashed';
-    slot.state = undefined;
-    slot.incarnation++;
-    slot.timers.clear();
-    // A lying disk keeps what it synced; writes still in its cache are gone.
-    this.syncDisk(slot);
-    if (slot.unsynced.length > 0) {
-      this.hash.mix(0x5800 + slot.unsynced.length);
-      this.emit({ kind: 'note', node: id, event: 'unsynced writes lost', data: { persists: slot.unsynced.length } });
-      slot.unsynced = [];
-    }
-    for (const ev of slot.paused) this.queue.recycle(ev);
-    slot.paused = [];
-    this.emit({ kind: 'crash', node: id });
-    this.noteRoleChange(slot);
-    slot.lastSummary = undefined;
-    slot.crashPoint = undefined;
-    slot.observedRole = undefined;
-    if (this.observer !== undefined) this.observer(id, 'crash', '');
+    this.lifecycle.crash(this.slotOf(id));
   }
 
   restart(id: NodeId): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    if (slot.status !== 'crashed') return;
-    this.hash.mix(0x6000 + slot.index);
-    this.emit({ kind: 'restart', node: id });
-    this.boot(slot, 'restart');
-    // (Boot may have crashed it again: a crash point armed for its first step.)
-    if (this.observer !== undefined && (slot.status as NodeStatus) === 'up') this.observer(id, 'restart', '');
+    this.lifecycle.restart(this.slotOf(id));
   }
 
   pause(id: NodeId): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    if (slot.status !== 'up') return;
-    this.hash.mix(0x7000 + slot.index);
-    slot.status = 'paused';
-    this.setLeading(slot, false);
-    this.emit({ kind: 'pause', node: id });
+    this.lifecycle.pause(this.slotOf(id));
   }
 
   resume(id: NodeId): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    if (slot.status !== 'paused') return;
-    this.hash.mix(0x8000 + slot.index);
-    slot.status = 'up';
-    this.setLeading(slot, slot.lastRole === 'leader');
-    this.emit({ kind: 'resume', node: id });
-    // What queued up while paused is handled now, in arrival order: timers fire late.
-    const held = slot.paused;
-    slot.paused = [];
-    for (const ev of held) {
-      ev.time = this.nowUs;
-      this.enqueue(ev);
-    }
+    this.lifecycle.resume(this.slotOf(id));
   }
 
   /**
@@ -548,30 +457,12 @@ export class Simulation {
    * read in steps of resolutionUs (0: exact).
    */
   setClock(id: NodeId, change: { offsetUs?: number; drift?: number; resolutionUs?: number }): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
-    const local = exactLocalTime(slot.clock, this.nowUs);
-    const mono = monotonicTime(slot.clock, this.nowUs);
-    const clock = slot.clock;
-    if (change.resolutionUs !== undefined) {
-      assert(Number.isInteger(change.resolutionUs) && change.resolutionUs >= 0, 'clock resolution must be an integer number of µs >= 0');
-      clock.resolutionUs = change.resolutionUs;
-      this.hash.mix(0x9800 + change.resolutionUs);
-    }
-    clock.anchorTrueUs = this.nowUs;
-    clock.anchorMonoUs = mono;
-    clock.anchorLocalUs = change.offsetUs !== undefined ? this.nowUs + change.offsetUs : local;
-    if (change.drift !== undefined) {
-      assert(change.drift > -1, 'clock drift must be greater than -1');
-      clock.drift = change.drift;
-    }
-    this.hash.mix(0x9000 + slot.index);
-    this.emit({ kind: 'clock', node: id, offsetUs: clock.anchorLocalUs - clock.anchorTrueUs, drift: clock.drift, ...(clock.resolutionUs > 0 ? { resolutionUs: clock.resolutionUs } : {}) });
-    this.clockListener?.(id);
+    this.lifecycle.setClock(this.slotOf(id), change);
   }
 
   /** Delivers an admin command (promote, add-node, ...) to a node as one step. */
   command(id: NodeId, command: AdminCommand): void {
-    const slot = this.slots[this.nodeIndex(id)]!;
+    const slot = this.slotOf(id);
     this.emit({ kind: 'command', node: id, name: command.name, args: command.args });
     if (slot.status !== 'up') return;
     const handler = this.protocol.onCommand;
@@ -587,10 +478,7 @@ export class Simulation {
   /** Registers a client process homed in `zoneNode`'s zone; returns its endpoint. */
   addProcess(name: string, zoneNode: NodeId, handler: ProcessHandler): number {
     const endpoint = this.network.addEndpoint(this.nodeIndex(zoneNode));
-    assert(endpoint === this.slots.length + this.processes.length, 'endpoint numbering out of step');
-    this.processes.push(handler);
-    this.processNames.push(name);
-    this.processByName.set(name, endpoint);
+    this.endpoints.add(name, handler, endpoint);
     return endpoint;
   }
 
@@ -601,18 +489,14 @@ export class Simulation {
     // A long run sends millions of requests: an id that names its sender needs no entry to be
     // answered (a reply, or a duplicate of one, long after the op ended finds its way by the name),
     // so the kernel's memory does not grow with the run.
-    if (this.senderOf(request.id) === fromEndpoint) {
-      if (this.replyTo.size > 0) this.replyTo.delete(request.id);
-    } else {
-      this.replyTo.set(request.id, fromEndpoint);
-    }
+    this.endpoints.sent(request.id, fromEndpoint);
     const id = this.nextMessageId++;
     if (this.trace !== undefined) this.emit({ kind: 'request', from: this.processName(fromEndpoint), to, id, request });
     this.route(EventKind.Request, fromEndpoint, target, request, id);
   }
 
   /** Records a client-side event in the trace (history ops, phases) and the hash. */
-  traceEvent(event: DistributiveOmit<TraceEvent, 'i' | 't'>): void {
+  traceEvent(event: TraceEventInput): void {
     this.emit(event);
   }
 
@@ -624,47 +508,12 @@ export class Simulation {
 
   // ---------------------------------------------------------------- internals
 
-  /** The process named by a request id's prefix (`c1:4:1` → c1's endpoint), if any. */
-  private senderOf(requestId: string): number | undefined {
-    const colon = requestId.indexOf(':');
-    return colon <= 0 ? undefined : this.processByName.get(requestId.slice(0, colon));
-  }
-
   private enqueue(ev: SimEvent): void {
     if (!this.queue.push(ev)) this.enqueueFailed();
   }
 
   private enqueueFailed(): void {
     this.finding('queue-overflow', `more than ${this.limits.maxQueue} pending events: ${this.effects.current ? `node ${this.effects.current.id} floods the queue` : 'the queue overflowed'}`, this.effects.current);
-  }
-
-  /** Moves every write whose time has come from the disk's cache to the disk. */
-  private syncDisk(slot: NodeSlot): void {
-    let synced = 0;
-    while (synced < slot.unsynced.length && slot.unsynced[synced]!.syncedAtUs <= this.nowUs) synced++;
-    if (synced === 0) return;
-    slot.durable = slot.unsynced[synced - 1]!.value;
-    slot.hasDurable = true;
-    slot.unsynced.splice(0, synced);
-  }
-
-  private boot(slot: NodeSlot, how: 'start' | 'restart'): void {
-    slot.status = 'up';
-    slot.incarnation++;
-    slot.timers.clear();
-    this.syncDisk(slot);
-    const durable = slot.hasDurable ? clonePlain(slot.durable) : undefined;
-    if (slot.hasDurable) {
-      // What a node recovers decides what it does next: it feeds the hash (see traceHash).
-      try {
-        this.hash.mix(this.values.hash(durable));
-      } catch (error) {
-        this.currentKind = how === 'start' ? STEP_INIT : STEP_REINIT;
-        this.finding('invalid-effect', `its persisted value cannot be read back: ${(error as Error).message}`, slot);
-        return;
-      }
-    }
-    this.step(slot, how === 'start' ? STEP_INIT : STEP_REINIT, durable, '');
   }
 
   private dispatch(ev: SimEvent): void {
@@ -699,7 +548,7 @@ export class Simulation {
         const from = this.slots[ev.source]!.id;
         const reply = ev.payload as { requestId: string; result: OpResult };
         if (this.trace !== undefined) this.emit({ kind: 'deliver', from, to: this.processName(ev.target), id: ev.id, type: `reply:${reply.result.type}` });
-        this.processes[ev.target - this.slots.length]!.onReply(reply.requestId, reply.result, from);
+        this.endpoints.handler(ev.target).onReply(reply.requestId, reply.result, from);
         return;
       }
       case EventKind.Timer: {
@@ -814,9 +663,9 @@ export class Simulation {
       return;
     }
     this.effects.current = undefined;
-    if (protocol.role !== undefined) this.noteRoleChange(slot);
-    if (this.observer !== undefined) this.observeStep(slot, kind, arg);
-    if (this.trace !== undefined && protocol.summary !== undefined) this.noteSummaryChange(slot);
+    if (protocol.role !== undefined) this.roles.noteRoleChange(slot);
+    if (this.observer !== undefined) this.roles.observeStep(this.observer, slot, kind, arg);
+    if (this.trace !== undefined && protocol.summary !== undefined) this.roles.noteSummaryChange(slot);
     if (this.monitors.active && !this.stopped) this.monitors.checkAfterStep(slot, this.nowUs);
   }
 
@@ -905,7 +754,7 @@ export class Simulation {
         const requestId = this.effects.replyIds[i]!;
         const result = this.effects.replyResults[i]!;
         this.effects.replyResults[i] = undefined;
-        const endpoint = this.replyTo.get(requestId) ?? this.senderOf(requestId);
+        const endpoint = this.endpoints.replyEndpoint(requestId);
         if (endpoint === undefined) continue; // not a request we carried: nobody to answer
         this.stats.replies++;
         this.hash.mix(0x2000);
@@ -921,7 +770,7 @@ export class Simulation {
 
   private applyPersist(slot: NodeSlot): void {
     if (slot.unsyncedUs > 0) {
-      this.syncDisk(slot);
+      this.lifecycle.syncDisk(slot);
       slot.unsynced.push({ value: clonePlain(this.effects.persistValue), syncedAtUs: this.nowUs + slot.unsyncedUs });
     } else {
       slot.durable = clonePlain(this.effects.persistValue);
@@ -982,7 +831,7 @@ export class Simulation {
     // The handler finished in memory before the crash: invariants see that state once (messages it
     // sent carry it, e.g. a proposal), then the crash drops it.
     if (this.monitors.active && !this.stopped) this.monitors.checkAfterStep(slot, this.nowUs);
-    this.crash(slot.id);
+    this.lifecycle.crash(slot);
     arm.onCrash?.();
     return true;
   }
@@ -1015,19 +864,6 @@ export class Simulation {
     }
   }
 
-  /** After a step, for the step observer: the delivery it handled and any role change. */
-  private observeStep(slot: NodeSlot, kind: StepKind, arg: unknown): void {
-    const observer = this.observer!;
-    if (kind === STEP_MESSAGE) observer(slot.id, 'deliver', messageType(arg));
-    else if (kind === STEP_TIMER) observer(slot.id, 'timer', arg as string);
-    if (this.protocol.role === undefined || slot.state === undefined) return;
-    const role = slot.lastRole; // noteRoleChange just read it
-    if (role !== slot.observedRole) {
-      slot.observedRole = role;
-      observer(slot.id, 'role', role ?? '');
-    }
-  }
-
   /** A value's hash for the end-of-run digest; data too deep to walk counts as one marker. */
   private safeValueHash(value: unknown): number {
     try {
@@ -1037,68 +873,9 @@ export class Simulation {
     }
   }
 
-  /** The protocol's `role`, guarded: a role() that throws is the protocol's bug, reported as a finding. */
-  private safeRole(slot: NodeSlot): string | undefined {
-    const role = this.protocol.role;
-    if (slot.state === undefined || role === undefined) return undefined;
-    const cells = this.cells;
-    if (cells !== undefined) enterCall(cells, CallKind.role, slot.index, -1);
-    try {
-      return role.call(this.protocol, slot.state);
-    } catch (error) {
-      const thrown = describeThrown(error);
-      this.finding('handler-threw', `role() threw ${thrown.text}`, slot, thrown.stack);
-      return undefined;
-    } finally {
-      if (cells !== undefined) leaveCall(cells, CallKind.kernel);
-    }
-  }
-
-  /** Traces the protocol's one-line state summary when it changed (reports show it on hover). */
-  private noteSummaryChange(slot: NodeSlot): void {
-    if (slot.state === undefined) return;
-    let summary: string;
-    const cells = this.cells;
-    if (cells !== undefined) enterCall(cells, CallKind.role, slot.index, -1);
-    try {
-      summary = this.protocol.summary!(slot.state);
-    } catch (error) {
-      summary = `(summary() threw: ${describeThrown(error).text})`;
-    }
-    if (cells !== undefined) leaveCall(cells, CallKind.kernel);
-    if (summary !== slot.lastSummary) {
-      slot.lastSummary = summary;
-      this.emit({ kind: 'state', node: slot.id, summary });
-    }
-  }
-
-  /** Traces a role change, and keeps count of the nodes leading (SimStats.leaderlessUs). */
-  private noteRoleChange(slot: NodeSlot): void {
-    if (this.protocol.role === undefined) return;
-    const role = this.safeRole(slot);
-    if (role !== slot.lastRole) {
-      slot.lastRole = role;
-      this.emit({ kind: 'role', node: slot.id, role: role ?? null });
-    }
-    this.setLeading(slot, role === 'leader' && slot.status === 'up');
-  }
-
-  private setLeading(slot: NodeSlot, leading: boolean): void {
-    if (slot.leading === leading) return;
-    slot.leading = leading;
-    this.leaders += leading ? 1 : -1;
-    if (leading && this.leaders === 1 && this.leaderlessSinceUs !== undefined) {
-      this.stats.leaderlessUs += this.nowUs - this.leaderlessSinceUs;
-      this.leaderlessSinceUs = undefined;
-    } else if (!leading && this.leaders === 0) this.leaderlessSinceUs = this.nowUs;
-  }
-
   /** Brings time-based counters (leaderlessUs) up to now; returns the stats. */
   settleStats(): SimStats {
-    if (this.leaderlessSinceUs !== undefined) {
-      this.stats.leaderlessUs += this.nowUs - this.leaderlessSinceUs;
-      this.leaderlessSinceUs = this.nowUs;
-    }
+    this.roles.settle();
     return this.stats;
   }
 
@@ -1121,7 +898,7 @@ export class Simulation {
     if (isFatal(kind)) this.stopped = true;
   }
 
-  private emit(event: DistributiveOmit<TraceEvent, 'i' | 't'>): void {
+  private emit(event: TraceEventInput): void {
     if (this.trace === undefined) return;
     this.trace.event({ i: this.eventCount, t: this.nowUs, ...event } as TraceEvent);
   }
@@ -1133,4 +910,3 @@ export class Simulation {
   }
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -7,7 +7,7 @@ import type { OpResult } from '../core/ops.js';
 import type { AnyProtocol } from '../core/protocol.js';
 import type { Rng } from '../rng/index.js';
 import type { Network } from '../network/network.js';
-import type { DropReason, TraceSink } from '../trace/events.js';
+import type { DropReason, TraceEvent, TraceSink } from '../trace/events.js';
 import type { CallWatch } from './watch.js';
 
 export interface KernelLimits {
@@ -113,3 +113,7 @@ export function emptySimStats(): SimStats {
     leaderlessUs: 0,
   };
 }
+
+/** A trace event as the kernel's parts build it: the kernel adds its index and time. */
+export type TraceEventInput = DistributiveOmit<TraceEvent, 'i' | 't'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
