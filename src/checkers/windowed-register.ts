@@ -160,14 +160,36 @@ export class WindowedRegisterChecker<S> {
   /** Judges one window of `k` (ok ops in invocation order), from the states the key may be in. */
   private close(k: KeyState<S>, window: Operation[]): void {
     if (this.settled) return;
-    // The pooled writes this window observes join it and leave the pool.
+    const joined = k.pool.length === 0 ? [] : this.joinObserved(k, window);
+    joined.sort((a, b) => a.id - b.id);
+    const ops = joined.length === 0 ? window : [...joined, ...window];
+    this.windows++;
+    if (ops.length > this.largestWindow) this.largestWindow = ops.length;
+    const ends = this.endStates(k.candidates, ops, joined.length);
+    if (ends === undefined) {
+      this.unknownReason = `a window of ${ops.length} ops on ${k.key === undefined ? 'the register' : `key ${k.key}`} needed more than ${this.maxWindowSteps} search steps`;
+      return;
+    }
+    if (ends.length === 0) {
+      const describe = this.model.describeState ?? ((s: S) => JSON.stringify(s));
+      this.violation = { key: k.key, window: ops, startStates: k.candidates.map((s) => describe(s)) };
+      return;
+    }
+    k.candidates = ends;
+  }
+
+  /**
+   * The pooled writes `window` observes (a read returns what they wrote, a cas expects it): they
+   * join it and leave the pool. An indeterminate cas that joins needed its expected value in
+   * place: the pooled write of that value may have taken effect unobserved just for it, so it
+   * joins too (to a fixpoint).
+   */
+  private joinObserved(k: KeyState<S>, window: readonly Operation[]): Operation[] {
     const observed = new Set<string>();
     for (const op of window) {
       if (op.f === 'cas' && Array.isArray(op.input)) observed.add(valueKey(op.input[0]));
       else if (this.readOnly(op)) observed.add(valueKey(op.output));
     }
-    // An indeterminate cas that joins needed its expected value in place: the pooled write of that
-    // value may have taken effect unobserved just for it, so it joins too (to a fixpoint).
     const joined: Operation[] = [];
     let grew = observed.size > 0;
     while (grew && k.pool.length > 0) {
@@ -185,21 +207,7 @@ export class WindowedRegisterChecker<S> {
         return false;
       });
     }
-    joined.sort((a, b) => a.id - b.id);
-    const ops = joined.length === 0 ? window : [...joined, ...window];
-    this.windows++;
-    if (ops.length > this.largestWindow) this.largestWindow = ops.length;
-    const ends = this.endStates(k.candidates, ops, joined.length);
-    if (ends === undefined) {
-      this.unknownReason = `a window of ${ops.length} ops on ${k.key === undefined ? 'the register' : `key ${k.key}`} needed more than ${this.maxWindowSteps} search steps`;
-      return;
-    }
-    if (ends.length === 0) {
-      const describe = this.model.describeState ?? ((s: S) => JSON.stringify(s));
-      this.violation = { key: k.key, window: ops, startStates: k.candidates.map((s) => describe(s)) };
-      return;
-    }
-    k.candidates = ends;
+    return joined;
   }
 
   /**

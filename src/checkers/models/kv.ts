@@ -108,6 +108,8 @@ export function createKvKeyModel(options: KvOptions = {}): Model<KvKeyState> {
   // and comparing hashes spares comparing (and flattening) long appended strings.
   const readHashes = new WeakMap<ModelOp, number>();
   const readHash = (op: ModelOp): number => {
+    // A number hashes in O(1): no entry (a streamed check steps most reads once).
+    if (typeof op.output === 'number') return hashValue(op.output);
     let h = readHashes.get(op);
     if (h === undefined) {
       h = keyState(op.output).hash;

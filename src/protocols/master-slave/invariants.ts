@@ -109,27 +109,46 @@ export const confirmedHeld: Invariant<MsState> = {
       }
       return undefined;
     };
+    const applied = (n: NodeView<MsState>): string | undefined => {
+      const s = n.state;
+      return s !== undefined && s.appliedSeq > s.log.length ? `${n.id} applied through seq ${s.appliedSeq} but holds only ${s.log.length} entries` : undefined;
+    };
+    const pair = (p: NodeView<MsState>, r: NodeView<MsState>): string | undefined => {
+      const primary = p.state;
+      const replica = r.state;
+      if (primary === undefined || primary.role !== 'primary' || replica === undefined || r.id === p.id || replica.role !== 'replica' || replica.epoch !== primary.epoch || replica.primary !== p.id) return undefined;
+      return judge(primary, p.id, replica, r.id);
+    };
     return (cluster: ClusterView<MsState>) => {
-      // After a step only the stepping node changed: only it, and the pairs it is in, can have broken.
       const nodes = cluster.nodes;
       const changed = cluster.changed;
-      for (const n of nodes) {
-        if (changed !== undefined && n.id !== changed.id) continue;
-        const s = n.state;
-        if (s !== undefined && s.appliedSeq > s.log.length) return `${n.id} applied through seq ${s.appliedSeq} but holds only ${s.log.length} entries`;
-      }
-      for (const p of nodes) {
-        const primary = p.state;
-        if (primary === undefined || primary.role !== 'primary') continue;
-        for (const r of nodes) {
-          if (changed !== undefined && p.id !== changed.id && r.id !== changed.id) continue;
-          const replica = r.state;
-          if (replica === undefined || r.id === p.id || replica.role !== 'replica' || replica.epoch !== primary.epoch || replica.primary !== p.id) continue;
-          const message = judge(primary, p.id, replica, r.id);
+      if (changed === undefined) {
+        for (const n of nodes) {
+          const message = applied(n);
           if (message !== undefined) return message;
         }
+        for (const p of nodes) {
+          for (const r of nodes) {
+            const message = pair(p, r);
+            if (message !== undefined) return message;
+          }
+        }
+        return undefined;
       }
-      return undefined;
+      // After a step only the stepping node changed: only it, and the pairs it is in, can have
+      // broken. A primary is in the pairs of its replicas; a replica in the one of its primary.
+      const message = applied(changed);
+      if (message !== undefined || changed.state === undefined) return message;
+      if (changed.state.role === 'primary') {
+        for (const r of nodes) {
+          const broken = pair(changed, r);
+          if (broken !== undefined) return broken;
+        }
+        return undefined;
+      }
+      const primaryId = changed.state.primary;
+      const p = primaryId === null ? undefined : nodes.find((n) => n.id === primaryId);
+      return p === undefined ? undefined : pair(p, changed);
     };
   },
 };

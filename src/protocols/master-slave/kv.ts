@@ -75,6 +75,7 @@ export function persist(state: MsState, ctx: Ctx): void {
     appendChunk(state.logChunks, state.log.slice(state.chunkedSeq));
     state.chunkedSeq = state.log.length;
   }
-  const durable: MsDurable = { epoch: state.epoch, primary: state.primary, votedEpoch: state.votedEpoch, votedFor: state.votedFor, log: state.logChunks };
+  // Frozen (the chunks are already): the kernel keeps a frozen value as it is instead of copying it.
+  const durable: MsDurable = Object.freeze({ epoch: state.epoch, primary: state.primary, votedEpoch: state.votedEpoch, votedFor: state.votedFor, log: Object.freeze(state.logChunks.slice()) });
   ctx.persist(durable);
 }
