@@ -143,11 +143,13 @@ export function formatScaling(all: readonly ScalingSeries[]): string {
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
   for (const s of all) {
     lines.push(Number.isNaN(s.exponent) ? `${s.dimension}:` : `${s.dimension}: CPU time grows as x^${s.exponent.toFixed(2)}`);
-    lines.push(`  ${'x'.padStart(11)}  ${'CPU ms'.padStart(9)}  ${'events'.padStart(11)}  ${'history ops'.padStart(11)}  ${'largest window'.padStart(14)}  ${'virtual s'.padStart(9)}  expectation`);
+    lines.push(`  ${'x'.padStart(11)}  ${'CPU ms'.padStart(9)}  ${'events'.padStart(11)}  ${'µs/event'.padStart(8)}  ${'history ops'.padStart(11)}  ${'largest window'.padStart(14)}  ${'virtual s'.padStart(9)}  expectation`);
     for (const p of s.points) {
       const window = p.largestWindow === undefined ? '-' : n(p.largestWindow);
+      // CPU per event: flat when the cost grows only with the events a run makes.
+      const perEvent = p.events === 0 ? '-' : ((p.cpuMs * 1000) / p.events).toFixed(2);
       lines.push(
-        `  ${`${n(p.x)} ${s.unit}`.padStart(11)}  ${n(p.cpuMs).padStart(9)}  ${n(p.events).padStart(11)}  ${n(p.historyOps).padStart(11)}  ${window.padStart(14)}  ${p.virtualSeconds.toFixed(0).padStart(9)}  ${p.expectation}`,
+        `  ${`${n(p.x)} ${s.unit}`.padStart(11)}  ${n(p.cpuMs).padStart(9)}  ${n(p.events).padStart(11)}  ${perEvent.padStart(8)}  ${n(p.historyOps).padStart(11)}  ${window.padStart(14)}  ${p.virtualSeconds.toFixed(0).padStart(9)}  ${p.expectation}`,
       );
     }
   }
