@@ -125,6 +125,14 @@ export interface ScenarioGenome {
    * entries written before it existed.
    */
   readonly opsStopPm?: number;
+  /**
+   * Every node's own clock rate, in percent of the largest drift the run's clock level allows
+   * (one per node slot; null: perfect clocks but for clock faults). Used only where the
+   * configuration's promises assume bounded clocks (a lease): there every clock drifts within the
+   * bound, as real clocks do, so any two disagree by up to twice it. Last in the genome, so other
+   * runs draw as before; absent in corpus entries written before it existed.
+   */
+  readonly clockRates?: readonly number[] | null;
 }
 
 export interface ScenarioArbitraryOptions {
@@ -466,6 +474,8 @@ export function genomeArbitrary(setup: FuzzSetup): fc.Arbitrary<ScenarioGenome> 
     // One run in three stops issuing ops between 30% and 90% into the main phase; shrinks toward
     // never (cross-shrinking tries the first arbitrary's 0 before a smaller share).
     opsStopPm: fc.oneof({ withCrossShrink: true }, { weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 300, max: 900 }) }),
+    // Half the runs give every clock its own rate; shrinks to perfect clocks first.
+    clockRates: fc.option(fc.noShrink(fc.array(fc.integer({ min: -100, max: 100 }), { minLength: profile.nodeSlots ?? profile.nodes.max, maxLength: profile.nodeSlots ?? profile.nodes.max })), { nil: null, freq: 2 }),
   });
 }
 
@@ -650,6 +660,18 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   if (loss > 0) background.loss = loss;
   if (duplicate > 0) background.duplicate = duplicate;
   if (reorder > 0) background.reorder = reorder;
+  // Where the promises rest on bounded clocks, each node's clock runs at its own rate within the
+  // bound from the start, as real clocks do: whichever nodes end up holding a lease and expiring
+  // it disagree, by up to twice the bound (one fast, one slow), not only the few nodes a clock
+  // fault names. Clock faults come on top, within the same bound.
+  const rates = clockBound !== undefined && swarm.clock > 0 ? (genome.clockRates ?? null) : null;
+  if (rates !== null) {
+    const rated = Array.from({ length: nodes }, (_, i) => {
+      const drift = round(((rates[i % rates.length] ?? 0) / 100) * clockDriftMax[swarm.clock]);
+      return { at: '0ms', skew: node(i), drift: context.clockSlowOnly === true ? -Math.abs(drift) : drift };
+    });
+    faults.unshift(...rated.filter((f) => f.drift !== 0));
+  }
   if (Object.keys(background).length > 0) faults.unshift({ at: '0ms', network: background });
   // Reordering needs a delay to draw from, so the setting exists whenever the kind is on. It is
   // capped by the stall cap, not by the op timeout like slow latency: the heal turns reordering
