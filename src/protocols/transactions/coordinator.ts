@@ -60,6 +60,7 @@ export function onClientRequest(state: TxState, req: ClientRequest, ctx: Ctx, en
     awaiting: null,
     batch: 0,
     rounds: {},
+    executors: {},
     reroutes: 0,
     phase: 'executing',
     participants: [],
@@ -103,7 +104,10 @@ function sendExec(state: TxState, txn: CoordTxn, ctx: Ctx, retry = false): void 
     map: state.map,
     ...(state.repl === null ? {} : { coordTerm: termNow(state) }),
   };
-  for (const node of retry ? membersOf(state.map, shard) : [nodeOfShard(state.map, shard)!]) ctx.send(node, msg);
+  // Later rounds go where the earlier ones ran (the map may have named another primary since: that
+  // node lacks them and would refuse).
+  const first = txn.executors[shard] ?? nodeOfShard(state.map, shard)!;
+  for (const node of retry ? membersOf(state.map, shard) : [first]) ctx.send(node, msg);
 }
 
 export function onExecOk(state: TxState, from: NodeId, msg: Msg<'exec-ok'>, ctx: Ctx): void {
@@ -118,9 +122,18 @@ export function onExecOk(state: TxState, from: NodeId, msg: Msg<'exec-ok'>, ctx:
     return;
   }
   if (txn.phase !== 'executing' || msg.seq !== txn.seq) return;
+  const shard = txn.awaiting!;
+  const executor = txn.executors[shard];
+  if (executor !== undefined && executor !== from) {
+    // The shard's primary changed between rounds (a retry reached both nodes of the pair, and each
+    // ran a round): neither holds the whole execution, so neither may prepare it.
+    abort(state, txn, `${shard}'s micro-ops ran partly at ${executor}, partly at ${from} (its primary changed)`, ctx);
+    return;
+  }
+  txn.executors[shard] = from;
   txn.results.push(...msg.results);
   txn.next += msg.results.length;
-  txn.rounds[txn.awaiting!] = (txn.rounds[txn.awaiting!] ?? 0) + 1;
+  txn.rounds[shard] = (txn.rounds[shard] ?? 0) + 1;
   txn.awaiting = null;
   executeNext(state, txn, ctx);
 }
@@ -162,7 +175,12 @@ const MAX_REROUTES = 3;
 function startVote(state: TxState, txn: CoordTxn, ctx: Ctx): void {
   txn.phase = 'voting';
   txn.sentUs = ctx.now();
-  for (const shard of txn.participants) ctx.send(nodeOfShard(state.map, shard)!, { type: 'prepare', txn: txn.id, participants: txn.participants });
+  for (const shard of txn.participants) ctx.send(txn.executors[shard]!, prepareFor(txn, shard));
+}
+
+/** The prepare for one participant: it names the execution the coordinator's results came from. */
+function prepareFor(txn: CoordTxn, shard: ShardId): TxMsg {
+  return { type: 'prepare', txn: txn.id, participants: txn.participants, executor: txn.executors[shard]!, rounds: txn.rounds[shard] ?? 0 };
 }
 
 export function onVote(state: TxState, from: NodeId, msg: Msg<'vote'>, ctx: Ctx, env: Env): void {
@@ -263,25 +281,25 @@ export function coordinatorTick(state: TxState, ctx: Ctx, env: Env): void {
         else if (now - txn.sentUs >= env.options.decisionTimeout) {
           // Messages get lost: ask again (participants answer a repeated round or prepare the same way).
           if (txn.phase === 'executing' && txn.awaiting !== null) sendExec(state, txn, ctx, true);
-          if (txn.phase === 'voting') sendToMissing(state, txn, txn.yes, { type: 'prepare', txn: txn.id, participants: txn.participants }, ctx);
+          if (txn.phase === 'voting') sendToMissing(state, txn, txn.yes, (shard) => prepareFor(txn, shard), ctx);
         }
         break;
       case 'precommitting':
         // 3PC: participants that did not acknowledge are presumed failed; they learn on recovery.
         if (now >= txn.deadlineUs) decideCommit(state, txn, ctx, env);
-        else if (now - txn.sentUs >= env.options.decisionTimeout) sendToMissing(state, txn, txn.acks, { type: 'precommit', txn: txn.id }, ctx);
+        else if (now - txn.sentUs >= env.options.decisionTimeout) sendToMissing(state, txn, txn.acks, () => ({ type: 'precommit', txn: txn.id }), ctx);
         break;
       case 'committing':
-        if (now - txn.sentUs >= env.options.decisionTimeout) sendToMissing(state, txn, txn.acks, { type: 'decide', txn: txn.id, decision: 'commit' }, ctx);
+        if (now - txn.sentUs >= env.options.decisionTimeout) sendToMissing(state, txn, txn.acks, () => ({ type: 'decide', txn: txn.id, decision: 'commit' }), ctx);
         break;
     }
   }
 }
 
 /** Sends `msg` again to the participants that have not answered yet (to both nodes of a primary-backup shard: its primary may have changed unseen). */
-function sendToMissing(state: TxState, txn: CoordTxn, answered: readonly ShardId[], msg: TxMsg, ctx: Ctx): void {
+function sendToMissing(state: TxState, txn: CoordTxn, answered: readonly ShardId[], msgFor: (shard: ShardId) => TxMsg, ctx: Ctx): void {
   txn.sentUs = ctx.now();
-  for (const shard of txn.participants) if (!answered.includes(shard)) for (const node of membersOf(state.map, shard)) sendDurable(state, node, msg, ctx);
+  for (const shard of txn.participants) if (!answered.includes(shard)) for (const node of membersOf(state.map, shard)) sendDurable(state, node, msgFor(shard), ctx);
 }
 
 /** After a restart: commits in the log not yet acknowledged by everyone are sent again. */
@@ -300,6 +318,7 @@ export function recoverDecisions(state: TxState, nowUs: number): void {
       awaiting: null,
       batch: 0,
       rounds: {},
+      executors: {},
       reroutes: 0,
       phase: 'committing',
       participants,

@@ -148,6 +148,15 @@ export function onPrepare(state: TxState, from: NodeId, msg: Msg<'prepare'>, ctx
     sendDurable(state, from, { type: 'vote', txn: msg.txn, yes: true }, ctx); // a duplicate prepare: the vote stands
     return;
   }
+  if (msg.executor !== ctx.self || msg.rounds !== txn.rounds) {
+    // The coordinator's results came from another execution: the other node of this pair (a retry
+    // reached both while the primary changed) or a part of this one this node never ran. Preparing
+    // this one would commit writes and reads the client was never told of, and lose the others.
+    abortActive(state, txn, ctx, env);
+    const why = msg.executor !== ctx.self ? `it ran at ${msg.executor}, not ${ctx.self}` : `${msg.rounds} exec rounds ran, ${txn.rounds} here`;
+    ctx.send(from, { type: 'vote', txn: msg.txn, yes: false, reason: `${state.shard} does not hold the coordinator's execution (${why})` });
+    return;
+  }
   const now = ctx.now();
   const record: PreparedRecord = Object.freeze({
     id: txn.id,

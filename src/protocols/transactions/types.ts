@@ -129,6 +129,12 @@ export interface CoordTxn {
   batch: number;
   /** Exec rounds each participant completed, by shard. */
   readonly rounds: Record<ShardId, number>;
+  /**
+   * The node whose executions (results, locks, buffered writes) this transaction uses, by shard:
+   * later rounds and the prepare go there. With primary-backup shards a retry reaches both nodes,
+   * and a primary deposed unaware may run a round too; only this node's execution may be prepared.
+   */
+  readonly executors: Record<ShardId, NodeId>;
   /** Times it followed a newer shard map to another shard. */
   reroutes: number;
   phase: 'executing' | 'voting' | 'precommitting' | 'committing';
@@ -282,7 +288,12 @@ export type TxMsg =
   | { readonly type: 'exec-fail'; readonly txn: TxnId; readonly seq: number; readonly reason: string; readonly map?: ShardMap }
   /** The coordinator no longer runs this transaction (it gave up, or restarted): abort it if it has not voted. */
   | { readonly type: 'abandon'; readonly txn: TxnId }
-  | { readonly type: 'prepare'; readonly txn: TxnId; readonly participants: readonly ShardId[] }
+  /**
+   * `executor` and `rounds`: the node whose execution of this shard's micro-ops the coordinator
+   * used, and how many exec rounds it ran there. A participant votes yes only for exactly that
+   * execution (another node's, or one missing rounds, would commit writes and reads the client never saw).
+   */
+  | { readonly type: 'prepare'; readonly txn: TxnId; readonly participants: readonly ShardId[]; readonly executor: NodeId; readonly rounds: number }
   | { readonly type: 'vote'; readonly txn: TxnId; readonly yes: boolean; readonly reason?: string }
   | { readonly type: 'precommit'; readonly txn: TxnId }
   | { readonly type: 'precommit-ack'; readonly txn: TxnId }

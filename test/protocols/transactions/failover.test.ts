@@ -158,4 +158,52 @@ describe('transactions: primary-backup shards', () => {
     t.protocol.onMessage(t.state.n2, 'n3', { type: 'state-req', txn: 'n1/c9:1:1', toCoordinator: true, coordTerm: 1 }, t.ctx.n2);
     expect(t.take('state', 'n2', 'n3')).toMatchObject({ state: 'aborted', fromCoordinator: true });
   });
+  it('a transaction prepares only the execution its results came from, when the primary changes between its rounds (fuzz seed 20261129, run 5553)', () => {
+    const t = cluster();
+    const other = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((k) => shardOf(t.state.n3.map, k) === 's2')!;
+    t.sent.length = 0;
+    // n3 coordinates two appends to s1's key, with a round on s2 (itself) in between.
+    t.protocol.onRequest(t.state.n3, { id: 'c1:1:1', client: 'c1', seq: 1, op: { f: 'txn', value: [['append', t.key, 7], ['append', other, 8], ['append', t.key, 9]] } }, t.ctx.n3);
+    t.take('exec', 'n3', 'n1'); // lost
+    t.tick('n2', 400_000); // n2 takes over s1 in term 2; n1, cut off, still believes it is primary of term 1
+    const newMap = t.take('map', 'n2', 'n3'); // late
+    t.sent.length = 0;
+    // The coordinator's retry reaches both nodes of s1, and both run the first round.
+    t.tick('n3', 0);
+    t.deliver('exec', 'n3', 'n1');
+    t.deliver('exec', 'n3', 'n2');
+    t.deliver('exec-ok', 'n2', 'n3');
+    t.deliver('exec-ok', 'n1', 'n3'); // a late duplicate of the round: ignored
+    t.deliver('exec', 'n3', 'n3');
+    t.deliver('exec-ok', 'n3', 'n3');
+    // The third round goes where the first ran (n2): n3's map still names n1, which ran it too.
+    const third = t.pending('exec', 'n3', 'n1') > 0 ? 'n1' : 'n2';
+    t.deliver('exec', 'n3', third);
+    t.protocol.onMessage(t.state.n3, 'n2', newMap, t.ctx.n3); // now n3 knows n2 is s1's primary
+    t.deliver('exec-ok', third, 'n3');
+    t.deliver('prepare', 'n3', 'n2');
+    t.deliver('prepare', 'n3', 'n3');
+    t.deliver('vote', 'n2', 'n3');
+    t.deliver('vote', 'n3', 'n3');
+    if (t.pending('decide', 'n3', 'n2') > 0) t.deliver('decide', 'n3', 'n2');
+    // Acknowledged, so s1's primary holds both appends (before the fix n2 prepared its own
+    // execution of the first round only, and the append of 9, run at n1, was lost).
+    expect(t.replies).toEqual([{ id: 'c1:1:1', type: 'ok' }]);
+    expect(t.state.n2.data[String(t.key)]).toEqual([7, 9]);
+  });
+
+  it('a participant votes no for a prepare that names another node\'s execution, or other rounds than it ran', () => {
+    const t = cluster();
+    t.sent.length = 0;
+    t.protocol.onRequest(t.state.n3, { id: 'c1:1:1', client: 'c1', seq: 1, op: { f: 'txn', value: [['append', t.key, 7]] } }, t.ctx.n3);
+    t.deliver('exec', 'n3', 'n1');
+    const prepare = { type: 'prepare', txn: 'n3/c1:1:1', participants: ['s1'], executor: 'n2', rounds: 1 } as const;
+    t.protocol.onMessage(t.state.n1, 'n3', prepare, t.ctx.n1);
+    expect(t.take('vote', 'n1', 'n3')).toMatchObject({ yes: false });
+    expect(t.state.n1.txns.size).toBe(0); // aborted: its locks are free
+    t.protocol.onRequest(t.state.n3, { id: 'c1:2:1', client: 'c1', seq: 2, op: { f: 'txn', value: [['append', t.key, 8]] } }, t.ctx.n3);
+    t.deliver('exec', 'n3', 'n1');
+    t.protocol.onMessage(t.state.n1, 'n3', { ...prepare, txn: 'n3/c1:2:1', executor: 'n1', rounds: 2 }, t.ctx.n1);
+    expect(t.take('vote', 'n1', 'n3')).toMatchObject({ yes: false });
+  });
 });
