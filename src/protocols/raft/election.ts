@@ -22,10 +22,24 @@ type Msg<T extends Message['type']> = Extract<Message, { type: T }>;
 export function onElectionTimeout(state: RaftState, env: Env): void {
   if (state.role === 'leader') return;
   resetElectionTimer(env);
-  // Spares wait empty until a leader contacts them; removed servers stay quiet.
-  if (!isVoter(state, state.self)) return;
+  if (!mayCampaign(state)) return;
   if (env.options.preVote) startPreVote(state, env);
   else startElection(state, env, false);
+}
+
+/**
+ * Spares wait empty until a leader contacts them, and a server whose removal is committed stays
+ * quiet. A server whose latest configuration leaves it out but is not committed yet still
+ * campaigns, among that configuration's voters: it may be the leader that was removing itself and
+ * lost its term before the entry spread, and then its log alone holds that configuration. Were it
+ * to stay quiet, a voter still on the older configuration needs its vote and never gets it (its
+ * log is behind), and the cluster has no leader ever again (found by the default fuzz campaign:
+ * remove one server, then the leader removes itself and is paused). Winning is safe: the votes it
+ * needs are a majority of its latest configuration, as any candidate's are, and it steps down
+ * once that configuration commits (afterCommit), as a removed leader does (thesis §4.2.2).
+ */
+function mayCampaign(state: RaftState): boolean {
+  return isVoter(state, state.self) || state.config.index > state.commitIndex;
 }
 
 function startPreVote(state: RaftState, env: Env): void {
