@@ -211,6 +211,13 @@ export interface Promises {
    */
   readonly exactlyOnce?: boolean;
   /**
+   * Reads are served only once a write of the current leader's term has committed (Raft with no
+   * no-op on election): a heal followed by reads alone would leave them waiting. The fuzzer then
+   * opens the final phase with a write (`workload.finalWrite`), as an application's own traffic
+   * would, so durability is judged from final reads rather than left inconclusive.
+   */
+  readonly readsWaitForWrite?: boolean;
+  /**
    * What the promises assume of the environment; the fuzzer keeps its faults within it. A lease
    * is safe only while clocks drift and jump less than it allows for.
    */

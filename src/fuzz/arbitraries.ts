@@ -706,6 +706,7 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const workload: Record<string, unknown> = { ...service, model: config.model, clients: deployment?.workload.clients ?? w.clients, rate: `${w.ratePerSecond}/s`, timeout: `${timeoutMs}ms`, route: context.route };
   if (context.mix !== undefined) workload.mix = { ...context.mix };
   if (resends > 0) workload.retries = resends;
+  if (judged.readsWaitForWrite === true) workload.finalWrite = true;
   const opsStopPm = genome.opsStopPm ?? 0;
   if (opsStopPm > 0) workload.until = `${Math.max(1, Math.floor((opsStopPm * durationMs) / 1000))}ms`;
   if (config.model === 'kv' || isTxnModel(config.model)) {

@@ -159,7 +159,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
     if (w.finalReads) {
       sim.at(finalReadFromUs!, () => {
         sim.traceEvent({ kind: 'phase', phase: 'final-reads' });
-        workload.finalReads(generator.finalReads(), endUs);
+        const opening = w.finalWrite ? generator.finalWrite() : undefined;
+        workload.finalReads(generator.finalReads(), endUs, opening);
       });
     }
   }

@@ -44,6 +44,8 @@ export interface Scenario {
     readonly maxTxnOps: number;
     readonly untilUs: number;
     readonly finalReads: boolean;
+    /** The final reads wait for one write (`workload.finalWrite`); only where there are final reads. */
+    readonly finalWrite: boolean;
   };
   readonly faults: readonly FaultEvent[];
   readonly heal: false | { readonly quiesceUs: number; readonly restart: boolean };
@@ -213,6 +215,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
       maxTxnOps: w.maxTxnOps,
       untilUs: Math.min(w.until ?? s.duration, s.duration),
       finalReads: w.finalReads && w.clients > 0 && (MODEL_OPS[model].includes('read') || isTxnModel(model)),
+      finalWrite: w.finalWrite && w.finalReads && w.clients > 0 && MODEL_OPS[model].includes('read') && !isTxnModel(model) && model !== 'broadcast',
     },
     faults: expandFaults(s.faults),
     heal: s.heal === false ? false : { quiesceUs: s.heal.quiesce, restart: s.heal.restart },

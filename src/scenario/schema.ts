@@ -100,8 +100,14 @@ const workloadSchema = z
     route: z.enum(['random', 'sticky', 'leader']).default('leader'),
     until: duration.optional(),
     finalReads: z.boolean().default(true),
+    /**
+     * The final phase opens with one write (kv: to a key of its own), and the final reads go out
+     * once it completed ok: for configurations whose reads wait for a write of the current
+     * leader's term (Raft with no no-op on election), as an application's own traffic would give.
+     */
+    finalWrite: z.boolean().default(false),
   })
-  .default({ clients: 3, think: 0, keys: 3, keyDistribution: 'uniform', maxTxnOps: 5, timeout: 1_000_000, retryDelay: 10_000, route: 'leader', finalReads: true });
+  .default({ clients: 3, think: 0, keys: 3, keyDistribution: 'uniform', maxTxnOps: 5, timeout: 1_000_000, retryDelay: 10_000, route: 'leader', finalReads: true, finalWrite: false });
 
 /** The extra delay of reordered messages: up to a duration, or a range (`{ min: 200ms, max: 2200ms }`). */
 const reorderDelay = z.preprocess(

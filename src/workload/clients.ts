@@ -162,6 +162,8 @@ export class Workload {
   private readonly arrivals: Rng;
   private readonly onArrival = (): void => this.arrive();
   private readonly idle: Client[] = [];
+  /** The final phase's opening write while it is outstanding, and the reads that wait for it. */
+  private finalOpening: { readonly op: Op; readonly reads: readonly Op[]; readonly untilUs: number } | undefined;
 
   constructor(
     private readonly config: WorkloadConfig,
@@ -238,7 +240,14 @@ export class Workload {
    * service may come back some time into the quiet period (an election after a split vote), and
    * liveness asks whether it comes back, not whether it was back at one instant.
    */
-  finalReads(ops: readonly Op[], untilUs: number): void {
+  finalReads(ops: readonly Op[], untilUs: number, opening?: Op): void {
+    if (opening !== undefined && this.clients.length > 0) {
+      // The reads wait for the opening write to complete ok (see `finalWrite` in the scenario
+      // schema): issued with it, they could race it and miss its value.
+      this.finalOpening = { op: opening, reads: ops, untilUs };
+      this.issueFinal(this.clients[0]!, opening, untilUs, false);
+      return;
+    }
     let i = 0;
     for (const op of ops) this.issueFinal(this.clients[i++ % this.clients.length]!, op, untilUs, false);
   }
@@ -429,6 +438,11 @@ export class Workload {
       this.host.at(this.host.now + this.config.thinkUs, client.issue);
     }
     const finalUntilUs = flight.finalUntilUs;
+    const opening = this.finalOpening;
+    if (type === 'ok' && opening !== undefined && opening.op === flight.op) {
+      this.finalOpening = undefined;
+      this.finalReads(opening.reads, opening.untilUs);
+    }
     if (type !== 'ok' && finalUntilUs !== undefined) {
       this.host.at(this.host.now + this.config.retryDelayUs, () => this.issueFinal(client, flight.op, finalUntilUs, true));
     }

@@ -88,6 +88,8 @@ export interface OpGeneratorConfig {
 /** Generates ops for one run; shares the unique-value counter and per-key last values across clients. */
 export class OpGenerator {
   private nextValue = 1;
+  /** Whether the final phase opened with a write to a key of its own (finalWrite), to read back. */
+  private finalWritten = false;
   private readonly lastWritten = new Map<string, unknown>();
   private readonly sampleKey: (rng: Rng) => number;
   private readonly ops: string[];
@@ -121,7 +123,7 @@ export class OpGenerator {
    * use) for the transactional models, one read for single-object models.
    */
   finalReads(): Op[] {
-    if (this.config.model === 'kv') return this.keyNames().map((key) => this.readOf(key));
+    if (this.config.model === 'kv') return [...this.keyNames(), ...(this.finalWritten ? [this.finalWriteKey()] : [])].map((key) => this.readOf(key));
     if (isTxnModel(this.config.model)) {
       const keys = [...new Set([...this.usedKeys, ...this.activeKeys])].sort((a, b) => a - b);
       const ops: Op[] = [];
@@ -188,6 +190,33 @@ export class OpGenerator {
       default:
         throw new Error(`no generator for op ${f}`);
     }
+  }
+
+  /**
+   * The write that opens the final phase (`workload.finalWrite`), or undefined where the model has
+   * none: kv writes a key of its own (one past the workload's keys, read back with the others, so
+   * no workload key's last write is hidden by it), the single-object models write or add as usual.
+   */
+  finalWrite(): Op | undefined {
+    switch (this.config.model) {
+      case 'kv':
+        this.finalWritten = true;
+        return { f: 'write', value: this.nextValue++, key: this.finalWriteKey() };
+      case 'register':
+        return { f: 'write', value: this.nextValue++ };
+      case 'counter':
+        return { f: 'add', value: 1 };
+      case 'set':
+        return { f: 'add', value: this.nextValue++ };
+      case 'broadcast':
+      case 'list-append':
+      case 'rw-register':
+        return undefined;
+    }
+  }
+
+  private finalWriteKey(): string {
+    return keyName(this.config.keys);
   }
 
   /** A read for the final-read phase. */

@@ -197,6 +197,16 @@ describe('scenario arbitraries', () => {
     }
   });
 
+  it('a configuration whose reads wait for a write of the leader\'s term opens its final phase with one (raft without no-op elections, reads not through the log)', () => {
+    const raft = fc.sample(scenarioArbitrary({ protocol: 'raft' }), { seed: SEED, numRuns: 200 }).map((s) => resolveScenario(s, '<test>', { protocols }));
+    const waits = (s: (typeof raft)[number]): boolean => {
+      const o = s.options as { noopOnElection: boolean; reads: string };
+      return !o.noopOnElection && o.reads !== 'log';
+    };
+    expect(raft.filter(waits).length).toBeGreaterThan(20);
+    for (const s of raft) expect(s.workload.finalWrite).toBe(waits(s));
+  });
+
   it('a third of the runs stop issuing ops before the heal while the faults go on, so a lost write can be its key\'s last', () => {
     const runs = fc.sample(scenarioArbitrary({ protocol: 'master-slave' }), { seed: SEED, numRuns: 150 }).map((s) => resolveScenario(s, '<test>', { protocols }));
     const stopping = runs.filter((s) => s.workload.untilUs < s.durationUs);

@@ -140,6 +140,38 @@ describe('Workload', () => {
   });
 });
 
+describe('Workload final phase', () => {
+  it('an opening write goes first; the final reads (its own key too) go out only once it completed ok', () => {
+    const { sim } = makeSim({ protocol: server, nodes: 3 });
+    const generator = new OpGenerator({ model: 'kv', keys: 2, keyDistribution: { kind: 'uniform' }, mix: { read: 0.5, write: 0.5 } });
+    const ids = ['n1', 'n2', 'n3'];
+    const workload = new Workload({ ...config, route: 'leader' }, sim, generator, Rng.root(3).fork('workload'), () => ids, ids);
+    sim.start();
+    const opening = generator.finalWrite()!;
+    expect(opening).toMatchObject({ f: 'write', key: 'k3' }); // a key of its own, past the workload's k1, k2
+    workload.finalReads(generator.finalReads(), 1_000_000, opening);
+    sim.run(1_000_000);
+    const ops = pairOperations(workload.history);
+    const write = ops.find((o) => o.f === 'write')!;
+    const reads = ops.filter((o) => o.f === 'read');
+    expect(write.outcome).toBe('ok');
+    expect(reads.map((r) => r.key).sort()).toEqual(['k1', 'k2', 'k3']);
+    for (const r of reads) {
+      expect(r.outcome).toBe('ok');
+      expect(r.invokeTimeUs!).toBeGreaterThanOrEqual(write.completeTimeUs!);
+    }
+    expect(reads.find((r) => r.key === 'k3')!.output).toBe(opening.value);
+  });
+
+  it('models without a plain write open with none', () => {
+    const txn = new OpGenerator({ model: 'list-append', keys: 2, keyDistribution: { kind: 'uniform' }, mix: { append: 0.5, r: 0.5 } });
+    expect(txn.finalWrite()).toBeUndefined();
+    const counter = new OpGenerator({ model: 'counter', keys: 1, keyDistribution: { kind: 'uniform' }, mix: { add: 0.5, read: 0.5 } });
+    expect(counter.finalWrite()).toEqual({ f: 'add', value: 1 });
+    expect(counter.finalReads()).toEqual([{ f: 'read', value: null }]);
+  });
+});
+
 describe('Workload resends', () => {
   /** n3 never answers; n2 refuses writes (a definite fail); n1 answers everything. Records each request's (client, seq). */
   function resendSetup(retries: number) {

@@ -61,6 +61,8 @@ export function promises({ options, model, healed, commands }: PromiseQuery<Raft
     checks,
     // Client sessions (common/kv-machine.ts): a resent command takes effect once.
     exactlyOnce: true,
+    // The final phase then opens with a write, so the final reads can be served and judged.
+    ...(progressWithoutWrites ? {} : { readsWaitForWrite: true }),
     assumes: {
       ...(electsPromptly ? { maxDelayUs } : {}),
       ...(options.reads === 'lease' ? { clock: leaseClock(options) } : {}),
