@@ -543,7 +543,8 @@ export function genomeToScenario(genome: ScenarioGenome, context: GenomeContext)
   const recoveryMs = Math.ceil((judged.assumes?.recoveryUs ?? 0) / 1000);
   const quiesceMs = Math.max(context.quiesceMs, recoveryMs + 2 * timeoutMs);
 
-  // A configuration that promises only under bounded clocks (a lease) gets clock faults within them.
+  // A configuration that promises only under bounded clocks (a lease) gets clock faults within
+  // them, up to the bound itself at the hard level.
   const clockBound = judged.assumes?.clock;
   const clockOffsetMaxMs = boundedPerLevel(context.clockOffsetMaxMs ?? CLOCK_OFFSET_MAX_MS, clockBound?.maxJumpUs === undefined ? undefined : clockBound.maxJumpUs / 1000);
   const clockDriftMax = boundedPerLevel(context.clockDriftMax ?? CLOCK_DRIFT_MAX, clockBound?.maxDrift);
@@ -743,9 +744,13 @@ function groupsOf(deployment: Deployment): Record<string, DeploymentGroup> {
   return Object.fromEntries(Object.entries(deployment.groups).map(([name, g]) => [name, { ...g, ...(g.flaws !== undefined ? { flaws: [...g.flaws] } : {}) }]));
 }
 
-/** A per-level table capped at `max` (undefined: as is). */
+/**
+ * A per-level table within an assumed bound `max` (undefined: as is). The hard level reaches the
+ * bound itself, wherever the table stops: a configuration that claims to tolerate clocks up to
+ * its bound is tested at that edge (boundary values), where a margin computed wrongly shows.
+ */
 function boundedPerLevel(table: PerLevel, max: number | undefined): PerLevel {
-  return max === undefined ? table : [0, Math.min(table[1], max), Math.min(table[2], max), Math.min(table[3], max)];
+  return max === undefined ? table : [0, Math.min(table[1], max), Math.min(table[2], max), max];
 }
 
 function partitionOf(
