@@ -34,6 +34,7 @@ export function createLeaderless(options: LeaderlessOptions): Protocol<Leaderles
         ring: sharedRing(ctx.members, options.tokensPerNode),
         store: durable?.store ?? {},
         hints: durable?.hints ?? [],
+        hintSeq: durable?.hintSeq ?? 0,
         minter: durable?.minter ?? newMinter(),
         seen: {},
         pending: {},

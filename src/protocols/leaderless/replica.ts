@@ -13,7 +13,7 @@ import type { LeaderlessDurable, LeaderlessMsg, LeaderlessState } from './types.
 export type Ctx = NodeContext<LeaderlessMsg, LeaderlessDurable>;
 
 export function persist(state: LeaderlessState, ctx: Ctx): void {
-  ctx.persist({ store: state.store, hints: state.hints, minter: state.minter });
+  ctx.persist({ store: state.store, hints: state.hints, hintSeq: state.hintSeq, minter: state.minter });
 }
 
 /** Merges `obj` into the store; true if anything changed. */
@@ -32,12 +32,12 @@ export function storeHint(state: LeaderlessState, intended: NodeId, key: string,
     const merged = mergeOptional(existing.obj, obj)!;
     if (!sameObject(existing.obj, merged)) {
       existing.obj = merged;
-      existing.version++;
+      existing.version = ++state.hintSeq;
     }
     return true;
   }
   if (state.hints.length >= options.maxHints) return false;
-  state.hints.push({ intended, key, obj, version: 1 });
+  state.hints.push({ intended, key, obj, version: ++state.hintSeq });
   return true;
 }
 

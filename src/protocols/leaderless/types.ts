@@ -12,7 +12,12 @@ export interface Hint {
   readonly intended: NodeId;
   readonly key: string;
   obj: ReplicatedObject;
-  /** Bumped on every merge, so an ack for an older copy does not delete newer data. */
+  /**
+   * A fresh number of this node's (hintSeq) on every merge, so an ack for an older copy does not
+   * delete newer data — even an ack for a hint this node dropped and then opened again for the
+   * same replica and key (a version counted from 1 per hint matched such a late ack: found by the
+   * default fuzz campaign, leaderless seed 20261129, run 3,864, a lost acknowledged add).
+   */
   version: number;
 }
 
@@ -41,6 +46,8 @@ export interface PendingOp {
 export interface LeaderlessDurable {
   store: Record<string, ReplicatedObject>;
   hints: Hint[];
+  /** The last hint version this node gave out; only grows, across restarts too. */
+  hintSeq: number;
   minter: Minter;
 }
 

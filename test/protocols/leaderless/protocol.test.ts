@@ -4,7 +4,9 @@ import { preferenceList } from '../../../src/protocols/common/ring.js';
 import { bucketDigests, bucketOf, differingBuckets } from '../../../src/protocols/leaderless/anti-entropy.js';
 import { createLeaderless, definition, type LeaderlessState } from '../../../src/protocols/leaderless/index.js';
 import type { LeaderlessOptions } from '../../../src/protocols/leaderless/options.js';
-import type { ReplicatedObject } from '../../../src/protocols/crdt/object.js';
+import { clientValue, mintUpdate, type ReplicatedObject } from '../../../src/protocols/crdt/object.js';
+import { onHandoffAck } from '../../../src/protocols/leaderless/handoff.js';
+import { storeHint } from '../../../src/protocols/leaderless/replica.js';
 import { runScenario } from '../../../src/runner/run.js';
 import { makeSim } from '../../support/sim.js';
 import { parseScenario, verdicts } from './support.js';
@@ -138,6 +140,39 @@ faults:
   - { at: 1s, partition: split, groups: [[n1, n2, n3], [n4, n5]] }
 checks: [replicas-converged, writes-available]
 `;
+
+describe('hinted handoff acknowledgements', () => {
+  it('a late ack for a hint already handed off never deletes a newer hint for the same replica and key', () => {
+    // Found by the default fuzz campaign (leaderless, seed 20261129, run 3,864: a lost
+    // acknowledged add): hint versions counted from 1 per hint, so a handoff delayed past the
+    // next hint's opening came back acknowledged at the new hint's version.
+    const o = options({ N: 1, R: 1, W: 1, sloppyQuorum: true, model: 'set' });
+    const c = cluster({ N: 1, R: 1, W: 1, sloppyQuorum: true, model: 'set' });
+    c.sim.start();
+    const s = c.state('n2');
+    const notes: string[] = [];
+    const ctx = { persist: () => {}, note: (name: string) => notes.push(name) } as unknown as Parameters<typeof onHandoffAck>[3];
+    const add = (element: number): ReplicatedObject => mintUpdate({ kind: 'orset', model: 'set', argument: element, local: undefined, self: 'n2', nowUs: 0 }, s.minter);
+    expect(storeHint(s, 'n1', '', add(1), o)).toBe(true);
+    const first = s.hints[0]!.version;
+    expect(storeHint(s, 'n1', '', add(2), o)).toBe(true); // merged: a newer version
+    const offered = s.hints[0]!.version;
+    expect(offered).toBeGreaterThan(first);
+    onHandoffAck(s, 'n1', [{ key: '', version: offered }], ctx, o);
+    expect(s.hints).toEqual([]);
+    // A new hint for the same replica and key, grown to as many merges as the old one had.
+    storeHint(s, 'n1', '', add(3), o);
+    storeHint(s, 'n1', '', add(4), o);
+    // The old offer, delayed on the network, is acknowledged again.
+    onHandoffAck(s, 'n1', [{ key: '', version: offered }], ctx, o);
+    expect(s.hints).toHaveLength(1);
+    expect(clientValue(s.hints[0]!.obj, 'set')).toEqual([3, 4]);
+    // Its own ack does deliver it.
+    onHandoffAck(s, 'n1', [{ key: '', version: s.hints[0]!.version }], ctx, o);
+    expect(s.hints).toEqual([]);
+    expect(notes).toEqual(['hints-delivered', 'hints-delivered']);
+  });
+});
 
 describe('hinted handoff is what repairs the home replicas', () => {
   it('with handoff the replicas converge; without it (and without anti-entropy) they do not', () => {
