@@ -32,13 +32,13 @@ describe('output files', () => {
   it('a failure file that cannot be written is printed inline, and the campaign exits 1', () => {
     const out = mkdtempSync(join(tmpdir(), 'dsim-out-'));
     // The file's name is taken by a directory: the write fails after every check passed.
-    mkdirSync(join(out, 'fuzz-broadcast-no-retry-542633661.yaml'));
+    mkdirSync(join(out, 'fuzz-broadcast-no-retry-30490937.yaml'));
     const r = dsim(['fuzz', '--protocol', 'broadcast', '--flaws', 'no-retry', '--runs', '50', '--seed', '42', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/internal error/);
-    expect(r.stdout).toMatch(/could not write .*fuzz-broadcast-no-retry-542633661\.yaml: .*; the failure file, to save by hand:/);
+    expect(r.stdout).toMatch(/could not write .*fuzz-broadcast-no-retry-30490937\.yaml: .*; the failure file, to save by hand:/);
     expect(r.stdout).toMatch(/^# dsim fuzz failure: broadcast with flaws no-retry$/m);
-    expect(r.stdout).toMatch(/^name: fuzz-broadcast-no-retry-542633661$/m);
+    expect(r.stdout).toMatch(/^name: fuzz-broadcast-no-retry-30490937$/m);
   }, 60_000);
 
   it('a trace, history or report that cannot be written costs that file, not the verdict', async () => {

@@ -128,7 +128,7 @@ const FLAW_BUDGETS: Readonly<Record<string, { runs: number; shrinkBudget?: numbe
   // Found today at runs 1, 16, 16 and 9; the two lazy-write flaws need a crash in a 50ms window.
   'transactions/unilateral-abort': { runs: 20, shrinkBudget: 60 },
   'transactions/commit-before-log': { runs: 300, shrinkBudget: 60 },
-  'transactions/vote-before-log': { runs: 200, shrinkBudget: 60 },
+  'transactions/vote-before-log': { runs: 300, shrinkBudget: 60 },
   'transactions/early-read-unlock': { runs: 40, shrinkBudget: 60 },
   // A failover from a backup the record had not reached: a pause or crash of either node of a pair.
   'transactions/vote-before-backup': { runs: 120, shrinkBudget: 60 },
