@@ -27,7 +27,7 @@ import { run, scenarioFile } from '../support/runs.js';
 const dir = join(import.meta.dirname, '../fixtures/regressions');
 
 describe('fuzz regressions', () => {
-  for (const file of ['fuzz-master-slave-1407645603.yaml', 'fuzz-paxos-1446830313.yaml', 'fuzz-paxos-seed1-run9455.yaml', 'fuzz-cas-paxos-170135616.yaml']) {
+  for (const file of ['fuzz-master-slave-1407645603.yaml', 'fuzz-paxos-1446830313.yaml', 'fuzz-paxos-seed1-run9455.yaml', 'fuzz-cas-paxos-170135616.yaml', 'fuzz-leaderless-434809795.yaml']) {
     it(`${file} holds every check, liveness included`, () => {
       const result = run(scenarioFile(join(dir, file)));
       const failed = result.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.name}: ${c.detail}`);

@@ -36,7 +36,7 @@ export function onRequest(state: LeaderlessState, req: ClientRequest, ctx: Ctx, 
     ctx.reply(req.id, { type: 'fail', error: 'overloaded: too many operations in flight' });
     return;
   }
-  const id = `o${state.nextOp++}`;
+  const id = `${state.opPrefix}${state.nextOp++}`;
   const targets = chooseTargets(state, key, ctx.now(), options);
   if (f === 'read') {
     const op: PendingOp = { kind: 'read', requestId: req.id, key, targets, responses: [], acks: 0, replied: false };

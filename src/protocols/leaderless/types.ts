@@ -58,6 +58,8 @@ export interface LeaderlessState extends LeaderlessDurable {
   /** Versions learned from reads, per key: a later write through this node descends from them. */
   seen: Record<string, VersionVector>;
   pending: Record<string, PendingOp>;
+  /** This incarnation's prefix of op ids (drawn at boot): ids stay unique across restarts. */
+  opPrefix: string;
   nextOp: number;
   /** Suspected nodes, until this local time (µs). */
   suspects: Record<NodeId, number>;
