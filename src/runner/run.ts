@@ -160,7 +160,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       sim.at(finalReadFromUs!, () => {
         sim.traceEvent({ kind: 'phase', phase: 'final-reads' });
         const opening = w.finalWrite ? generator.finalWrite() : undefined;
-        workload.finalReads(generator.finalReads(), endUs, opening);
+        workload.finalReads(generator.finalReads(opening), endUs, opening);
       });
     }
   }

@@ -12,7 +12,7 @@ import { knownKeysAt } from '../protocols/common/options.js';
 import type { FaultAction, FaultEvent, PartitionRequest } from '../faults/plan.js';
 import type { LatencySpec } from '../network/latency.js';
 import type { NetworkConfig } from '../network/network.js';
-import { DEFAULT_MIX, MODEL_OPS, isTxnModel, type KeyDistribution, type ModelName } from '../workload/generators.js';
+import { DEFAULT_MIX, MODEL_OPS, hasFinalWrite, isTxnModel, type KeyDistribution, type ModelName } from '../workload/generators.js';
 import type { WorkloadConfig } from '../workload/clients.js';
 import { scenarioSchema, type ExploreEntry, type FaultEntry, type ParsedScenario } from './schema.js';
 import { checkFlaws, defaultService, groupPromises, groupTargetIssues, groupsDefinition, lookupProtocol, resolveGroups, type ScenarioGroup } from './groups.js';
@@ -186,6 +186,7 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
       : w.keyDistribution === 'zipfian'
         ? { kind: 'zipfian', exponent: 0.99 }
         : { kind: 'zipfian', exponent: w.keyDistribution.zipfian };
+  const finalReads = w.finalReads && w.clients > 0 && (MODEL_OPS[model].includes('read') || isTxnModel(model));
 
   const scenario: Scenario = {
     name: s.name ?? baseName(file),
@@ -214,8 +215,8 @@ export function resolveScenario(raw: unknown, file: string, options: ResolveOpti
       mix,
       maxTxnOps: w.maxTxnOps,
       untilUs: Math.min(w.until ?? s.duration, s.duration),
-      finalReads: w.finalReads && w.clients > 0 && (MODEL_OPS[model].includes('read') || isTxnModel(model)),
-      finalWrite: w.finalWrite && w.finalReads && w.clients > 0 && MODEL_OPS[model].includes('read') && !isTxnModel(model) && model !== 'broadcast',
+      finalReads,
+      finalWrite: finalReads && w.finalWrite && hasFinalWrite(model),
     },
     faults: expandFaults(s.faults),
     heal: s.heal === false ? false : { quiesceUs: s.heal.quiesce, restart: s.heal.restart },

@@ -25,6 +25,22 @@ export const MODEL_OPS: Readonly<Record<ModelName, readonly string[]>> = {
   'rw-register': ['w', 'r'],
 };
 
+/** The op that opens the final phase (`workload.finalWrite`), for the models with a plain write or add. */
+const FINAL_WRITE: Readonly<Record<ModelName, 'write' | 'add' | undefined>> = {
+  kv: 'write',
+  register: 'write',
+  counter: 'add',
+  set: 'add',
+  broadcast: undefined,
+  'list-append': undefined,
+  'rw-register': undefined,
+};
+
+/** Whether a model's final phase can open with a write (see OpGenerator.finalWrite). */
+export function hasFinalWrite(model: ModelName): boolean {
+  return FINAL_WRITE[model] !== undefined;
+}
+
 export const DEFAULT_MIX: Readonly<Record<ModelName, Readonly<Record<string, number>>>> = {
   kv: { read: 0.5, write: 0.4, cas: 0.1 },
   register: { read: 0.5, write: 0.4, cas: 0.1 },
@@ -88,8 +104,6 @@ export interface OpGeneratorConfig {
 /** Generates ops for one run; shares the unique-value counter and per-key last values across clients. */
 export class OpGenerator {
   private nextValue = 1;
-  /** Whether the final phase opened with a write to a key of its own (finalWrite), to read back. */
-  private finalWritten = false;
   private readonly lastWritten = new Map<string, unknown>();
   private readonly sampleKey: (rng: Rng) => number;
   private readonly ops: string[];
@@ -122,8 +136,9 @@ export class OpGenerator {
    * The final reads: one per key for kv, read-only transactions over every key ever used (or in
    * use) for the transactional models, one read for single-object models.
    */
-  finalReads(): Op[] {
-    if (this.config.model === 'kv') return [...this.keyNames(), ...(this.finalWritten ? [this.finalWriteKey()] : [])].map((key) => this.readOf(key));
+  finalReads(opening?: Op): Op[] {
+    // The opening write's own key (kv) is read back with the others.
+    if (this.config.model === 'kv') return [...this.keyNames(), ...(opening?.key !== undefined ? [opening.key] : [])].map((key) => this.readOf(key));
     if (isTxnModel(this.config.model)) {
       const keys = [...new Set([...this.usedKeys, ...this.activeKeys])].sort((a, b) => a - b);
       const ops: Op[] = [];
@@ -194,29 +209,14 @@ export class OpGenerator {
 
   /**
    * The write that opens the final phase (`workload.finalWrite`), or undefined where the model has
-   * none: kv writes a key of its own (one past the workload's keys, read back with the others, so
-   * no workload key's last write is hidden by it), the single-object models write or add as usual.
+   * none (FINAL_WRITE): kv writes a key of its own (one past the workload's keys, so no workload
+   * key's last write is hidden by it), the single-object models write or add as usual.
    */
   finalWrite(): Op | undefined {
-    switch (this.config.model) {
-      case 'kv':
-        this.finalWritten = true;
-        return { f: 'write', value: this.nextValue++, key: this.finalWriteKey() };
-      case 'register':
-        return { f: 'write', value: this.nextValue++ };
-      case 'counter':
-        return { f: 'add', value: 1 };
-      case 'set':
-        return { f: 'add', value: this.nextValue++ };
-      case 'broadcast':
-      case 'list-append':
-      case 'rw-register':
-        return undefined;
-    }
-  }
-
-  private finalWriteKey(): string {
-    return keyName(this.config.keys);
+    const f = FINAL_WRITE[this.config.model];
+    if (f === undefined) return undefined;
+    const value = this.config.model === 'counter' ? 1 : this.nextValue++;
+    return this.config.model === 'kv' ? { f, value, key: keyName(this.config.keys) } : { f, value };
   }
 
   /** A read for the final-read phase. */

@@ -149,7 +149,7 @@ describe('Workload final phase', () => {
     sim.start();
     const opening = generator.finalWrite()!;
     expect(opening).toMatchObject({ f: 'write', key: 'k3' }); // a key of its own, past the workload's k1, k2
-    workload.finalReads(generator.finalReads(), 1_000_000, opening);
+    workload.finalReads(generator.finalReads(opening), 1_000_000, opening);
     sim.run(1_000_000);
     const ops = pairOperations(workload.history);
     const write = ops.find((o) => o.f === 'write')!;
@@ -168,7 +168,7 @@ describe('Workload final phase', () => {
     expect(txn.finalWrite()).toBeUndefined();
     const counter = new OpGenerator({ model: 'counter', keys: 1, keyDistribution: { kind: 'uniform' }, mix: { add: 0.5, read: 0.5 } });
     expect(counter.finalWrite()).toEqual({ f: 'add', value: 1 });
-    expect(counter.finalReads()).toEqual([{ f: 'read', value: null }]);
+    expect(counter.finalReads(counter.finalWrite())).toEqual([{ f: 'read', value: null }]);
   });
 });
 
