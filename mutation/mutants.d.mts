@@ -26,3 +26,10 @@ export function listMutants(root: string, files?: readonly string[]): Promise<Ke
 export function sampleMutants(mutants: readonly KeyedMutant[], options: { seed: string | number; perStratum: number }): (KeyedMutant & { stratum: string })[];
 export function mutateRange(m: Mutant): string;
 export function fingerprintOf(content: string): string | undefined;
+export interface StoredSample {
+  seed: string | number;
+  perStratum: number;
+  added?: { stratum: string; madeAt: string }[];
+  mutants: { key: string; stratum: string }[];
+}
+export function addStrata(sample: StoredSample, current: readonly KeyedMutant[], strata: readonly string[], madeAt: string): { sample: StoredSample; added: number };

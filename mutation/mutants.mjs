@@ -100,6 +100,32 @@ export function sampleMutants(mutants, { seed, perStratum }) {
   );
 }
 
+/**
+ * A stored sample grown by strata (folders) that joined src/protocols after it was drawn: each new
+ * stratum is drawn from the current mutants with the sample's seed and size. Strata are drawn
+ * independently (the smallest hashes within each), so this is the draw a full resample would make
+ * for them, and the existing strata's mutants stay exactly as stored. Strata already in the sample
+ * are skipped; a stratum with no mutants is an error naming the folders there are.
+ */
+export function addStrata(sample, current, strata, madeAt) {
+  const have = new Set(sample.mutants.map((m) => m.stratum));
+  const adding = strata.filter((s) => !have.has(s));
+  const drawn = sampleMutants(
+    current.filter((m) => adding.includes(stratumOf(m.file))),
+    { seed: sample.seed, perStratum: sample.perStratum },
+  );
+  const empty = adding.filter((s) => !drawn.some((m) => m.stratum === s));
+  if (empty.length > 0) throw new Error(`no mutants in ${empty.join(', ')} (strata with mutants: ${[...new Set(current.map((m) => stratumOf(m.file)))].join(', ')})`);
+  return {
+    sample: {
+      ...sample,
+      added: [...(sample.added ?? []), ...adding.map((stratum) => ({ stratum, madeAt }))],
+      mutants: [...sample.mutants, ...drawn.map(({ key, stratum }) => ({ key, stratum }))],
+    },
+    added: drawn.length,
+  };
+}
+
 /** Stryker's `mutate` entry for one mutant's node: `file:line:col-line:col`, lines 1-based. */
 export function mutateRange(m) {
   const { start, end } = m.location;

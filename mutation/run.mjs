@@ -1,4 +1,4 @@
-// npm run mutation [-- --resample --seed S --per-stratum K --plan-only]
+// npm run mutation [-- --resample --seed S --per-stratum K --add-strata a,b --strata a,b --plan-only]
 //
 // Runs StrykerJS on the sampled mutants of src/protocols (mutation/sample.json; made from the
 // current code with --resample, or when missing) against the default fuzz campaign, then writes the
@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXCLUDED, fingerprintOf, listMutants, sampleMutants } from './mutants.mjs';
+import { EXCLUDED, addStrata, fingerprintOf, listMutants, sampleMutants } from './mutants.mjs';
 import { campaignSettings } from './campaign-settings.mjs';
 import { scoreReport, formatScores } from './score.mjs';
 
@@ -19,6 +19,9 @@ const { values: args } = parseArgs({
     resample: { type: 'boolean', default: false },
     seed: { type: 'string', default: '11' },
     'per-stratum': { type: 'string', default: '40' },
+    // Folders that joined src/protocols after the sample was drawn: sample them from the current
+    // code (same seed and size) and append them; the existing strata's mutants stay as they are.
+    'add-strata': { type: 'string' },
     'plan-only': { type: 'boolean', default: false },
     'score-only': { type: 'boolean', default: false },
     sample: { type: 'string', default: 'mutation/sample.json' },
@@ -57,6 +60,12 @@ if (args.resample || !existsSync(sampleFile)) {
     mutants: sample.map(({ key, stratum }) => ({ key, stratum })),
   });
   console.log(`sampled ${sample.length} of ${current.length} mutants (seed ${seed}, ${perStratum} per stratum) -> ${args.sample}`);
+}
+
+if (args['add-strata'] !== undefined) {
+  const { sample: grown, added } = addStrata(JSON.parse(readFileSync(sampleFile, 'utf8')), current, args['add-strata'].split(','), commit);
+  writeJson(sampleFile, grown);
+  console.log(`added ${added} mutants in ${args['add-strata']} (seed ${grown.seed}, ${grown.perStratum} per stratum) -> ${args.sample}`);
 }
 
 const sample = JSON.parse(readFileSync(sampleFile, 'utf8'));

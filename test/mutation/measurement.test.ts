@@ -5,7 +5,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fingerprintOf, keyMutants, mutateRange, sampleMutants, stratumOf, type Mutant } from '../../mutation/mutants.mjs';
+import { addStrata, fingerprintOf, keyMutants, mutateRange, sampleMutants, stratumOf, type Mutant } from '../../mutation/mutants.mjs';
 import { campaignOutcome, describeSize, parsePatch, summarizeSeeds } from '../../scripts/planted-lib.mjs';
 
 const at = (line: number, start: number, end: number) => ({ start: { line, column: start }, end: { line, column: end } });
@@ -49,6 +49,23 @@ describe('mutant keys and samples', () => {
     expect(a.filter((m) => m.stratum === 'leaderless')).toHaveLength(5);
     expect(sampleMutants([...many].reverse(), { seed: 11, perStratum: 5 }).map((m) => m.key).sort()).toEqual(a.map((m) => m.key).sort());
     expect(sampleMutants(many, { seed: 12, perStratum: 5 }).map((m) => m.key)).not.toEqual(a.map((m) => m.key));
+  });
+
+  it('adds a new stratum as a full resample would draw it, leaving the stored strata as they are', () => {
+    const files = ['src/protocols/raft/a.ts', 'src/protocols/leaderless/b.ts', 'src/protocols/paxos/c.ts'];
+    const many = keyMutants(
+      Array.from({ length: 60 }, (_, i) => ({ file: files[i % 3]!, mutatorName: 'M', replacement: `r${i}`, location: at(0, 0, 1) })),
+      new Map(files.map((f) => [f, ['x']])),
+    );
+    const old = sampleMutants(many.filter((m) => m.file !== files[2]), { seed: 11, perStratum: 5 });
+    const stored = { seed: 11, perStratum: 5, mutants: old.map(({ key, stratum }) => ({ key, stratum })) };
+    const { sample, added } = addStrata(stored, many, ['paxos', 'raft'], 'abc');
+    expect(added).toBe(5);
+    expect(sample.mutants.slice(0, 10)).toEqual(stored.mutants);
+    const full = sampleMutants(many, { seed: 11, perStratum: 5 });
+    expect(sample.mutants.map((m) => m.key).sort()).toEqual(full.map((m) => m.key).sort());
+    expect(sample.added).toEqual([{ stratum: 'paxos', madeAt: 'abc' }]);
+    expect(() => addStrata(stored, many, ['nope'], 'abc')).toThrow(/no mutants in nope/);
   });
 
   it('turns a mutant into a Stryker range and a file into its fingerprint', () => {
