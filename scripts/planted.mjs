@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { campaignOutcome, describeSize, parsePatch, summarizeSeeds } from './planted-lib.mjs';
@@ -140,7 +140,9 @@ if (before !== undefined && before.runs === runs && before.seeds.join() === seed
   rows.unshift(...before.rows.filter((r) => !fresh.has(r.name)));
   rows.sort((a, b) => a.name.localeCompare(b.name));
 }
-writeFileSync(`${out}.tmp`, JSON.stringify({ ...result, rows }, null, 1) + '\n');
+// Patch files by their path in the repository, not this checkout's.
+const stored = rows.map((r) => ({ ...r, file: relative(root, resolve(root, r.file)) }));
+writeFileSync(`${out}.tmp`, JSON.stringify({ ...result, rows: stored }, null, 1) + '\n');
 renameSync(`${out}.tmp`, out);
 
 console.log(`\n| patch | protocol | found (of ${seeds.length} seeds) | runs to first failure | failing checks | shrunk (faults / ops / nodes / main phase) |`);
