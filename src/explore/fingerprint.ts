@@ -23,8 +23,25 @@
  * Fingerprints are hashes: two different states collide with probability about n²/2⁵⁴ for n
  * states (TLC's fingerprints take the same risk, at 64 bits).
  */
+import { PLAIN_DATA_MAX_DEPTH } from '../core/clone.js';
 import { EventKind } from '../kernel/queue.js';
 import type { ChoiceWorld } from '../runner/choices.js';
+import { notPlainData } from './plain-data.js';
+
+/**
+ * A state exploration cannot hash faithfully: a function, a symbol, a class instance, a cycle
+ * (two different states could share a fingerprint, or the hash would not end). The message names
+ * where, in the words of `notPlainData`.
+ */
+export class NotPlainDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotPlainDataError';
+  }
+}
+
+/** Thrown inside hashValue, turned into a NotPlainDataError (with the path) by Fingerprinter.of. */
+const NOT_PLAIN = new Error('not plain data');
 
 /** Node renamings of n nodes (all n! of them; n is small when symmetry is used). */
 export function permutations(n: number): number[][] {
@@ -60,8 +77,21 @@ export class Fingerprinter {
     }
   }
 
-  /** The state's 53-bit fingerprint; `extra` is state of the search's own (a partition), node ids renamed with the rest. */
+  /**
+   * The state's 53-bit fingerprint; `extra` is state of the search's own (a partition), node ids
+   * renamed with the rest. Throws a NotPlainDataError naming the node and the path of a value it
+   * cannot hash faithfully.
+   */
   of(world: ChoiceWorld, extra?: unknown): number {
+    try {
+      return this.hash(world, extra);
+    } catch (error) {
+      if (error !== NOT_PLAIN) throw error;
+      throw new NotPlainDataError(notPlainData(world) ?? 'a value in the state is not plain data');
+    }
+  }
+
+  private hash(world: ChoiceWorld, extra: unknown): number {
     const sim = world.sim;
     const ids = this.nodeIds;
     // What does not depend on the renaming is hashed once.
@@ -160,12 +190,18 @@ function endpointHash(name: string, rename: Map<string, string> | undefined): nu
   return stringLane(rename?.get(name) ?? name, SEED_A);
 }
 
+/** One value's 53-bit hash, without renaming (hashValue's two lanes, as `of` combines them). */
+export function valueHash(value: unknown): number {
+  hashValue(value, undefined);
+  return (finalize(A) >>> 0) * 0x20_0000 + (finalize(B) & 0x1f_ffff);
+}
+
 /**
  * Hashes a plain-data value into the lanes A and B, node ids renamed. Objects, Sets and Maps are
  * unordered (members combined by addition); arrays are ordered, except arrays of node ids under a
  * renaming, which are sets.
  */
-export function hashValue(value: unknown, rename: Map<string, string> | undefined): void {
+export function hashValue(value: unknown, rename: Map<string, string> | undefined, depth = 0): void {
   switch (typeof value) {
     case 'string': {
       const s = rename?.get(value) ?? value;
@@ -182,30 +218,34 @@ export function hashValue(value: unknown, rename: Map<string, string> | undefine
       B = value ? 0x3333 : 0x4444;
       return;
     case 'bigint':
-      hashValue(String(value), undefined);
+      // Not the hash of its digits as a string: 10n and "10" are different states.
+      A = mixInt(stringLane(String(value), SEED_A), 0xb19);
+      B = mixInt(stringLane(String(value), SEED_B), 0xb19);
       return;
     case 'undefined':
-      A = 0x5555;
-      B = 0x6666;
+      A = 0x5757;
+      B = 0x6868;
       return;
     case 'object':
       break;
     default:
-      A = 0x7777;
-      B = 0x8888;
-      return;
+      // A function or a symbol: all of them would hash alike (two states told apart by one would
+      // be explored once), and a replay cannot rebuild one from a choice log's meaning.
+      throw NOT_PLAIN;
   }
   if (value === null) {
     A = 0x5555;
     B = 0x6666;
     return;
   }
+  // Deeper than plain data may nest: a cycle, whose hash would never end (explained from the top).
+  if (depth > PLAIN_DATA_MAX_DEPTH) throw NOT_PLAIN;
   if (Array.isArray(value)) {
     const unordered = rename !== undefined && value.length > 1 && value.every((v) => typeof v === 'string' && rename.has(v));
     let a = 0xa1a1;
     let b = 0xb1b1;
     for (const v of rename === undefined ? value : inRenamedNodeOrder(value, rename)) {
-      hashValue(v, rename);
+      hashValue(v, rename, depth + 1);
       if (unordered) {
         a = (a + finalize(A)) | 0;
         b = (b + finalize(B)) | 0;
@@ -223,28 +263,32 @@ export function hashValue(value: unknown, rename: Map<string, string> | undefine
   let count = 0;
   if (value instanceof Map) {
     for (const [k, v] of value) {
-      hashValue(k, rename);
+      hashValue(k, rename, depth + 1);
       const ka = A;
       const kb = B;
-      hashValue(v, rename);
+      hashValue(v, rename, depth + 1);
       a = (a + finalize(mixInt(ka, A))) | 0;
       b = (b + finalize(mixInt(kb, B))) | 0;
       count++;
     }
   } else if (value instanceof Set) {
     for (const v of value) {
-      hashValue(v, rename);
+      hashValue(v, rename, depth + 1);
       a = (a + finalize(A)) | 0;
       b = (b + finalize(B)) | 0;
       count++;
     }
   } else {
+    // A class instance (a Date, a Promise, a user's class) hashes by its own fields only, which
+    // need not be what it holds: two different ones could hash alike.
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
     const record = value as Record<string, unknown>;
     for (const key in record) {
       const v = record[key];
       if (v === undefined) continue; // as JSON: an undefined field is an absent one
       const k = rename?.get(key) ?? key;
-      hashValue(v, rename);
+      hashValue(v, rename, depth + 1);
       a = (a + finalize(mixInt(stringLane(k, SEED_A), A))) | 0;
       b = (b + finalize(mixInt(stringLane(k, SEED_B), B))) | 0;
       count++;

@@ -24,7 +24,7 @@ import { ChoiceWorld, exploredChecks, type Choice } from '../runner/choices.js';
 import { prepareProtocol } from '../runner/prepare.js';
 import type { CheckResult } from '../runner/checks.js';
 import type { ExploreStrategy, Scenario } from '../scenario/resolve.js';
-import { Fingerprinter, MAX_SYMMETRIC_NODES } from './fingerprint.js';
+import { Fingerprinter, MAX_SYMMETRIC_NODES, NotPlainDataError } from './fingerprint.js';
 import { independent } from './independence.js';
 import { PctScheduler } from './pct.js';
 import { ChoiceStepper, MAX_PARTITION_NODES, QuiescentStepper, setPartitions, type Stepper } from './steppers.js';
@@ -94,9 +94,15 @@ export function explore(scenario: Scenario, options: ExploreOptions): ExploreRes
   if (partitionSteps(options.strategy) && scenario.nodes > MAX_PARTITION_NODES) throw new ExploreError(`strategy partitions is for ${MAX_PARTITION_NODES} nodes or fewer (every set partition of the nodes is a step)`);
   const protocol = prepareProtocol(scenario);
   const search = new Search(scenario, protocol, options);
-  if (options.strategy === 'random-walk') return search.randomWalk();
-  if (options.strategy === 'pct') return search.pct();
-  return search.systematic(options.strategy === 'dfs' || options.strategy === 'partitions-dfs' ? 'dfs' : 'bfs');
+  try {
+    if (options.strategy === 'random-walk') return search.randomWalk();
+    if (options.strategy === 'pct') return search.pct();
+    return search.systematic(options.strategy === 'dfs' || options.strategy === 'partitions-dfs' ? 'dfs' : 'bfs');
+  } catch (error) {
+    // A state the fingerprint cannot hash faithfully: the protocol does not fit exploration (bad input).
+    if (error instanceof NotPlainDataError) throw new ExploreError(`${scenario.protocol.name}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Whether a strategy's steps are quiescent steps (steppers.ts) rather than single choices. */

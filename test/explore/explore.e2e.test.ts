@@ -38,10 +38,14 @@ describe('dsim explore', () => {
     expect(parsed.states.depthCompleted).toBe(3);
   });
 
-  it('stops inconclusive at --max-states (exit 2), and rejects bad input (exit 3)', () => {
+  it('stops inconclusive at --max-states or --max-memory (exit 2), and rejects bad input (exit 3)', () => {
     const capped = dsim(['explore', 'scenarios/explore/raft-no-persist-vote.yaml', '--max-states', '50', '--out', dir, '--no-progress']);
     expect(capped.code).toBe(2);
     expect(capped.stdout).toMatch(/INCONCLUSIVE: max states reached \(50\); no violation within depth \d \(every path\)/);
+    // The byte budget: heap in MB, looked at with the progress (every 5,000 transitions).
+    const starved = dsim(['explore', 'scenarios/explore/raft-no-persist-vote.yaml', '--max-memory', '1', '--out', dir, '--no-progress']);
+    expect(starved.code).toBe(2);
+    expect(starved.stdout).toMatch(/INCONCLUSIVE: memory budget reached \(1 MB of heap\)/);
     expect(dsim(['explore', 'scenarios/raft/figure8.yaml']).stderr).toMatch(/no explore: section/);
     expect(dsim(['explore', 'scenarios/explore/raft-no-persist-vote.yaml', '--strategy', 'sideways']).code).toBe(3);
   });
