@@ -31,6 +31,8 @@ export interface ExploreCommandOptions {
   readonly sleepSets?: boolean;
   /** PCT's bug depth d (default: explore.pctDepth). */
   readonly pctDepth?: string;
+  /** Bounded liveness: fair steps after the last fault (default: explore.liveness.within; off without either). */
+  readonly liveness?: string;
 }
 
 const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random-walk', 'pct', 'partitions', 'partitions-dfs'];
@@ -58,6 +60,8 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
   const symmetry = opts.symmetry ?? bounds.symmetry;
   const pctDepth = positiveInt(opts.pctDepth, '--pct-depth') ?? bounds.pctDepth;
   const maxMemoryMb = positiveInt(opts.maxMemory, '--max-memory') ?? 2048;
+  const within = positiveInt(opts.liveness, '--liveness') ?? bounds.liveness?.within;
+  const liveness = within !== undefined ? { within } : undefined;
   const showProgress = opts.json !== true && opts.progress !== false && process.stderr.isTTY === true;
 
   const started = performance.now();
@@ -70,6 +74,7 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
       symmetry,
       sleepSets: opts.sleepSets !== false,
       pctDepth,
+      ...(liveness !== undefined ? { liveness } : {}),
       progressEvery: 5_000,
       onProgress: (s) => {
         if (!showProgress) return;
@@ -87,7 +92,11 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
   const seconds = (performance.now() - started) / 1000;
   const { stats } = result;
   const perSecond = Math.round(stats.explored / Math.max(seconds, 1e-3));
-  const written = result.violation !== undefined ? writeCounterexample(scenario, result, { dir: opts.out ?? 'failures', strategy, depth }) : undefined;
+  const written = result.violation !== undefined ? writeCounterexample(scenario, result, { dir: opts.out ?? 'failures', strategy, depth, liveness }) : undefined;
+  const walks = strategy === 'random-walk' || strategy === 'pct';
+  /** What liveness claims, stated as such; nothing when it was not checked. */
+  const livenessClaim = liveness === undefined ? '' : `liveness within ${liveness.within} fair steps after the last fault (every invoked op answered${result.convergence.map((c) => `, ${c}`).join('')}), from ${walks ? 'the end of every run' : 'every state'}`;
+  const depthOf = (v: NonNullable<ExploreResult['violation']>): number => v.steps?.length ?? v.path.length - (v.fairChoices ?? 0);
 
   if (opts.json === true) {
     io.out(
@@ -99,13 +108,14 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
         maxStates,
         symmetry,
         checks: result.checks,
+        ...(liveness !== undefined ? { liveness: { within: liveness.within, claim: livenessClaim, checked: stats.livenessChecked, fairSteps: stats.fairSteps } } : {}),
         states: { explored: stats.explored, unique: stats.unique, slept: stats.slept, depthReached: stats.depthReached, depthCompleted: stats.depthCompleted, perSecond },
         ...(stats.runs > 0 ? { runs: stats.runs } : {}),
         ...(strategy === 'pct' ? { pctDepth } : {}),
         seconds: Number(seconds.toFixed(3)),
         verdict: result.violation !== undefined ? 'violation' : result.stoppedEarly !== undefined ? 'inconclusive' : 'none',
         ...(result.stoppedEarly !== undefined ? { stoppedEarly: result.stoppedEarly } : {}),
-        ...(result.violation !== undefined ? { violation: { depth: result.violation.steps?.length ?? result.violation.path.length, choices: result.violation.path.length, path: result.violation.path, ...(result.violation.steps !== undefined ? { steps: result.violation.steps } : {}), failed: result.violation.failed.map((c) => ({ name: c.name, detail: c.detail })), file: written?.path, traceHash: written?.traceHash } } : {}),
+        ...(result.violation !== undefined ? { violation: { depth: depthOf(result.violation), ...(result.violation.fairChoices !== undefined ? { fairChoices: result.violation.fairChoices } : {}), choices: result.violation.path.length, path: result.violation.path, ...(result.violation.steps !== undefined ? { steps: result.violation.steps } : {}), failed: result.violation.failed.map((c) => ({ name: c.name, detail: c.detail })), file: written?.path, traceHash: written?.traceHash } } : {}),
       }),
     );
   } else {
@@ -117,23 +127,28 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
     io.out(
       `${label('choices')}deliveries, timers${bounds.timeouts !== Infinity ? ` (at most ${bounds.timeouts})` : ''}, ${ops} client op${ops === 1 ? '' : 's'} (${bounds.clients.length} client${bounds.clients.length === 1 ? '' : 's'}), crashes ≤ ${bounds.crashes}, drops ≤ ${bounds.drops}, duplicates ≤ ${bounds.duplicates}${bounds.reorders !== Infinity ? `, reorders ≤ ${bounds.reorders}` : ''}`,
     );
-    io.out(`${label('checks')}${result.checks.join(', ')} (after every step)`);
+    io.out(`${label('checks')}${result.checks.join(', ')} (after every step)${livenessClaim !== '' ? `; ${livenessClaim}` : ''}`);
     io.out(
-      `${label('states')}${stats.explored.toLocaleString('en-US')} explored, ${stats.unique.toLocaleString('en-US')} unique, depth ${stats.depthReached} reached; ${seconds.toFixed(1)}s (${perSecond.toLocaleString('en-US')} states/s)${stats.slept > 0 ? `; ${stats.slept.toLocaleString('en-US')} transitions skipped by sleep sets` : ''}${stats.runs > 0 ? `; ${stats.runs.toLocaleString('en-US')} run${stats.runs === 1 ? '' : 's'}` : ''}`,
+      `${label('states')}${stats.explored.toLocaleString('en-US')} explored, ${stats.unique.toLocaleString('en-US')} unique, depth ${stats.depthReached} reached; ${seconds.toFixed(1)}s (${perSecond.toLocaleString('en-US')} states/s)${stats.slept > 0 ? `; ${stats.slept.toLocaleString('en-US')} transitions skipped by sleep sets` : ''}${stats.runs > 0 ? `; ${stats.runs.toLocaleString('en-US')} run${stats.runs === 1 ? '' : 's'}` : ''}${liveness !== undefined ? `; ${stats.livenessChecked.toLocaleString('en-US')} fair continuations, ${stats.fairSteps.toLocaleString('en-US')} steps` : ''}`,
     );
     if (result.violation !== undefined) {
       const v = result.violation;
-      const depthFound = v.steps?.length ?? v.path.length;
+      const depthFound = depthOf(v);
+      const fair = v.fairChoices ?? 0;
       io.out(`${label('result')}${chalk.red(`VIOLATION at depth ${depthFound}${SHORTEST[strategy]}`)}: ${v.failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
-      (v.steps ?? v.path).forEach((step, i) => io.out(`${label(i === 0 ? 'path' : '')}${String(i + 1).padStart(3)}. ${step}`));
-      if (v.steps !== undefined) io.out(`${label('choices')}${v.path.length} (the choice log in the file: the steps with their deliveries)`);
+      (v.steps ?? v.path.slice(0, v.path.length - fair)).forEach((step, i) => io.out(`${label(i === 0 ? 'path' : '')}${String(i + 1).padStart(3)}. ${step}`));
+      if (depthFound === 0) io.out(`${label('path')}(none: the initial state)`);
+      if (fair > 0) io.out(`${label('then')}faults stop, and the fair continuation: ${fair - 1} step${fair === 2 ? '' : 's'} (messages oldest first, timers in deadline order, open ops resent when quiet)`);
+      if (v.steps !== undefined) io.out(`${label('choices')}${v.path.length} (the choice log in the file: the steps with their deliveries${fair > 0 ? ', then the continuation' : ''})`);
       io.out(`${label('written')}${written!.path}`);
       io.out(`${label('replay')}npx dsim replay ${written!.path} --timeline`);
     } else if (result.stoppedEarly !== undefined) {
       const done = stats.depthCompleted >= 0 ? `no violation within depth ${stats.depthCompleted} (every path), ` : '';
-      io.out(`${label('result')}${chalk.yellow(`INCONCLUSIVE: ${result.stoppedEarly}`)}; ${done}${stats.unique.toLocaleString('en-US')} states`);
+      const live = liveness !== undefined ? `; liveness held within ${liveness.within} fair steps after the last fault from ${walks ? 'the end of every run' : 'every state explored'}` : '';
+      io.out(`${label('result')}${chalk.yellow(`INCONCLUSIVE: ${result.stoppedEarly}`)}; ${done}${stats.unique.toLocaleString('en-US')} states${live}`);
     } else {
-      io.out(`${label('result')}${chalk.green(`no violation within depth ${depth}, ${stats.unique.toLocaleString('en-US')} states`)}`);
+      const live = liveness !== undefined ? `; liveness held within ${liveness.within} fair steps after the last fault from every state` : '';
+      io.out(`${label('result')}${chalk.green(`no violation within depth ${depth}, ${stats.unique.toLocaleString('en-US')} states${live}`)}`);
     }
   }
   return result.violation !== undefined ? EXIT.violated : result.stoppedEarly !== undefined ? EXIT.unknown : EXIT.ok;
@@ -150,10 +165,10 @@ function positiveInt(text: string | undefined, flag: string): number | undefined
  * Writes the counterexample: the scenario as given with `explore.choices` set to the path, headed
  * like a fuzz failure file (the trace hash of its replay, the failing checks, the command).
  */
-function writeCounterexample(scenario: Scenario, result: ExploreResult, meta: { dir: string; strategy: Strategy; depth: number }): { path: string; traceHash: string } {
+function writeCounterexample(scenario: Scenario, result: ExploreResult, meta: { dir: string; strategy: Strategy; depth: number; liveness: { within: number } | undefined }): { path: string; traceHash: string } {
   const violation = result.violation!;
   const raw = structuredClone(scenario.raw) as Record<string, unknown>;
-  const exploreRaw = { ...(raw['explore'] as Record<string, unknown>), choices: [...violation.path] };
+  const exploreRaw = { ...(raw['explore'] as Record<string, unknown>), ...(meta.liveness !== undefined ? { liveness: { within: meta.liveness.within } } : {}), choices: [...violation.path] };
   raw['explore'] = exploreRaw;
   // What the replay will be judged by must fail as found: `expect: pass`, so it reads STILL FAILS.
   delete raw['expect'];

@@ -134,6 +134,7 @@ export function buildProgram(setExit: (code: ExitCode) => void, io: Io = process
     .option('--depth <n>', 'choices on a path at most (default: the scenario\'s explore.depth)')
     .option('--max-states <n>', 'distinct states at most before stopping, inconclusive (default: explore.maxStates)')
     .option('--strategy <name>', 'bfs (shortest counterexample), dfs, random-walk, pct (random priorities with change points: a probabilistic guarantee per run), partitions (breadth first over timers, ops, crashes and partition changes, each step delivering what it can) or partitions-dfs (default: explore.strategy)')
+    .option('--liveness <steps>', 'bounded liveness: from every state, once faults stop, the canonical fair continuation must answer every invoked op within this many steps (default: explore.liveness.within; unchecked without either)')
     .option('--pct-depth <d>', 'pct: the bug depth aimed at, d-1 priority change points per run (default: explore.pctDepth, 3)')
     .option('--symmetry', 'treat node ids as interchangeable (default: explore.symmetry)')
     .option('--no-symmetry', 'no symmetry reduction')

@@ -39,8 +39,11 @@ export function footprint(choice: Choice, world: ChoiceWorld): Footprint {
       return { node: choice.event!.target, global: world.bounds.time === 'timers', budget: world.bounds.timeouts === Infinity ? undefined : 'timer' };
     case 'crash':
       return { node: world.nodeIds.indexOf(choice.node!), global: false, budget: 'crash' };
+    // Fair continuations (after `faults stop`) are not searched; were they, these would touch everything.
     case 'drop':
     case 'duplicate':
+    case 'faults-stop':
+    case 'resend':
       return { node: -1, global: true, budget: undefined };
   }
 }

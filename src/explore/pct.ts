@@ -25,6 +25,7 @@ import type { Choice } from '../runner/choices.js';
 function threadOf(choice: Choice): string | undefined {
   switch (choice.kind) {
     case 'invoke':
+    case 'resend':
       return `client ${choice.client!}`;
     case 'deliver':
       return `link ${choice.event!.source}>${choice.event!.target}`;
@@ -33,6 +34,7 @@ function threadOf(choice: Choice): string | undefined {
     case 'crash':
     case 'drop':
     case 'duplicate':
+    case 'faults-stop':
       return undefined;
   }
 }

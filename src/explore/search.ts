@@ -20,12 +20,13 @@
  */
 import type { AnyProtocol } from '../core/protocol.js';
 import { Rng } from '../rng/index.js';
-import { ChoiceWorld, exploredChecks, type Choice } from '../runner/choices.js';
+import { ChoiceWorld, convergenceChecks, exploredChecks, type Choice } from '../runner/choices.js';
 import { prepareProtocol } from '../runner/prepare.js';
 import type { CheckResult } from '../runner/checks.js';
 import type { ExploreStrategy, Scenario } from '../scenario/resolve.js';
 import { Fingerprinter, MAX_SYMMETRIC_NODES, NotPlainDataError } from './fingerprint.js';
 import { independent } from './independence.js';
+import { continueFairly } from './liveness.js';
 import { PctScheduler } from './pct.js';
 import { ChoiceStepper, MAX_PARTITION_NODES, QuiescentStepper, setPartitions, type Stepper } from './steppers.js';
 
@@ -43,6 +44,11 @@ export interface ExploreOptions {
   readonly symmetry: boolean;
   /** PCT: the bug depth d aimed at (d-1 priority change points per run; default 3). */
   readonly pctDepth?: number;
+  /**
+   * Bounded liveness (liveness.ts): from every new state (walks: the end of every run), the faults
+   * stop and the canonical fair continuation must reach the liveness promise within this many steps.
+   */
+  readonly liveness?: { readonly within: number };
   /** Called every `progressEvery` states with the counts so far. */
   readonly onProgress?: (stats: ExploreStats) => void;
   readonly progressEvery?: number;
@@ -65,6 +71,10 @@ export interface ExploreStats {
   slept: number;
   /** Runs from the start (random-walk, pct). */
   runs: number;
+  /** States from which a fair continuation was run (explore.liveness). */
+  livenessChecked: number;
+  /** Steps taken by those continuations, in all. */
+  fairSteps: number;
 }
 
 export interface Violation {
@@ -74,6 +84,11 @@ export interface Violation {
   readonly steps?: readonly string[];
   /** The checks that failed at its end. */
   readonly failed: readonly CheckResult[];
+  /**
+   * Liveness: the path ends with `faults stop` and a fair continuation of this many choices (the
+   * state it failed from is the path without them), which `steps` does not list.
+   */
+  readonly fairChoices?: number;
 }
 
 export interface ExploreResult {
@@ -83,6 +98,8 @@ export interface ExploreResult {
   readonly stoppedEarly?: string;
   /** The checks judged at every state. */
   readonly checks: readonly string[];
+  /** With liveness: the convergence checks a fair continuation must also make pass. */
+  readonly convergence: readonly string[];
 }
 
 /** Why exploration cannot run a scenario, named for the user (bad input). */
@@ -114,7 +131,7 @@ class Search {
   private readonly fingerprints: Fingerprinter;
   private readonly checks: string[];
   private readonly historyChecks: string[];
-  readonly stats: ExploreStats = { explored: 0, unique: 0, depthReached: 0, depthCompleted: -1, kernelEvents: 0, slept: 0, runs: 0 };
+  readonly stats: ExploreStats = { explored: 0, unique: 0, depthReached: 0, depthCompleted: -1, kernelEvents: 0, slept: 0, runs: 0, livenessChecked: 0, fairSteps: 0 };
   /** Per state: its parent state and the index of the choice that led to it. */
   private readonly parent: number[] = [];
   private readonly choiceIndex: number[] = [];
@@ -156,6 +173,7 @@ class Search {
     this.addState(-1, -1, 0);
     const rootViolation = this.violationAt(root.world, root.world.clients.history.length > 0 ? 0 : undefined);
     if (rootViolation !== undefined) return this.found(rootViolation, 0);
+    if (!this.liveFrom(root.world)) return this.foundNotLive(0);
     const frontier: number[] = [0];
     let head = 0;
     let currentDepth = 0;
@@ -194,9 +212,11 @@ class Search {
         const fp = this.fingerprint(stepper);
         const known = seen.get(fp);
         const childSleep = feet !== undefined && depth + 1 < this.options.depth ? behind.filter((j) => independent(feet[j]!, feet[i]!)).map((j) => steps[j]!.label) : undefined;
+        let added: number | undefined;
         if (known === undefined || known > depth + 1) {
           seen.set(fp, depth + 1);
           const child = this.addState(id, i, depth + 1);
+          added = child;
           const violation = this.violationAt(stepper.world, historyBefore);
           if (violation !== undefined) return this.found(violation, child);
           frontier.push(child);
@@ -220,6 +240,8 @@ class Search {
           }
         }
         if (feet !== undefined) behind.push(i);
+        // Last: the fair continuation consumes this run (the child is expanded from a replay).
+        if (added !== undefined && !this.liveFrom(stepper.world)) return this.foundNotLive(added);
         this.stats.kernelEvents += stepper.world.sim.events;
         stepper = undefined;
         const stop = this.progress(seen.size);
@@ -272,6 +294,7 @@ class Search {
         const violation = this.violationAt(stepper.world, historyBefore);
         if (violation !== undefined) return { ...this.result(undefined), violation: this.violation(path, violation) };
       }
+      if (!this.liveFrom(stepper.world)) return { ...this.result(undefined), violation: this.violation(path, [], this.options.liveness!.within) };
       this.stats.kernelEvents += stepper.world.sim.events;
       const stop = this.progress(seen.size);
       if (stop !== undefined) return this.result(stop);
@@ -324,15 +347,41 @@ class Search {
     return { ...this.result(undefined), violation: this.violation(this.pathOf(id), failed) };
   }
 
-  /** The violation at the end of a path of step indices: its choice log and, if coarser, its steps (replayed once). */
-  private violation(path: readonly number[], failed: CheckResult[]): Violation {
+  /**
+   * Whether the fair continuation from this state (consumed) reaches the liveness promise; true
+   * when liveness is not checked.
+   */
+  private liveFrom(world: ChoiceWorld): boolean {
+    const within = this.options.liveness?.within;
+    if (within === undefined) return true;
+    const outcome = continueFairly(world, within);
+    this.stats.livenessChecked++;
+    this.stats.fairSteps += outcome.steps;
+    return outcome.held;
+  }
+
+  private foundNotLive(id: number): ExploreResult {
+    return { ...this.result(undefined), violation: this.violation(this.pathOf(id), [], this.options.liveness!.within) };
+  }
+
+  /**
+   * The violation at the end of a path of step indices: its choice log and, if coarser, its steps
+   * (replayed once). With `fairWithin`, the path's state failed the liveness promise: the fair
+   * continuation is run again, logged, and its failure (or a safety check it broke) is the verdict.
+   */
+  private violation(path: readonly number[], failed: CheckResult[], fairWithin?: number): Violation {
     const stepper = this.stepper([], true);
     const steps = path.map((i) => {
       const label = stepper.steps()[i]!.label;
       stepper.take(i);
       return label;
     });
-    return { path: [...stepper.log], ...(stepper instanceof ChoiceStepper ? {} : { steps }), failed };
+    const shown = stepper instanceof ChoiceStepper ? {} : { steps };
+    if (fairWithin === undefined) return { path: [...stepper.log], ...shown, failed };
+    const fair: string[] = [];
+    const outcome = continueFairly(stepper.world, fairWithin, fair);
+    const verdict: CheckResult[] = outcome.unsafe === true ? stepper.world.judge(this.checks).filter((c) => c.verdict === 'fail') : [{ name: 'liveness', verdict: 'fail', detail: outcome.detail ?? 'not reached' }];
+    return { path: [...stepper.log, ...fair], ...shown, failed: verdict, fairChoices: fair.length };
   }
 
   private progress(unique: number): string | undefined {
@@ -346,6 +395,6 @@ class Search {
 
   private result(stoppedEarly: string | undefined): ExploreResult {
     this.stats.unique = this.seen.size;
-    return { stats: this.stats, checks: this.checks, ...(stoppedEarly !== undefined ? { stoppedEarly } : {}) };
+    return { stats: this.stats, checks: this.checks, convergence: convergenceChecks(this.scenario, this.protocol), ...(stoppedEarly !== undefined ? { stoppedEarly } : {}) };
   }
 }

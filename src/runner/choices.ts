@@ -29,12 +29,20 @@ import { Rng } from '../rng/index.js';
 import { ScenarioError, type ExploreConfig, type Scenario } from '../scenario/resolve.js';
 import type { TraceSink } from '../trace/events.js';
 import { ScriptedClients } from '../workload/scripted.js';
-import { ISOLATION_CHECKS, checkHealth, checkSearchSteps, operationsOf, runCheck, type CheckResult } from './checks.js';
+import { ISOLATION_CHECKS, checkHealth, checkSearchSteps, operationsOf, runCheck, type CheckInput, type CheckResult } from './checks.js';
 import { judgeExpectation, prepareProtocol } from './prepare.js';
 import { identity } from './identity.js';
 import type { RunOptions, RunResult } from './run.js';
 
-export type ChoiceKind = 'invoke' | 'deliver' | 'timer' | 'crash' | 'drop' | 'duplicate';
+export type ChoiceKind = 'invoke' | 'deliver' | 'timer' | 'crash' | 'drop' | 'duplicate' | 'faults-stop' | 'resend';
+
+/**
+ * The choice that ends faults on a path (explore.liveness): from it on, no crash, drop,
+ * duplicate or new invocation is enabled, timers are not bounded and fire at their deadlines, and
+ * a client may resend its open op (`resend cN`, as a client that timed out). What follows it in a
+ * choice log is a fair continuation, and the run is judged by its liveness promise at the end.
+ */
+export const FAULTS_STOP = 'faults stop';
 
 /** One decision the driver can take now. `label` names it in a choice log. */
 export interface Choice {
@@ -89,6 +97,8 @@ export class ChoiceWorld {
   private readonly overtaken = new Set<number>();
   /** Choices taken. */
   depth = 0;
+  /** The choices taken before `faults stop`, once it was taken (explore.liveness). */
+  faultsStoppedAt: number | undefined;
 
   constructor(
     readonly scenario: Scenario,
@@ -130,8 +140,9 @@ export class ChoiceWorld {
   choices(): Choice[] {
     const out: Choice[] = [];
     if (this.halted) return out;
+    const fair = this.faultsStoppedAt !== undefined;
     const up = this.nodeIds.filter((id) => this.sim.nodeStatus(id) === 'up');
-    for (const client of this.clients.ready()) for (const node of up) out.push({ kind: 'invoke', label: `invoke ${client} at ${node}`, client, node });
+    if (!fair) for (const client of this.clients.ready()) for (const node of up) out.push({ kind: 'invoke', label: `invoke ${client} at ${node}`, client, node });
     const pending = [...this.sim.choosable()].sort((a, b) => a.kind - b.kind || a.target - b.target || a.id - b.id || a.source - b.source);
     const messages: SimEvent[] = [];
     const seen = new Set<string>();
@@ -150,11 +161,15 @@ export class ChoiceWorld {
           break;
         }
         case EventKind.Timer:
-          if (this.used.timeouts < this.bounds.timeouts) out.push({ kind: 'timer', label: `timer ${this.nodeIds[ev.target]} ${String(ev.payload)}`, event: ev });
+          if (fair || this.used.timeouts < this.bounds.timeouts) out.push({ kind: 'timer', label: `timer ${this.nodeIds[ev.target]} ${String(ev.payload)}`, event: ev });
           break;
         case EventKind.Call:
           break; // scenario callbacks: an explored run schedules none
       }
+    }
+    if (fair) {
+      for (const client of this.clients.awaiting()) out.push({ kind: 'resend', label: `resend ${client}`, client });
+      return out;
     }
     if (this.used.crashes < this.bounds.crashes) for (const node of up) out.push({ kind: 'crash', label: `crash ${node}`, node });
     if (this.used.drops < this.bounds.drops) for (const ev of messages) out.push({ kind: 'drop', label: `drop ${this.describe(ev)}`, event: ev });
@@ -205,8 +220,15 @@ export class ChoiceWorld {
         return;
       case 'timer':
         this.used.timeouts++;
-        // Frozen time: the timer fires now, whatever its deadline (timers are pure choices).
-        sim.fire(choice.event!, this.bounds.time === 'frozen' ? sim.now : Math.max(sim.now, sim.timerDueUs(choice.event!)));
+        // Frozen time: the timer fires now, whatever its deadline (timers are pure choices). After
+        // the faults stop, time is real again: a fair continuation fires timers at their deadlines.
+        sim.fire(choice.event!, this.bounds.time === 'frozen' && this.faultsStoppedAt === undefined ? sim.now : Math.max(sim.now, sim.timerDueUs(choice.event!)));
+        return;
+      case 'faults-stop':
+        this.faultsStoppedAt = this.depth - 1;
+        return;
+      case 'resend':
+        this.clients.resend(choice.client!);
         return;
       case 'crash':
         this.used.crashes++;
@@ -225,18 +247,15 @@ export class ChoiceWorld {
     }
   }
 
-  /** The enabled choice a log line names, if any. */
+  /** The enabled choice a log line names, if any (`faults stop` is enabled until taken, never listed: a search does not branch on it). */
   find(label: string): Choice | undefined {
+    if (label === FAULTS_STOP) return this.faultsStoppedAt === undefined && !this.halted ? { kind: 'faults-stop', label } : undefined;
     return this.choices().find((c) => c.label === label);
   }
 
-  /**
-   * The scenario's checks that exploration judges, on the run so far (invariants were checked
-   * after every step; history checks judge the history so far, open ops as indeterminate).
-   */
-  judge(names: readonly string[]): CheckResult[] {
+  private checkInput(): CheckInput {
     const history = this.clients.history;
-    const input = {
+    return {
       protocol: this.protocol,
       history,
       ops: operationsOf(history),
@@ -247,6 +266,14 @@ export class ChoiceWorld {
       finalReadFromUs: Infinity,
       searchSteps: checkSearchSteps(this.scenario.limits.events),
     };
+  }
+
+  /**
+   * The scenario's checks that exploration judges, on the run so far (invariants were checked
+   * after every step; history checks judge the history so far, open ops as indeterminate).
+   */
+  judge(names: readonly string[]): CheckResult[] {
+    const input = this.checkInput();
     return names.map((name) =>
       name === 'health'
         ? checkHealth(this.sim.findings)
@@ -254,6 +281,23 @@ export class ChoiceWorld {
           ? runCheck(name, input)
           : { name, verdict: 'unknown' as const, detail: 'not judged in exploration: it needs a quiet end (explored paths stop mid-run)' },
     );
+  }
+
+  /**
+   * The liveness promise a fair continuation must reach (explore.liveness), judged now: every op a
+   * client invoked has its answer (ok, fail or info), and the scenario's convergence checks
+   * (`converged`, a protocol's own history-free checks such as Raft's voters-converged) pass as
+   * after a heal. Undefined when it holds, else what is missing.
+   */
+  livenessMissing(): string | undefined {
+    const open = this.clients.openOps();
+    const missing: string[] = open.map((o) => `${o.client}'s ${o.f}${o.key !== undefined ? ` ${o.key}` : ''} (asked ${o.node}) is not answered`);
+    const input = { ...this.checkInput(), healed: true };
+    for (const name of convergenceChecks(this.scenario, this.protocol)) {
+      const result = runCheck(name, input);
+      if (result.verdict !== 'pass') missing.push(`${name}: ${result.detail}`);
+    }
+    return missing.length === 0 ? undefined : missing.join('; ');
   }
 
   /** `from>to type #id` for a pending message, request or reply. */
@@ -267,9 +311,31 @@ export class ChoiceWorld {
   }
 }
 
+/**
+ * The scenario's checks a fair continuation must make pass (explore.liveness): convergence of
+ * the nodes' final states, generic or the protocol's own (history-free) — judged as after a heal.
+ */
+export function convergenceChecks(scenario: Scenario, protocol: AnyProtocol): string[] {
+  return scenario.checks.filter((name) => name === 'converged' || (protocol.checks ?? []).some((c) => c.name === name && c.historyFree === true));
+}
+
 /** Whether two pending events are messages (requests, replies) on one link: same sender, same receiver. */
 function sameLink(a: SimEvent, b: SimEvent): boolean {
   return a.source === b.source && a.target === b.target && a.kind === b.kind && a.kind !== EventKind.Timer && a.kind !== EventKind.Call;
+}
+
+/**
+ * A choice log with `faults stop` in it ends with a fair continuation: the run is judged by the
+ * liveness promise at its end (what `dsim explore` with explore.liveness found missing there).
+ */
+function judgeFairEnd(world: ChoiceWorld): CheckResult {
+  const fairSteps = world.depth - world.faultsStoppedAt! - 1;
+  const within = world.bounds.liveness?.within;
+  const bound = `${fairSteps} fair step${fairSteps === 1 ? '' : 's'} after the last fault${within !== undefined ? ` (explore.liveness.within: ${within})` : ''}`;
+  const missing = world.halted ? undefined : world.livenessMissing();
+  if (missing === undefined) return { name: 'liveness', verdict: 'pass', detail: `every invoked op answered within ${bound}` };
+  const idle = world.choices().every((c) => c.kind === 'resend');
+  return { name: 'liveness', verdict: 'fail', detail: `${idle ? 'nothing left to happen' : 'not reached'} within ${bound}: ${missing}` };
 }
 
 /** The checks an explored run is judged by: the scenario's, those exploration can judge, health first. */
@@ -300,6 +366,7 @@ export function runChoiceLog(scenario: Scenario, options: RunOptions = {}): RunR
   options.onProgress?.('check', world.sim.events);
   const sim = world.sim;
   const checks = world.judge(exploredChecks(scenario, world.protocol));
+  if (world.faultsStoppedAt !== undefined) checks.push(judgeFairEnd(world));
   const history = world.clients.history;
   const ops = { invoked: 0, ok: 0, fail: 0, info: 0, shed: 0, redirects: 0, resent: 0, deposed: 0 };
   for (const e of history) {

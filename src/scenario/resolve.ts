@@ -84,6 +84,8 @@ export interface ExploreConfig {
   readonly symmetry: boolean;
   readonly time: 'timers' | 'frozen';
   readonly clients: readonly (readonly Op[])[];
+  /** Bounded liveness (fair continuations of at most `within` steps after the faults stop), when checked. */
+  readonly liveness?: { readonly within: number };
   readonly choices?: readonly string[];
 }
 
@@ -260,6 +262,7 @@ function resolveExplore(e: ExploreEntry, model: ModelName, issues: ScenarioIssue
     symmetry: e.symmetry,
     time: e.time,
     clients,
+    ...(e.liveness !== undefined ? { liveness: { within: e.liveness.within } } : {}),
     ...(e.choices !== undefined ? { choices: e.choices } : {}),
   };
 }

@@ -324,6 +324,14 @@ const exploreSchema = z.strictObject({
   time: z.enum(['timers', 'frozen']).default('timers'),
   /** Each client's ops, in order; a client invokes its next op when it is idle (a choice, with the node it asks). */
   clients: z.array(z.array(scriptedOp).min(1)).min(1).max(8).default([['write x 1']]),
+  /**
+   * Bounded liveness: from every explored state, once the faults stop (no more crashes, drops,
+   * duplicates, partition changes; the network heals), one canonical fair continuation (messages
+   * delivered oldest first, timers fired in deadline order when none is in flight, a client whose
+   * op is open resending it once per quiet spell) must within `within` steps answer every invoked
+   * op and make the scenario's convergence checks pass. docs/EXPLORE.md, "Liveness".
+   */
+  liveness: z.strictObject({ within: z.number().int().min(1).max(100_000) }).optional(),
   /** A recorded choice log: `dsim replay` makes these choices, in order, through the kernel. */
   choices: z.array(z.string().min(1)).optional(),
 });

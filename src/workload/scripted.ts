@@ -22,7 +22,7 @@ interface ScriptedClient {
   /** Index of the next op to invoke. */
   next: number;
   /** The op awaiting a reply: its request id and the node asked. */
-  awaiting: { readonly op: Op; requestId: string; node: NodeId; redirects: number } | undefined;
+  awaiting: { readonly op: Op; requestId: string; node: NodeId; redirects: number; resends: number } | undefined;
 }
 
 /** What a client is doing, as plain data (for state hashing and reports). */
@@ -65,9 +65,31 @@ export class ScriptedClients {
     const client = this.clients.find((c) => c.name === name);
     if (client === undefined || client.awaiting !== undefined || client.next >= client.ops.length) throw new Error(`client ${name} cannot invoke now`);
     const op = client.ops[client.next++]!;
-    client.awaiting = { op, requestId: '', node, redirects: 0 };
+    client.awaiting = { op, requestId: '', node, redirects: 0, resends: 0 };
     this.record(client, 'invoke', op, op.value);
     this.send(client, node);
+  }
+
+  /** The ops awaiting a reply, in client order. */
+  openOps(): Array<{ readonly client: string; readonly f: string; readonly key: string | undefined; readonly node: NodeId }> {
+    return this.clients.flatMap((c) => (c.awaiting === undefined ? [] : [{ client: c.name, f: c.awaiting.op.f, key: c.awaiting.op.key, node: c.awaiting.node }]));
+  }
+
+  /** Names of the clients awaiting a reply, in client order. */
+  awaiting(): string[] {
+    return this.clients.filter((c) => c.awaiting !== undefined).map((c) => c.name);
+  }
+
+  /**
+   * Client `name` sends its open op again, to the node it last asked, as a client whose request
+   * timed out: same client and sequence number (a protocol with client sessions applies it once),
+   * a new request id (a reply to an earlier attempt is then stale).
+   */
+  resend(name: string): void {
+    const client = this.clients.find((c) => c.name === name);
+    if (client?.awaiting === undefined) throw new Error(`client ${name} has no open op to resend`);
+    client.awaiting.resends++;
+    this.send(client, client.awaiting.node);
   }
 
   /** Every client's state, in client order. */
@@ -88,7 +110,7 @@ export class ScriptedClients {
   private send(client: ScriptedClient, node: NodeId): void {
     const flight = client.awaiting!;
     flight.node = node;
-    flight.requestId = `${client.name}:${client.next}:${flight.redirects + 1}`;
+    flight.requestId = `${client.name}:${client.next}:${flight.redirects + 1}${flight.resends > 0 ? `r${flight.resends}` : ''}`;
     this.host.sendRequest(client.endpoint, node, { id: flight.requestId, client: client.name, seq: client.next, op: flight.op });
   }
 
