@@ -135,7 +135,9 @@ export async function exploreCommand(file: string, opts: ExploreCommandOptions, 
       const v = result.violation;
       const depthFound = depthOf(v);
       const fair = v.fairChoices ?? 0;
-      io.out(`${label('result')}${chalk.red(`VIOLATION at depth ${depthFound}${SHORTEST[strategy]}`)}: ${v.failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
+      // A safety check the continuation itself broke: its path is the state's, then the continuation.
+      const where = fair > 0 && !v.failed.some((c) => c.name === 'liveness') ? `in the fair continuation from depth ${depthFound}` : `at depth ${depthFound}`;
+      io.out(`${label('result')}${chalk.red(`VIOLATION ${where}${SHORTEST[strategy]}`)}: ${v.failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
       (v.steps ?? v.path.slice(0, v.path.length - fair)).forEach((step, i) => io.out(`${label(i === 0 ? 'path' : '')}${String(i + 1).padStart(3)}. ${step}`));
       if (depthFound === 0) io.out(`${label('path')}(none: the initial state)`);
       if (fair > 0) io.out(`${label('then')}faults stop, and the fair continuation: ${fair - 1} step${fair === 2 ? '' : 's'} (messages oldest first, timers in deadline order, open ops resent when quiet)`);

@@ -332,7 +332,8 @@ function judgeFairEnd(world: ChoiceWorld): CheckResult {
   const fairSteps = world.depth - world.faultsStoppedAt! - 1;
   const within = world.bounds.liveness?.within;
   const bound = `${fairSteps} fair step${fairSteps === 1 ? '' : 's'} after the last fault${within !== undefined ? ` (explore.liveness.within: ${within})` : ''}`;
-  const missing = world.halted ? undefined : world.livenessMissing();
+  if (world.halted) return { name: 'liveness', verdict: 'unknown', detail: `not judged: a finding ended the run ${bound}` };
+  const missing = world.livenessMissing();
   if (missing === undefined) return { name: 'liveness', verdict: 'pass', detail: `every invoked op answered within ${bound}` };
   const idle = world.choices().every((c) => c.kind === 'resend');
   return { name: 'liveness', verdict: 'fail', detail: `${idle ? 'nothing left to happen' : 'not reached'} within ${bound}: ${missing}` };

@@ -59,6 +59,16 @@ describe('dsim explore with explore.liveness', () => {
     expect(replay.stdout).toContain('STILL FAILS: liveness');
   });
 
+  it('reports an invariant the fair continuation breaks, from the state it ran from, and the file replays it', () => {
+    const run = dsim(['explore', 'scenarios/explore/raft-no-persist-vote.yaml', '--liveness', '100', '--out', dir, '--no-progress']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/result\s+VIOLATION in the fair continuation from depth 6 \(a shortest path\): election-safety: two leaders in term 1/);
+    expect(run.stdout).toMatch(/then\s+faults stop, and the fair continuation: \d+ steps/);
+    const replay = dsim(['replay', join(dir, 'explore-raft-no-persist-vote-explore.yaml')]);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toContain('STILL FAILS: election-safety');
+  });
+
   it.each([
     ['raft, the no-persist-vote bounds (one crash, two timer firings)', 'scenarios/explore/raft-no-persist-vote.yaml', ['--depth', '6']],
     ['raft without the read flaw (a no-op on election)', 'scenarios/explore/raft-read-waits-for-write.yaml', []],
