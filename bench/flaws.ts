@@ -8,6 +8,7 @@
  *   npx tsx bench/flaws.ts                     # 5 campaign seeds, up to 2000 runs each
  *   FLAW_SEEDS=3 FLAW_RUNS=500 npx tsx bench/flaws.ts
  *   FLAWS=raft/stale-read npx tsx bench/flaws.ts
+ *   FLAW_FIRST_SEED=6 FLAW_SEEDS=10 npx tsx bench/flaws.ts   # campaign seeds 6-15
  *   FEEDBACK=off npx tsx bench/flaws.ts      # without coverage feedback (every run a fresh draw)
  *   npx tsx bench/flaws.ts --json
  *
@@ -73,6 +74,8 @@ export function measureFlaw(protocol: string, flaw: string, seeds: readonly numb
     });
     runsToFind.push(found);
     foundBy.push(by);
+    // Progress per seed: a row of five long campaigns otherwise says nothing for an hour.
+    if (process.env['FLAW_PROGRESS'] !== 'off') console.error(`  ${protocol}/${flaw} seed ${seed}: ${found === undefined ? `>${maxRuns}` : `run ${found} (${by})`}`);
   }
   return { protocol, flaw, runsToFind, foundBy, otherFailures, maxRuns, wallMs: performance.now() - started };
 }
@@ -93,7 +96,8 @@ async function main(): Promise<void> {
   const maxRuns = Number(process.env['FLAW_RUNS'] ?? 2000);
   const only = process.env['FLAWS']?.split(',');
   const feedback = process.env['FEEDBACK'] !== 'off';
-  const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
+  const firstSeed = Number(process.env['FLAW_FIRST_SEED'] ?? 1);
+  const seeds = Array.from({ length: seedCount }, (_, i) => firstSeed + i);
   const protocols = protocolRegistry();
   const results: FlawResult[] = [];
   for (const definition of protocols.values()) {
