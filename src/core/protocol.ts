@@ -95,6 +95,12 @@ export interface ClusterView<State> {
   readonly nowUs: number;
   readonly nodes: readonly NodeView<State>[];
   /**
+   * What the clock of `nodes[index]` reads now (its `ctx.now()`: true time with its skew, drift
+   * and resolution), to judge a promise a node makes on its own clock, such as a lease, against
+   * true time. Undefined where the caller has no clocks to show.
+   */
+  readonly clockUs?: ((index: number) => number) | undefined;
+  /**
    * The node whose step just ended, when the kernel checks after a step: no other node's state
    * changed since the previous check (crashes only drop a state), so a monitor may look at this
    * node alone. Undefined when the caller gives no such promise: look at every node then.

@@ -20,17 +20,25 @@ export class InvariantMonitors {
   private readonly cells: Int32Array | undefined;
   private readonly report: (name: string, message: string) => void;
   /** What the checks see; reused (no copies per step). */
-  private readonly view: { nowUs: number; nodes: readonly NodeView<unknown>[]; changed: NodeView<unknown> | undefined; changedIndex: number | undefined };
+  private readonly view: {
+    nowUs: number;
+    nodes: readonly NodeView<unknown>[];
+    changed: NodeView<unknown> | undefined;
+    changedIndex: number | undefined;
+    clockUs: ((index: number) => number) | undefined;
+  };
 
   constructor(options: {
     invariants: readonly Invariant<unknown>[];
     nodes: readonly NodeView<unknown>[];
+    /** A node's clock reading now, by index (ClusterView.clockUs). */
+    clockUs?: (index: number) => number;
     callWatch: CallWatch | undefined;
     /** A broken invariant: reported once, with the invariant's name. */
     report: (name: string, message: string) => void;
   }) {
     this.cells = options.callWatch?.cells;
-    this.view = { nowUs: 0, nodes: options.nodes, changed: undefined, changedIndex: undefined };
+    this.view = { nowUs: 0, nodes: options.nodes, changed: undefined, changedIndex: undefined, clockUs: options.clockUs };
     this.report = options.report;
     this.monitors = options.invariants.map((inv) => this.makeMonitor(inv, options.callWatch));
   }

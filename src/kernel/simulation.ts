@@ -173,6 +173,7 @@ export class Simulation {
     this.monitors = new InvariantMonitors({
       invariants: wantInvariants ? (this.protocol.invariants ?? []) : [],
       nodes: this.slots,
+      clockUs: (index) => localTime(this.slots[index]!.clock, this.nowUs),
       callWatch: options.callWatch,
       report: (name, message) => this.finding('invariant', message, undefined, undefined, name),
     });

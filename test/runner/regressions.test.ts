@@ -19,6 +19,10 @@
  *   `fail` (a copy of a request this node proposed now gives up with `info`).
  * - CAS-Paxos: a node whose clock ran 20% fast timed out every attempt just before its answers
  *   arrived, so its final reads never completed (the attempt timeout now doubles per time-out).
+ * - Raft lease reads, two safety bugs found by the lease-safety invariant: a rejection of a stale
+ *   term's append echoed that message's round number, which a leader re-elected in the replier's
+ *   term counted as an acknowledgement of its own round; and a TimeoutNow delivered after its
+ *   transfer was abandoned elected its target while the leader's renewed lease held.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +44,8 @@ describe('fuzz regressions', () => {
     ['fuzz-cas-paxos-1597802875.yaml', 'a late copy of a refused write does not take effect'],
     ['fuzz-cas-paxos-167595763.yaml', 'a copy of a write whose accept went out does not answer fail'],
     ['fuzz-master-slave-coordinator-2147483637.yaml', 'a new primary does not serve reads of entries a failover can still lose'],
+    ['fuzz-raft-lease-stale-round-20.yaml', "a reply to an older term's append confirms no lease round"],
+    ['fuzz-raft-lease-late-timeout-now-20.yaml', 'a late TimeoutNow cannot depose a leader whose lease holds'],
   ]) {
     it(`${file}: ${what}`, () => {
       const result = run(scenarioFile(join(dir, file!)));

@@ -146,6 +146,7 @@ export function becomeLeader(state: RaftState, env: Env): void {
     round: 0,
     roundSentAt: [],
     leaseUntilUs: 0,
+    leaseForfeited: false,
     pendingWrites: [],
     pendingReads: [],
     transfer: null,

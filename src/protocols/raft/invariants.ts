@@ -427,12 +427,51 @@ const matchIndexHeld: Invariant<RaftState> = {
   },
 };
 
+/**
+ * A read lease is a promise about true time: while a leader's lease holds on its clock, no leader
+ * of a later term exists (the voters that granted it refuse to elect one until it has run out).
+ * Judged whenever a leader steps, against every other leader, on each node's own clock reading
+ * (ClusterView.clockUs). A lease that does not cover the clock drift the configuration claims to
+ * tolerate, or one confirmed by acknowledgements that were not of its round, shows here the
+ * moment the next leader is elected, whether or not a client happened to read from the old leader
+ * in that window (which the linearizability check would need).
+ */
+const leaseSafety: Invariant<RaftState> = {
+  name: 'lease-safety',
+  description: "no leader of a later term exists while a leader's read lease still holds on its clock",
+  monitor() {
+    let cluster!: Cluster;
+    const leaseHolds = (index: number, state: RaftState): boolean =>
+      state.leader !== null && state.leader.leaseUntilUs > 0 && state.leader.leaseUntilUs > cluster.clockUs!(index);
+    const visit: Visit = (i, id, state) => {
+      if (state.role !== 'leader') return undefined;
+      const nodes = cluster.nodes as readonly Node[];
+      for (let j = 0; j < nodes.length; j++) {
+        const other = nodes[j]!.state;
+        if (j === i || other === undefined || other.role !== 'leader' || other.currentTerm === state.currentTerm) continue;
+        const [older, olderIndex, olderId, newer, newerId] = other.currentTerm < state.currentTerm ? [other, j, nodes[j]!.id, state, id] : [state, i, id, other, nodes[j]!.id];
+        if (leaseHolds(olderIndex, older)) {
+          const leftUs = older.leader!.leaseUntilUs - cluster.clockUs!(olderIndex);
+          return `${newerId} leads term ${newer.currentTerm} while ${olderId}'s read lease of term ${older.currentTerm} holds for ${leftUs}µs more on its clock`;
+        }
+      }
+      return undefined;
+    };
+    return (view) => {
+      if (view.clockUs === undefined) return undefined; // no clocks to judge by
+      cluster = view;
+      return eachChanged(view, visit);
+    };
+  },
+};
+
 export const raftInvariants: readonly Invariant<RaftState>[] = [
   electionSafety,
   logMatching,
   leaderCompleteness,
   stateMachineSafety,
   termsAndVotes,
+  leaseSafety,
   commitBounded,
   matchIndexHeld,
 ];

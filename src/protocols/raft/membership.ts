@@ -120,8 +120,10 @@ function startTransfer(state: RaftState, env: Env, to: NodeId | undefined): void
     return;
   }
   const target = candidates.reduce((best, p) => (p.matchIndex > best.matchIndex ? p : best));
-  // No lease reads from here on: the target campaigns without waiting for leases to run out.
+  // No lease reads from here on, in this term: the target campaigns without waiting for leases to
+  // run out, whenever its TimeoutNow arrives, even after the transfer was abandoned.
   leader.leaseUntilUs = 0;
+  leader.leaseForfeited = true;
   leader.transfer = { to: target.id, deadlineUs: env.ctx.now() + env.options.electionTimeoutMaxUs };
   env.ctx.setTimer(TIMER_TRANSFER, env.options.electionTimeoutMaxUs);
   env.ctx.note('transfer', { to: target.id });

@@ -63,7 +63,9 @@ export const FLAWS = [
   {
     name: 'no-persist-vote',
     description: 'votedFor is not persisted: a node that restarts in the same term can vote twice, electing two leaders in one term.',
-    breaks: ['election-safety'],
+    // A vote forgotten at the restart breaks "one vote per term" there (terms-and-votes); two
+    // leaders follow only if the forgetful voter is then asked again in the same term.
+    breaks: ['terms-and-votes', 'election-safety'],
   },
   {
     name: 'no-election-restriction',
@@ -85,7 +87,7 @@ export const FLAWS = [
     description: 'Lease reads take the full election timeout as the lease, ignoring leaseMarginUs and maxClockDrift: a leader whose clock runs slow serves reads after a new leader took over.',
     // The flawed code is on the lease-read path only.
     needs: { reads: 'lease' },
-    breaks: ['linearizable'],
+    breaks: ['lease-safety', 'linearizable'],
   },
 ] as const satisfies readonly FlawInfo[];
 

@@ -193,7 +193,11 @@ function rejectAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMsg, 
 export function onAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMsg): void {
   const ctx = env.ctx;
   if (msg.term < state.currentTerm) {
-    rejectAppend(state, env, from, msg, 0, null);
+    // Round 0: a reply to an older term's message acknowledges no round. It carries our term, to
+    // depose the old leader; but if the sender has since been elected again in our very term, it
+    // would take the old message's round number as an acknowledgement of its own round of that
+    // number, and confirm ReadIndex reads and leases on a vote this node never gave.
+    env.ctx.send(from, { type: 'append-reply', term: state.currentTerm, success: false, matchIndex: 0, conflictIndex: 0, conflictTerm: null, round: 0 });
     return;
   }
   heardFromLeader(state, env, from, msg.term);
@@ -359,7 +363,7 @@ export function serveReads(state: RaftState, env: Env): void {
   const lease = env.options.reads === 'lease';
   if (!lease && leader.pendingReads.length === 0) return; // nothing to confirm
   const confirmed = majorityRound(state);
-  if (lease && leader.transfer === null) {
+  if (lease && !leader.leaseForfeited) {
     const sent = leader.roundSentAt.find(([round]) => round === confirmed);
     if (sent !== undefined) leader.leaseUntilUs = Math.max(leader.leaseUntilUs, sent[1] + leaseDurationUs(env));
   }

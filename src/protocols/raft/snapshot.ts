@@ -33,7 +33,8 @@ export function maybeSnapshot(state: RaftState, env: Env): void {
 export function onInstallSnapshot(state: RaftState, env: Env, from: NodeId, msg: Msg<'install-snapshot'>): void {
   const ctx = env.ctx;
   if (msg.term < state.currentTerm) {
-    ctx.send(from, { type: 'snapshot-reply', term: state.currentTerm, matchIndex: 0, round: msg.round });
+    // Round 0: it acknowledges no round of the sender's (see onAppend).
+    ctx.send(from, { type: 'snapshot-reply', term: state.currentTerm, matchIndex: 0, round: 0 });
     return;
   }
   heardFromLeader(state, env, from, msg.term);

@@ -95,6 +95,12 @@ export interface LeaderState {
   roundSentAt: Array<[number, number]>;
   /** Local time until which lease reads may be served. */
   leaseUntilUs: number;
+  /**
+   * A transfer began in this term: no lease again until the term ends. Its TimeoutNow may arrive
+   * long after the transfer was abandoned (a slow or reordered link), and its target then
+   * campaigns past the voters' lease check; reads go through heartbeat rounds (ReadIndex) instead.
+   */
+  leaseForfeited: boolean;
   pendingWrites: PendingWrite[];
   pendingReads: PendingRead[];
   transfer: { readonly to: NodeId; readonly deadlineUs: number } | null;

@@ -49,6 +49,25 @@ describe('incremental Raft invariants', () => {
     expect(matching({ nowUs: 3, nodes, changed: a, changedIndex: 0 })).toMatch(/n2 and n1 both hold index 3 of term 2/);
   });
 
+  it("lease-safety: a newer leader while an older leader's lease holds on that leader's own clock", () => {
+    const old = node('n1', { role: 'leader', term: 2, terms: [1, 2], commit: 2 });
+    const fresh = node('n2', { role: 'follower', term: 3, terms: [1, 2], commit: 2 });
+    old.state.leader = { leaseUntilUs: 1_000 } as RaftState['leader'];
+    fresh.state.leader = { leaseUntilUs: 0 } as RaftState['leader'];
+    const nodes = [old, fresh];
+    const check = invariant('lease-safety').monitor();
+    // n1's clock runs behind: at true time 5,000 µs it reads 900, so its lease of 1,000 still holds.
+    const clockUs = (index: number): number => (index === 0 ? 900 : 5_000);
+    expect(check({ nowUs: 5_000, nodes, clockUs })).toBeUndefined();
+    fresh.state.role = 'leader';
+    // Without clocks nothing is judged; with them, the new leader's step shows the overlap.
+    expect(check({ nowUs: 5_000, nodes, changed: fresh, changedIndex: 1 })).toBeUndefined();
+    expect(check({ nowUs: 5_000, nodes, changed: fresh, changedIndex: 1, clockUs })).toMatch(/n2 leads term 3 while n1's read lease of term 2 holds for 100µs more on its clock/);
+    // Judged from the old leader's step too, and not once its clock has passed the lease.
+    expect(invariant('lease-safety').monitor()({ nowUs: 5_000, nodes, changed: old, changedIndex: 0, clockUs })).toMatch(/n1's read lease/);
+    expect(invariant('lease-safety').monitor()({ nowUs: 5_000, nodes, changed: fresh, changedIndex: 1, clockUs: () => 1_000 })).toBeUndefined();
+  });
+
   /** Raft whose invariants run both ways every step and record any step where they disagree. */
   function differential(s: Scenario, disagreements: string[]): Scenario {
     const wrapped: ProtocolDefinition<unknown> = {

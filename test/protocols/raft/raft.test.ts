@@ -236,6 +236,22 @@ describe('raft: follower log handling', () => {
     expect(lastIndex(fresh.log)).toBe(before);
     expect(fresh.kv.data).toEqual({ k: 6 }); // the snapshot's state; the kept entries are not yet committed here
   });
+
+  it("a reply to an older term's append or snapshot acknowledges no round (leases and ReadIndex count rounds)", () => {
+    // Found by lease-safety (raft, reads: lease, seed 1, run 2,999): a term-1 append delayed by
+    // reordering reached a follower in term 3; its rejection echoed round 56, and the leader,
+    // re-elected in term 3, counted it as the follower's acknowledgement of its own round 56.
+    const c = cluster({ nodes: 3, seed: 3 });
+    const leader = awaitLeader(c);
+    const follower = c.ids.find((id) => id !== leader)!;
+    const state = structuredClone(c.state(follower)!);
+    state.currentTerm += 2;
+    const old = state.currentTerm - 2;
+    const append = { type: 'append', term: old, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0, round: 56 } as RaftMessage;
+    expect(deliverDirect(state, leader, append)).toEqual([expect.objectContaining({ type: 'append-reply', term: state.currentTerm, success: false, round: 0 })]);
+    const snapshot = { type: 'install-snapshot', term: old, snapshot: state.log.snapshot, round: 56 } as RaftMessage;
+    expect(deliverDirect(state, leader, snapshot)).toEqual([expect.objectContaining({ type: 'snapshot-reply', term: state.currentTerm, round: 0 })]);
+  });
 });
 
 /** Runs one message handler on a detached copy of a node's state with a recording context. */
