@@ -218,9 +218,10 @@ export interface Promises {
   readonly exactlyOnce?: boolean;
   /**
    * Reads are served only once a write of the current leader's term has committed (Raft with no
-   * no-op on election): a heal followed by reads alone would leave them waiting. The fuzzer then
-   * opens the final phase with a write (`workload.finalWrite`), as an application's own traffic
-   * would, so durability is judged from final reads rather than left inconclusive.
+   * no-op on election): a heal followed by reads alone would leave them waiting. A scenario of such
+   * a configuration needs `workload.finalWrite` (as an application's own traffic would write) for
+   * durability to be judged from final reads rather than left inconclusive; its fuzz runs open
+   * the final phase with one (as do those of configurations with linearizable reads).
    */
   readonly readsWaitForWrite?: boolean;
   /**

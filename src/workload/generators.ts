@@ -25,13 +25,13 @@ export const MODEL_OPS: Readonly<Record<ModelName, readonly string[]>> = {
   'rw-register': ['w', 'r'],
 };
 
-/** The op that opens the final phase (`workload.finalWrite`), for the models with a plain write or add. */
-const FINAL_WRITE: Readonly<Record<ModelName, 'write' | 'add' | undefined>> = {
+/** The op that opens the final phase (`workload.finalWrite`), for the models with a plain write, add or broadcast. */
+const FINAL_WRITE: Readonly<Record<ModelName, 'write' | 'add' | 'broadcast' | undefined>> = {
   kv: 'write',
   register: 'write',
   counter: 'add',
   set: 'add',
-  broadcast: undefined,
+  broadcast: 'broadcast',
   'list-append': undefined,
   'rw-register': undefined,
 };
@@ -210,7 +210,7 @@ export class OpGenerator {
   /**
    * The write that opens the final phase (`workload.finalWrite`), or undefined where the model has
    * none (FINAL_WRITE): kv writes a key of its own (one past the workload's keys, so no workload
-   * key's last write is hidden by it), the single-object models write or add as usual.
+   * key's last write is hidden by it), the single-object models write, add or broadcast as usual.
    */
   finalWrite(): Op | undefined {
     const f = FINAL_WRITE[this.config.model];

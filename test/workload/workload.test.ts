@@ -169,6 +169,8 @@ describe('Workload final phase', () => {
     const counter = new OpGenerator({ model: 'counter', keys: 1, keyDistribution: { kind: 'uniform' }, mix: { add: 0.5, read: 0.5 } });
     expect(counter.finalWrite()).toEqual({ f: 'add', value: 1 });
     expect(counter.finalReads(counter.finalWrite())).toEqual([{ f: 'read', value: null }]);
+    const broadcast = new OpGenerator({ model: 'broadcast', keys: 1, keyDistribution: { kind: 'uniform' }, mix: { broadcast: 0.8, read: 0.2 } });
+    expect(broadcast.finalWrite()).toEqual({ f: 'broadcast', value: 1 });
   });
 });
 
