@@ -19,6 +19,9 @@
  *   `fail` (a copy of a request this node proposed now gives up with `info`).
  * - CAS-Paxos: a node whose clock ran 20% fast timed out every attempt just before its answers
  *   arrived, so its final reads never completed (the attempt timeout now doubles per time-out).
+ * - Master-slave `failover: coordinator`: a primary with a fast clock gave up every keepalive before
+ *   its answer came and ignored the late answers, so no keepalive renewed its lease and it stepped
+ *   down every lease (late keepalive answers now count).
  * - Raft lease reads, two safety bugs found by the lease-safety invariant: a rejection of a stale
  *   term's append echoed that message's round number, which a leader re-elected in the replier's
  *   term counted as an acknowledgement of its own round; and a TimeoutNow delivered after its
@@ -31,7 +34,7 @@ import { run, scenarioFile } from '../support/runs.js';
 const dir = join(import.meta.dirname, '../fixtures/regressions');
 
 describe('fuzz regressions', () => {
-  for (const file of ['fuzz-master-slave-1407645603.yaml', 'fuzz-paxos-1446830313.yaml', 'fuzz-paxos-seed1-run9455.yaml', 'fuzz-cas-paxos-170135616.yaml', 'fuzz-leaderless-434809795.yaml']) {
+  for (const file of ['fuzz-master-slave-1407645603.yaml', 'fuzz-paxos-1446830313.yaml', 'fuzz-paxos-seed1-run9455.yaml', 'fuzz-cas-paxos-170135616.yaml', 'fuzz-leaderless-434809795.yaml', 'fuzz-master-slave-175412298.yaml']) {
     it(`${file} holds every check, liveness included`, () => {
       const result = run(scenarioFile(join(dir, file)));
       const failed = result.checks.filter((c) => c.verdict === 'fail').map((c) => `${c.name}: ${c.detail}`);

@@ -34,15 +34,29 @@ export interface CoordClient {
    * grant proves the session alive no earlier) and the time its latest copy left (when to resend).
    */
   pending: { kind: 'open' | 'acquire'; requestId: string; seq: number; firstSentUs: number; sentUs: number; to: NodeId } | null;
-  keepalive: { requestId: string; sentUs: number } | null;
+  keepalive: Keepalive | null;
+  /**
+   * Keepalives given up on but still listened for (at most MAX_LATE_KEEPALIVES, none older than the
+   * lease): an answer that comes after the next keepalive left (a redirect, a slow link, a busy
+   * service's log round) still proves the session alive at its send time.
+   */
+  lateKeepalives: Keepalive[];
   lastKeepaliveUs: number;
   seq: number;
   keepaliveSeq: number;
   leaderHint: NodeId | null;
 }
 
+interface Keepalive {
+  requestId: string;
+  readonly sentUs: number;
+}
+
+/** Late keepalives listened for: a lease's worth at a keepalive every quarter TTL. */
+const MAX_LATE_KEEPALIVES = 4;
+
 export function newCoordClient(client: string): CoordClient {
-  return { client, session: null, leaseUntilUs: 0, pending: null, keepalive: null, lastKeepaliveUs: 0, seq: 0, keepaliveSeq: 0, leaderHint: null };
+  return { client, session: null, leaseUntilUs: 0, pending: null, keepalive: null, lateKeepalives: [], lastKeepaliveUs: 0, seq: 0, keepaliveSeq: 0, leaderHint: null };
 }
 
 type SCtx = ServiceContext<never, never>;
@@ -89,7 +103,13 @@ export function coordinatorTick(state: MsState, rawCtx: Ctx, env: Env): void {
     c.keepalive = { requestId: '', sentUs: now };
     c.keepalive.requestId = ctx.call(coordNode(c, ctx, env), { client: `${c.client}/keepalive`, seq: ++c.keepaliveSeq, op: { f: 'keepalive', key: c.session, value: null } });
   } else if (c.keepalive !== null && now - c.keepalive.sentUs >= keepaliveEveryUs) {
-    c.keepalive = null; // lost: the next tick sends another
+    // No answer within a keepalive period: the next tick sends another, and this one's answer is
+    // still taken if it comes. Dropping it instead left a primary whose answers took longer than
+    // the period (a fast clock, 20-45 ms links, the service's log round) renewing nothing: it
+    // stepped down every lease and was primary again a moment later, serving almost nothing.
+    c.lateKeepalives = c.lateKeepalives.filter((k) => now - k.sentUs < leaseUs(env));
+    if (c.lateKeepalives.push(c.keepalive) > MAX_LATE_KEEPALIVES) c.lateKeepalives.shift();
+    c.keepalive = null;
     c.leaderHint = null;
   }
   if (c.pending !== null) {
@@ -122,9 +142,11 @@ function resend(c: CoordClient, ctx: SCtx, env: Env): void {
 export function onCoordinatorReply(state: MsState, requestId: string, result: OpResult, from: NodeId, rawCtx: Ctx, env: Env): void {
   const ctx = sctx(rawCtx);
   const c = state.coord;
-  const ka = c.keepalive;
-  if (ka !== null && ka.requestId === requestId) {
-    c.keepalive = null;
+  const late = c.lateKeepalives.findIndex((k) => k.requestId === requestId);
+  const ka = c.keepalive !== null && c.keepalive.requestId === requestId ? c.keepalive : late >= 0 ? c.lateKeepalives[late]! : null;
+  if (ka !== null) {
+    if (ka === c.keepalive) c.keepalive = null;
+    else c.lateKeepalives.splice(late, 1);
     if (result.type === 'ok') {
       c.leaderHint = from;
       if (state.role === 'primary' && ctx.monotonic() < c.leaseUntilUs) c.leaseUntilUs = Math.max(c.leaseUntilUs, ka.sentUs + leaseUs(env));
