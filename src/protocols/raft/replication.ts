@@ -186,8 +186,10 @@ const descending = (a: number, b: number): number => b - a;
 
 // ------------------------------------------------------------------ follower side
 
-function rejectAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMsg, conflictIndex: number, conflictTerm: number | null): void {
-  env.ctx.send(from, { type: 'append-reply', term: state.currentTerm, success: false, matchIndex: 0, conflictIndex, conflictTerm, round: msg.round });
+/** `round`: the round the rejection acknowledges (the append's, or 0 for none); the conflict hint for fast backtracking. */
+function rejectAppend(state: RaftState, env: Env, from: NodeId, reply: { round: number; conflictIndex: number; conflictTerm: number | null }): void {
+  // Fields in the order every append-reply has them (payloads feed the trace hash).
+  env.ctx.send(from, { type: 'append-reply', term: state.currentTerm, success: false, matchIndex: 0, conflictIndex: reply.conflictIndex, conflictTerm: reply.conflictTerm, round: reply.round });
 }
 
 export function onAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMsg): void {
@@ -197,7 +199,7 @@ export function onAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMs
     // depose the old leader; but if the sender has since been elected again in our very term, it
     // would take the old message's round number as an acknowledgement of its own round of that
     // number, and confirm ReadIndex reads and leases on a vote this node never gave.
-    env.ctx.send(from, { type: 'append-reply', term: state.currentTerm, success: false, matchIndex: 0, conflictIndex: 0, conflictTerm: null, round: 0 });
+    rejectAppend(state, env, from, { round: 0, conflictIndex: 0, conflictTerm: null });
     return;
   }
   heardFromLeader(state, env, from, msg.term);
@@ -212,12 +214,12 @@ export function onAppend(state: RaftState, env: Env, from: NodeId, msg: AppendMs
     entries = entries.slice(Math.min(entries.length, snapshotIndex - prev));
     prev = snapshotIndex;
   } else if (prev > lastIndex(log)) {
-    rejectAppend(state, env, from, msg, lastIndex(log) + 1, null);
+    rejectAppend(state, env, from, { round: msg.round, conflictIndex: lastIndex(log) + 1, conflictTerm: null });
     return;
   } else {
     const term = termAt(log, prev)!;
     if (term !== msg.prevLogTerm) {
-      rejectAppend(state, env, from, msg, firstIndexOfTermAt(log, prev, term), term);
+      rejectAppend(state, env, from, { round: msg.round, conflictIndex: firstIndexOfTermAt(log, prev, term), conflictTerm: term });
       return;
     }
   }
